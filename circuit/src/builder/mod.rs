@@ -1,0 +1,251 @@
+//! The user-facing circuit builder.
+//!
+//! The builder only records: every call appends a node to an expression arena (or a
+//! constraint to a list) and returns at once. All the work happens in
+//! [`CircuitBuilder::build`], which runs the lowering passes of [`crate::lower`].
+
+mod expr;
+mod gadgets;
+mod scope;
+
+pub use expr::Target;
+pub(crate) use expr::{Expr, ExprId};
+pub(crate) use scope::Scopes;
+
+use p3_field::Field;
+
+use crate::ir::{Circuit, ScopeId};
+use crate::lower::{self, BuildError, LowerOptions};
+
+/// A constraint recorded by the builder: the two targets must hold the same value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Connection {
+    pub(crate) a: ExprId,
+    pub(crate) b: ExprId,
+    pub(crate) scope: ScopeId,
+}
+
+/// Records a circuit as symbolic [`Target`]s; [`build`](Self::build) lowers it to a
+/// [`Circuit`].
+///
+/// Arithmetic methods return new targets; constraint methods (`connect`, `assert_*`)
+/// record equalities. Nothing is checked or simplified until `build`.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use p3_field::PrimeCharacteristicRing;
+/// use p3_koala_bear::KoalaBear as F;
+///
+/// // 37 · x − 111 = 0
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// let c37 = b.define_const(F::from_u32(37));
+/// let c111 = b.define_const(F::from_u32(111));
+/// let prod = b.mul(c37, x);
+/// let diff = b.sub(prod, c111);
+/// b.assert_zero(diff);
+/// let circuit = b.build()?;
+///
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::from_u32(3)])?;
+/// assert!(runner.run().is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct CircuitBuilder<F> {
+    pub(crate) exprs: Vec<Expr<F>>,
+    pub(crate) expr_scopes: Vec<ScopeId>,
+    pub(crate) connections: Vec<Connection>,
+    pub(crate) exposed: Vec<ExprId>,
+    pub(crate) public_count: u32,
+    pub(crate) scopes: Scopes,
+}
+
+impl<F: Field> Default for CircuitBuilder<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<F: Field> CircuitBuilder<F> {
+    /// An empty builder.
+    pub fn new() -> Self {
+        CircuitBuilder {
+            exprs: Vec::new(),
+            expr_scopes: Vec::new(),
+            connections: Vec::new(),
+            exposed: Vec::new(),
+            public_count: 0,
+            scopes: Scopes::default(),
+        }
+    }
+
+    /// An empty builder with room for `exprs` targets, for large generated circuits.
+    pub fn with_capacity(exprs: usize) -> Self {
+        let mut builder = Self::new();
+        builder.exprs.reserve(exprs);
+        builder.expr_scopes.reserve(exprs);
+        builder
+    }
+
+    #[inline]
+    fn push(&mut self, expr: Expr<F>) -> Target {
+        let id = ExprId(self.exprs.len() as u32);
+        self.exprs.push(expr);
+        self.expr_scopes.push(self.scopes.current());
+        Target(id)
+    }
+
+    /// Number of targets created so far.
+    pub fn target_count(&self) -> usize {
+        self.exprs.len()
+    }
+
+    /// A new public input, at the next position of the public-input vector.
+    pub fn public_input(&mut self) -> Target {
+        let pos = self.public_count;
+        self.public_count += 1;
+        self.push(Expr::Public(pos))
+    }
+
+    /// `n` new public inputs, in order.
+    pub fn public_inputs(&mut self, n: usize) -> Vec<Target> {
+        (0..n).map(|_| self.public_input()).collect()
+    }
+
+    /// Number of public inputs allocated so far.
+    pub fn public_count(&self) -> usize {
+        self.public_count as usize
+    }
+
+    /// A constant. Equal constants share one witness slot after lowering.
+    pub fn define_const(&mut self, value: F) -> Target {
+        self.push(Expr::Const(value))
+    }
+
+    /// The constant zero.
+    pub fn zero(&mut self) -> Target {
+        self.define_const(F::ZERO)
+    }
+
+    /// The constant one.
+    pub fn one(&mut self) -> Target {
+        self.define_const(F::ONE)
+    }
+
+    /// `a + b`.
+    pub fn add(&mut self, a: Target, b: Target) -> Target {
+        self.push(Expr::Add(a.0, b.0))
+    }
+
+    /// `a − b` (lowered to `Add { a: b, b: result, out: a }`).
+    pub fn sub(&mut self, a: Target, b: Target) -> Target {
+        self.push(Expr::Sub(a.0, b.0))
+    }
+
+    /// `a · b`.
+    pub fn mul(&mut self, a: Target, b: Target) -> Target {
+        self.push(Expr::Mul(a.0, b.0))
+    }
+
+    /// `a / b` (lowered to `Mul { a: b, b: result, out: a }`). The runner reports
+    /// a zero divisor as [`RunError::DivisionByZero`](crate::RunError::DivisionByZero).
+    pub fn div(&mut self, a: Target, b: Target) -> Target {
+        self.push(Expr::Div(a.0, b.0))
+    }
+
+    /// `−a`.
+    pub fn neg(&mut self, a: Target) -> Target {
+        let zero = self.zero();
+        self.sub(zero, a)
+    }
+
+    /// `1 / a`.
+    pub fn inv(&mut self, a: Target) -> Target {
+        let one = self.one();
+        self.div(one, a)
+    }
+
+    /// `a²`.
+    pub fn square(&mut self, a: Target) -> Target {
+        self.mul(a, a)
+    }
+
+    /// Constrains `a` and `b` to be equal. They share one witness slot after lowering;
+    /// no op is emitted. Connecting two different constants is a
+    /// [`BuildError::ConflictingConstants`].
+    pub fn connect(&mut self, a: Target, b: Target) {
+        let scope = self.scopes.current();
+        self.connections.push(Connection {
+            a: a.0,
+            b: b.0,
+            scope,
+        });
+    }
+
+    /// Constrains `a = b` (same as [`connect`](Self::connect)).
+    pub fn assert_eq(&mut self, a: Target, b: Target) {
+        self.connect(a, b);
+    }
+
+    /// Constrains `a = 0`.
+    pub fn assert_zero(&mut self, a: Target) {
+        let zero = self.zero();
+        self.connect(a, zero);
+    }
+
+    /// Constrains `a ∈ {0, 1}`, as `a · a = a` (one `Mul` op).
+    pub fn assert_bool(&mut self, a: Target) {
+        let square = self.square(a);
+        self.connect(square, a);
+    }
+
+    /// Keeps `target`'s op in the circuit even if no constraint reads it, so its value can
+    /// be read from the traces ([`Circuit::witness_of`]).
+    pub fn expose(&mut self, target: Target) {
+        self.exposed.push(target.0);
+    }
+
+    /// Runs `f` inside a named scope; every op created inside records the scope path
+    /// (`outer/inner`), shown in IR dumps, statistics and errors.
+    ///
+    /// ```
+    /// use fixpoint_circuit::CircuitBuilder;
+    /// use p3_koala_bear::KoalaBear as F;
+    ///
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// let y = b.scope("fri", |b| b.scope("fold", |b| b.square(x)));
+    /// b.expose(y);
+    /// let circuit = b.build()?;
+    /// assert_eq!(circuit.scope_of(fixpoint_circuit::OpId(1)), "fri/fold");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn scope<R>(&mut self, name: &str, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.push_scope(name);
+        let result = f(self);
+        self.pop_scope();
+        result
+    }
+
+    /// Opens a named scope; close it with [`pop_scope`](Self::pop_scope). Unbalanced
+    /// pushes and pops are reported by [`build`](Self::build).
+    pub fn push_scope(&mut self, name: &str) {
+        self.scopes.push(name);
+    }
+
+    /// Closes the innermost scope.
+    pub fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    /// Lowers the recorded circuit with every pass enabled; see [`crate::lower`].
+    pub fn build(&self) -> Result<Circuit<F>, BuildError<F>> {
+        self.build_with(&LowerOptions::default())
+    }
+
+    /// Lowers the recorded circuit with the chosen passes (for comparing passes on and off).
+    pub fn build_with(&self, options: &LowerOptions) -> Result<Circuit<F>, BuildError<F>> {
+        lower::lower(self, options)
+    }
+}

@@ -1,0 +1,82 @@
+//! Runner errors: each names the op, the slot and the builder scope.
+
+use p3_field::Field;
+use thiserror::Error;
+
+use crate::ir::{OpId, WitnessId};
+
+/// Why a run failed. Ops are named by index and builder scope (`""` is the root scope).
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum RunError<F: Field> {
+    /// [`Runner::run`](crate::Runner::run) was called before
+    /// [`set_public_inputs`](crate::Runner::set_public_inputs).
+    #[error("public inputs not set: the circuit expects {expected}; call set_public_inputs first")]
+    PublicInputsNotSet {
+        /// Number of public inputs the circuit expects.
+        expected: usize,
+    },
+    /// The public-input vector has the wrong length.
+    #[error("wrong number of public inputs: the circuit expects {expected}, got {got}")]
+    PublicInputCount {
+        /// Number of public inputs the circuit expects.
+        expected: usize,
+        /// Number given.
+        got: usize,
+    },
+    /// An op's equation does not hold for the values its slots already hold.
+    #[error(
+        "{op} ({kind}, scope `{scope}`) is violated: {slot} holds {existing} but the op \
+         requires {required}"
+    )]
+    WitnessConflict {
+        /// The violated op.
+        op: OpId,
+        /// The op's kind.
+        kind: crate::OpKind,
+        /// The slot whose value disagrees.
+        slot: WitnessId,
+        /// The value the slot already holds.
+        existing: F,
+        /// The value the op's equation requires.
+        required: F,
+        /// The op's builder scope.
+        scope: String,
+    },
+    /// A `Mul` op solved for a factor whose other factor is zero (a division by zero).
+    #[error("{op} (Mul, scope `{scope}`): division by zero solving for {slot}")]
+    DivisionByZero {
+        /// The op.
+        op: OpId,
+        /// The factor being solved for.
+        slot: WitnessId,
+        /// The op's builder scope.
+        scope: String,
+    },
+    /// An op has more than one slot with no value yet, so it cannot be solved (the IR is
+    /// malformed; [`Circuit::verify`](crate::Circuit::verify) reports this statically).
+    #[error("{op} ({kind}, scope `{scope}`) reads {slot}, which has no value yet")]
+    UnsetSlot {
+        /// The op.
+        op: OpId,
+        /// The op's kind.
+        kind: crate::OpKind,
+        /// The first slot without a value.
+        slot: WitnessId,
+        /// The op's builder scope.
+        scope: String,
+    },
+    /// After all ops ran, a slot still has no value.
+    #[error("{slot} is never assigned a value by any op")]
+    SlotNeverDefined {
+        /// The slot.
+        slot: WitnessId,
+    },
+    /// An op refers to a slot or public position outside the circuit's declared counts.
+    #[error("{op}: {what} is out of range")]
+    OutOfRange {
+        /// The op.
+        op: OpId,
+        /// What is out of range (a slot or a public position).
+        what: String,
+    },
+}

@@ -1,0 +1,289 @@
+//! The runner: executes ops in order, solving each op's single unknown slot or checking it.
+
+use p3_field::Field;
+
+use super::RunError;
+use super::traces::{
+    AluRow, AluTrace, ConstRow, ConstTrace, PublicRow, PublicTrace, Traces, WitnessTrace,
+};
+use crate::ir::{Circuit, Op, OpId, WitnessId};
+
+/// Executes a [`Circuit`] on public inputs; see [`Circuit::runner`].
+///
+/// ```
+/// use fixpoint_circuit::{CircuitBuilder, RunError};
+/// use p3_field::PrimeCharacteristicRing;
+/// use p3_koala_bear::KoalaBear as F;
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// let y = b.public_input();
+/// let q = b.div(x, y);
+/// b.expose(q);
+/// let circuit = b.build()?;
+///
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::from_u32(6), F::from_u32(3)])?;
+/// let traces = runner.run()?;
+/// assert_eq!(traces.witness.get(circuit.witness_of(q).unwrap()), Some(F::TWO));
+///
+/// runner.set_public_inputs(&[F::from_u32(6), F::ZERO])?;
+/// assert!(matches!(runner.run(), Err(RunError::DivisionByZero { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Runner<'c, F> {
+    circuit: &'c Circuit<F>,
+    public_inputs: Option<Vec<F>>,
+}
+
+impl<F: Field> Circuit<F> {
+    /// A runner for this circuit. Set the public inputs, then [`Runner::run`].
+    pub fn runner(&self) -> Runner<'_, F> {
+        Runner {
+            circuit: self,
+            public_inputs: None,
+        }
+    }
+}
+
+/// Witness values and which slots hold one.
+struct Witness<'c, F> {
+    circuit: &'c Circuit<F>,
+    values: Vec<F>,
+    defined: Vec<bool>,
+}
+
+impl<F: Field> Witness<'_, F> {
+    #[inline]
+    fn get(&self, op: usize, slot: WitnessId) -> Result<Option<F>, RunError<F>> {
+        match self.defined.get(slot.index()) {
+            Some(true) => Ok(Some(self.values[slot.index()])),
+            Some(false) => Ok(None),
+            None => Err(RunError::OutOfRange {
+                op: OpId(op as u32),
+                what: format!(
+                    "{slot} (the circuit has {} slots)",
+                    self.circuit.witness_count
+                ),
+            }),
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, slot: WitnessId, value: F) {
+        self.values[slot.index()] = value;
+        self.defined[slot.index()] = true;
+    }
+
+    /// Defines `slot` as `value`, or checks that it already holds `value`.
+    #[inline]
+    fn define_or_check(&mut self, op: usize, slot: WitnessId, value: F) -> Result<(), RunError<F>> {
+        match self.get(op, slot)? {
+            None => {
+                self.set(slot, value);
+                Ok(())
+            }
+            Some(existing) if existing == value => Ok(()),
+            Some(existing) => Err(self.conflict(op, slot, existing, value)),
+        }
+    }
+
+    fn scope(&self, op: usize) -> String {
+        self.circuit.scope_of(OpId(op as u32)).to_owned()
+    }
+
+    #[cold]
+    fn conflict(&self, op: usize, slot: WitnessId, existing: F, required: F) -> RunError<F> {
+        RunError::WitnessConflict {
+            op: OpId(op as u32),
+            kind: self.circuit.ops[op].kind(),
+            slot,
+            existing,
+            required,
+            scope: self.scope(op),
+        }
+    }
+
+    #[cold]
+    fn unset(&self, op: usize, slots: [(WitnessId, Option<F>); 3]) -> RunError<F> {
+        let slot = slots
+            .iter()
+            .find(|(_, v)| v.is_none())
+            .map_or(slots[0].0, |(s, _)| *s);
+        RunError::UnsetSlot {
+            op: OpId(op as u32),
+            kind: self.circuit.ops[op].kind(),
+            slot,
+            scope: self.scope(op),
+        }
+    }
+
+    /// Runs `a + b = out`, solving whichever one slot is unknown.
+    #[inline]
+    fn add(
+        &mut self,
+        op: usize,
+        a: WitnessId,
+        b: WitnessId,
+        out: WitnessId,
+    ) -> Result<AluRow<F>, RunError<F>> {
+        let (va, vb, vo) = (self.get(op, a)?, self.get(op, b)?, self.get(op, out)?);
+        let (x, y, z) = match (va, vb, vo) {
+            (Some(x), Some(y), None) => {
+                self.set(out, x + y);
+                (x, y, x + y)
+            }
+            (Some(x), Some(y), Some(z)) if x + y == z => (x, y, z),
+            (Some(x), Some(y), Some(z)) => return Err(self.conflict(op, out, z, x + y)),
+            (Some(x), None, Some(z)) => {
+                self.set(b, z - x);
+                (x, z - x, z)
+            }
+            (None, Some(y), Some(z)) => {
+                self.set(a, z - y);
+                (z - y, y, z)
+            }
+            _ => return Err(self.unset(op, [(a, va), (b, vb), (out, vo)])),
+        };
+        Ok(AluRow {
+            a,
+            b,
+            out,
+            a_val: x,
+            b_val: y,
+            out_val: z,
+        })
+    }
+
+    /// Runs `a · b = out`, solving whichever one slot is unknown.
+    #[inline]
+    fn mul(
+        &mut self,
+        op: usize,
+        a: WitnessId,
+        b: WitnessId,
+        out: WitnessId,
+    ) -> Result<AluRow<F>, RunError<F>> {
+        let (va, vb, vo) = (self.get(op, a)?, self.get(op, b)?, self.get(op, out)?);
+        let divide = |this: &Self, z: F, known: F, unknown: WitnessId| {
+            known
+                .try_inverse()
+                .map(|inv| z * inv)
+                .ok_or_else(|| RunError::DivisionByZero {
+                    op: OpId(op as u32),
+                    slot: unknown,
+                    scope: this.scope(op),
+                })
+        };
+        let (x, y, z) = match (va, vb, vo) {
+            (Some(x), Some(y), None) => {
+                self.set(out, x * y);
+                (x, y, x * y)
+            }
+            (Some(x), Some(y), Some(z)) if x * y == z => (x, y, z),
+            (Some(x), Some(y), Some(z)) => return Err(self.conflict(op, out, z, x * y)),
+            (Some(x), None, Some(z)) => {
+                let y = divide(self, z, x, b)?;
+                self.set(b, y);
+                (x, y, z)
+            }
+            (None, Some(y), Some(z)) => {
+                let x = divide(self, z, y, a)?;
+                self.set(a, x);
+                (x, y, z)
+            }
+            _ => return Err(self.unset(op, [(a, va), (b, vb), (out, vo)])),
+        };
+        Ok(AluRow {
+            a,
+            b,
+            out,
+            a_val: x,
+            b_val: y,
+            out_val: z,
+        })
+    }
+}
+
+impl<'c, F: Field> Runner<'c, F> {
+    /// Sets the public inputs, in the order the builder allocated them.
+    pub fn set_public_inputs(&mut self, inputs: &[F]) -> Result<(), RunError<F>> {
+        let expected = self.circuit.public_count as usize;
+        if inputs.len() != expected {
+            return Err(RunError::PublicInputCount {
+                expected,
+                got: inputs.len(),
+            });
+        }
+        self.public_inputs = Some(inputs.to_vec());
+        Ok(())
+    }
+
+    /// Executes every op in order and returns the traces.
+    ///
+    /// Each op has at most one slot without a value; the runner solves for it (forward, or
+    /// backward for the encoded subtractions and divisions) or, when all are known, checks
+    /// the op's equation. Every failure is an error naming the op, slot and scope.
+    #[tracing::instrument(name = "run", skip_all, fields(ops = self.circuit.ops.len()))]
+    pub fn run(&self) -> Result<Traces<F>, RunError<F>> {
+        let circuit = self.circuit;
+        let publics = self
+            .public_inputs
+            .as_deref()
+            .ok_or(RunError::PublicInputsNotSet {
+                expected: circuit.public_count as usize,
+            })?;
+        let counts = circuit.stats().ops;
+        let mut w = Witness {
+            circuit,
+            values: vec![F::ZERO; circuit.witness_count as usize],
+            defined: vec![false; circuit.witness_count as usize],
+        };
+        let mut constant = ConstTrace {
+            rows: Vec::with_capacity(counts.consts),
+        };
+        let mut public = PublicTrace {
+            rows: Vec::with_capacity(counts.publics),
+        };
+        let mut add = AluTrace {
+            rows: Vec::with_capacity(counts.adds),
+        };
+        let mut mul = AluTrace {
+            rows: Vec::with_capacity(counts.muls),
+        };
+
+        for (i, op) in circuit.ops.iter().enumerate() {
+            match *op {
+                Op::Const { out, val } => {
+                    w.define_or_check(i, out, val)?;
+                    constant.rows.push(ConstRow { out, val });
+                }
+                Op::Public { out, pos } => {
+                    let val = *publics
+                        .get(pos as usize)
+                        .ok_or_else(|| RunError::OutOfRange {
+                            op: OpId(i as u32),
+                            what: format!("public input {pos} (the circuit has {})", publics.len()),
+                        })?;
+                    w.define_or_check(i, out, val)?;
+                    public.rows.push(PublicRow { out, pos, val });
+                }
+                Op::Add { a, b, out } => add.rows.push(w.add(i, a, b, out)?),
+                Op::Mul { a, b, out } => mul.rows.push(w.mul(i, a, b, out)?),
+            }
+        }
+        if let Some(slot) = w.defined.iter().position(|d| !d) {
+            return Err(RunError::SlotNeverDefined {
+                slot: WitnessId(slot as u32),
+            });
+        }
+        Ok(Traces {
+            witness: WitnessTrace { values: w.values },
+            constant,
+            public,
+            add,
+            mul,
+        })
+    }
+}

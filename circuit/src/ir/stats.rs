@@ -1,0 +1,120 @@
+//! Op counts per kind and per scope.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Display, Formatter};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Circuit, Op, OpId, OpKind};
+
+/// Number of ops of each kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpCounts {
+    /// `Const` ops.
+    pub consts: usize,
+    /// `Public` ops.
+    pub publics: usize,
+    /// `Add` ops (additions and subtractions).
+    pub adds: usize,
+    /// `Mul` ops (multiplications and divisions).
+    pub muls: usize,
+}
+
+impl OpCounts {
+    /// All ops.
+    pub fn total(&self) -> usize {
+        self.consts + self.publics + self.adds + self.muls
+    }
+
+    fn count(&mut self, kind: OpKind) {
+        match kind {
+            OpKind::Const => self.consts += 1,
+            OpKind::Public => self.publics += 1,
+            OpKind::Add => self.adds += 1,
+            OpKind::Mul => self.muls += 1,
+        }
+    }
+}
+
+impl Display for OpCounts {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ops (const {}, public {}, add {}, mul {})",
+            self.total(),
+            self.consts,
+            self.publics,
+            self.adds,
+            self.muls
+        )
+    }
+}
+
+/// Size of a circuit: ops per kind, per scope, and witness slots.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use p3_koala_bear::KoalaBear as F;
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// let y = b.scope("square", |b| b.square(x));
+/// b.expose(y);
+/// let stats = b.build()?.stats();
+/// assert_eq!(stats.ops.muls, 1);
+/// assert_eq!(stats.per_scope["square"].muls, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitStats {
+    /// Ops per kind over the whole circuit.
+    pub ops: OpCounts,
+    /// Ops per kind for each scope path (the root scope is `""`).
+    pub per_scope: BTreeMap<String, OpCounts>,
+    /// Number of witness slots.
+    pub witness_count: u32,
+    /// Number of public inputs.
+    pub public_count: u32,
+}
+
+impl Display for CircuitStats {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "=== CIRCUIT STATS ===")?;
+        writeln!(f, "{}", self.ops)?;
+        writeln!(
+            f,
+            "{} witness slots, {} public inputs",
+            self.witness_count, self.public_count
+        )?;
+        for (scope, counts) in &self.per_scope {
+            let name = if scope.is_empty() { "<root>" } else { scope };
+            writeln!(f, "  {name}: {counts}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<F> Circuit<F> {
+    /// Counts ops per kind and per scope.
+    pub fn stats(&self) -> CircuitStats {
+        let mut stats = CircuitStats {
+            witness_count: self.witness_count,
+            public_count: self.public_count,
+            ..Default::default()
+        };
+        for (i, op) in self.ops.iter().enumerate() {
+            let kind = Op::kind(op);
+            stats.ops.count(kind);
+            let scope = self.scope_of(OpId(i as u32));
+            match stats.per_scope.get_mut(scope) {
+                Some(counts) => counts.count(kind),
+                None => {
+                    let mut counts = OpCounts::default();
+                    counts.count(kind);
+                    stats.per_scope.insert(scope.to_owned(), counts);
+                }
+            }
+        }
+        stats
+    }
+}

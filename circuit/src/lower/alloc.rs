@@ -1,0 +1,187 @@
+//! Op emission and witness-slot allocation.
+//!
+//! Emission order: the `Const` ops (classes ordered by their first node), then the
+//! `Public` ops (by position), then the computed ops in creation order. A computed node's
+//! operands precede it, and every earlier node's class is defined by the time it has run,
+//! so each op has at most one undefined slot: its own result. Slots are numbered in order
+//! of first definition, so the numbering is deterministic.
+
+use p3_field::Field;
+
+use super::State;
+use super::dce::Liveness;
+use crate::builder::{Expr, ExprId};
+use crate::ir::{Circuit, DebugInfo, Op, ScopeId, WitnessId};
+
+const UNALLOCATED: u32 = u32::MAX;
+
+struct Emitter<F> {
+    slot_of_root: Vec<u32>,
+    next_slot: u32,
+    ops: Vec<Op<F>>,
+    op_scopes: Vec<ScopeId>,
+}
+
+impl<F> Emitter<F> {
+    /// The slot of class `root`, allocating it on first use.
+    #[inline]
+    fn slot(&mut self, root: ExprId) -> WitnessId {
+        let slot = &mut self.slot_of_root[root.index()];
+        if *slot == UNALLOCATED {
+            *slot = self.next_slot;
+            self.next_slot += 1;
+        }
+        WitnessId(*slot)
+    }
+
+    #[inline]
+    fn push(&mut self, op: Op<F>, scope: ScopeId) {
+        self.ops.push(op);
+        self.op_scopes.push(scope);
+    }
+}
+
+pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> Circuit<F> {
+    let n = state.role.len();
+    let live_ops = liveness.node_live.iter().filter(|l| **l).count();
+    let mut e = Emitter {
+        slot_of_root: vec![UNALLOCATED; n],
+        next_slot: 0,
+        ops: Vec::with_capacity(live_ops + 16),
+        op_scopes: Vec::with_capacity(live_ops + 16),
+    };
+
+    for i in 0..n {
+        let node = ExprId(i as u32);
+        let root = state.uf.find(node);
+        if liveness.const_live[root.index()] && e.slot_of_root[root.index()] == UNALLOCATED {
+            let fact = state
+                .const_of(node)
+                .expect("a live constant class holds a constant");
+            let out = e.slot(root);
+            e.push(
+                Op::Const {
+                    out,
+                    val: fact.value,
+                },
+                state.node_scope(fact.origin),
+            );
+        }
+    }
+    for i in 0..n {
+        if let (Expr::Public(pos), true) = (state.builder.exprs[i], liveness.node_live[i]) {
+            let node = ExprId(i as u32);
+            let out = e.slot(state.uf.find(node));
+            e.push(Op::Public { out, pos }, state.node_scope(node));
+        }
+    }
+    for i in 0..n {
+        if !liveness.node_live[i] {
+            continue;
+        }
+        let node = ExprId(i as u32);
+        let expr = state.expr(node);
+        let Some((a, b)) = expr.operands() else {
+            continue;
+        };
+        let (ra, rb, rn) = (state.uf.find(a), state.uf.find(b), state.uf.find(node));
+        let (sa, sb) = (e.slot(ra), e.slot(rb));
+        let sn = e.slot(rn);
+        let op = match expr {
+            Expr::Add(..) => Op::Add {
+                a: sa,
+                b: sb,
+                out: sn,
+            },
+            // a − b = n  ⇔  b + n = a
+            Expr::Sub(..) => Op::Add {
+                a: sb,
+                b: sn,
+                out: sa,
+            },
+            Expr::Mul(..) => Op::Mul {
+                a: sa,
+                b: sb,
+                out: sn,
+            },
+            // a / b = n  ⇔  b · n = a
+            Expr::Div(..) => Op::Mul {
+                a: sb,
+                b: sn,
+                out: sa,
+            },
+            Expr::Const(_) | Expr::Public(_) => unreachable!("operands() is None for leaves"),
+        };
+        e.push(op, state.node_scope(node));
+    }
+
+    let target_slots = (0..n)
+        .map(|i| {
+            let slot = e.slot_of_root[state.uf.find(ExprId(i as u32)).index()];
+            (slot != UNALLOCATED).then_some(WitnessId(slot))
+        })
+        .collect();
+    Circuit {
+        ops: e.ops,
+        witness_count: e.next_slot,
+        public_count: state.builder.public_count,
+        debug: DebugInfo {
+            scopes: state.builder.scopes.paths.clone(),
+            op_scopes: e.op_scopes,
+            target_slots,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use p3_field::PrimeCharacteristicRing;
+    use p3_koala_bear::KoalaBear as F;
+
+    use crate::{CircuitBuilder, LowerOptions, Op, WitnessId};
+
+    #[test]
+    fn slots_follow_first_definition_and_sub_is_an_add() {
+        let mut b = CircuitBuilder::<F>::new();
+        let x = b.public_input();
+        let c = b.define_const(F::TWO);
+        let d = b.sub(x, c);
+        b.expose(d);
+        let circuit = b.build_with(&LowerOptions::none()).unwrap();
+        let w = WitnessId;
+        assert_eq!(
+            circuit.ops,
+            vec![
+                Op::Const {
+                    out: w(0),
+                    val: F::TWO
+                },
+                Op::Public { out: w(1), pos: 0 },
+                Op::Add {
+                    a: w(0),
+                    b: w(2),
+                    out: w(1)
+                },
+            ]
+        );
+        assert_eq!(circuit.witness_count, 3);
+    }
+
+    #[test]
+    fn div_is_a_mul_solved_for_its_second_factor() {
+        let mut b = CircuitBuilder::<F>::new();
+        let x = b.public_input();
+        let y = b.public_input();
+        let q = b.div(x, y);
+        b.expose(q);
+        let circuit = b.build().unwrap();
+        assert_eq!(
+            circuit.ops[2],
+            Op::Mul {
+                a: WitnessId(1),
+                b: WitnessId(2),
+                out: WitnessId(0)
+            }
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! Dead-op removal.
+//!
+//! A class is *needed* when a live op reads it, it is exposed, or it is constrained — it
+//! has two or more definers (a constant, public inputs, computed nodes), so all but the
+//! first are checks. Public inputs are always live (the public-input layout is part of the
+//! circuit's interface). One reverse sweep suffices because operands precede their nodes.
+
+use p3_field::Field;
+
+use super::State;
+use super::state::Role;
+use crate::builder::{Expr, ExprId};
+
+/// Which ops survive: per node (for `Emit` nodes) and per class root (for constants).
+pub(crate) struct Liveness {
+    pub(crate) node_live: Vec<bool>,
+    /// Indexed by class root: the class's `Const` op is emitted.
+    pub(crate) const_live: Vec<bool>,
+}
+
+pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool) -> Liveness {
+    let n = state.role.len();
+    let mut definers = vec![0u32; n];
+    let mut has_const = vec![false; n];
+    for i in 0..n {
+        let node = ExprId(i as u32);
+        let root = state.uf.find(node).index();
+        if state.role[i] == Role::Emit {
+            definers[root] += 1;
+        }
+        if !has_const[root] && state.const_of(node).is_some() {
+            has_const[root] = true;
+            definers[root] += 1;
+        }
+    }
+    if !remove_dead_ops {
+        return Liveness {
+            node_live: state.role.iter().map(|r| *r == Role::Emit).collect(),
+            const_live: has_const,
+        };
+    }
+
+    let mut needed: Vec<bool> = definers.iter().map(|&d| d >= 2).collect();
+    for &t in &state.builder.exposed {
+        needed[state.uf.find(t).index()] = true;
+    }
+    let mut node_live = vec![false; n];
+    for i in (0..n).rev() {
+        if state.role[i] != Role::Emit {
+            continue;
+        }
+        let node = ExprId(i as u32);
+        let expr = state.expr(node);
+        let live = matches!(expr, Expr::Public(_)) || needed[state.uf.find(node).index()];
+        if !live {
+            continue;
+        }
+        node_live[i] = true;
+        if let Some((a, b)) = expr.operands() {
+            needed[state.uf.find(a).index()] = true;
+            needed[state.uf.find(b).index()] = true;
+        }
+    }
+    let const_live = (0..n).map(|r| has_const[r] && needed[r]).collect();
+    Liveness {
+        node_live,
+        const_live,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use p3_koala_bear::KoalaBear as F;
+
+    use crate::{CircuitBuilder, LowerOptions};
+
+    #[test]
+    fn unread_ops_are_removed_but_constrained_and_exposed_ones_stay() {
+        let mut b = CircuitBuilder::<F>::new();
+        let x = b.public_input();
+        let dead = b.mul(x, x);
+        let dead_chain = b.add(dead, x);
+        let kept = b.add(x, x);
+        b.expose(kept);
+        let checked = b.mul(x, kept);
+        let expected = b.public_input();
+        b.connect(checked, expected);
+        let options = LowerOptions {
+            remove_dead_ops: true,
+            ..LowerOptions::none()
+        };
+        let circuit = b.build_with(&options).unwrap();
+        assert_eq!(circuit.witness_of(dead), None);
+        assert_eq!(circuit.witness_of(dead_chain), None);
+        assert!(circuit.witness_of(kept).is_some());
+        assert!(circuit.witness_of(checked).is_some());
+        // Two Public ops, the Add and the checking Mul.
+        assert_eq!(circuit.ops.len(), 4);
+
+        let all = b.build_with(&LowerOptions::none()).unwrap();
+        assert_eq!(all.ops.len(), 6);
+    }
+
+    #[test]
+    fn unused_public_inputs_stay() {
+        let mut b = CircuitBuilder::<F>::new();
+        b.public_inputs(3);
+        let circuit = b.build().unwrap();
+        assert_eq!(circuit.ops.len(), 3);
+        assert_eq!(circuit.public_count, 3);
+    }
+}
