@@ -1,1 +1,71 @@
+//! End-to-end tests, snapshots and the book's doctests for fixpoint.
+//!
+//! The library part holds the example circuits that tests, snapshots and the quickstart
+//! example share, so each is written once. The book's chapters are included below as doc
+//! comments: `cargo test` compiles and runs every Rust block in them, so the book cannot
+//! drift from the code.
 
+use fixpoint_circuit::{BuildError, Circuit, CircuitBuilder, Target};
+use p3_field::Field;
+
+/// `37 · x − 111 = 0` with `x` the one public input (satisfied by `x = 3`).
+///
+/// ```
+/// use p3_field::PrimeCharacteristicRing;
+/// use p3_koala_bear::KoalaBear as F;
+///
+/// let circuit = fixpoint_tests::thirty_seven_x::<F>()?;
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::from_u32(3)])?;
+/// runner.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn thirty_seven_x<F: Field>() -> Result<Circuit<F>, BuildError<F>> {
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let c37 = b.define_const(F::from_u32(37));
+    let c111 = b.define_const(F::from_u32(111));
+    let prod = b.mul(c37, x);
+    let diff = b.sub(prod, c111);
+    b.assert_zero(diff);
+    b.build()
+}
+
+/// Records the Fibonacci recurrence: public inputs `a, b, expected`; constrains the
+/// `n`-th term (`F(0) = a`, `F(1) = b`) to equal `expected`. Returns the terms.
+pub fn fibonacci_into<F: Field>(b: &mut CircuitBuilder<F>, n: usize) -> Vec<Target> {
+    let first = b.public_input();
+    let second = b.public_input();
+    let expected = b.public_input();
+    let mut terms = vec![first, second];
+    b.scope("fib", |b| {
+        for i in 2..=n.max(1) {
+            let next = b.add(terms[i - 2], terms[i - 1]);
+            terms.push(next);
+        }
+    });
+    b.connect(terms[n], expected);
+    terms
+}
+
+/// The Fibonacci circuit of [`fibonacci_into`], lowered.
+///
+/// ```
+/// use p3_field::PrimeCharacteristicRing;
+/// use p3_koala_bear::KoalaBear as F;
+///
+/// let circuit = fixpoint_tests::fibonacci::<F>(10)?;
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::ZERO, F::ONE, F::from_u32(55)])?;
+/// runner.run()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn fibonacci<F: Field>(n: usize) -> Result<Circuit<F>, BuildError<F>> {
+    let mut b = CircuitBuilder::<F>::new();
+    fibonacci_into(&mut b, n);
+    b.build()
+}
+
+/// The book's chapter *The Execution IR*; its code blocks run as doctests.
+#[doc = include_str!("../../book/src/execution-ir.md")]
+pub mod book_execution_ir {}

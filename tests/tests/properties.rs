@@ -1,0 +1,173 @@
+//! Property tests over random expression DAGs: the runner agrees with direct evaluation in
+//! the field, lowering passes never change a value, and CSE never adds ops.
+
+use fixpoint_circuit::{Circuit, CircuitBuilder, LowerOptions, Target};
+use p3_baby_bear::BabyBear;
+use p3_field::extension::BinomialExtensionField;
+use p3_field::Field;
+use p3_koala_bear::KoalaBear;
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Step {
+    Add(usize, usize),
+    Sub(usize, usize),
+    Mul(usize, usize),
+    Div(usize, usize),
+    Neg(usize),
+    Const(u32),
+    /// Recompute node `i` another way (`(t + k) − k`) and connect the two.
+    Reconnect(usize, u32),
+}
+
+fn small_or_any() -> impl Strategy<Value = u32> {
+    prop_oneof![0u32..4, any::<u32>()]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let i = any::<prop::sample::Index>();
+    prop_oneof![
+        (i.clone(), any::<prop::sample::Index>()).prop_map(|(a, b)| Step::Add(a.index(usize::MAX), b.index(usize::MAX))),
+        (i.clone(), any::<prop::sample::Index>()).prop_map(|(a, b)| Step::Sub(a.index(usize::MAX), b.index(usize::MAX))),
+        (i.clone(), any::<prop::sample::Index>()).prop_map(|(a, b)| Step::Mul(a.index(usize::MAX), b.index(usize::MAX))),
+        (i.clone(), any::<prop::sample::Index>()).prop_map(|(a, b)| Step::Div(a.index(usize::MAX), b.index(usize::MAX))),
+        i.clone().prop_map(|a| Step::Neg(a.index(usize::MAX))),
+        small_or_any().prop_map(Step::Const),
+        (i, small_or_any()).prop_map(|(a, k)| Step::Reconnect(a.index(usize::MAX), k)),
+    ]
+}
+
+/// A random circuit and, for every target, its value by direct evaluation.
+struct Case<F> {
+    builder: CircuitBuilder<F>,
+    targets: Vec<(Target, F)>,
+    publics: Vec<F>,
+}
+
+fn build_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Case<F> {
+    let mut b = CircuitBuilder::<F>::new();
+    let mut nodes: Vec<(Target, F)> = Vec::new();
+    let mut publics = Vec::new();
+    for &v in inputs {
+        let value = F::from_u32(v);
+        nodes.push((b.public_input(), value));
+        publics.push(value);
+    }
+    for step in steps {
+        let pick = |i: usize| nodes[i % nodes.len()];
+        let node = match *step {
+            Step::Add(i, j) => {
+                let ((x, xv), (y, yv)) = (pick(i), pick(j));
+                (b.add(x, y), xv + yv)
+            }
+            Step::Sub(i, j) => {
+                let ((x, xv), (y, yv)) = (pick(i), pick(j));
+                (b.sub(x, y), xv - yv)
+            }
+            Step::Mul(i, j) => {
+                let ((x, xv), (y, yv)) = (pick(i), pick(j));
+                (b.mul(x, y), xv * yv)
+            }
+            Step::Div(i, j) => {
+                let ((x, xv), (y, yv)) = (pick(i), pick(j));
+                let Some(inv) = yv.try_inverse() else { continue };
+                (b.div(x, y), xv * inv)
+            }
+            Step::Neg(i) => {
+                let (x, xv) = pick(i);
+                (b.neg(x), -xv)
+            }
+            Step::Const(v) => (b.define_const(F::from_u32(v)), F::from_u32(v)),
+            Step::Reconnect(i, k) => {
+                let (x, xv) = pick(i);
+                let k = b.define_const(F::from_u32(k));
+                let up = b.add(x, k);
+                let again = b.sub(up, k);
+                b.connect(again, x);
+                (again, xv)
+            }
+        };
+        nodes.push(node);
+    }
+    // Bind the last few values to public outputs, and expose every third node.
+    for &(t, v) in nodes.iter().rev().take(outputs) {
+        let out = b.public_input();
+        b.connect(t, out);
+        publics.push(v);
+    }
+    for &(t, _) in nodes.iter().step_by(3) {
+        b.expose(t);
+    }
+    Case {
+        builder: b,
+        targets: nodes,
+        publics,
+    }
+}
+
+/// Runs `circuit` and checks every surviving target against direct evaluation.
+fn check_values<F: Field>(circuit: &Circuit<F>, case: &Case<F>) -> Result<Vec<Option<F>>, TestCaseError> {
+    let mut runner = circuit.runner();
+    runner.set_public_inputs(&case.publics).unwrap();
+    let traces = runner.run().map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let mut values = Vec::new();
+    for &(t, expected) in &case.targets {
+        let value = circuit.witness_of(t).and_then(|slot| traces.witness.get(slot));
+        if let Some(value) = value {
+            prop_assert_eq!(value, expected, "target {}", t);
+        }
+        values.push(value);
+    }
+    Ok(values)
+}
+
+fn check_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Result<(), TestCaseError> {
+    let case = build_case::<F>(inputs, steps, outputs);
+    let optimised = case.builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let plain = case
+        .builder
+        .build_with(&LowerOptions::none())
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let on = check_values(&optimised, &case)?;
+    let off = check_values(&plain, &case)?;
+    // With every pass off, every target keeps a slot.
+    prop_assert!(off.iter().all(Option::is_some));
+    for (a, b) in on.iter().zip(&off) {
+        if let (Some(a), Some(b)) = (a, b) {
+            prop_assert_eq!(a, b);
+        }
+    }
+    let without_cse = case
+        .builder
+        .build_with(&LowerOptions {
+            cse: false,
+            ..LowerOptions::default()
+        })
+        .unwrap();
+    prop_assert!(optimised.ops.len() <= without_cse.ops.len());
+    prop_assert!(optimised.ops.len() <= plain.ops.len());
+    prop_assert!(optimised.verify().is_ok() && plain.verify().is_ok());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn random_dags_koala_bear(
+        inputs in prop::collection::vec(small_or_any(), 1..4),
+        steps in prop::collection::vec(step(), 0..40),
+        outputs in 0usize..4,
+    ) {
+        check_case::<KoalaBear>(&inputs, &steps, outputs)?;
+    }
+
+    #[test]
+    fn random_dags_baby_bear_extension(
+        inputs in prop::collection::vec(small_or_any(), 1..4),
+        steps in prop::collection::vec(step(), 0..40),
+        outputs in 0usize..4,
+    ) {
+        check_case::<BinomialExtensionField<BabyBear, 4>>(&inputs, &steps, outputs)?;
+    }
+}
