@@ -2,7 +2,8 @@
 //! op, slot and scope — never a panic.
 
 use fixpoint_circuit::{
-    BuildError, Circuit, CircuitBuilder, IrError, LowerOptions, Op, OpId, OpKind, RunError, WitnessId,
+    BuildError, Circuit, CircuitBuilder, IrError, LowerOptions, Op, OpId, OpKind, RunError,
+    WitnessId,
 };
 use p3_field::PrimeCharacteristicRing;
 use p3_koala_bear::KoalaBear as F;
@@ -94,7 +95,15 @@ fn division_by_a_zero_input_is_an_error() {
 
 #[test]
 fn an_op_with_two_unknowns_reports_the_unset_slot() {
-    let circuit = raw(vec![Op::Mul { a: w(0), b: w(1), out: w(2) }], 3, 0);
+    let circuit = raw(
+        vec![Op::Mul {
+            a: w(0),
+            b: w(1),
+            out: w(2),
+        }],
+        3,
+        0,
+    );
     let mut runner = circuit.runner();
     runner.set_public_inputs(&[]).unwrap();
     assert_eq!(
@@ -110,7 +119,14 @@ fn an_op_with_two_unknowns_reports_the_unset_slot() {
 
 #[test]
 fn a_slot_no_op_defines_is_reported() {
-    let circuit = raw(vec![Op::Const { out: w(0), val: F::ONE }], 2, 0);
+    let circuit = raw(
+        vec![Op::Const {
+            out: w(0),
+            val: F::ONE,
+        }],
+        2,
+        0,
+    );
     let mut runner = circuit.runner();
     runner.set_public_inputs(&[]).unwrap();
     assert_eq!(runner.run(), Err(RunError::SlotNeverDefined { slot: w(1) }));
@@ -118,15 +134,28 @@ fn a_slot_no_op_defines_is_reported() {
 
 #[test]
 fn out_of_range_ids_are_errors_not_panics() {
-    let circuit = raw(vec![Op::Const { out: w(9), val: F::ONE }], 1, 0);
+    let circuit = raw(
+        vec![Op::Const {
+            out: w(9),
+            val: F::ONE,
+        }],
+        1,
+        0,
+    );
     let mut runner = circuit.runner();
     runner.set_public_inputs(&[]).unwrap();
-    assert!(matches!(runner.run(), Err(RunError::OutOfRange { op: OpId(0), .. })));
+    assert!(matches!(
+        runner.run(),
+        Err(RunError::OutOfRange { op: OpId(0), .. })
+    ));
 
     let circuit = raw(vec![Op::Public { out: w(0), pos: 3 }], 1, 1);
     let mut runner = circuit.runner();
     runner.set_public_inputs(&[F::ONE]).unwrap();
-    assert!(matches!(runner.run(), Err(RunError::OutOfRange { op: OpId(0), .. })));
+    assert!(matches!(
+        runner.run(),
+        Err(RunError::OutOfRange { op: OpId(0), .. })
+    ));
 }
 
 #[test]
@@ -159,7 +188,10 @@ fn unbalanced_scopes_are_rejected() {
     );
     let mut b = CircuitBuilder::<F>::new();
     b.pop_scope();
-    assert_eq!(b.build().unwrap_err(), BuildError::UnmatchedPopScope { count: 1 });
+    assert_eq!(
+        b.build().unwrap_err(),
+        BuildError::UnmatchedPopScope { count: 1 }
+    );
 }
 
 #[test]
@@ -178,7 +210,10 @@ fn conflicting_constants_and_constant_division_by_zero_are_build_errors() {
     let zero = b.zero();
     let inv = b.inv(zero);
     b.expose(inv);
-    assert!(matches!(b.build().unwrap_err(), BuildError::DivisionByZero { .. }));
+    assert!(matches!(
+        b.build().unwrap_err(),
+        BuildError::DivisionByZero { .. }
+    ));
 }
 
 /// Many values asserted zero share the zero constant's slot; that must not make the
@@ -216,7 +251,14 @@ fn two_hundred_independent_assert_zeros_all_hold() {
 fn ir_verifier_rejects_hand_broken_ir() {
     let cases: Vec<(Circuit<F>, IrError)> = vec![
         (
-            raw(vec![Op::Const { out: w(3), val: F::ONE }], 1, 0),
+            raw(
+                vec![Op::Const {
+                    out: w(3),
+                    val: F::ONE,
+                }],
+                1,
+                0,
+            ),
             IrError::WitnessOutOfRange {
                 op: OpId(0),
                 slot: w(3),
@@ -238,8 +280,15 @@ fn ir_verifier_rejects_hand_broken_ir() {
         (
             raw(
                 vec![
-                    Op::Const { out: w(0), val: F::ONE },
-                    Op::Add { a: w(0), b: w(1), out: w(2) },
+                    Op::Const {
+                        out: w(0),
+                        val: F::ONE,
+                    },
+                    Op::Add {
+                        a: w(0),
+                        b: w(1),
+                        out: w(2),
+                    },
                 ],
                 3,
                 0,
@@ -254,8 +303,15 @@ fn ir_verifier_rejects_hand_broken_ir() {
             // x · x = 4 with x unknown: a square root, not solvable.
             raw(
                 vec![
-                    Op::Const { out: w(0), val: F::from_u32(4) },
-                    Op::Mul { a: w(1), b: w(1), out: w(0) },
+                    Op::Const {
+                        out: w(0),
+                        val: F::from_u32(4),
+                    },
+                    Op::Mul {
+                        a: w(1),
+                        b: w(1),
+                        out: w(0),
+                    },
                 ],
                 2,
                 0,
@@ -267,7 +323,14 @@ fn ir_verifier_rejects_hand_broken_ir() {
             },
         ),
         (
-            raw(vec![Op::Const { out: w(0), val: F::ONE }], 2, 0),
+            raw(
+                vec![Op::Const {
+                    out: w(0),
+                    val: F::ONE,
+                }],
+                2,
+                0,
+            ),
             IrError::SlotNeverDefined { slot: w(1) },
         ),
     ];
@@ -288,7 +351,10 @@ fn circuits_round_trip_through_serde() {
     let back: Circuit<F> = postcard::from_bytes(&bytes).unwrap();
     assert_eq!(back, circuit);
     assert_eq!(back.id(), circuit.id());
-    assert_ne!(circuit.id(), fixpoint_tests::fibonacci::<F>(11).unwrap().id());
+    assert_ne!(
+        circuit.id(),
+        fixpoint_tests::fibonacci::<F>(11).unwrap().id()
+    );
     // Truncated bytes are an error, not a panic.
     assert!(postcard::from_bytes::<Circuit<F>>(&bytes[..bytes.len() / 2]).is_err());
 }

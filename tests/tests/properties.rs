@@ -3,8 +3,8 @@
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, LowerOptions, Target};
 use p3_baby_bear::BabyBear;
-use p3_field::extension::BinomialExtensionField;
 use p3_field::Field;
+use p3_field::extension::BinomialExtensionField;
 use p3_koala_bear::KoalaBear;
 use proptest::prelude::*;
 
@@ -27,10 +27,14 @@ fn small_or_any() -> impl Strategy<Value = u32> {
 fn step() -> impl Strategy<Value = Step> {
     let i = any::<prop::sample::Index>();
     prop_oneof![
-        (i.clone(), any::<prop::sample::Index>()).prop_map(|(a, b)| Step::Add(a.index(usize::MAX), b.index(usize::MAX))),
-        (i.clone(), any::<prop::sample::Index>()).prop_map(|(a, b)| Step::Sub(a.index(usize::MAX), b.index(usize::MAX))),
-        (i.clone(), any::<prop::sample::Index>()).prop_map(|(a, b)| Step::Mul(a.index(usize::MAX), b.index(usize::MAX))),
-        (i.clone(), any::<prop::sample::Index>()).prop_map(|(a, b)| Step::Div(a.index(usize::MAX), b.index(usize::MAX))),
+        (i.clone(), any::<prop::sample::Index>())
+            .prop_map(|(a, b)| Step::Add(a.index(usize::MAX), b.index(usize::MAX))),
+        (i.clone(), any::<prop::sample::Index>())
+            .prop_map(|(a, b)| Step::Sub(a.index(usize::MAX), b.index(usize::MAX))),
+        (i.clone(), any::<prop::sample::Index>())
+            .prop_map(|(a, b)| Step::Mul(a.index(usize::MAX), b.index(usize::MAX))),
+        (i.clone(), any::<prop::sample::Index>())
+            .prop_map(|(a, b)| Step::Div(a.index(usize::MAX), b.index(usize::MAX))),
         i.clone().prop_map(|a| Step::Neg(a.index(usize::MAX))),
         small_or_any().prop_map(Step::Const),
         (i, small_or_any()).prop_map(|(a, k)| Step::Reconnect(a.index(usize::MAX), k)),
@@ -70,7 +74,9 @@ fn build_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Case<
             }
             Step::Div(i, j) => {
                 let ((x, xv), (y, yv)) = (pick(i), pick(j));
-                let Some(inv) = yv.try_inverse() else { continue };
+                let Some(inv) = yv.try_inverse() else {
+                    continue;
+                };
                 (b.div(x, y), xv * inv)
             }
             Step::Neg(i) => {
@@ -106,13 +112,20 @@ fn build_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Case<
 }
 
 /// Runs `circuit` and checks every surviving target against direct evaluation.
-fn check_values<F: Field>(circuit: &Circuit<F>, case: &Case<F>) -> Result<Vec<Option<F>>, TestCaseError> {
+fn check_values<F: Field>(
+    circuit: &Circuit<F>,
+    case: &Case<F>,
+) -> Result<Vec<Option<F>>, TestCaseError> {
     let mut runner = circuit.runner();
     runner.set_public_inputs(&case.publics).unwrap();
-    let traces = runner.run().map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let traces = runner
+        .run()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut values = Vec::new();
     for &(t, expected) in &case.targets {
-        let value = circuit.witness_of(t).and_then(|slot| traces.witness.get(slot));
+        let value = circuit
+            .witness_of(t)
+            .and_then(|slot| traces.witness.get(slot));
         if let Some(value) = value {
             prop_assert_eq!(value, expected, "target {}", t);
         }
@@ -121,9 +134,16 @@ fn check_values<F: Field>(circuit: &Circuit<F>, case: &Case<F>) -> Result<Vec<Op
     Ok(values)
 }
 
-fn check_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Result<(), TestCaseError> {
+fn check_case<F: Field>(
+    inputs: &[u32],
+    steps: &[Step],
+    outputs: usize,
+) -> Result<(), TestCaseError> {
     let case = build_case::<F>(inputs, steps, outputs);
-    let optimised = case.builder.build().map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let optimised = case
+        .builder
+        .build()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let plain = case
         .builder
         .build_with(&LowerOptions::none())

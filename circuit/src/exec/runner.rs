@@ -234,7 +234,7 @@ impl<'c, F: Field> Runner<'c, F> {
             .ok_or(RunError::PublicInputsNotSet {
                 expected: circuit.public_count as usize,
             })?;
-        let counts = circuit.stats().ops;
+        let counts = circuit.op_counts();
         let mut w = Witness {
             circuit,
             values: vec![F::ZERO; circuit.witness_count as usize],

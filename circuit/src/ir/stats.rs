@@ -95,6 +95,15 @@ impl Display for CircuitStats {
 }
 
 impl<F> Circuit<F> {
+    /// Counts ops per kind (cheap: no per-scope breakdown).
+    pub fn op_counts(&self) -> OpCounts {
+        let mut counts = OpCounts::default();
+        for op in &self.ops {
+            counts.count(op.kind());
+        }
+        counts
+    }
+
     /// Counts ops per kind and per scope.
     pub fn stats(&self) -> CircuitStats {
         let mut stats = CircuitStats {
