@@ -69,3 +69,39 @@ pub fn fibonacci<F: Field>(n: usize) -> Result<Circuit<F>, BuildError<F>> {
 /// The book's chapter *The Execution IR*; its code blocks run as doctests.
 #[doc = include_str!("../../book/src/execution-ir.md")]
 pub mod book_execution_ir {}
+
+/// Checks the book against the code: the book's printed outputs are fenced ```` ```text ````
+/// blocks preceded by a marker line `<!-- output: NAME -->`; the chapter's code calls this
+/// with what the code really prints.
+pub mod book {
+    const CHAPTERS: &[(&str, &str)] = &[(
+        "execution-ir.md",
+        include_str!("../../book/src/execution-ir.md"),
+    )];
+
+    /// The text block marked `<!-- output: name -->` in the book, if there is one.
+    pub fn output_block(name: &str) -> Option<String> {
+        let marker = format!("<!-- output: {name} -->");
+        CHAPTERS.iter().find_map(|(_, text)| {
+            let rest = &text[text.find(&marker)? + marker.len()..];
+            let rest = &rest[rest.find("```text\n")? + "```text\n".len()..];
+            Some(rest[..rest.find("```")?].to_owned())
+        })
+    }
+
+    /// Panics unless the book's block `name` is exactly `printed` (trailing newlines aside).
+    pub fn check_output(name: &str, printed: &str) {
+        let Some(block) = output_block(name) else {
+            panic!("the book has no block marked `<!-- output: {name} -->`");
+        };
+        assert_eq!(
+            block.trim_end(),
+            printed.trim_end(),
+            "the book's block `{name}` differs from what the code prints"
+        );
+    }
+}
+
+/// The README's ten-line example, compiled and run by `cargo test`.
+#[doc = include_str!("../../README.md")]
+pub mod readme {}

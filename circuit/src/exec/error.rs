@@ -3,7 +3,7 @@
 use p3_field::Field;
 use thiserror::Error;
 
-use crate::ir::{OpId, WitnessId};
+use crate::ir::{OpId, WitnessId, describe_scope};
 
 /// Why a run failed. Ops are named by index and builder scope (`""` is the root scope).
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -25,8 +25,8 @@ pub enum RunError<F: Field> {
     },
     /// An op's equation does not hold for the values its slots already hold.
     #[error(
-        "{op} ({kind}, scope `{scope}`) is violated: {slot} holds {existing} but the op \
-         requires {required}"
+        "{op} ({kind}, in {}) is violated: {slot} holds {existing} but the op requires \
+         {required}", describe_scope(.scope)
     )]
     WitnessConflict {
         /// The violated op.
@@ -43,7 +43,7 @@ pub enum RunError<F: Field> {
         scope: String,
     },
     /// A `Mul` op solved for a factor whose other factor is zero (a division by zero).
-    #[error("{op} (Mul, scope `{scope}`): division by zero solving for {slot}")]
+    #[error("{op} (Mul, in {}): division by zero solving for {slot}", describe_scope(.scope))]
     DivisionByZero {
         /// The op.
         op: OpId,
@@ -54,7 +54,10 @@ pub enum RunError<F: Field> {
     },
     /// An op has more than one slot with no value yet, so it cannot be solved (the IR is
     /// malformed; [`Circuit::verify`](crate::Circuit::verify) reports this statically).
-    #[error("{op} ({kind}, scope `{scope}`) reads {slot}, which has no value yet")]
+    #[error(
+        "{op} ({kind}, in {}) has two or more unknown slots, starting with {slot}",
+        describe_scope(.scope)
+    )]
     UnsetSlot {
         /// The op.
         op: OpId,

@@ -79,6 +79,15 @@ impl ScopeId {
     pub const ROOT: ScopeId = ScopeId(0);
 }
 
+/// Names a scope path in messages: `scope `fri/query`` or `the root scope`.
+pub(crate) fn describe_scope(path: &str) -> String {
+    if path.is_empty() {
+        "the root scope".to_owned()
+    } else {
+        format!("scope `{path}`")
+    }
+}
+
 /// One operation of the Execution IR.
 ///
 /// The four primitives are the semantic core. Subtraction and division have no ops of their

@@ -33,7 +33,7 @@ use p3_field::Field;
 use thiserror::Error;
 
 use crate::builder::{CircuitBuilder, Target};
-use crate::ir::Circuit;
+use crate::ir::{Circuit, describe_scope};
 
 pub(crate) use state::State;
 
@@ -96,8 +96,9 @@ pub enum BuildError<F: Field> {
     /// Two different constants were constrained equal (by `connect`/`assert_*`, or by a
     /// folded op whose result is connected to another constant).
     #[error(
-        "constants {first} (defined in scope `{first_scope}`) and {second} (defined in scope \
-         `{second_scope}`) are constrained equal (in scope `{at}`)"
+        "constants {first} (defined in {}) and {second} (defined in {}) are constrained equal \
+         (in {})",
+        describe_scope(.first_scope), describe_scope(.second_scope), describe_scope(.at)
     )]
     ConflictingConstants {
         /// The constant already in the class.
@@ -112,13 +113,13 @@ pub enum BuildError<F: Field> {
         at: String,
     },
     /// A division or inverse whose divisor is the constant zero.
-    #[error("division by the constant zero in scope `{scope}`")]
+    #[error("division by the constant zero in {}", describe_scope(.scope))]
     DivisionByZero {
         /// Scope of the division.
         scope: String,
     },
     /// A target that this builder did not create (from another builder).
-    #[error("target {target} was not created by this builder (used in scope `{scope}`)")]
+    #[error("target {target} was not created by this builder (used in {})", describe_scope(.scope))]
     UnknownTarget {
         /// The foreign target.
         target: Target,
