@@ -5,6 +5,8 @@
 //! comments: `cargo test` compiles and runs every Rust block in them, so the book cannot
 //! drift from the code.
 
+#![warn(missing_docs)]
+
 use fixpoint_circuit::{BuildError, Circuit, CircuitBuilder, Target};
 use p3_field::Field;
 

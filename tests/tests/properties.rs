@@ -52,8 +52,10 @@ fn build_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Case<
     let mut b = CircuitBuilder::<F>::new();
     let mut nodes: Vec<(Target, F)> = Vec::new();
     let mut publics = Vec::new();
-    for &v in inputs {
-        let value = F::from_u32(v);
+    for (i, &v) in inputs.iter().enumerate() {
+        // Scaled by a power of the field's generator: in an extension field the inputs are
+        // genuine extension elements, not embedded base values.
+        let value = F::from_u32(v) * F::GENERATOR.exp_u64(i as u64);
         nodes.push((b.public_input(), value));
         publics.push(value);
     }
@@ -180,6 +182,24 @@ proptest! {
         outputs in 0usize..4,
     ) {
         check_case::<KoalaBear>(&inputs, &steps, outputs)?;
+    }
+
+    #[test]
+    fn random_dags_baby_bear(
+        inputs in prop::collection::vec(small_or_any(), 1..4),
+        steps in prop::collection::vec(step(), 0..40),
+        outputs in 0usize..4,
+    ) {
+        check_case::<BabyBear>(&inputs, &steps, outputs)?;
+    }
+
+    #[test]
+    fn random_dags_koala_bear_extension(
+        inputs in prop::collection::vec(small_or_any(), 1..4),
+        steps in prop::collection::vec(step(), 0..40),
+        outputs in 0usize..4,
+    ) {
+        check_case::<BinomialExtensionField<KoalaBear, 4>>(&inputs, &steps, outputs)?;
     }
 
     #[test]

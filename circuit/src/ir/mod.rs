@@ -94,7 +94,9 @@ pub(crate) fn describe_scope(path: &str) -> String {
 /// own: `a − b = c` is `Add { a: b, b: c, out: a }` and `a / b = c` is `Mul { a: b, b: c, out: a }`;
 /// the runner solves whichever single slot is still unknown.
 ///
-/// The enum is `non_exhaustive`: non-primitive operations and hints are added later.
+/// Non-primitive operations and hints join this enum later. It is deliberately *not*
+/// `non_exhaustive`: every consumer (runner, prover, verifier) must handle every op
+/// explicitly, so a new kind can never fall through a wildcard arm unproven.
 ///
 /// ```
 /// use fixpoint_circuit::{Op, WitnessId};
@@ -104,7 +106,6 @@ pub(crate) fn describe_scope(path: &str) -> String {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(bound = "F: p3_field::Field")]
-#[non_exhaustive]
 pub enum Op<F> {
     /// `out = val`, a constant fixed by the circuit.
     Const {
