@@ -172,42 +172,28 @@ fn check_case<F: Field>(
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+/// One property test per field: both 31-bit fields and their degree-4 extensions.
+macro_rules! random_dag_tests {
+    ($($name:ident: $field:ty,)*) => {
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            $(
+                #[test]
+                fn $name(
+                    inputs in prop::collection::vec(small_or_any(), 1..4),
+                    steps in prop::collection::vec(step(), 0..40),
+                    outputs in 0usize..4,
+                ) {
+                    check_case::<$field>(&inputs, &steps, outputs)?;
+                }
+            )*
+        }
+    };
+}
 
-    #[test]
-    fn random_dags_koala_bear(
-        inputs in prop::collection::vec(small_or_any(), 1..4),
-        steps in prop::collection::vec(step(), 0..40),
-        outputs in 0usize..4,
-    ) {
-        check_case::<KoalaBear>(&inputs, &steps, outputs)?;
-    }
-
-    #[test]
-    fn random_dags_baby_bear(
-        inputs in prop::collection::vec(small_or_any(), 1..4),
-        steps in prop::collection::vec(step(), 0..40),
-        outputs in 0usize..4,
-    ) {
-        check_case::<BabyBear>(&inputs, &steps, outputs)?;
-    }
-
-    #[test]
-    fn random_dags_koala_bear_extension(
-        inputs in prop::collection::vec(small_or_any(), 1..4),
-        steps in prop::collection::vec(step(), 0..40),
-        outputs in 0usize..4,
-    ) {
-        check_case::<BinomialExtensionField<KoalaBear, 4>>(&inputs, &steps, outputs)?;
-    }
-
-    #[test]
-    fn random_dags_baby_bear_extension(
-        inputs in prop::collection::vec(small_or_any(), 1..4),
-        steps in prop::collection::vec(step(), 0..40),
-        outputs in 0usize..4,
-    ) {
-        check_case::<BinomialExtensionField<BabyBear, 4>>(&inputs, &steps, outputs)?;
-    }
+random_dag_tests! {
+    random_dags_koala_bear: KoalaBear,
+    random_dags_baby_bear: BabyBear,
+    random_dags_koala_bear_extension: BinomialExtensionField<KoalaBear, 4>,
+    random_dags_baby_bear_extension: BinomialExtensionField<BabyBear, 4>,
 }

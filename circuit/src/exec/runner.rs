@@ -119,77 +119,37 @@ impl<F: Field> Witness<'_, F> {
         }
     }
 
-    /// Runs `a + b = out`, solving whichever one slot is unknown.
-    #[inline]
-    fn add(
+    /// Runs `a ∘ b = out` for a group operation `∘` (`+` or `·`), solving whichever one
+    /// slot is unknown: `out = combine(a, b)`, or a factor as `uncombine(out, other)`.
+    #[inline(always)]
+    fn binary(
         &mut self,
         op: usize,
-        a: WitnessId,
-        b: WitnessId,
-        out: WitnessId,
+        [a, b, out]: [WitnessId; 3],
+        combine: impl Fn(F, F) -> F,
+        uncombine: impl Fn(&Self, F, F, WitnessId) -> Result<F, RunError<F>>,
     ) -> Result<AluRow<F>, RunError<F>> {
         let (va, vb, vo) = (self.get(op, a)?, self.get(op, b)?, self.get(op, out)?);
         let (x, y, z) = match (va, vb, vo) {
             (Some(x), Some(y), None) => {
-                self.set(out, x + y);
-                (x, y, x + y)
+                let z = combine(x, y);
+                self.set(out, z);
+                (x, y, z)
             }
-            (Some(x), Some(y), Some(z)) if x + y == z => (x, y, z),
-            (Some(x), Some(y), Some(z)) => return Err(self.conflict(op, out, z, x + y)),
+            (Some(x), Some(y), Some(z)) => {
+                let required = combine(x, y);
+                if required != z {
+                    return Err(self.conflict(op, out, z, required));
+                }
+                (x, y, z)
+            }
             (Some(x), None, Some(z)) => {
-                self.set(b, z - x);
-                (x, z - x, z)
-            }
-            (None, Some(y), Some(z)) => {
-                self.set(a, z - y);
-                (z - y, y, z)
-            }
-            _ => return Err(self.unset(op, [(a, va), (b, vb), (out, vo)])),
-        };
-        Ok(AluRow {
-            a,
-            b,
-            out,
-            a_val: x,
-            b_val: y,
-            out_val: z,
-        })
-    }
-
-    /// Runs `a · b = out`, solving whichever one slot is unknown.
-    #[inline]
-    fn mul(
-        &mut self,
-        op: usize,
-        a: WitnessId,
-        b: WitnessId,
-        out: WitnessId,
-    ) -> Result<AluRow<F>, RunError<F>> {
-        let (va, vb, vo) = (self.get(op, a)?, self.get(op, b)?, self.get(op, out)?);
-        let divide = |this: &Self, z: F, known: F, unknown: WitnessId| {
-            known
-                .try_inverse()
-                .map(|inv| z * inv)
-                .ok_or_else(|| RunError::DivisionByZero {
-                    op: OpId(op as u32),
-                    slot: unknown,
-                    scope: this.scope(op),
-                })
-        };
-        let (x, y, z) = match (va, vb, vo) {
-            (Some(x), Some(y), None) => {
-                self.set(out, x * y);
-                (x, y, x * y)
-            }
-            (Some(x), Some(y), Some(z)) if x * y == z => (x, y, z),
-            (Some(x), Some(y), Some(z)) => return Err(self.conflict(op, out, z, x * y)),
-            (Some(x), None, Some(z)) => {
-                let y = divide(self, z, x, b)?;
+                let y = uncombine(self, z, x, b)?;
                 self.set(b, y);
                 (x, y, z)
             }
             (None, Some(y), Some(z)) => {
-                let x = divide(self, z, y, a)?;
+                let x = uncombine(self, z, y, a)?;
                 self.set(a, x);
                 (x, y, z)
             }
@@ -203,6 +163,32 @@ impl<F: Field> Witness<'_, F> {
             b_val: y,
             out_val: z,
         })
+    }
+
+    /// Runs `a + b = out`.
+    #[inline]
+    fn add(&mut self, op: usize, slots: [WitnessId; 3]) -> Result<AluRow<F>, RunError<F>> {
+        self.binary(op, slots, |x, y| x + y, |_, z, known, _| Ok(z - known))
+    }
+
+    /// Runs `a · b = out`; solving for a factor whose partner is zero is a division by zero.
+    #[inline]
+    fn mul(&mut self, op: usize, slots: [WitnessId; 3]) -> Result<AluRow<F>, RunError<F>> {
+        self.binary(
+            op,
+            slots,
+            |x, y| x * y,
+            |this, z, known, unknown| {
+                known
+                    .try_inverse()
+                    .map(|inv| z * inv)
+                    .ok_or_else(|| RunError::DivisionByZero {
+                        op: OpId(op as u32),
+                        slot: unknown,
+                        scope: this.scope(op),
+                    })
+            },
+        )
     }
 }
 
@@ -269,8 +255,8 @@ impl<'c, F: Field> Runner<'c, F> {
                     w.define_or_check(i, out, val)?;
                     public.rows.push(PublicRow { out, pos, val });
                 }
-                Op::Add { a, b, out } => add.rows.push(w.add(i, a, b, out)?),
-                Op::Mul { a, b, out } => mul.rows.push(w.mul(i, a, b, out)?),
+                Op::Add { a, b, out } => add.rows.push(w.add(i, [a, b, out])?),
+                Op::Mul { a, b, out } => mul.rows.push(w.mul(i, [a, b, out])?),
             }
         }
         if let Some(slot) = w.defined.iter().position(|d| !d) {
