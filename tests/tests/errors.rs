@@ -160,8 +160,9 @@ fn out_of_range_ids_are_errors_not_panics() {
 
 #[test]
 fn a_target_from_another_builder_is_rejected() {
+    // Even one whose index exists in this builder too.
     let mut other = CircuitBuilder::<F>::new();
-    let foreign = other.public_inputs(5)[4];
+    let foreign = other.public_inputs(5)[0];
     let mut b = CircuitBuilder::<F>::new();
     let x = b.public_input();
     let y = b.scope("mix", |b| b.add(x, foreign));
@@ -173,6 +174,25 @@ fn a_target_from_another_builder_is_rejected() {
             scope: "mix".into()
         }
     );
+}
+
+#[test]
+fn a_newer_target_of_a_clone_is_rejected() {
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let mut clone = b.clone();
+    let newer = clone.square(x);
+    b.scope("use", |b| b.expose(newer));
+    assert_eq!(
+        b.build().unwrap_err(),
+        BuildError::UnknownTarget {
+            target: newer,
+            scope: "use".into()
+        }
+    );
+    // The clone itself is fine, and so is the original's target in the clone.
+    clone.expose(newer);
+    assert!(clone.build().is_ok());
 }
 
 #[test]

@@ -46,9 +46,22 @@ struct Case<F> {
     builder: CircuitBuilder<F>,
     targets: Vec<(Target, F)>,
     publics: Vec<F>,
+    /// Some division is `x / 0` with `x ≠ 0`: no quotient exists, the inputs must be rejected.
+    unsatisfiable: bool,
+    /// Some division is `0 / 0`: any quotient satisfies `0 · q = 0`. Whether the runner
+    /// finds one depends on whether another op pins `q`, so acceptance is not asserted.
+    indeterminate: bool,
 }
 
-fn build_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Case<F> {
+/// Records `steps` over public inputs `inputs`. A division by a value that is zero is
+/// skipped unless `keep_zero_divisions` (the quotient then evaluates to 0).
+fn build_case<F: Field>(
+    inputs: &[u32],
+    steps: &[Step],
+    outputs: usize,
+    keep_zero_divisions: bool,
+) -> Case<F> {
+    let (mut unsatisfiable, mut indeterminate) = (false, false);
     let mut b = CircuitBuilder::<F>::new();
     let mut nodes: Vec<(Target, F)> = Vec::new();
     let mut publics = Vec::new();
@@ -76,10 +89,15 @@ fn build_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Case<
             }
             Step::Div(i, j) => {
                 let ((x, xv), (y, yv)) = (pick(i), pick(j));
-                let Some(inv) = yv.try_inverse() else {
-                    continue;
-                };
-                (b.div(x, y), xv * inv)
+                match yv.try_inverse() {
+                    Some(inv) => (b.div(x, y), xv * inv),
+                    None if keep_zero_divisions => {
+                        unsatisfiable |= !xv.is_zero();
+                        indeterminate |= xv.is_zero();
+                        (b.div(x, y), F::ZERO)
+                    }
+                    None => continue,
+                }
             }
             Step::Neg(i) => {
                 let (x, xv) = pick(i);
@@ -110,6 +128,8 @@ fn build_case<F: Field>(inputs: &[u32], steps: &[Step], outputs: usize) -> Case<
         builder: b,
         targets: nodes,
         publics,
+        unsatisfiable,
+        indeterminate,
     }
 }
 
@@ -141,7 +161,7 @@ fn check_case<F: Field>(
     steps: &[Step],
     outputs: usize,
 ) -> Result<(), TestCaseError> {
-    let case = build_case::<F>(inputs, steps, outputs);
+    let case = build_case::<F>(inputs, steps, outputs, false);
     let optimised = case
         .builder
         .build()
@@ -172,6 +192,42 @@ fn check_case<F: Field>(
     Ok(())
 }
 
+/// Whether lowering with `options` then running accepts the case (a build error rejects).
+fn accepts<F: Field>(case: &Case<F>, options: &LowerOptions) -> bool {
+    let Ok(circuit) = case.builder.build_with(options) else {
+        return false;
+    };
+    let mut runner = circuit.runner();
+    runner.set_public_inputs(&case.publics).unwrap();
+    runner.run().is_ok()
+}
+
+/// Lowering never changes which inputs a circuit accepts, even when a division by zero
+/// leaves a quotient that nothing reads.
+fn check_acceptance<F: Field>(
+    inputs: &[u32],
+    steps: &[Step],
+    outputs: usize,
+) -> Result<(), TestCaseError> {
+    let case = build_case::<F>(inputs, steps, outputs, true);
+    let (on, off) = (
+        accepts(&case, &LowerOptions::default()),
+        accepts(&case, &LowerOptions::none()),
+    );
+    if case.unsatisfiable {
+        prop_assert!(
+            !on && !off,
+            "x / 0 with x ≠ 0 accepted (passes on: {on}, off: {off})"
+        );
+    } else if !case.indeterminate {
+        prop_assert!(
+            on && off,
+            "valid inputs rejected (passes on: {on}, off: {off})"
+        );
+    }
+    Ok(())
+}
+
 /// One property test per field: both 31-bit fields and their degree-4 extensions.
 macro_rules! random_dag_tests {
     ($($name:ident: $field:ty,)*) => {
@@ -185,6 +241,7 @@ macro_rules! random_dag_tests {
                     outputs in 0usize..4,
                 ) {
                     check_case::<$field>(&inputs, &steps, outputs)?;
+                    check_acceptance::<$field>(&inputs, &steps, outputs)?;
                 }
             )*
         }

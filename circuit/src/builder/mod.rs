@@ -9,7 +9,7 @@ mod gadgets;
 mod scope;
 
 pub use expr::Target;
-pub(crate) use expr::{Expr, ExprId};
+pub(crate) use expr::{BuilderId, Expr, ExprId};
 pub(crate) use scope::Scopes;
 
 use p3_field::Field;
@@ -53,10 +53,13 @@ pub(crate) struct Connection {
 /// ```
 #[derive(Clone, Debug)]
 pub struct CircuitBuilder<F> {
+    pub(crate) id: BuilderId,
     pub(crate) exprs: Vec<Expr<F>>,
     pub(crate) expr_scopes: Vec<ScopeId>,
     pub(crate) connections: Vec<Connection>,
-    pub(crate) exposed: Vec<ExprId>,
+    pub(crate) exposed: Vec<(ExprId, ScopeId)>,
+    /// The first target of another builder passed to this one, and where.
+    pub(crate) foreign: Option<(Target, ScopeId)>,
     pub(crate) public_count: u32,
     pub(crate) scopes: Scopes,
 }
@@ -71,10 +74,12 @@ impl<F: Field> CircuitBuilder<F> {
     /// An empty builder.
     pub fn new() -> Self {
         CircuitBuilder {
+            id: BuilderId::fresh(),
             exprs: Vec::new(),
             expr_scopes: Vec::new(),
             connections: Vec::new(),
             exposed: Vec::new(),
+            foreign: None,
             public_count: 0,
             scopes: Scopes::default(),
         }
@@ -93,7 +98,26 @@ impl<F: Field> CircuitBuilder<F> {
         let id = ExprId(self.exprs.len() as u32);
         self.exprs.push(expr);
         self.expr_scopes.push(self.scopes.current());
-        Target(id)
+        Target {
+            builder: self.id,
+            expr: id,
+        }
+    }
+
+    /// The arena node of `target`; a target of another builder is recorded for `build`
+    /// to report.
+    #[inline]
+    fn node(&mut self, target: Target) -> ExprId {
+        if target.builder != self.id && self.foreign.is_none() {
+            self.foreign = Some((target, self.scopes.current()));
+        }
+        target.expr
+    }
+
+    #[inline]
+    fn binary(&mut self, a: Target, b: Target, make: fn(ExprId, ExprId) -> Expr<F>) -> Target {
+        let (a, b) = (self.node(a), self.node(b));
+        self.push(make(a, b))
     }
 
     /// Number of targets created so far.
@@ -135,23 +159,30 @@ impl<F: Field> CircuitBuilder<F> {
 
     /// `a + b`.
     pub fn add(&mut self, a: Target, b: Target) -> Target {
-        self.push(Expr::Add(a.0, b.0))
+        self.binary(a, b, Expr::Add)
     }
 
     /// `a − b` (lowered to `Add { a: b, b: result, out: a }`).
     pub fn sub(&mut self, a: Target, b: Target) -> Target {
-        self.push(Expr::Sub(a.0, b.0))
+        self.binary(a, b, Expr::Sub)
     }
 
     /// `a · b`.
     pub fn mul(&mut self, a: Target, b: Target) -> Target {
-        self.push(Expr::Mul(a.0, b.0))
+        self.binary(a, b, Expr::Mul)
     }
 
-    /// `a / b` (lowered to `Mul { a: b, b: result, out: a }`). The runner reports
-    /// a zero divisor as [`RunError::DivisionByZero`](crate::RunError::DivisionByZero).
+    /// `a / b`: a new target `q` constrained by `b · q = a` (one op,
+    /// `Mul { a: b, b: q, out: a }`).
+    ///
+    /// The constraint is kept even when nothing reads `q`, because it constrains the inputs:
+    /// it rules out `b = 0` unless `a = 0`. When the runner must compute `q` and `b = 0` it
+    /// reports [`RunError::DivisionByZero`](crate::RunError::DivisionByZero); if `q` is
+    /// already fixed by a connection, `0 · q = 0` holds for any `q`. Use
+    /// [`assert_nonzero`](Self::assert_nonzero) to rule out `b = 0` outright. A divisor that
+    /// is the constant zero is a [`BuildError::DivisionByZero`].
     pub fn div(&mut self, a: Target, b: Target) -> Target {
-        self.push(Expr::Div(a.0, b.0))
+        self.binary(a, b, Expr::Div)
     }
 
     /// `−a`.
@@ -160,7 +191,7 @@ impl<F: Field> CircuitBuilder<F> {
         self.sub(zero, a)
     }
 
-    /// `1 / a`.
+    /// `1 / a`, constrained by `a · inv = 1`: this alone rules out `a = 0`.
     pub fn inv(&mut self, a: Target) -> Target {
         let one = self.one();
         self.div(one, a)
@@ -175,12 +206,9 @@ impl<F: Field> CircuitBuilder<F> {
     /// no op is emitted. Connecting two different constants is a
     /// [`BuildError::ConflictingConstants`].
     pub fn connect(&mut self, a: Target, b: Target) {
+        let (a, b) = (self.node(a), self.node(b));
         let scope = self.scopes.current();
-        self.connections.push(Connection {
-            a: a.0,
-            b: b.0,
-            scope,
-        });
+        self.connections.push(Connection { a, b, scope });
     }
 
     /// Constrains `a = b` (same as [`connect`](Self::connect)).
@@ -200,10 +228,31 @@ impl<F: Field> CircuitBuilder<F> {
         self.connect(square, a);
     }
 
+    /// Constrains `a ≠ 0`, as `a · inv = 1` with a fresh `inv` (one `Mul` op).
+    ///
+    /// ```
+    /// use fixpoint_circuit::{CircuitBuilder, RunError};
+    /// use p3_field::PrimeCharacteristicRing;
+    /// use p3_koala_bear::KoalaBear as F;
+    ///
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// b.assert_nonzero(x);
+    /// let circuit = b.build()?;
+    /// let mut runner = circuit.runner();
+    /// runner.set_public_inputs(&[F::ZERO])?;
+    /// assert!(matches!(runner.run(), Err(RunError::DivisionByZero { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn assert_nonzero(&mut self, a: Target) {
+        self.inv(a);
+    }
+
     /// Keeps `target`'s op in the circuit even if no constraint reads it, so its value can
     /// be read from the traces ([`Circuit::witness_of`]).
     pub fn expose(&mut self, target: Target) {
-        self.exposed.push(target.0);
+        let node = self.node(target);
+        self.exposed.push((node, self.scopes.current()));
     }
 
     /// Runs `f` inside a named scope; every op created inside records the scope path

@@ -2,8 +2,14 @@
 //!
 //! A class is *needed* when a live op reads it, it is exposed, or it is constrained — it
 //! has two or more definers (a constant, public inputs, computed nodes), so all but the
-//! first are checks. Public inputs are always live (the public-input layout is part of the
-//! circuit's interface). One reverse sweep suffices because operands precede their nodes.
+//! first are checks. Two kinds of op are live even when nothing reads them:
+//!
+//! - public inputs: the public-input layout is part of the circuit's interface;
+//! - divisions: `b · q = a` constrains its *inputs* (it rules out `b = 0` unless `a = 0`),
+//!   so dropping it would accept inputs the circuit rejects — unless the divisor is a
+//!   nonzero constant, when some `q` always exists.
+//!
+//! One reverse sweep suffices because operands precede their nodes.
 
 use p3_field::Field;
 
@@ -41,7 +47,7 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
     }
 
     let mut needed: Vec<bool> = definers.iter().map(|&d| d >= 2).collect();
-    for &t in &state.builder.exposed {
+    for &(t, _) in &state.builder.exposed {
         needed[state.uf.find(t).index()] = true;
     }
     let mut node_live = vec![false; n];
@@ -51,7 +57,12 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
         }
         let node = ExprId(i as u32);
         let expr = state.expr(node);
-        let live = matches!(expr, Expr::Public(_)) || needed[state.uf.find(node).index()];
+        let constrains_inputs = match expr {
+            Expr::Public(_) => true,
+            Expr::Div(_, divisor) => state.const_of(divisor).is_none_or(|c| c.value.is_zero()),
+            _ => false,
+        };
+        let live = constrains_inputs || needed[state.uf.find(node).index()];
         if !live {
             continue;
         }
@@ -99,6 +110,41 @@ mod tests {
 
         let all = b.build_with(&LowerOptions::none()).unwrap();
         assert_eq!(all.ops.len(), 6);
+    }
+
+    #[test]
+    fn unread_divisions_stay_unless_the_divisor_is_a_nonzero_constant() {
+        use p3_field::PrimeCharacteristicRing;
+
+        let mut b = CircuitBuilder::<F>::new();
+        let x = b.public_input();
+        let y = b.public_input();
+        let q = b.div(x, y);
+        let two = b.define_const(F::TWO);
+        let half = b.div(x, two);
+        let circuit = b.build().unwrap();
+        assert!(circuit.witness_of(q).is_some());
+        assert_eq!(circuit.witness_of(half), None);
+
+        let mut runner = circuit.runner();
+        runner.set_public_inputs(&[F::ONE, F::ZERO]).unwrap();
+        assert!(runner.run().is_err(), "1 / 0 must stay rejected");
+    }
+
+    #[test]
+    fn a_division_made_unread_by_folding_stays() {
+        use p3_field::PrimeCharacteristicRing;
+
+        let mut b = CircuitBuilder::<F>::new();
+        let y = b.public_input();
+        let inv = b.inv(y);
+        let zero = b.zero();
+        let gone = b.mul(inv, zero); // folds to 0: nothing reads `inv` any more
+        b.expose(gone);
+        let circuit = b.build().unwrap();
+        let mut runner = circuit.runner();
+        runner.set_public_inputs(&[F::ZERO]).unwrap();
+        assert!(runner.run().is_err(), "inv(0) must stay rejected");
     }
 
     #[test]

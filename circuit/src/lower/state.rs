@@ -139,11 +139,21 @@ impl<'b, F: Field> State<'b, F> {
     }
 }
 
-/// Rejects targets this builder did not create: an operand must precede its node, and a
-/// connected or exposed target must exist.
+/// Rejects targets this builder did not create (another builder's, or a clone's newer
+/// ones): an operand must precede its node, and a connected or exposed target must exist.
 pub(crate) fn check_targets<F: Field>(builder: &CircuitBuilder<F>) -> Result<(), BuildError<F>> {
-    let unknown = |target: ExprId, scope: ScopeId| BuildError::UnknownTarget {
-        target: Target(target),
+    if let Some((target, scope)) = builder.foreign {
+        return Err(BuildError::UnknownTarget {
+            target,
+            scope: builder.scopes.path(scope).to_owned(),
+        });
+    }
+    // A clone of this builder shares its id; its newer targets are out of range here.
+    let unknown = |expr: ExprId, scope: ScopeId| BuildError::UnknownTarget {
+        target: Target {
+            builder: builder.id,
+            expr,
+        },
         scope: builder.scopes.path(scope).to_owned(),
     };
     for (i, expr) in builder.exprs.iter().enumerate() {
@@ -163,8 +173,8 @@ pub(crate) fn check_targets<F: Field>(builder: &CircuitBuilder<F>) -> Result<(),
             }
         }
     }
-    if let Some(&target) = builder.exposed.iter().find(|t| t.index() >= n) {
-        return Err(unknown(target, ScopeId::ROOT));
+    if let Some(&(target, scope)) = builder.exposed.iter().find(|(t, _)| t.index() >= n) {
+        return Err(unknown(target, scope));
     }
     Ok(())
 }
