@@ -9,7 +9,8 @@
 //! 3. one forward sweep in creation order runs, per node, [`fold`] (constant folding and
 //!    identity simplification) and then [`cse`] (hash-consing, commutative operands
 //!    normalised), so that a merge found by one can feed the other further down;
-//! 4. [`dce`] removes ops whose result nothing reads, connects or exposes;
+//! 4. [`dce`] removes ops whose result nothing reads, connects or exposes (public inputs
+//!    and divisions stay: `b · q = a` constrains its inputs);
 //! 5. [`alloc`] orders the ops (constants, then public inputs, then computed ops in creation
 //!    order — every op then has at most one undefined slot) and numbers the slots in order
 //!    of first definition.
@@ -63,7 +64,8 @@ pub struct LowerOptions {
     pub fold_constants: bool,
     /// Common-subexpression elimination.
     pub cse: bool,
-    /// Remove ops whose result nothing reads, connects or exposes.
+    /// Remove ops whose result nothing reads, connects or exposes. Public inputs and
+    /// divisions by non-constant divisors always stay (a division constrains its inputs).
     pub remove_dead_ops: bool,
 }
 
