@@ -2,16 +2,16 @@
 //!
 //! The passes, one file each, run in this order:
 //!
-//! 1. [`const_pool`] seeds every constant's class with its value and merges classes that
+//! 1. `const_pool.rs` seeds every constant's class with its value and merges classes that
 //!    hold equal constants (one slot per distinct constant);
-//! 2. [`connect`] merges the classes of `connect`ed targets (union-find): connected targets
+//! 2. `connect.rs` merges the classes of `connect`ed targets (union-find): connected targets
 //!    share one slot and no op is emitted;
-//! 3. one forward sweep in creation order runs, per node, [`fold`] (constant folding and
-//!    identity simplification) and then [`cse`] (hash-consing, commutative operands
+//! 3. one forward sweep in creation order runs, per node, `fold.rs` (constant folding and
+//!    identity simplification) and then `cse.rs` (hash-consing, commutative operands
 //!    normalised), so that a merge found by one can feed the other further down;
-//! 4. [`dce`] removes ops whose result nothing reads, connects or exposes (public inputs
+//! 4. `dce.rs` removes ops whose result nothing reads, connects or exposes (public inputs
 //!    and divisions stay: `b · q = a` constrains its inputs);
-//! 5. [`alloc`] orders the ops (constants, then public inputs, then computed ops in creation
+//! 5. `alloc.rs` orders the ops (constants, then public inputs, then computed ops in creation
 //!    order — every op then has at most one undefined slot) and numbers the slots in order
 //!    of first definition.
 //!
