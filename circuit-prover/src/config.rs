@@ -1,0 +1,164 @@
+//! Proof-system configurations: field, hash, Merkle tree, FRI, challenger.
+//!
+//! Both fields use the degree-4 binomial extension and Poseidon2 of width 16 with p3's
+//! published default constants — the permutation the challenger, the Merkle tree and (in
+//! the recursion milestone) the in-circuit verifier all share.
+
+use p3_baby_bear::{BabyBear, Poseidon2BabyBear, default_babybear_poseidon2_16};
+use p3_challenger::DuplexChallenger;
+use p3_commit::ExtensionMmcs;
+use p3_dft::Radix2DitParallel;
+use p3_field::Field;
+use p3_field::extension::BinomialExtensionField;
+use p3_fri::{FriParameters, TwoAdicFriPcs};
+use p3_koala_bear::{KoalaBear, Poseidon2KoalaBear, default_koalabear_poseidon2_16};
+use p3_merkle_tree::MerkleTreeMmcs;
+use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
+use p3_uni_stark::StarkConfig;
+use serde::{Deserialize, Serialize};
+
+/// Extension degree of the challenge (and witness) field.
+pub const D: usize = 4;
+
+/// The STARK configuration over base field `V` with Poseidon2 permutation `P`.
+pub type StarkCfg<V, P> = StarkConfig<
+    TwoAdicFriPcs<
+        V,
+        Radix2DitParallel<V>,
+        ValMmcs<V, P>,
+        ExtensionMmcs<V, BinomialExtensionField<V, D>, ValMmcs<V, P>>,
+    >,
+    BinomialExtensionField<V, D>,
+    DuplexChallenger<V, P, 16, 8>,
+>;
+
+/// Merkle tree over base-field rows: Poseidon2 sponge for leaves, truncated permutation
+/// for compression, binary, 8-element digests.
+pub type ValMmcs<V, P> = MerkleTreeMmcs<
+    <V as Field>::Packing,
+    <V as Field>::Packing,
+    PaddingFreeSponge<P, 16, 8, 8>,
+    TruncatedPermutation<P, 2, 8, 16>,
+    2,
+    8,
+>;
+
+/// KoalaBear with its degree-4 extension.
+pub type KoalaBearStark = StarkCfg<KoalaBear, Poseidon2KoalaBear<16>>;
+/// BabyBear with its degree-4 extension.
+pub type BabyBearStark = StarkCfg<BabyBear, Poseidon2BabyBear<16>>;
+/// The circuit field for [`KoalaBearStark`]: witness values live here.
+pub type KoalaBearExt = BinomialExtensionField<KoalaBear, D>;
+/// The circuit field for [`BabyBearStark`].
+pub type BabyBearExt = BinomialExtensionField<BabyBear, D>;
+
+/// FRI parameters, with p3's conjectured security estimate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FriSettings {
+    /// log2 of the blowup factor.
+    pub log_blowup: usize,
+    /// Number of FRI queries.
+    pub num_queries: usize,
+    /// Proof-of-work bits before the queries.
+    pub query_pow_bits: usize,
+    /// Proof-of-work bits before each commit-phase fold.
+    pub commit_pow_bits: usize,
+}
+
+impl FriSettings {
+    /// Fast and insecure (about 5 conjectured bits): for tests only.
+    pub const TEST: FriSettings = FriSettings {
+        log_blowup: 2,
+        num_queries: 2,
+        query_pow_bits: 1,
+        commit_pow_bits: 1,
+    };
+
+    /// The default: blowup 4, 44 queries, 16 bits of query grinding — 104 conjectured bits.
+    pub const DEFAULT: FriSettings = FriSettings {
+        log_blowup: 2,
+        num_queries: 44,
+        query_pow_bits: 16,
+        commit_pow_bits: 0,
+    };
+
+    /// Conjectured security in bits under the ethSTARK conjecture, as p3 computes it
+    /// (`FriParameters::conjectured_soundness_bits`: `log_blowup · num_queries +
+    /// query_pow_bits`).
+    pub fn conjectured_security_bits(&self) -> usize {
+        self.fri_parameters(()).conjectured_soundness_bits()
+    }
+
+    fn fri_parameters<M>(&self, mmcs: M) -> FriParameters<M> {
+        FriParameters {
+            log_blowup: self.log_blowup,
+            log_final_poly_len: 0,
+            max_log_arity: 1,
+            num_queries: self.num_queries,
+            batch_proof_of_work_bits: 0,
+            commit_proof_of_work_bits: self.commit_pow_bits,
+            query_proof_of_work_bits: self.query_pow_bits,
+            mmcs,
+        }
+    }
+}
+
+/// A complete prover configuration: the p3 STARK configuration plus the settings it was
+/// made from. Pick a field in one line:
+///
+/// ```
+/// use fixpoint_circuit_prover::{FriSettings, ProverConfig};
+/// let config = ProverConfig::koala_bear(FriSettings::DEFAULT);
+/// assert!(config.fri.conjectured_security_bits() >= 100);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ProverConfig<SC> {
+    /// The p3 configuration.
+    pub stark: SC,
+    /// The FRI settings `stark` was built with.
+    pub fri: FriSettings,
+    /// Name of the base field, for reports.
+    pub field: &'static str,
+}
+
+macro_rules! field_config {
+    ($name:ident, $stark:ty, $val:ty, $perm:expr, $field:literal) => {
+        impl ProverConfig<$stark> {
+            #[doc = concat!("A ", $field, " configuration with the given FRI settings.")]
+            pub fn $name(fri: FriSettings) -> Self {
+                let perm = $perm;
+                let hash = PaddingFreeSponge::new(perm.clone());
+                let compress = TruncatedPermutation::new(perm.clone());
+                // cap height 0: a commitment is one Merkle root of 8 elements.
+                let val_mmcs = ValMmcs::<$val, _>::new(hash, compress, 0);
+                let challenge_mmcs = ExtensionMmcs::new(val_mmcs.clone());
+                let pcs = TwoAdicFriPcs::new(
+                    Radix2DitParallel::default(),
+                    val_mmcs,
+                    fri.fri_parameters(challenge_mmcs),
+                );
+                let challenger = DuplexChallenger::new(perm);
+                ProverConfig {
+                    stark: StarkConfig::new(pcs, challenger),
+                    fri,
+                    field: $field,
+                }
+            }
+        }
+    };
+}
+
+field_config!(
+    koala_bear,
+    KoalaBearStark,
+    KoalaBear,
+    default_koalabear_poseidon2_16(),
+    "KoalaBear"
+);
+field_config!(
+    baby_bear,
+    BabyBearStark,
+    BabyBear,
+    default_babybear_poseidon2_16(),
+    "BabyBear"
+);

@@ -1,0 +1,61 @@
+//! Errors of setup, proving and verification.
+
+use thiserror::Error;
+
+/// Why `setup` failed.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum SetupError {
+    /// The circuit breaks an IR invariant.
+    #[error("the circuit is not valid IR: {0}")]
+    InvalidCircuit(#[from] fixpoint_circuit::IrError),
+    /// The PCS failed to commit the preprocessed columns.
+    #[error("committing the preprocessed columns failed: {0}")]
+    Commit(String),
+}
+
+/// Why `prove` failed.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ProveError {
+    /// A trace does not have the circuit's shape (it belongs to another circuit).
+    #[error("the {table} trace has {got} entries but the circuit has {expected}")]
+    TraceShape {
+        /// The table.
+        table: &'static str,
+        /// Entries the circuit has.
+        expected: usize,
+        /// Entries in the trace.
+        got: usize,
+    },
+    /// The p3 prover failed.
+    #[error("the STARK prover failed: {0}")]
+    Stark(String),
+}
+
+/// Why `verify` rejected a proof.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum VerifyError {
+    /// Wrong number of public inputs for the verifying key.
+    #[error("the verifying key expects {expected} public inputs, got {got}")]
+    PublicInputCount {
+        /// Public inputs the circuit has.
+        expected: usize,
+        /// Public inputs given.
+        got: usize,
+    },
+    /// The proof's shape (table count, heights) differs from the verifying key's.
+    #[error("the proof's shape does not match the verifying key: {0}")]
+    Shape(String),
+    /// The STARK verifier rejected the proof.
+    #[error("the proof is invalid: {0}")]
+    Rejected(String),
+}
+
+/// Why proof or key bytes could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("malformed {what}: {reason}")]
+pub struct DecodeError {
+    /// What was being decoded.
+    pub what: &'static str,
+    /// The decoder's message.
+    pub reason: String,
+}

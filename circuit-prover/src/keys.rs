@@ -1,0 +1,138 @@
+//! Setup: the proving and verifying keys.
+
+use std::sync::Arc;
+
+use fixpoint_circuit::{Circuit, CircuitId, Op};
+use p3_batch_stark::ProverData;
+use p3_batch_stark::config::Commitment;
+use p3_lookup::Lookups;
+use p3_uni_stark::Val;
+use serde::{Deserialize, Serialize};
+
+use crate::air::TableAir;
+use crate::config::{FriSettings, ProverConfig};
+use crate::error::DecodeError;
+use crate::layout::{Layout, TableKind};
+
+/// What the prover needs: the configuration, the AIRs with their preprocessed columns and
+/// the PCS data of the preprocessed commitment, made once by `setup`.
+pub struct ProvingKey<SC: p3_uni_stark::StarkGenericConfig> {
+    /// The configuration.
+    pub config: ProverConfig<SC>,
+    /// One AIR per table, in [`TableKind::ALL`] order.
+    pub airs: Vec<TableAir<Val<SC>>>,
+    /// p3's keygen output (preprocessed commitment and prover data).
+    pub prover_data: ProverData<SC>,
+    /// The matching verifying key.
+    pub vk: VerifyingKey<SC>,
+}
+
+/// Everything the verifier needs, fixed at setup: every shape fact and the preprocessed
+/// commitment. A proof contributes only its own commitments and openings.
+#[derive(Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "Commitment<SC>: Serialize",
+    deserialize = "Commitment<SC>: serde::de::DeserializeOwned"
+))]
+pub struct VerifyingKey<SC: p3_uni_stark::StarkGenericConfig> {
+    /// The circuit the key is for.
+    pub circuit_id: CircuitId,
+    /// The base field's name.
+    pub field: String,
+    /// FRI settings (the configuration is rebuilt from them).
+    pub fri: FriSettings,
+    /// Every table's lanes and height.
+    pub layout: Layout,
+    /// Number of public inputs.
+    pub public_count: u32,
+    /// The position each lane of the Public table is bound to.
+    pub public_positions: Vec<u32>,
+    /// Commitment to every table's preprocessed columns.
+    pub preprocessed_commitment: Commitment<SC>,
+    /// The bus lookups of every table, as p3's keygen laid them out.
+    pub lookups: Vec<Lookups<Val<SC>>>,
+}
+
+impl<SC: p3_uni_stark::StarkGenericConfig> Clone for VerifyingKey<SC> {
+    fn clone(&self) -> Self {
+        VerifyingKey {
+            circuit_id: self.circuit_id,
+            field: self.field.clone(),
+            fri: self.fri,
+            layout: self.layout.clone(),
+            public_count: self.public_count,
+            public_positions: self.public_positions.clone(),
+            preprocessed_commitment: self.preprocessed_commitment.clone(),
+            lookups: self.lookups.clone(),
+        }
+    }
+}
+
+impl<SC: p3_uni_stark::StarkGenericConfig> VerifyingKey<SC> {
+    /// The key's postcard encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("serialising to memory cannot fail")
+    }
+
+    /// Decodes a key; malformed bytes are an error, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        postcard::from_bytes(bytes).map_err(|e| DecodeError {
+            what: "verifying key",
+            reason: e.to_string(),
+        })
+    }
+
+    /// BLAKE3 content hash of the key: pin it to pin the circuit, its layout and its
+    /// preprocessed columns.
+    pub fn hash(&self) -> [u8; 32] {
+        *blake3::hash(&self.to_bytes()).as_bytes()
+    }
+
+    /// The AIRs, without preprocessed data (the verifier never needs it).
+    pub(crate) fn airs(&self) -> Vec<TableAir<Val<SC>>>
+    where
+        Val<SC>: p3_field::extension::BinomiallyExtendable<{ crate::D }>,
+    {
+        airs_for(
+            &self.layout,
+            &self.public_positions,
+            self.public_count,
+            None,
+        )
+    }
+}
+
+/// The public-input position of each `Public` op, in op order.
+pub(crate) fn public_positions<F>(circuit: &Circuit<F>) -> Vec<u32> {
+    circuit
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Public { pos, .. } => Some(*pos),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(crate) fn airs_for<V: p3_field::extension::BinomiallyExtendable<{ crate::D }>>(
+    layout: &Layout,
+    public_positions: &[u32],
+    public_count: u32,
+    preprocessed: Option<Vec<p3_matrix::dense::RowMajorMatrix<V>>>,
+) -> Vec<TableAir<V>> {
+    let mut preprocessed = preprocessed.map(Vec::into_iter);
+    TableKind::ALL
+        .iter()
+        .map(|&kind| TableAir {
+            shape: *layout.table(kind),
+            public_positions: if kind == TableKind::Public {
+                public_positions.to_vec()
+            } else {
+                Vec::new()
+            },
+            public_count: public_count as usize,
+            w: V::W,
+            preprocessed: preprocessed.as_mut().and_then(Iterator::next).map(Arc::new),
+        })
+        .collect()
+}

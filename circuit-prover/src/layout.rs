@@ -1,0 +1,155 @@
+//! Table shapes: how many ops each table packs per row (lanes) and its padded height.
+
+use fixpoint_circuit::{Circuit, OpCounts};
+use serde::{Deserialize, Serialize};
+
+/// The five tables, in the order they are proved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TableKind {
+    /// One row per witness slot: provides `(index, value)` to the bus.
+    Witness,
+    /// One row per `Const` op; entirely preprocessed.
+    Const,
+    /// One lane per `Public` op; values bound to the proof's public inputs.
+    Public,
+    /// One row per `Add` op: `out = a + b`.
+    Add,
+    /// One row per `Mul` op: `out = a · b` in the extension field.
+    Mul,
+}
+
+impl TableKind {
+    /// All tables, in proving order.
+    pub const ALL: [TableKind; 5] = [
+        TableKind::Witness,
+        TableKind::Const,
+        TableKind::Public,
+        TableKind::Add,
+        TableKind::Mul,
+    ];
+
+    /// The table's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableKind::Witness => "Witness",
+            TableKind::Const => "Const",
+            TableKind::Public => "Public",
+            TableKind::Add => "Add",
+            TableKind::Mul => "Mul",
+        }
+    }
+}
+
+/// One table's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TableShape {
+    /// Which table.
+    pub kind: TableKind,
+    /// Entries (slots or ops) the table holds.
+    pub entries: usize,
+    /// Entries packed per row.
+    pub lanes: usize,
+    /// log2 of the padded height.
+    pub log_height: usize,
+}
+
+impl TableShape {
+    /// Padded height (a power of two).
+    pub fn height(&self) -> usize {
+        1 << self.log_height
+    }
+}
+
+/// Lanes per table, chosen by the user; `None` lets [`Layout::new`] choose.
+///
+/// ```
+/// use fixpoint_circuit_prover::Lanes;
+/// let one_op_per_row = Lanes::uniform(1);
+/// assert_eq!(one_op_per_row.add, Some(1));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Lanes {
+    /// Lanes of the Witness table.
+    pub witness: Option<usize>,
+    /// Lanes of the Const table.
+    pub constant: Option<usize>,
+    /// Lanes of the Add table.
+    pub add: Option<usize>,
+    /// Lanes of the Mul table.
+    pub mul: Option<usize>,
+}
+
+impl Lanes {
+    /// The same number of lanes for every table (the Public table always has one lane per
+    /// `Public` op on a single row).
+    pub fn uniform(lanes: usize) -> Self {
+        Lanes {
+            witness: Some(lanes),
+            constant: Some(lanes),
+            add: Some(lanes),
+            mul: Some(lanes),
+        }
+    }
+}
+
+/// The most lanes the automatic choice gives a table: wider rows shorten tables but every
+/// lane adds columns and bus interactions, so past a point they only move cost around.
+pub const MAX_AUTO_LANES: usize = 8;
+
+/// Every table's shape for one circuit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Layout {
+    /// Shapes in [`TableKind::ALL`] order.
+    pub tables: [TableShape; 5],
+}
+
+impl Layout {
+    /// Chooses lanes so that the tallest table is as short as it can be with at most
+    /// [`MAX_AUTO_LANES`] lanes, unless `lanes` fixes them; every height is a power of two
+    /// and at least `2^min_log_height`.
+    pub fn new<F>(circuit: &Circuit<F>, lanes: &Lanes, min_log_height: usize) -> Self {
+        let counts: OpCounts = circuit.op_counts();
+        let witness = circuit.witness_count as usize;
+        let entries = [
+            witness,
+            counts.consts,
+            counts.publics,
+            counts.adds,
+            counts.muls,
+        ];
+        // The height every table can reach with MAX_AUTO_LANES lanes.
+        let target = entries
+            .iter()
+            .map(|&n| n.div_ceil(MAX_AUTO_LANES).max(1).next_power_of_two())
+            .max()
+            .unwrap_or(1)
+            .max(1 << min_log_height);
+        let fixed = [lanes.witness, lanes.constant, None, lanes.add, lanes.mul];
+        let tables = std::array::from_fn(|i| {
+            let kind = TableKind::ALL[i];
+            let n = entries[i];
+            let lanes = match kind {
+                // All public inputs on one row: the AIR binds each lane to its position.
+                TableKind::Public => n.max(1),
+                _ => fixed[i].unwrap_or_else(|| n.div_ceil(target).max(1)).max(1),
+            };
+            let rows = match kind {
+                TableKind::Public => 1,
+                _ => n.div_ceil(lanes).max(1),
+            };
+            let log_height = rows.next_power_of_two().trailing_zeros() as usize;
+            TableShape {
+                kind,
+                entries: n,
+                lanes,
+                log_height: log_height.max(min_log_height),
+            }
+        });
+        Layout { tables }
+    }
+
+    /// The shape of table `kind`.
+    pub fn table(&self, kind: TableKind) -> &TableShape {
+        &self.tables[kind as usize]
+    }
+}

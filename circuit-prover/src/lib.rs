@@ -1,0 +1,98 @@
+//! # fixpoint-circuit-prover
+//!
+//! Proves, with p3-batch-stark and p3-lookup's LogUp, that a circuit's [`Traces`] are a
+//! valid execution of its [`Circuit`]: one STARK table per chip (Witness, Const, Public,
+//! Add, Mul), every value read through one bus, every index and multiplicity preprocessed.
+//!
+//! ```
+//! use fixpoint_circuit::CircuitBuilder;
+//! use fixpoint_circuit_prover::{FriSettings, KoalaBearExt as F, ProverConfig, prove, setup, verify};
+//! use p3_field::PrimeCharacteristicRing;
+//!
+//! let mut b = CircuitBuilder::<F>::new();
+//! let x = b.public_input();
+//! let c37 = b.define_const(F::from_u32(37));
+//! let c111 = b.define_const(F::from_u32(111));
+//! let prod = b.mul(c37, x);
+//! b.assert_eq(prod, c111);
+//! let circuit = b.build()?;
+//!
+//! let config = ProverConfig::koala_bear(FriSettings::TEST);
+//! let (pk, vk) = setup(&circuit, &config)?;
+//! let mut runner = circuit.runner();
+//! let publics = [F::from_u32(3)];
+//! runner.set_public_inputs(&publics)?;
+//! let proof = prove(&pk, &runner.run()?)?;
+//! verify(&vk, &publics, &proof)?;
+//! assert!(verify(&vk, &[F::from_u32(4)], &proof).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod air;
+pub mod bus;
+pub mod config;
+mod engine;
+pub mod error;
+pub mod keys;
+pub mod layout;
+pub mod proof;
+pub mod report;
+mod tables;
+
+pub use bus::BusPlan;
+pub use config::{
+    BabyBearExt, BabyBearStark, D, FriSettings, KoalaBearExt, KoalaBearStark, ProverConfig,
+};
+pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
+pub use error::{DecodeError, ProveError, SetupError, VerifyError};
+pub use keys::{ProvingKey, VerifyingKey};
+pub use layout::{Lanes, Layout, TableKind, TableShape};
+pub use proof::Proof;
+pub use report::{Phase, ProofReport, TableReport};
+
+use fixpoint_circuit::{Circuit, Traces};
+
+/// Commits the circuit's preprocessed columns once, with automatically chosen lanes.
+pub fn setup<SC: CircuitStark>(
+    circuit: &Circuit<SC::Challenge>,
+    config: &ProverConfig<SC>,
+) -> Result<(ProvingKey<SC>, VerifyingKey<SC>), SetupError> {
+    SC::setup_impl(circuit, config, &Lanes::default())
+}
+
+/// [`setup`] with lanes chosen by the caller.
+pub fn setup_with_lanes<SC: CircuitStark>(
+    circuit: &Circuit<SC::Challenge>,
+    config: &ProverConfig<SC>,
+    lanes: &Lanes,
+) -> Result<(ProvingKey<SC>, VerifyingKey<SC>), SetupError> {
+    SC::setup_impl(circuit, config, lanes)
+}
+
+/// Proves that `traces` are a valid execution of the key's circuit.
+pub fn prove<SC: CircuitStark>(
+    pk: &ProvingKey<SC>,
+    traces: &Traces<SC::Challenge>,
+) -> Result<Proof<SC>, ProveError> {
+    SC::prove_impl(pk, traces).map(|(proof, _)| proof)
+}
+
+/// [`prove`], also returning what the proof cost.
+pub fn prove_with_report<SC: CircuitStark>(
+    pk: &ProvingKey<SC>,
+    traces: &Traces<SC::Challenge>,
+) -> Result<(Proof<SC>, ProofReport), ProveError> {
+    SC::prove_impl(pk, traces)
+}
+
+/// Verifies `proof` against the key and the public inputs. Every shape fact and the
+/// preprocessed commitment come from `vk`, never from the proof.
+pub fn verify<SC: CircuitStark>(
+    vk: &VerifyingKey<SC>,
+    public_inputs: &[SC::Challenge],
+    proof: &Proof<SC>,
+) -> Result<(), VerifyError> {
+    SC::verify_impl(vk, public_inputs, proof)
+}

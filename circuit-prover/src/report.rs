@@ -1,0 +1,113 @@
+//! What a proof cost: table shapes, trace area, proof size, time per phase.
+
+use std::fmt::{self, Display, Formatter};
+use std::time::Duration;
+
+use crate::air::{main_lane_width, preprocessed_lane_width};
+use crate::config::ProverConfig;
+use crate::layout::Layout;
+
+/// A proving phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Building the main traces from the runner's traces.
+    TraceGeneration,
+    /// Committing, computing the quotient and opening (p3's `prove_batch`).
+    Prove,
+    /// Verifying.
+    Verify,
+}
+
+/// One table's size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableReport {
+    /// Table name.
+    pub name: &'static str,
+    /// Entries (slots or ops).
+    pub entries: usize,
+    /// Entries per row.
+    pub lanes: usize,
+    /// Padded height.
+    pub height: usize,
+    /// Preprocessed columns.
+    pub preprocessed_columns: usize,
+    /// Main columns.
+    pub main_columns: usize,
+}
+
+/// The cost of one proof.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProofReport {
+    /// Base field name.
+    pub field: &'static str,
+    /// Conjectured security of the FRI settings.
+    pub security_bits: usize,
+    /// Per table.
+    pub tables: Vec<TableReport>,
+    /// Proof size (postcard bytes).
+    pub proof_bytes: usize,
+    /// Time per phase.
+    pub phases: Vec<(Phase, Duration)>,
+}
+
+impl ProofReport {
+    pub(crate) fn new<SC>(layout: &Layout, config: &ProverConfig<SC>) -> Self {
+        let tables = layout
+            .tables
+            .iter()
+            .map(|t| TableReport {
+                name: t.kind.name(),
+                entries: t.entries,
+                lanes: t.lanes,
+                height: t.height(),
+                preprocessed_columns: preprocessed_lane_width(t.kind) * t.lanes,
+                main_columns: (main_lane_width(t.kind) * t.lanes).max(1),
+            })
+            .collect();
+        ProofReport {
+            field: config.field,
+            security_bits: config.fri.conjectured_security_bits(),
+            tables,
+            proof_bytes: 0,
+            phases: Vec::new(),
+        }
+    }
+
+    /// Records the time of a phase.
+    pub fn record(&mut self, phase: Phase, time: Duration) {
+        self.phases.push((phase, time));
+    }
+
+    /// Σ height × (main + preprocessed columns), in base-field cells (the LogUp columns
+    /// p3 adds are not counted).
+    pub fn trace_area(&self) -> usize {
+        self.tables
+            .iter()
+            .map(|t| t.height * (t.main_columns + t.preprocessed_columns))
+            .sum()
+    }
+}
+
+impl Display for ProofReport {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "=== PROOF REPORT ({}, {} conjectured bits) ===",
+            self.field, self.security_bits
+        )?;
+        writeln!(f, "table    entries  lanes  height  prep cols  main cols")?;
+        for t in &self.tables {
+            writeln!(
+                f,
+                "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}",
+                t.name, t.entries, t.lanes, t.height, t.preprocessed_columns, t.main_columns
+            )?;
+        }
+        writeln!(f, "trace area: {} cells", self.trace_area())?;
+        writeln!(f, "proof size: {} bytes", self.proof_bytes)?;
+        for (phase, time) in &self.phases {
+            writeln!(f, "{phase:?}: {:.2?}", time)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,165 @@
+//! Trace generation: the preprocessed columns (from the circuit, at setup) and the main
+//! columns (from the runner's traces, at proving time).
+
+use fixpoint_circuit::{AluRow, Circuit, Op, Traces, WitnessId};
+use p3_field::{BasedVectorSpace, Field};
+use p3_matrix::dense::RowMajorMatrix;
+
+use crate::air::{main_lane_width, preprocessed_lane_width};
+use crate::bus::BusPlan;
+use crate::config::D;
+use crate::error::ProveError;
+use crate::layout::{Layout, TableKind, TableShape};
+
+/// A zeroed `height × width` matrix, filled lane by lane: entry `e` goes to row `e / lanes`,
+/// lane `e % lanes`, at columns `lane · lane_width ..`.
+/// A table whose lanes have no columns still has one (zero) column: p3 matrices need a
+/// width.
+struct LaneMatrix<V> {
+    values: Vec<V>,
+    width: usize,
+    lane_width: usize,
+}
+
+impl<V: Field> LaneMatrix<V> {
+    fn new(shape: &TableShape, lane_width: usize) -> Self {
+        let width = (shape.lanes * lane_width).max(1);
+        LaneMatrix {
+            values: V::zero_vec(shape.height() * width),
+            width,
+            lane_width,
+        }
+    }
+
+    #[inline]
+    fn lane(&mut self, entry: usize) -> &mut [V] {
+        let start = entry * self.lane_width; // row-major: row r lane l is entry r·lanes + l
+        &mut self.values[start..start + self.lane_width]
+    }
+
+    fn finish(self) -> RowMajorMatrix<V> {
+        RowMajorMatrix::new(self.values, self.width)
+    }
+}
+
+fn index<V: Field>(slot: WitnessId) -> V {
+    V::from_u32(slot.0)
+}
+
+fn coords<V: Field, EF: BasedVectorSpace<V>>(value: &EF) -> &[V] {
+    value.as_basis_coefficients_slice()
+}
+
+/// The preprocessed matrix of table `kind`, or `None` for a table without preprocessed
+/// columns (none today: every table has at least its indices).
+pub(crate) fn preprocessed<V: Field, EF: BasedVectorSpace<V>>(
+    circuit: &Circuit<EF>,
+    layout: &Layout,
+    kind: TableKind,
+    plan: &BusPlan,
+) -> RowMajorMatrix<V> {
+    let shape = layout.table(kind);
+    let mut m = LaneMatrix::new(shape, preprocessed_lane_width(kind));
+    match kind {
+        TableKind::Witness => {
+            for (slot, &mult) in plan.multiplicity.iter().enumerate() {
+                let lane = m.lane(slot);
+                lane[0] = V::from_usize(slot);
+                lane[1] = V::from_u32(mult);
+            }
+        }
+        TableKind::Public => {
+            // One row; the other rows repeat the values but do not read the bus.
+            let publics = circuit.ops.iter().filter_map(|op| match op {
+                Op::Public { out, .. } => Some(*out),
+                _ => None,
+            });
+            for (k, out) in publics.enumerate() {
+                let lane = m.lane(k);
+                lane[0] = index(out);
+                lane[1] = V::ONE;
+            }
+        }
+        TableKind::Const | TableKind::Add | TableKind::Mul => {
+            let mut entry = 0;
+            for op in &circuit.ops {
+                match (kind, op) {
+                    (TableKind::Const, Op::Const { out, val }) => {
+                        let lane = m.lane(entry);
+                        lane[0] = index(*out);
+                        lane[1] = V::ONE;
+                        lane[2..].copy_from_slice(coords(val));
+                    }
+                    (TableKind::Add, Op::Add { a, b, out })
+                    | (TableKind::Mul, Op::Mul { a, b, out }) => {
+                        let lane = m.lane(entry);
+                        lane[0] = index(*a);
+                        lane[1] = index(*b);
+                        lane[2] = index(*out);
+                        lane[3] = V::ONE;
+                    }
+                    _ => continue,
+                }
+                entry += 1;
+            }
+        }
+    }
+    m.finish()
+}
+
+/// The main matrix of table `kind` from the runner's traces. Checks only that the traces
+/// have the circuit's shape; the values are whatever the prover claims.
+pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy>(
+    traces: &Traces<EF>,
+    layout: &Layout,
+    kind: TableKind,
+) -> Result<RowMajorMatrix<V>, ProveError> {
+    let shape = layout.table(kind);
+    let mut m = LaneMatrix::new(shape, main_lane_width(kind));
+    let expect = |got: usize| {
+        if got == shape.entries {
+            Ok(())
+        } else {
+            Err(ProveError::TraceShape {
+                table: kind.name(),
+                expected: shape.entries,
+                got,
+            })
+        }
+    };
+    let alu = |m: &mut LaneMatrix<V>, rows: &[AluRow<EF>]| {
+        for (k, row) in rows.iter().enumerate() {
+            let lane = m.lane(k);
+            for (chunk, value) in lane.chunks_mut(D).zip([row.a_val, row.b_val, row.out_val]) {
+                chunk.copy_from_slice(coords(&value));
+            }
+        }
+    };
+    match kind {
+        TableKind::Witness => {
+            expect(traces.witness.values.len())?;
+            for (slot, value) in traces.witness.values.iter().enumerate() {
+                m.lane(slot).copy_from_slice(coords(value));
+            }
+        }
+        TableKind::Const => expect(traces.constant.rows.len())?,
+        TableKind::Public => {
+            expect(traces.public.rows.len())?;
+            for row in 0..shape.height() {
+                for (k, public) in traces.public.rows.iter().enumerate() {
+                    m.lane(row * shape.lanes + k)
+                        .copy_from_slice(coords(&public.val));
+                }
+            }
+        }
+        TableKind::Add => {
+            expect(traces.add.rows.len())?;
+            alu(&mut m, &traces.add.rows);
+        }
+        TableKind::Mul => {
+            expect(traces.mul.rows.len())?;
+            alu(&mut m, &traces.mul.rows);
+        }
+    }
+    Ok(m.finish())
+}
