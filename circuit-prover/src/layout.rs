@@ -153,3 +153,53 @@ impl Layout {
         &self.tables[kind as usize]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fixpoint_circuit::CircuitBuilder;
+    use p3_koala_bear::KoalaBear as F;
+
+    use super::*;
+
+    fn chain(n: usize) -> fixpoint_circuit::Circuit<F> {
+        let mut b = CircuitBuilder::<F>::new();
+        let (mut x, mut y) = (b.public_input(), b.public_input());
+        for _ in 0..n {
+            (x, y) = (y, b.add(x, y));
+        }
+        b.expose(y);
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn heights_are_powers_of_two_at_least_the_minimum() {
+        for n in [0, 1, 5, 100, 1000] {
+            let layout = Layout::new(&chain(n), &Lanes::default(), 3);
+            for t in &layout.tables {
+                assert!(t.log_height >= 3, "{t:?}");
+                assert!(
+                    t.lanes * t.height() >= t.entries,
+                    "{t:?} cannot hold its entries"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn automatic_lanes_shorten_the_tallest_table() {
+        let circuit = chain(4096);
+        let one = Layout::new(&circuit, &Lanes::uniform(1), 1);
+        let auto = Layout::new(&circuit, &Lanes::default(), 1);
+        let tallest = |l: &Layout| l.tables.iter().map(|t| t.log_height).max().unwrap();
+        assert_eq!(tallest(&one), 13); // 4098 witness slots
+        assert_eq!(tallest(&auto), 10); // 8 lanes
+        assert!(auto.tables.iter().all(|t| t.lanes <= MAX_AUTO_LANES));
+    }
+
+    #[test]
+    fn the_public_table_is_one_row_with_a_lane_per_public_op() {
+        let layout = Layout::new(&chain(3), &Lanes::default(), 1);
+        let public = layout.table(TableKind::Public);
+        assert_eq!((public.entries, public.lanes), (2, 2));
+    }
+}

@@ -163,3 +163,43 @@ pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy>(
     }
     Ok(m.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use fixpoint_circuit::CircuitBuilder;
+    use p3_field::PrimeCharacteristicRing;
+    use p3_koala_bear::KoalaBear as V;
+    use p3_matrix::Matrix;
+
+    use super::*;
+    use crate::KoalaBearExt as EF;
+    use crate::layout::Lanes;
+
+    #[test]
+    fn padding_rows_carry_multiplicity_zero_and_inactive_ports() {
+        let mut b = CircuitBuilder::<EF>::new();
+        let x = b.public_input();
+        let y = b.mul(x, x);
+        let z = b.add(y, x);
+        b.expose(z);
+        let circuit = b.build().unwrap();
+        let layout = Layout::new(&circuit, &Lanes::uniform(1), 3);
+        let plan = BusPlan::new(&circuit);
+
+        let witness = preprocessed::<V, EF>(&circuit, &layout, TableKind::Witness, &plan);
+        assert_eq!(witness.height(), 8);
+        let mults: Vec<V> = (0..8).map(|r| witness.get(r, 1).unwrap()).collect();
+        let expected: Vec<V> = [4, 2, 1, 0, 0, 0, 0, 0].map(V::from_u32).to_vec();
+        assert_eq!(mults, expected); // x: Public + 2 Mul + 1 Add ports; y: 2; z: 1
+
+        for kind in [TableKind::Add, TableKind::Mul] {
+            let table = preprocessed::<V, EF>(&circuit, &layout, kind, &plan);
+            let active: Vec<V> = (0..8).map(|r| table.get(r, 3).unwrap()).collect();
+            assert_eq!(active[0], V::ONE);
+            assert!(active[1..].iter().all(|a| *a == V::ZERO));
+        }
+        // The bus is balanced by construction: ports = multiplicities.
+        let ports: u64 = plan.messages();
+        assert_eq!(ports, 7);
+    }
+}
