@@ -1,0 +1,88 @@
+//! Setup, prove and verify for Fibonacci circuits of 2^10, 2^14 and 2^18 ops (KoalaBear,
+//! default 104-bit FRI settings).
+//!
+//! `cargo bench -p fixpoint-circuit-prover --bench prove`
+//!
+//! Before timing, prints each circuit's report (table shapes, trace area, proof size, time
+//! split) and the cost of the bus: the same circuit with one lane per table against the
+//! automatic lanes, and the Witness table's share of the trace area.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
+use fixpoint_circuit_prover::{
+    FriSettings, KoalaBearExt as F, KoalaBearStark, Lanes, ProverConfig, prove, prove_with_report,
+    setup, setup_with_lanes, verify,
+};
+use p3_field::PrimeCharacteristicRing;
+
+fn fibonacci(n: usize) -> (Circuit<F>, Traces<F>, Vec<F>) {
+    let mut b = CircuitBuilder::<F>::with_capacity(n + 3);
+    let (mut x, mut y) = (b.public_input(), b.public_input());
+    let (mut xv, mut yv) = (F::ZERO, F::ONE);
+    for _ in 0..n {
+        (x, y) = (y, b.add(x, y));
+        (xv, yv) = (yv, xv + yv);
+    }
+    let expected = b.public_input();
+    b.connect(y, expected);
+    let circuit = b.build().expect("builds");
+    let publics = vec![F::ZERO, F::ONE, yv];
+    let mut runner = circuit.runner();
+    runner.set_public_inputs(&publics).expect("count");
+    let traces = runner.run().expect("runs");
+    (circuit, traces, publics)
+}
+
+fn config() -> ProverConfig<KoalaBearStark> {
+    ProverConfig::koala_bear(FriSettings::DEFAULT)
+}
+
+fn print_reports() {
+    for log_n in [10, 14, 18] {
+        let (circuit, traces, _) = fibonacci(1 << log_n);
+        for (name, lanes) in [
+            ("auto lanes", Lanes::default()),
+            ("1 lane", Lanes::uniform(1)),
+        ] {
+            let (pk, _) = setup_with_lanes(&circuit, &config(), &lanes).expect("setup");
+            let (_, report) = prove_with_report(&pk, &traces).expect("prove");
+            let witness = &report.tables[0];
+            let witness_area =
+                witness.height * (witness.main_columns + witness.preprocessed_columns);
+            println!("--- fibonacci 2^{log_n}, {name}");
+            print!("{report}");
+            println!(
+                "witness table share of the area: {:.1}%",
+                100.0 * witness_area as f64 / report.trace_area() as f64
+            );
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    print_reports();
+    let mut group = c.benchmark_group("fibonacci");
+    group.sample_size(10);
+    for log_n in [10, 14, 18] {
+        let (circuit, traces, publics) = fibonacci(1 << log_n);
+        let id = |phase: &str| BenchmarkId::new(phase, format!("2^{log_n}"));
+        group.bench_function(id("setup"), |b| {
+            b.iter(|| setup(&circuit, &config()).expect("setup"))
+        });
+        let (pk, vk) = setup(&circuit, &config()).expect("setup");
+        group.bench_function(id("prove"), |b| {
+            b.iter(|| prove(&pk, &traces).expect("prove"))
+        });
+        let proof = prove(&pk, &traces).expect("prove");
+        group.bench_function(id("verify"), |b| {
+            b.iter(|| verify(&vk, &publics, &proof).expect("verify"))
+        });
+        black_box(proof);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
