@@ -53,3 +53,109 @@ impl BusPlan {
         self.multiplicity.iter().map(|&m| u64::from(m)).sum()
     }
 }
+
+/// One message on the bus: a table's port sending `(index, value)` with a signed count
+/// (`+1` for a read, `−multiplicity` for the Witness table's provision).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BusMessage<F> {
+    /// The table sending it.
+    pub table: crate::TableKind,
+    /// The port: `a`, `b`, `out` or `value`.
+    pub port: &'static str,
+    /// The slot.
+    pub index: fixpoint_circuit::WitnessId,
+    /// The value claimed for the slot.
+    pub value: F,
+    /// Signed count.
+    pub count: i64,
+}
+
+impl<F: std::fmt::Display> std::fmt::Display for BusMessage<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let port = format!("{}.{}", self.table.name(), self.port);
+        write!(
+            f,
+            "{port:<13} {:+3} × (w{}, {})",
+            self.count, self.index.0, self.value
+        )
+    }
+}
+
+/// Every message the tables send for `traces`, in table order (padding rows send nothing).
+/// The bus balances — every `(index, value)` pair's counts sum to zero — exactly when every
+/// port agrees with the Witness table.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::bus::{is_balanced, messages};
+/// use p3_field::PrimeCharacteristicRing;
+/// use p3_koala_bear::KoalaBear as F;
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// let y = b.square(x);
+/// b.expose(y);
+/// let circuit = b.build()?;
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::TWO])?;
+/// let mut traces = runner.run()?;
+/// assert!(is_balanced(&messages(&circuit, &traces)));
+/// traces.mul.rows[0].out_val = F::ONE; // a port that disagrees with the Witness table
+/// assert!(!is_balanced(&messages(&circuit, &traces)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn messages<F: Copy>(
+    circuit: &Circuit<F>,
+    traces: &fixpoint_circuit::Traces<F>,
+) -> Vec<BusMessage<F>> {
+    use crate::TableKind;
+    let plan = BusPlan::new(circuit);
+    let mut out = Vec::new();
+    let mut msg = |table, port, index, value, count| {
+        out.push(BusMessage {
+            table,
+            port,
+            index,
+            value,
+            count,
+        })
+    };
+    for (slot, (&value, &m)) in traces
+        .witness
+        .values
+        .iter()
+        .zip(&plan.multiplicity)
+        .enumerate()
+    {
+        if m > 0 {
+            let index = fixpoint_circuit::WitnessId(slot as u32);
+            msg(TableKind::Witness, "value", index, value, -i64::from(m));
+        }
+    }
+    for row in &traces.constant.rows {
+        msg(TableKind::Const, "value", row.out, row.val, 1);
+    }
+    for row in &traces.public.rows {
+        msg(TableKind::Public, "value", row.out, row.val, 1);
+    }
+    for (table, rows) in [
+        (TableKind::Add, &traces.add.rows),
+        (TableKind::Mul, &traces.mul.rows),
+    ] {
+        for r in rows {
+            msg(table, "a", r.a, r.a_val, 1);
+            msg(table, "b", r.b, r.b_val, 1);
+            msg(table, "out", r.out, r.out_val, 1);
+        }
+    }
+    out
+}
+
+/// Whether every `(index, value)` pair's counts sum to zero.
+pub fn is_balanced<F: Copy + Eq + std::hash::Hash>(messages: &[BusMessage<F>]) -> bool {
+    let mut sums = std::collections::HashMap::<(u32, F), i64>::new();
+    for m in messages {
+        *sums.entry((m.index.0, m.value)).or_default() += m.count;
+    }
+    sums.values().all(|&s| s == 0)
+}

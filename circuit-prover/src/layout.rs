@@ -154,6 +154,27 @@ impl Layout {
     }
 }
 
+/// One line per table: entries, lanes, padded height, preprocessed and main columns.
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::air::{main_lane_width, preprocessed_lane_width};
+        writeln!(f, "table    entries  lanes  height  prep cols  main cols")?;
+        for t in &self.tables {
+            writeln!(
+                f,
+                "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}",
+                t.kind.name(),
+                t.entries,
+                t.lanes,
+                t.height(),
+                preprocessed_lane_width(t.kind) * t.lanes,
+                (main_lane_width(t.kind) * t.lanes).max(1)
+            )?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use fixpoint_circuit::CircuitBuilder;

@@ -38,6 +38,8 @@ pub struct TableReport {
 /// The cost of one proof.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProofReport {
+    /// The table shapes.
+    pub layout: Layout,
     /// Base field name.
     pub field: &'static str,
     /// Conjectured security of the FRI settings.
@@ -65,6 +67,7 @@ impl ProofReport {
             })
             .collect();
         ProofReport {
+            layout: layout.clone(),
             field: config.field,
             security_bits: config.fri.conjectured_security_bits(),
             tables,
@@ -95,14 +98,7 @@ impl Display for ProofReport {
             "=== PROOF REPORT ({}, {} conjectured bits) ===",
             self.field, self.security_bits
         )?;
-        writeln!(f, "table    entries  lanes  height  prep cols  main cols")?;
-        for t in &self.tables {
-            writeln!(
-                f,
-                "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}",
-                t.name, t.entries, t.lanes, t.height, t.preprocessed_columns, t.main_columns
-            )?;
-        }
+        write!(f, "{}", self.layout)?;
         writeln!(f, "trace area: {} cells", self.trace_area())?;
         writeln!(f, "proof size: {} bytes", self.proof_bytes)?;
         for (phase, time) in &self.phases {

@@ -76,10 +76,16 @@ pub mod book_execution_ir {}
 /// blocks preceded by a marker line `<!-- output: NAME -->`; the chapter's code calls this
 /// with what the code really prints.
 pub mod book {
-    const CHAPTERS: &[(&str, &str)] = &[(
-        "execution-ir.md",
-        include_str!("../../book/src/execution-ir.md"),
-    )];
+    const CHAPTERS: &[(&str, &str)] = &[
+        (
+            "execution-ir.md",
+            include_str!("../../book/src/execution-ir.md"),
+        ),
+        (
+            "tables-and-bus.md",
+            include_str!("../../book/src/tables-and-bus.md"),
+        ),
+    ];
 
     /// The text block marked `<!-- output: name -->` in the book, if there is one.
     pub fn output_block(name: &str) -> Option<String> {
@@ -103,6 +109,10 @@ pub mod book {
         );
     }
 }
+
+/// The book's chapter *Tables and the LogUp bus*; its code blocks run as doctests.
+#[doc = include_str!("../../book/src/tables-and-bus.md")]
+pub mod book_tables_and_bus {}
 
 /// The README's ten-line example, compiled and run by `cargo test`.
 #[doc = include_str!("../../README.md")]
