@@ -8,7 +8,10 @@
 //! automatic lanes, and the Witness table's share of the trace area. Set
 //! `FIXPOINT_SKIP_REPORTS=1` to skip them (they prove every size twice).
 
+use std::collections::HashMap;
 use std::hint::black_box;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
@@ -17,6 +20,9 @@ use fixpoint_circuit_prover::{
     setup, setup_with_lanes, verify,
 };
 use p3_field::PrimeCharacteristicRing;
+use tracing::span;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 
 fn fibonacci(n: usize) -> (Circuit<F>, Traces<F>, Vec<F>) {
     let mut b = CircuitBuilder::<F>::with_capacity(n + 3);
@@ -34,6 +40,63 @@ fn fibonacci(n: usize) -> (Circuit<F>, Traces<F>, Vec<F>) {
     runner.set_public_inputs(&publics).expect("count");
     let traces = runner.run().expect("runs");
     (circuit, traces, publics)
+}
+
+/// Sums the time spent inside each tracing span, by span name (p3's prover names its
+/// phases: trace commitment, quotient, opening, …). Nested spans are counted in their
+/// parents too.
+#[derive(Default)]
+struct SpanTimes {
+    totals: Mutex<HashMap<&'static str, Duration>>,
+}
+
+struct Entered(Instant);
+
+impl<S> Layer<S> for SpanTimes
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_enter(&self, id: &span::Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().replace(Entered(Instant::now()));
+        }
+    }
+
+    fn on_exit(&self, id: &span::Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            if let Some(Entered(start)) = span.extensions_mut().remove::<Entered>() {
+                *self.totals.lock().unwrap().entry(span.name()).or_default() += start.elapsed();
+            }
+        }
+    }
+}
+
+/// Proves once with span timing on and prints where the time went.
+fn print_time_split(pk: &fixpoint_circuit_prover::ProvingKey<KoalaBearStark>, traces: &Traces<F>) {
+    let times = Arc::new(SpanTimes::default());
+    let subscriber = tracing_subscriber::registry().with(SharedLayer(times.clone()));
+    tracing::subscriber::with_default(subscriber, || prove(pk, traces).expect("prove"));
+    let mut totals: Vec<_> = times.totals.lock().unwrap().clone().into_iter().collect();
+    totals.sort_by_key(|entry| std::cmp::Reverse(entry.1));
+    println!("time split (span: total, nested spans included in their parents):");
+    for (name, time) in totals.iter().take(12) {
+        println!("  {name:<40} {time:>10.2?}");
+    }
+}
+
+/// `Arc<SpanTimes>` as a layer, so the totals can be read after the subscriber is gone.
+struct SharedLayer(Arc<SpanTimes>);
+
+impl<S> Layer<S> for SharedLayer
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_enter(&self, id: &span::Id, ctx: Context<'_, S>) {
+        self.0.on_enter(id, ctx)
+    }
+    fn on_exit(&self, id: &span::Id, ctx: Context<'_, S>) {
+        self.0.on_exit(id, ctx)
+    }
 }
 
 fn config() -> ProverConfig<KoalaBearStark> {
@@ -58,6 +121,9 @@ fn print_reports() {
                 "witness table share of the area: {:.1}%",
                 100.0 * witness_area as f64 / report.trace_area() as f64
             );
+            if name == "auto lanes" {
+                print_time_split(&pk, &traces);
+            }
         }
     }
 }
