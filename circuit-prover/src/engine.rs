@@ -262,7 +262,17 @@ where
             proof.inner.degree_bits, expected_bits
         )));
     }
-    if vk.lookups.len() != TableKind::ALL.len() {
+    let tables = TableKind::ALL.len();
+    if proof.inner.opened_values.instances.len() != tables
+        || proof.inner.lookup_terminals.len() != tables
+    {
+        return Err(VerifyError::Shape(format!(
+            "{} opened instances and {} lookup terminals for {tables} tables",
+            proof.inner.opened_values.instances.len(),
+            proof.inner.lookup_terminals.len()
+        )));
+    }
+    if vk.lookups.len() != tables {
         return Err(VerifyError::Shape(
             "the key's lookups do not cover every table".into(),
         ));

@@ -4,6 +4,7 @@
 use fixpoint_circuit::{AluRow, Circuit, Op, Traces, WitnessId};
 use p3_field::{BasedVectorSpace, Field};
 use p3_matrix::dense::RowMajorMatrix;
+use p3_maybe_rayon::prelude::*;
 
 use crate::air::{main_lane_width, preprocessed_lane_width};
 use crate::bus::BusPlan;
@@ -109,7 +110,7 @@ pub(crate) fn preprocessed<V: Field, EF: BasedVectorSpace<V>>(
 
 /// The main matrix of table `kind` from the runner's traces. Checks only that the traces
 /// have the circuit's shape; the values are whatever the prover claims.
-pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy>(
+pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy + Sync>(
     traces: &Traces<EF>,
     layout: &Layout,
     kind: TableKind,
@@ -127,20 +128,25 @@ pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy>(
             })
         }
     };
+    // Entry e occupies `lane_width` consecutive cells from `e · lane_width`, so the lanes
+    // can be filled in parallel as chunks (with the `parallel` feature).
     let alu = |m: &mut LaneMatrix<V>, rows: &[AluRow<EF>]| {
-        for (k, row) in rows.iter().enumerate() {
-            let lane = m.lane(k);
-            for (chunk, value) in lane.chunks_mut(D).zip([row.a_val, row.b_val, row.out_val]) {
-                chunk.copy_from_slice(coords(&value));
-            }
-        }
+        m.values
+            .par_chunks_mut(3 * D)
+            .zip(rows.par_iter())
+            .for_each(|(lane, row)| {
+                for (chunk, value) in lane.chunks_mut(D).zip([row.a_val, row.b_val, row.out_val]) {
+                    chunk.copy_from_slice(coords(&value));
+                }
+            });
     };
     match kind {
         TableKind::Witness => {
             expect(traces.witness.values.len())?;
-            for (slot, value) in traces.witness.values.iter().enumerate() {
-                m.lane(slot).copy_from_slice(coords(value));
-            }
+            m.values
+                .par_chunks_mut(D)
+                .zip(traces.witness.values.par_iter())
+                .for_each(|(lane, value)| lane.copy_from_slice(coords(value)));
         }
         TableKind::Const => expect(traces.constant.rows.len())?,
         TableKind::Public => {
