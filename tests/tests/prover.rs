@@ -227,18 +227,20 @@ fn malicious_provers_are_rejected_baby_bear() {
     soundness_cases::<BabyBearStark>();
 }
 
-#[test]
-fn keys_and_proofs_round_trip_and_mutated_bytes_are_rejected_without_panics() {
-    type F = fixpoint_circuit_prover::KoalaBearExt;
-    let circuit = fibonacci::<F>(30).unwrap();
-    let publics = [F::ZERO, F::ONE, fib_value(30)];
-    let (_, vk, proof) = honest::<KoalaBearStark>(&circuit, &publics);
+fn round_trip_and_mutations<SC: CircuitStark>()
+where
+    p3_batch_stark::config::Commitment<SC>: serde::Serialize + serde::de::DeserializeOwned,
+{
+    type F<SC> = <SC as p3_uni_stark::StarkGenericConfig>::Challenge;
+    let circuit = fibonacci::<F<SC>>(30).unwrap();
+    let publics = [F::<SC>::ZERO, F::<SC>::ONE, fib_value(30)];
+    let (_, vk, proof) = honest::<SC>(&circuit, &publics);
 
     let vk_bytes = vk.to_bytes();
-    let vk_back = VerifyingKey::<KoalaBearStark>::from_bytes(&vk_bytes).unwrap();
+    let vk_back = VerifyingKey::<SC>::from_bytes(&vk_bytes).unwrap();
     assert_eq!(vk_back.hash(), vk.hash());
     let bytes = proof.to_bytes();
-    let back = Proof::<KoalaBearStark>::from_bytes(&bytes).unwrap();
+    let back = Proof::<SC>::from_bytes(&bytes).unwrap();
     assert_eq!(back.to_bytes(), bytes);
     verify(&vk_back, &publics, &back).unwrap();
 
@@ -250,7 +252,7 @@ fn keys_and_proofs_round_trip_and_mutated_bytes_are_rejected_without_panics() {
             let i = rng.random_range(0..mutated.len());
             mutated[i] ^= 1 << rng.random_range(0..8);
         }
-        if let Ok(proof) = Proof::<KoalaBearStark>::from_bytes(&mutated) {
+        if let Ok(proof) = Proof::<SC>::from_bytes(&mutated) {
             decoded += 1;
             assert!(
                 verify(&vk, &publics, &proof).is_err(),
@@ -262,5 +264,15 @@ fn keys_and_proofs_round_trip_and_mutated_bytes_are_rejected_without_panics() {
         decoded > 100,
         "too few mutations decoded ({decoded}) to exercise the verifier"
     );
-    assert!(VerifyingKey::<KoalaBearStark>::from_bytes(&vk_bytes[..vk_bytes.len() / 2]).is_err());
+    assert!(VerifyingKey::<SC>::from_bytes(&vk_bytes[..vk_bytes.len() / 2]).is_err());
+}
+
+#[test]
+fn keys_and_proofs_round_trip_and_mutated_bytes_are_rejected_without_panics_koala_bear() {
+    round_trip_and_mutations::<KoalaBearStark>();
+}
+
+#[test]
+fn keys_and_proofs_round_trip_and_mutated_bytes_are_rejected_without_panics_baby_bear() {
+    round_trip_and_mutations::<BabyBearStark>();
 }
