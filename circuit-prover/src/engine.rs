@@ -134,7 +134,6 @@ where
         public_count: circuit.public_count,
         public_positions: positions,
         preprocessed_commitment,
-        lookups: prover_data.common.lookups.clone(),
     };
     let pk = ProvingKey {
         config: config.clone(),
@@ -253,6 +252,7 @@ where
             got: public_inputs.len(),
         });
     }
+    vk.check()?;
     let config = SC::config(vk.fri);
     // Every shape fact comes from the key; the proof's claimed heights must match it.
     let expected_bits = ext_degree_bits(&config.stark, &vk.layout);
@@ -272,12 +272,13 @@ where
             proof.inner.lookup_terminals.len()
         )));
     }
-    if vk.lookups.len() != tables {
-        return Err(VerifyError::Shape(
-            "the key's lookups do not cover every table".into(),
-        ));
-    }
     let airs = vk.airs();
+    // The bus layout is derived from the AIRs (a symbolic pass, no commitment), exactly as
+    // setup derived it, so a key cannot carry lookups that disagree with its tables.
+    let lookups = ProverData::from_airs_and_degrees(&config.stark, &airs, &expected_bits)
+        .map_err(|e| VerifyError::InvalidKey(format!("{e:?}")))?
+        .common
+        .lookups;
     let common = CommonData {
         preprocessed: Some(GlobalPreprocessed {
             commitment: vk.preprocessed_commitment.clone(),
@@ -296,7 +297,7 @@ where
                 .collect(),
             matrix_to_instance: (0..airs.len()).collect(),
         }),
-        lookups: vk.lookups.clone(),
+        lookups,
     };
     let pvs = public_values::<Val<SC>, SC::Challenge>(public_inputs);
     verify_batch(&config.stark, &airs, &proof.inner, &pvs, &common)

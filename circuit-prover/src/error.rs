@@ -42,6 +42,9 @@ pub enum VerifyError {
         /// Public inputs given.
         got: usize,
     },
+    /// The verifying key is internally inconsistent (corrupted or hand-made).
+    #[error("the verifying key is invalid: {0}")]
+    InvalidKey(String),
     /// The proof's shape (table count, heights) differs from the verifying key's.
     #[error("the proof's shape does not match the verifying key: {0}")]
     Shape(String),

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use fixpoint_circuit::{Circuit, CircuitId, Op};
 use p3_batch_stark::ProverData;
 use p3_batch_stark::config::Commitment;
-use p3_lookup::Lookups;
 use p3_uni_stark::Val;
 use serde::{Deserialize, Serialize};
 
@@ -49,8 +48,6 @@ pub struct VerifyingKey<SC: p3_uni_stark::StarkGenericConfig> {
     pub public_positions: Vec<u32>,
     /// Commitment to every table's preprocessed columns.
     pub preprocessed_commitment: Commitment<SC>,
-    /// The bus lookups of every table, as p3's keygen laid them out.
-    pub lookups: Vec<Lookups<Val<SC>>>,
 }
 
 impl<SC: p3_uni_stark::StarkGenericConfig> Clone for VerifyingKey<SC> {
@@ -63,7 +60,6 @@ impl<SC: p3_uni_stark::StarkGenericConfig> Clone for VerifyingKey<SC> {
             public_count: self.public_count,
             public_positions: self.public_positions.clone(),
             preprocessed_commitment: self.preprocessed_commitment.clone(),
-            lookups: self.lookups.clone(),
         }
     }
 }
@@ -86,6 +82,50 @@ impl<SC: p3_uni_stark::StarkGenericConfig> VerifyingKey<SC> {
     /// preprocessed columns.
     pub fn hash(&self) -> [u8; 32] {
         *blake3::hash(&self.to_bytes()).as_bytes()
+    }
+
+    /// Checks that the key is internally consistent, so that building its AIRs cannot
+    /// fail: the Public table has one lane per bound position, every position is below the
+    /// public-input count, and every table can hold its entries.
+    pub fn check(&self) -> Result<(), crate::error::VerifyError> {
+        let invalid = |why: String| Err(crate::error::VerifyError::InvalidKey(why));
+        let public = self.layout.table(TableKind::Public);
+        if public.entries != self.public_positions.len() || public.lanes != public.entries.max(1) {
+            return invalid(format!(
+                "the Public table has {} entries in {} lanes for {} positions",
+                public.entries,
+                public.lanes,
+                self.public_positions.len()
+            ));
+        }
+        if let Some(pos) = self
+            .public_positions
+            .iter()
+            .find(|&&p| p >= self.public_count)
+        {
+            return invalid(format!(
+                "public position {pos} is out of range ({} public inputs)",
+                self.public_count
+            ));
+        }
+        for (i, t) in self.layout.tables.iter().enumerate() {
+            let rows = if t.kind == TableKind::Public {
+                1
+            } else {
+                t.height()
+            };
+            if t.kind != TableKind::ALL[i]
+                || t.lanes == 0
+                || t.log_height >= 28
+                || t.lanes * rows < t.entries
+            {
+                return invalid(format!(
+                    "the {} table's shape is impossible: {t:?}",
+                    t.kind.name()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The AIRs, without preprocessed data (the verifier never needs it).

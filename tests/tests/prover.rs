@@ -276,3 +276,33 @@ fn keys_and_proofs_round_trip_and_mutated_bytes_are_rejected_without_panics_koal
 fn keys_and_proofs_round_trip_and_mutated_bytes_are_rejected_without_panics_baby_bear() {
     round_trip_and_mutations::<BabyBearStark>();
 }
+
+#[test]
+fn inconsistent_or_tampered_keys_are_errors_not_panics() {
+    type F = fixpoint_circuit_prover::KoalaBearExt;
+    let circuit = fibonacci::<F>(10).unwrap();
+    let publics = [F::ZERO, F::ONE, fib_value(10)];
+    let (_, vk, proof) = honest::<KoalaBearStark>(&circuit, &publics);
+
+    let mut bad = vk.clone();
+    bad.public_positions[0] = 7;
+    assert!(matches!(
+        verify(&bad, &publics, &proof),
+        Err(fixpoint_circuit_prover::VerifyError::InvalidKey(_))
+    ));
+
+    let mut bad = vk.clone();
+    bad.public_positions.pop();
+    assert!(verify(&bad, &publics, &proof).is_err());
+
+    // Another lane count: the tables (and so the bus and the commitment) no longer match.
+    let mut bad = vk.clone();
+    bad.layout.tables[3].lanes += 1;
+    assert!(verify(&bad, &publics, &proof).is_err());
+
+    let mut bad = vk.clone();
+    bad.layout.tables[0].log_height += 1;
+    assert!(verify(&bad, &publics, &proof).is_err());
+
+    verify(&vk, &publics, &proof).unwrap();
+}
