@@ -65,9 +65,7 @@ pub struct TableAir<V> {
 
 impl<V: Field> BaseAir<V> for TableAir<V> {
     fn width(&self) -> usize {
-        // The Const table has no main columns per lane; p3 needs at least one column, so it
-        // gets one that the AIR pins to zero.
-        (main_lane_width(self.shape.kind) * self.shape.lanes).max(1)
+        self.shape.main_columns()
     }
 
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<V>> {
@@ -75,7 +73,7 @@ impl<V: Field> BaseAir<V> for TableAir<V> {
     }
 
     fn preprocessed_width(&self) -> usize {
-        preprocessed_lane_width(self.shape.kind) * self.shape.lanes
+        self.shape.preprocessed_columns()
     }
 
     fn num_public_values(&self) -> usize {

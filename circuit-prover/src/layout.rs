@@ -58,6 +58,17 @@ impl TableShape {
     pub fn height(&self) -> usize {
         1 << self.log_height
     }
+
+    /// Preprocessed columns of the table.
+    pub fn preprocessed_columns(&self) -> usize {
+        crate::air::preprocessed_lane_width(self.kind) * self.lanes
+    }
+
+    /// Main columns of the table. A table whose lanes have no main columns (Const) still
+    /// has one, pinned to zero: p3 matrices need a width.
+    pub fn main_columns(&self) -> usize {
+        (crate::air::main_lane_width(self.kind) * self.lanes).max(1)
+    }
 }
 
 /// Lanes per table, chosen by the user; `None` lets [`Layout::new`] choose.
@@ -157,7 +168,6 @@ impl Layout {
 /// One line per table: entries, lanes, padded height, preprocessed and main columns.
 impl std::fmt::Display for Layout {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::air::{main_lane_width, preprocessed_lane_width};
         writeln!(f, "table    entries  lanes  height  prep cols  main cols")?;
         for t in &self.tables {
             writeln!(
@@ -167,8 +177,8 @@ impl std::fmt::Display for Layout {
                 t.entries,
                 t.lanes,
                 t.height(),
-                preprocessed_lane_width(t.kind) * t.lanes,
-                (main_lane_width(t.kind) * t.lanes).max(1)
+                t.preprocessed_columns(),
+                t.main_columns()
             )?;
         }
         Ok(())

@@ -3,7 +3,6 @@
 use std::fmt::{self, Display, Formatter};
 use std::time::Duration;
 
-use crate::air::{main_lane_width, preprocessed_lane_width};
 use crate::config::ProverConfig;
 use crate::layout::Layout;
 
@@ -62,8 +61,8 @@ impl ProofReport {
                 entries: t.entries,
                 lanes: t.lanes,
                 height: t.height(),
-                preprocessed_columns: preprocessed_lane_width(t.kind) * t.lanes,
-                main_columns: (main_lane_width(t.kind) * t.lanes).max(1),
+                preprocessed_columns: t.preprocessed_columns(),
+                main_columns: t.main_columns(),
             })
             .collect();
         ProofReport {

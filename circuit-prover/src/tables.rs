@@ -14,8 +14,6 @@ use crate::layout::{Layout, TableKind, TableShape};
 
 /// A zeroed `height × width` matrix, filled lane by lane: entry `e` goes to row `e / lanes`,
 /// lane `e % lanes`, at columns `lane · lane_width ..`.
-/// A table whose lanes have no columns still has one (zero) column: p3 matrices need a
-/// width.
 struct LaneMatrix<V> {
     values: Vec<V>,
     width: usize,
@@ -23,8 +21,7 @@ struct LaneMatrix<V> {
 }
 
 impl<V: Field> LaneMatrix<V> {
-    fn new(shape: &TableShape, lane_width: usize) -> Self {
-        let width = (shape.lanes * lane_width).max(1);
+    fn new(shape: &TableShape, lane_width: usize, width: usize) -> Self {
         LaneMatrix {
             values: V::zero_vec(shape.height() * width),
             width,
@@ -60,7 +57,11 @@ pub(crate) fn preprocessed<V: Field, EF: BasedVectorSpace<V>>(
     plan: &BusPlan,
 ) -> RowMajorMatrix<V> {
     let shape = layout.table(kind);
-    let mut m = LaneMatrix::new(shape, preprocessed_lane_width(kind));
+    let mut m = LaneMatrix::new(
+        shape,
+        preprocessed_lane_width(kind),
+        shape.preprocessed_columns(),
+    );
     match kind {
         TableKind::Witness => {
             for (slot, &mult) in plan.multiplicity.iter().enumerate() {
@@ -116,7 +117,7 @@ pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy + Sync>(
     kind: TableKind,
 ) -> Result<RowMajorMatrix<V>, ProveError> {
     let shape = layout.table(kind);
-    let mut m = LaneMatrix::new(shape, main_lane_width(kind));
+    let mut m = LaneMatrix::new(shape, main_lane_width(kind), shape.main_columns());
     let expect = |got: usize| {
         if got == shape.entries {
             Ok(())
