@@ -28,8 +28,12 @@
 
 #![warn(missing_docs)]
 
+// Lets the derive macros' generated `::fixpoint_circuit::…` paths resolve inside this crate.
+extern crate self as fixpoint_circuit;
+
 pub mod builder;
 pub mod exec;
+pub mod io;
 pub mod ir;
 pub mod lower;
 
@@ -38,6 +42,9 @@ pub use exec::{
     AluRow, AluTrace, ConstRow, ConstTrace, PublicRow, PublicTrace, RunError, Runner, Traces,
     WitnessTrace,
 };
+#[cfg(feature = "macros")]
+pub use fixpoint_macros::{CircuitIo, circuit};
+pub use io::{CircuitIo, IoError, IoField, SetIoError, VecLengths};
 pub use ir::{
     Circuit, CircuitId, CircuitStats, DebugInfo, Definitions, IrError, Op, OpCounts, OpId, OpKind,
     ScopeId, WitnessId,

@@ -147,6 +147,12 @@ impl<F: Field> CircuitBuilder<F> {
         self.push(Expr::Const(value))
     }
 
+    /// The constant `value` (an integer embedded in the field), as `circuit!` writes
+    /// integer literals.
+    pub fn const_u64(&mut self, value: u64) -> Target {
+        self.define_const(F::from_u64(value))
+    }
+
     /// The constant zero.
     pub fn zero(&mut self) -> Target {
         self.define_const(F::ZERO)

@@ -193,6 +193,11 @@ impl<F: Field> Witness<'_, F> {
 }
 
 impl<'c, F: Field> Runner<'c, F> {
+    /// Number of public inputs the circuit expects.
+    pub fn public_count(&self) -> usize {
+        self.circuit.public_count as usize
+    }
+
     /// Sets the public inputs, in the order the builder allocated them.
     pub fn set_public_inputs(&mut self, inputs: &[F]) -> Result<(), RunError<F>> {
         let expected = self.circuit.public_count as usize;

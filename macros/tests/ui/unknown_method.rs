@@ -1,0 +1,8 @@
+use fixpoint_circuit::{CircuitBuilder, circuit};
+use p3_koala_bear::KoalaBear as F;
+
+fn main() {
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let _y = circuit!(b, x.sqrt() + 1);
+}
