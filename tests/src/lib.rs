@@ -7,10 +7,11 @@
 
 #![warn(missing_docs)]
 
-use fixpoint_circuit::{BuildError, Circuit, CircuitBuilder, Target};
+use fixpoint_circuit::{BuildError, Circuit, CircuitBuilder, Target, circuit};
 use p3_field::Field;
 
-/// `37 · x − 111 = 0` with `x` the one public input (satisfied by `x = 3`).
+/// `37 · x − 111 = 0` with `x` the one public input (satisfied by `x = 3`), written with
+/// [`circuit!`]; the book's first chapter writes the same circuit with builder calls.
 ///
 /// ```
 /// use p3_field::PrimeCharacteristicRing;
@@ -25,11 +26,9 @@ use p3_field::Field;
 pub fn thirty_seven_x<F: Field>() -> Result<Circuit<F>, BuildError<F>> {
     let mut b = CircuitBuilder::<F>::new();
     let x = b.public_input();
-    let c37 = b.define_const(F::from_u32(37));
-    let c111 = b.define_const(F::from_u32(111));
-    let prod = b.mul(c37, x);
-    let diff = b.sub(prod, c111);
-    b.assert_zero(diff);
+    circuit!(b, {
+        37 * x - 111 == 0;
+    });
     b.build()
 }
 
@@ -42,7 +41,7 @@ pub fn fibonacci_into<F: Field>(b: &mut CircuitBuilder<F>, n: usize) -> Vec<Targ
     let mut terms = vec![first, second];
     b.scope("fib", |b| {
         for i in 2..=n.max(1) {
-            let next = b.add(terms[i - 2], terms[i - 1]);
+            let next = circuit!(b, terms[i - 2] + terms[i - 1]);
             terms.push(next);
         }
     });
@@ -85,6 +84,7 @@ pub mod book {
             "tables-and-bus.md",
             include_str!("../../book/src/tables-and-bus.md"),
         ),
+        ("macros.md", include_str!("../../book/src/macros.md")),
     ];
 
     /// The text block marked `<!-- output: name -->` in the book, if there is one.
@@ -113,6 +113,10 @@ pub mod book {
 /// The book's chapter *Tables and the LogUp bus*; its code blocks run as doctests.
 #[doc = include_str!("../../book/src/tables-and-bus.md")]
 pub mod book_tables_and_bus {}
+
+/// The book's chapter *Writing circuits with macros*; its code blocks run as doctests.
+#[doc = include_str!("../../book/src/macros.md")]
+pub mod book_macros {}
 
 /// The README's ten-line example, compiled and run by `cargo test`.
 #[doc = include_str!("../../README.md")]

@@ -74,3 +74,13 @@ fn dot_of_a_small_circuit() {
     let circuit = thirty_seven_x::<F>().unwrap();
     insta::assert_snapshot!("thirty_seven_x_dot", circuit.to_dot().unwrap());
 }
+
+/// The book shows a compile error; it must be the one the compiler really prints (the
+/// trybuild case checks that).
+#[test]
+fn the_books_macro_error_is_the_compile_fail_tests_error() {
+    fixpoint_tests::book::check_output(
+        "xor-error",
+        include_str!("../../macros/tests/ui/xor_power.stderr"),
+    );
+}
