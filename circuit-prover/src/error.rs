@@ -62,3 +62,19 @@ pub struct DecodeError {
     /// The decoder's message.
     pub reason: String,
 }
+
+/// Postcard-encodes `value` (to memory: cannot fail).
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_allocvec(value).expect("serialising to memory cannot fail")
+}
+
+/// Postcard-decodes a `what`; malformed bytes are a [`DecodeError`], never a panic.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, DecodeError> {
+    postcard::from_bytes(bytes).map_err(|e| DecodeError {
+        what,
+        reason: e.to_string(),
+    })
+}

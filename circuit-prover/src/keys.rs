@@ -67,15 +67,12 @@ impl<SC: p3_uni_stark::StarkGenericConfig> Clone for VerifyingKey<SC> {
 impl<SC: p3_uni_stark::StarkGenericConfig> VerifyingKey<SC> {
     /// The key's postcard encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_allocvec(self).expect("serialising to memory cannot fail")
+        crate::error::encode(self)
     }
 
     /// Decodes a key; malformed bytes are an error, never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        postcard::from_bytes(bytes).map_err(|e| DecodeError {
-            what: "verifying key",
-            reason: e.to_string(),
-        })
+        crate::error::decode("verifying key", bytes)
     }
 
     /// BLAKE3 content hash of the key: pin it to pin the circuit, its layout and its

@@ -17,15 +17,12 @@ pub struct Proof<SC: StarkGenericConfig> {
 impl<SC: StarkGenericConfig> Proof<SC> {
     /// The proof's postcard encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_allocvec(self).expect("serialising to memory cannot fail")
+        crate::error::encode(self)
     }
 
     /// Decodes a proof. Malformed bytes are an error, never a panic; a decoded proof's
     /// shape is checked against the verifying key by [`crate::verify`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        postcard::from_bytes(bytes).map_err(|e| DecodeError {
-            what: "proof",
-            reason: e.to_string(),
-        })
+        crate::error::decode("proof", bytes)
     }
 }

@@ -94,15 +94,25 @@ impl<T: IoField, const N: usize> IoField for [T; N] {
         field: &str,
         out: &mut Vec<F>,
     ) -> Result<(), IoError> {
-        for (i, (piece, value)) in self.iter().zip(values).enumerate() {
-            piece.flatten_values(value, &format!("{field}[{i}]"), out)?;
-        }
-        Ok(())
+        flatten_elements(self, values, field, out)
     }
 
     fn collect_targets(&self, out: &mut Vec<Target>) {
         self.iter().for_each(|piece| piece.collect_targets(out));
     }
+}
+
+/// Flattens element `i` of `pieces` with element `i` of `values`, naming it `field[i]`.
+fn flatten_elements<T: IoField, F: Field>(
+    pieces: &[T],
+    values: &[T::Values<F>],
+    field: &str,
+    out: &mut Vec<F>,
+) -> Result<(), IoError> {
+    for (i, (piece, value)) in pieces.iter().zip(values).enumerate() {
+        piece.flatten_values(value, &format!("{field}[{i}]"), out)?;
+    }
+    Ok(())
 }
 
 /// Lengths of a `Vec` field: how many elements, and the lengths inside each element.
@@ -147,10 +157,7 @@ impl<T: IoField> IoField for Vec<T> {
                 got: values.len(),
             });
         }
-        for (i, (piece, value)) in self.iter().zip(values).enumerate() {
-            piece.flatten_values(value, &format!("{field}[{i}]"), out)?;
-        }
-        Ok(())
+        flatten_elements(self, values, field, out)
     }
 
     fn collect_targets(&self, out: &mut Vec<Target>) {
