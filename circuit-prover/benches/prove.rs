@@ -36,9 +36,11 @@ fn fibonacci(n: usize) -> (Circuit<F>, Traces<F>, Vec<F>) {
     b.connect(y, expected);
     let circuit = b.build().expect("builds");
     let publics = vec![F::ZERO, F::ONE, yv];
-    let mut runner = circuit.runner();
-    runner.set_public_inputs(&publics).expect("count");
-    let traces = runner.run().expect("runs");
+    let traces = {
+        let mut runner = circuit.runner();
+        runner.set_public_inputs(&publics).expect("count");
+        runner.run().expect("runs")
+    };
     (circuit, traces, publics)
 }
 

@@ -43,6 +43,9 @@ impl BusPlan {
                         multiplicity[slot.index()] += 1;
                     }
                 }
+                // A hint has no table and no ports: its outputs are plain witness slots,
+                // bound only by the ops that read them.
+                Op::Hint { .. } => {}
             }
         }
         BusPlan { multiplicity }

@@ -35,7 +35,9 @@ pub const MIN_LOG_HEIGHT: usize = 1;
 /// A STARK configuration that can prove fixpoint circuits (KoalaBear or BabyBear with the
 /// degree-4 extension). Use the free functions [`crate::setup`], [`crate::prove`] and
 /// [`crate::verify`].
-pub trait CircuitStark: StarkGenericConfig + Sized {
+pub trait CircuitStark:
+    StarkGenericConfig<Challenge: fixpoint_circuit::CircuitField> + Sized
+{
     /// The configuration for `fri`.
     fn config(fri: FriSettings) -> ProverConfig<Self>;
     #[doc(hidden)]

@@ -201,7 +201,7 @@ pub enum SetIoError<F: Field> {
     Run(#[from] RunError<F>),
 }
 
-impl<F: Field> Runner<'_, F> {
+impl<F: crate::CircuitField> Runner<'_, F> {
     /// Sets the public inputs from typed values: `values` is flattened in allocation order.
     /// `io` must cover every public input of the circuit.
     pub fn set_public_io<T: CircuitIo>(

@@ -39,14 +39,14 @@ pub mod lower;
 
 pub use builder::{CircuitBuilder, Target};
 pub use exec::{
-    AluRow, AluTrace, ConstRow, ConstTrace, PublicRow, PublicTrace, RunError, Runner, Traces,
-    WitnessTrace,
+    AluRow, AluTrace, CircuitField, ConstRow, ConstTrace, PublicRow, PublicTrace, RunError, Runner,
+    Traces, WitnessTrace,
 };
 #[cfg(feature = "macros")]
 pub use fixpoint_macros::{CircuitIo, circuit};
 pub use io::{CircuitIo, IoError, IoField, SetIoError, VecLengths};
 pub use ir::{
-    Circuit, CircuitId, CircuitStats, DebugInfo, Definitions, IrError, Op, OpCounts, OpId, OpKind,
-    ScopeId, WitnessId,
+    Circuit, CircuitId, CircuitStats, DebugInfo, Definitions, HintKind, IrError, Op, OpCounts,
+    OpId, OpKind, ScopeId, WitnessId,
 };
 pub use lower::{BuildError, LowerOptions};

@@ -1,7 +1,7 @@
 //! Property tests over random expression DAGs: the runner agrees with direct evaluation in
 //! the field, lowering passes never change a value, and CSE never adds ops.
 
-use fixpoint_circuit::{Circuit, CircuitBuilder, LowerOptions, Target};
+use fixpoint_circuit::{Circuit, CircuitBuilder, CircuitField, LowerOptions, Target};
 use p3_baby_bear::BabyBear;
 use p3_field::Field;
 use p3_field::extension::BinomialExtensionField;
@@ -134,7 +134,7 @@ fn build_case<F: Field>(
 }
 
 /// Runs `circuit` and checks every surviving target against direct evaluation.
-fn check_values<F: Field>(
+fn check_values<F: CircuitField>(
     circuit: &Circuit<F>,
     case: &Case<F>,
 ) -> Result<Vec<Option<F>>, TestCaseError> {
@@ -156,7 +156,7 @@ fn check_values<F: Field>(
     Ok(values)
 }
 
-fn check_case<F: Field>(
+fn check_case<F: CircuitField>(
     inputs: &[u32],
     steps: &[Step],
     outputs: usize,
@@ -193,7 +193,7 @@ fn check_case<F: Field>(
 }
 
 /// Whether lowering with `options` then running accepts the case (a build error rejects).
-fn accepts<F: Field>(case: &Case<F>, options: &LowerOptions) -> bool {
+fn accepts<F: CircuitField>(case: &Case<F>, options: &LowerOptions) -> bool {
     let Ok(circuit) = case.builder.build_with(options) else {
         return false;
     };
@@ -204,7 +204,7 @@ fn accepts<F: Field>(case: &Case<F>, options: &LowerOptions) -> bool {
 
 /// Lowering never changes which inputs a circuit accepts, even when a division by zero
 /// leaves a quotient that nothing reads.
-fn check_acceptance<F: Field>(
+fn check_acceptance<F: CircuitField>(
     inputs: &[u32],
     steps: &[Step],
     outputs: usize,

@@ -11,7 +11,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-fn run<F: Field>(circuit: &Circuit<F>, publics: &[F]) -> Traces<F> {
+fn run<F: fixpoint_circuit::CircuitField>(circuit: &Circuit<F>, publics: &[F]) -> Traces<F> {
     let mut runner = circuit.runner();
     runner.set_public_inputs(publics).unwrap();
     runner.run().unwrap()

@@ -59,6 +59,11 @@ pub(crate) enum Expr<F> {
     Sub(ExprId, ExprId),
     Mul(ExprId, ExprId),
     Div(ExprId, ExprId),
+    /// Output `index` of hint call `call` (see `CircuitBuilder::hint`).
+    HintOutput {
+        call: u32,
+        index: u32,
+    },
 }
 
 impl<F> Expr<F> {
@@ -67,7 +72,7 @@ impl<F> Expr<F> {
     pub(crate) fn operands(&self) -> Option<(ExprId, ExprId)> {
         match *self {
             Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => Some((a, b)),
-            Expr::Const(_) | Expr::Public(_) => None,
+            Expr::Const(_) | Expr::Public(_) | Expr::HintOutput { .. } => None,
         }
     }
 }

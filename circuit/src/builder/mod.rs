@@ -17,6 +17,16 @@ use p3_field::Field;
 use crate::ir::{Circuit, ScopeId};
 use crate::lower::{self, BuildError, LowerOptions};
 
+/// A hint call recorded by the builder; its outputs are the consecutive nodes from
+/// `first_output`.
+#[derive(Clone, Debug)]
+pub(crate) struct HintCall {
+    pub(crate) kind: crate::HintKind,
+    pub(crate) inputs: Vec<ExprId>,
+    pub(crate) first_output: ExprId,
+    pub(crate) outputs: u32,
+}
+
 /// A constraint recorded by the builder: the two targets must hold the same value.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Connection {
@@ -57,6 +67,7 @@ pub struct CircuitBuilder<F> {
     pub(crate) exprs: Vec<Expr<F>>,
     pub(crate) expr_scopes: Vec<ScopeId>,
     pub(crate) connections: Vec<Connection>,
+    pub(crate) hint_calls: Vec<HintCall>,
     pub(crate) exposed: Vec<(ExprId, ScopeId)>,
     /// The first target of another builder passed to this one, and where.
     pub(crate) foreign: Option<(Target, ScopeId)>,
@@ -78,6 +89,7 @@ impl<F: Field> CircuitBuilder<F> {
             exprs: Vec::new(),
             expr_scopes: Vec::new(),
             connections: Vec::new(),
+            hint_calls: Vec::new(),
             exposed: Vec::new(),
             foreign: None,
             public_count: 0,
@@ -215,6 +227,30 @@ impl<F: Field> CircuitBuilder<F> {
         let (a, b) = (self.node(a), self.node(b));
         let scope = self.scopes.current();
         self.connections.push(Connection { a, b, scope });
+    }
+
+    /// `outputs` new targets computed natively from `inputs` by the runner — **advice**,
+    /// not constraints: only the ops that read the outputs constrain them. `build` refuses
+    /// a hint output that no constraint reads ([`BuildError::UnconstrainedHintOutput`]).
+    /// See [`Runner::register_hint`](crate::Runner::register_hint) for user hints.
+    pub fn hint(
+        &mut self,
+        kind: crate::HintKind,
+        inputs: &[Target],
+        outputs: usize,
+    ) -> Vec<Target> {
+        let inputs = inputs.iter().map(|&t| self.node(t)).collect();
+        let call = self.hint_calls.len() as u32;
+        let first_output = ExprId(self.exprs.len() as u32);
+        self.hint_calls.push(HintCall {
+            kind,
+            inputs,
+            first_output,
+            outputs: outputs as u32,
+        });
+        (0..outputs as u32)
+            .map(|index| self.push(Expr::HintOutput { call, index }))
+            .collect()
     }
 
     /// Constrains `a = b` (same as [`connect`](Self::connect)).

@@ -74,6 +74,24 @@ pub enum RunError<F: Field> {
         /// The slot.
         slot: WitnessId,
     },
+    /// A hint could not compute its outputs.
+    #[error("{op} (hint {kind}) failed: {reason}")]
+    HintFailed {
+        /// The hint.
+        op: OpId,
+        /// Its kind.
+        kind: crate::HintKind,
+        /// Why.
+        reason: String,
+    },
+    /// A user hint whose executor was never registered on the runner.
+    #[error("{op} is user hint {id}, but no executor is registered for it (Runner::register_hint)")]
+    MissingHintExecutor {
+        /// The hint.
+        op: OpId,
+        /// The user hint id.
+        id: u32,
+    },
     /// An op refers to a slot or public position outside the circuit's declared counts.
     #[error("{op}: {what} is out of range")]
     OutOfRange {

@@ -5,7 +5,7 @@ mod runner;
 mod traces;
 
 pub use error::RunError;
-pub use runner::Runner;
+pub use runner::{CircuitField, Runner};
 pub use traces::{
     AluRow, AluTrace, ConstRow, ConstTrace, PublicRow, PublicTrace, Traces, WitnessTrace,
 };

@@ -1,12 +1,14 @@
 //! The runner: executes ops in order, solving each op's single unknown slot or checking it.
 
-use p3_field::Field;
+use std::collections::HashMap;
+
+use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, PrimeField};
 
 use super::RunError;
 use super::traces::{
     AluRow, AluTrace, ConstRow, ConstTrace, PublicRow, PublicTrace, Traces, WitnessTrace,
 };
-use crate::ir::{Circuit, Op, OpId, WitnessId};
+use crate::ir::{Circuit, HintKind, Op, OpId, WitnessId};
 
 /// Executes a [`Circuit`] on public inputs; see [`Circuit::runner`].
 ///
@@ -31,18 +33,43 @@ use crate::ir::{Circuit, Op, OpId, WitnessId};
 /// assert!(matches!(runner.run(), Err(RunError::DivisionByZero { .. })));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
 pub struct Runner<'c, F> {
     circuit: &'c Circuit<F>,
     public_inputs: Option<Vec<F>>,
+    user_hints: HashMap<u32, UserHint<'c, F>>,
 }
 
-impl<F: Field> Circuit<F> {
+/// A user hint's executor: inputs in, outputs (or a reason) out.
+type UserHint<'c, F> = Box<dyn Fn(&[F]) -> Result<Vec<F>, String> + 'c>;
+
+impl<F: std::fmt::Debug> std::fmt::Debug for Runner<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut hints: Vec<_> = self.user_hints.keys().collect();
+        hints.sort();
+        f.debug_struct("Runner")
+            .field("ops", &self.circuit.ops.len())
+            .field("public_inputs", &self.public_inputs)
+            .field("user_hints", &hints)
+            .finish()
+    }
+}
+
+/// A field the runner can execute hints over: its values have coordinates over the prime
+/// field (one for a prime field, `D` for a degree-`D` extension). Every p3 field is one.
+pub trait CircuitField:
+    Field + BasedVectorSpace<<Self as PrimeCharacteristicRing>::PrimeSubfield>
+{
+}
+
+impl<F: Field + BasedVectorSpace<F::PrimeSubfield>> CircuitField for F {}
+
+impl<F: CircuitField> Circuit<F> {
     /// A runner for this circuit. Set the public inputs, then [`Runner::run`].
     pub fn runner(&self) -> Runner<'_, F> {
         Runner {
             circuit: self,
             public_inputs: None,
+            user_hints: HashMap::new(),
         }
     }
 }
@@ -111,6 +138,16 @@ impl<F: Field> Witness<'_, F> {
             .iter()
             .find(|(_, v)| v.is_none())
             .map_or(slots[0].0, |(s, _)| *s);
+        RunError::UnsetSlot {
+            op: OpId(op as u32),
+            kind: self.circuit.ops[op].kind(),
+            slot,
+            scope: self.scope(op),
+        }
+    }
+
+    #[cold]
+    fn unset_hint_input(&self, op: usize, slot: WitnessId) -> RunError<F> {
         RunError::UnsetSlot {
             op: OpId(op as u32),
             kind: self.circuit.ops[op].kind(),
@@ -192,7 +229,88 @@ impl<F: Field> Witness<'_, F> {
     }
 }
 
-impl<'c, F: Field> Runner<'c, F> {
+impl<'c, F: CircuitField> Runner<'c, F> {
+    /// Registers the executor of [`HintKind::User`]`(id)` hints: it receives the hint's
+    /// input values and returns its outputs (or why it cannot). Replaces an earlier one.
+    ///
+    /// ```
+    /// use fixpoint_circuit::{CircuitBuilder, HintKind};
+    /// use p3_field::PrimeCharacteristicRing;
+    /// use p3_koala_bear::KoalaBear as F;
+    ///
+    /// // A square root found natively, checked by one Mul.
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// let root = b.hint(HintKind::User(7), &[x], 1)[0];
+    /// let square = b.square(root);
+    /// b.connect(square, x);
+    /// let circuit = b.build()?;
+    ///
+    /// let mut runner = circuit.runner();
+    /// runner.register_hint(7, |xs| {
+    ///     xs[0].try_sqrt().map(|r| vec![r]).ok_or_else(|| "not a square".to_string())
+    /// });
+    /// runner.set_public_inputs(&[F::from_u32(49)])?;
+    /// runner.run()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_hint(
+        &mut self,
+        id: u32,
+        executor: impl Fn(&[F]) -> Result<Vec<F>, String> + 'c,
+    ) {
+        self.user_hints.insert(id, Box::new(executor));
+    }
+
+    /// Runs a hint natively.
+    fn execute_hint(&self, op: usize, kind: HintKind, inputs: &[F]) -> Result<Vec<F>, RunError<F>> {
+        let failed = |reason: String| RunError::HintFailed {
+            op: OpId(op as u32),
+            kind,
+            reason,
+        };
+        let single = || match inputs {
+            [x] => Ok(*x),
+            _ => Err(failed(format!("takes one input, got {}", inputs.len()))),
+        };
+        match kind {
+            HintKind::BitsLe { bits } => {
+                let x = single()?;
+                let value = canonical_u64(&x)
+                    .ok_or_else(|| failed(format!("{x} is not a base-field value")))?;
+                if bits < 64 && value >> bits != 0 {
+                    return Err(failed(format!("{value} does not fit in {bits} bits")));
+                }
+                Ok((0..bits)
+                    .map(|i| F::from_bool((value >> i) & 1 == 1))
+                    .collect())
+            }
+            HintKind::Inverse => {
+                let x = single()?;
+                x.try_inverse()
+                    .map(|inv| vec![inv])
+                    .ok_or_else(|| failed("0 has no inverse".into()))
+            }
+            HintKind::BaseCoeffs => {
+                let x = single()?;
+                Ok(x.as_basis_coefficients_slice()
+                    .iter()
+                    .map(|&c| F::from_prime_subfield(c))
+                    .collect())
+            }
+            HintKind::User(id) => {
+                let executor = self
+                    .user_hints
+                    .get(&id)
+                    .ok_or(RunError::MissingHintExecutor {
+                        op: OpId(op as u32),
+                        id,
+                    })?;
+                executor(inputs).map_err(failed)
+            }
+        }
+    }
+
     /// Number of public inputs the circuit expects.
     pub fn public_count(&self) -> usize {
         self.circuit.public_count as usize
@@ -246,6 +364,31 @@ impl<'c, F: Field> Runner<'c, F> {
 
         for (i, op) in circuit.ops.iter().enumerate() {
             match *op {
+                Op::Hint {
+                    kind,
+                    ref inputs,
+                    ref outputs,
+                } => {
+                    let values = inputs
+                        .iter()
+                        .map(|&slot| w.get(i, slot)?.ok_or_else(|| w.unset_hint_input(i, slot)))
+                        .collect::<Result<Vec<F>, _>>()?;
+                    let results = self.execute_hint(i, kind, &values)?;
+                    if results.len() != outputs.len() {
+                        return Err(RunError::HintFailed {
+                            op: OpId(i as u32),
+                            kind,
+                            reason: format!(
+                                "{} outputs for {} slots",
+                                results.len(),
+                                outputs.len()
+                            ),
+                        });
+                    }
+                    for (&slot, value) in outputs.iter().zip(results) {
+                        w.define_or_check(i, slot, value)?;
+                    }
+                }
                 Op::Const { out, val } => {
                     w.define_or_check(i, out, val)?;
                     constant.rows.push(ConstRow { out, val });
@@ -265,6 +408,7 @@ impl<'c, F: Field> Runner<'c, F> {
             }
         }
         if let Some(slot) = w.defined.iter().position(|d| !d) {
+            // (Every slot is defined by some op in a well-formed circuit.)
             return Err(RunError::SlotNeverDefined {
                 slot: WitnessId(slot as u32),
             });
@@ -276,5 +420,21 @@ impl<'c, F: Field> Runner<'c, F> {
             add,
             mul,
         })
+    }
+}
+
+/// The canonical integer of a value in the prime subfield, or `None` for an extension
+/// value with a nonzero higher coordinate.
+fn canonical_u64<F: CircuitField>(x: &F) -> Option<u64> {
+    let coords = x.as_basis_coefficients_slice();
+    let (first, rest) = coords.split_first()?;
+    if rest.iter().any(|c| *c != F::PrimeSubfield::ZERO) {
+        return None;
+    }
+    let digits = first.as_canonical_biguint().to_u64_digits();
+    match digits.as_slice() {
+        [] => Some(0),
+        [d] => Some(*d),
+        _ => None,
     }
 }

@@ -39,6 +39,7 @@ impl<F: Display> Circuit<F> {
                 let detail = match op {
                     Op::Const { val, .. } => format!(" = {val}"),
                     Op::Public { pos, .. } => format!(" [{pos}]"),
+                    Op::Hint { kind, .. } => format!(" {kind}"),
                     _ => String::new(),
                 };
                 let scope = if scope.is_empty() {

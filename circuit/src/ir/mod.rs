@@ -139,6 +139,47 @@ pub enum Op<F> {
         /// The product.
         out: WitnessId,
     },
+    /// `outputs = kind(inputs)`, computed natively by the runner and **not constrained**:
+    /// the values are advice that only the ops reading them constrain. The builder's lint
+    /// refuses a hint output that no constraint reads. Proving a hint costs no table row.
+    Hint {
+        /// What the hint computes.
+        kind: HintKind,
+        /// Slots it reads (all defined before it runs).
+        inputs: Vec<WitnessId>,
+        /// Slots it defines.
+        outputs: Vec<WitnessId>,
+    },
+}
+
+/// What a hint computes. Hints are data: a runner executes the built-in kinds itself and
+/// [`HintKind::User`] kinds through executors registered by id
+/// ([`Runner::register_hint`](crate::Runner::register_hint)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HintKind {
+    /// The `bits` low bits of a base-field value, least significant first (the value must
+    /// be below `2^bits`).
+    BitsLe {
+        /// Number of bits.
+        bits: u8,
+    },
+    /// The inverse of a nonzero value.
+    Inverse,
+    /// The coordinates of an extension-field value over the prime field, lowest first.
+    BaseCoeffs,
+    /// A user hint, executed by the executor registered under this id.
+    User(u32),
+}
+
+impl std::fmt::Display for HintKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HintKind::BitsLe { bits } => write!(f, "BitsLe({bits})"),
+            HintKind::Inverse => f.write_str("Inverse"),
+            HintKind::BaseCoeffs => f.write_str("BaseCoeffs"),
+            HintKind::User(id) => write!(f, "User({id})"),
+        }
+    }
 }
 
 /// The kind of an [`Op`], for statistics and error messages.
@@ -152,6 +193,8 @@ pub enum OpKind {
     Add,
     /// [`Op::Mul`].
     Mul,
+    /// [`Op::Hint`].
+    Hint,
 }
 
 impl std::fmt::Display for OpKind {
@@ -161,6 +204,7 @@ impl std::fmt::Display for OpKind {
             OpKind::Public => "Public",
             OpKind::Add => "Add",
             OpKind::Mul => "Mul",
+            OpKind::Hint => "Hint",
         })
     }
 }
@@ -173,16 +217,26 @@ impl<F> Op<F> {
             Op::Public { .. } => OpKind::Public,
             Op::Add { .. } => OpKind::Add,
             Op::Mul { .. } => OpKind::Mul,
+            Op::Hint { .. } => OpKind::Hint,
         }
     }
 
-    /// The slots the op relates, in port order (`a, b, out` for `Add`/`Mul`).
+    /// The slots the op relates, in port order (`a, b, out` for `Add`/`Mul`; inputs then
+    /// outputs for a hint).
     pub fn slots(&self) -> impl Iterator<Item = WitnessId> + '_ {
-        let (one, three) = match *self {
-            Op::Const { out, .. } | Op::Public { out, .. } => (Some(out), None),
-            Op::Add { a, b, out } | Op::Mul { a, b, out } => (None, Some([a, b, out])),
+        let (one, three, many): (_, _, &[WitnessId]) = match self {
+            Op::Const { out, .. } | Op::Public { out, .. } => (Some(*out), None, &[]),
+            Op::Add { a, b, out } | Op::Mul { a, b, out } => (None, Some([*a, *b, *out]), &[]),
+            Op::Hint { inputs, .. } => (None, None, inputs),
         };
-        one.into_iter().chain(three.into_iter().flatten())
+        let outputs: &[WitnessId] = match self {
+            Op::Hint { outputs, .. } => outputs,
+            _ => &[],
+        };
+        one.into_iter()
+            .chain(three.into_iter().flatten())
+            .chain(many.iter().copied())
+            .chain(outputs.iter().copied())
     }
 }
 

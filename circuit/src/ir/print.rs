@@ -11,6 +11,24 @@ impl<F: Display> Display for Op<F> {
             Op::Public { out, pos } => write!(f, "Public {{ out: {out}, pos: {pos} }}"),
             Op::Add { a, b, out } => write!(f, "Add {{ a: {a}, b: {b}, out: {out} }}"),
             Op::Mul { a, b, out } => write!(f, "Mul {{ a: {a}, b: {b}, out: {out} }}"),
+            Op::Hint {
+                kind,
+                inputs,
+                outputs,
+            } => {
+                let list = |ids: &[super::WitnessId]| {
+                    ids.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                write!(
+                    f,
+                    "Hint {{ kind: {kind}, inputs: [{}], outputs: [{}] }}",
+                    list(inputs),
+                    list(outputs)
+                )
+            }
         }
     }
 }

@@ -18,12 +18,14 @@ pub struct OpCounts {
     pub adds: usize,
     /// `Mul` ops (multiplications and divisions).
     pub muls: usize,
+    /// `Hint` ops (no table rows: their outputs are witness slots).
+    pub hints: usize,
 }
 
 impl OpCounts {
     /// All ops.
     pub fn total(&self) -> usize {
-        self.consts + self.publics + self.adds + self.muls
+        self.consts + self.publics + self.adds + self.muls + self.hints
     }
 
     fn count(&mut self, kind: OpKind) {
@@ -32,6 +34,7 @@ impl OpCounts {
             OpKind::Public => self.publics += 1,
             OpKind::Add => self.adds += 1,
             OpKind::Mul => self.muls += 1,
+            OpKind::Hint => self.hints += 1,
         }
     }
 }
@@ -40,13 +43,17 @@ impl Display for OpCounts {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} ops (const {}, public {}, add {}, mul {})",
+            "{} ops (const {}, public {}, add {}, mul {}",
             self.total(),
             self.consts,
             self.publics,
             self.adds,
             self.muls
-        )
+        )?;
+        if self.hints > 0 {
+            write!(f, ", hint {}", self.hints)?;
+        }
+        f.write_str(")")
     }
 }
 

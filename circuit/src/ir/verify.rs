@@ -46,6 +46,14 @@ pub enum IrError {
         /// How many of the op's ports hold undefined slots.
         unknown: usize,
     },
+    /// A hint reads a slot that no earlier op defined.
+    #[error("{op} is a hint that reads {slot}, which no earlier op defines")]
+    HintInputUndefined {
+        /// The hint.
+        op: OpId,
+        /// The undefined input.
+        slot: WitnessId,
+    },
     /// A slot that no op defines.
     #[error("{slot} is never defined by any op")]
     SlotNeverDefined {
@@ -119,6 +127,21 @@ impl<F> Circuit<F> {
                         });
                     }
                 }
+            }
+            if let Op::Hint {
+                inputs, outputs, ..
+            } = op
+            {
+                // A hint computes its outputs from inputs that must all be known.
+                if let Some(&slot) = inputs.iter().find(|s| defined_by[s.index()] == UNDEFINED) {
+                    return Err(IrError::HintInputUndefined { op: op_id, slot });
+                }
+                for out in outputs {
+                    if defined_by[out.index()] == UNDEFINED {
+                        defined_by[out.index()] = op_id;
+                    }
+                }
+                continue;
             }
             // A slot repeated in two unknown ports (`x · x = out` with `x` unknown) is two
             // unknowns: the runner cannot solve a square root.

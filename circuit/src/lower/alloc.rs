@@ -81,6 +81,26 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
         }
         let node = ExprId(i as u32);
         let expr = state.expr(node);
+        if let Expr::HintOutput { call, index: 0 } = expr {
+            // The whole hint is emitted at its first output: its inputs precede it.
+            let hint = &state.builder.hint_calls[call as usize];
+            let first = hint.first_output.index();
+            let input_roots: Vec<ExprId> = hint.inputs.iter().map(|&t| state.uf.find(t)).collect();
+            let output_roots: Vec<ExprId> = (first..first + hint.outputs as usize)
+                .map(|o| state.uf.find(ExprId(o as u32)))
+                .collect();
+            let inputs = input_roots.into_iter().map(|r| e.slot(r)).collect();
+            let outputs = output_roots.into_iter().map(|r| e.slot(r)).collect();
+            e.push(
+                Op::Hint {
+                    kind: hint.kind,
+                    inputs,
+                    outputs,
+                },
+                state.node_scope(node),
+            );
+            continue;
+        }
         let Some((a, b)) = expr.operands() else {
             continue;
         };
@@ -110,7 +130,9 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
                 b: sn,
                 out: sa,
             },
-            Expr::Const(_) | Expr::Public(_) => unreachable!("operands() is None for leaves"),
+            Expr::Const(_) | Expr::Public(_) | Expr::HintOutput { .. } => {
+                unreachable!("operands() is None for leaves")
+            }
         };
         e.push(op, state.node_scope(node));
     }

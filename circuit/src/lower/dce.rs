@@ -13,8 +13,8 @@
 
 use p3_field::Field;
 
-use super::State;
 use super::state::Role;
+use super::{BuildError, State};
 use crate::builder::{Expr, ExprId};
 
 /// Which ops survive: per node (for `Emit` nodes) and per class root (for constants).
@@ -24,7 +24,10 @@ pub(crate) struct Liveness {
     pub(crate) const_live: Vec<bool>,
 }
 
-pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool) -> Liveness {
+pub(crate) fn liveness<F: Field>(
+    state: &mut State<'_, F>,
+    remove_dead_ops: bool,
+) -> Result<Liveness, BuildError<F>> {
     let n = state.role.len();
     let mut definers = vec![0u32; n];
     let mut has_const = vec![false; n];
@@ -39,13 +42,10 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
             definers[root] += 1;
         }
     }
-    if !remove_dead_ops {
-        return Liveness {
-            node_live: state.role.iter().map(|r| *r == Role::Emit).collect(),
-            const_live: has_const,
-        };
-    }
 
+    // `read`: a live op reads the class. `needed`: the class must have a value (read,
+    // exposed, or constrained by two definers).
+    let mut read = vec![false; n];
     let mut needed: Vec<bool> = definers.iter().map(|&d| d >= 2).collect();
     for &(t, _) in &state.builder.exposed {
         needed[state.uf.find(t).index()] = true;
@@ -57,26 +57,87 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
         }
         let node = ExprId(i as u32);
         let expr = state.expr(node);
+        if let Expr::HintOutput { call, index } = expr {
+            // A hint lives or dies whole; decide at its first output (visited last).
+            if index == 0 {
+                hint_liveness(
+                    state,
+                    call as usize,
+                    remove_dead_ops,
+                    &definers,
+                    &mut read,
+                    &mut needed,
+                    &mut node_live,
+                )?;
+            }
+            continue;
+        }
         let constrains_inputs = match expr {
             Expr::Public(_) => true,
             Expr::Div(_, divisor) => state.const_of(divisor).is_none_or(|c| c.value.is_zero()),
             _ => false,
         };
-        let live = constrains_inputs || needed[state.uf.find(node).index()];
+        let live = !remove_dead_ops || constrains_inputs || needed[state.uf.find(node).index()];
         if !live {
             continue;
         }
         node_live[i] = true;
         if let Some((a, b)) = expr.operands() {
-            needed[state.uf.find(a).index()] = true;
-            needed[state.uf.find(b).index()] = true;
+            for operand in [a, b] {
+                let root = state.uf.find(operand).index();
+                read[root] = true;
+                needed[root] = true;
+            }
         }
     }
-    let const_live = (0..n).map(|r| has_const[r] && needed[r]).collect();
-    Liveness {
+    let const_live = (0..n)
+        .map(|r| has_const[r] && (needed[r] || !remove_dead_ops))
+        .collect();
+    Ok(Liveness {
         node_live,
         const_live,
+    })
+}
+
+/// Decides whether hint `call` is live (one of its outputs is needed, or dead-op removal
+/// is off) and, if it is, refuses any output that no constraint reads.
+#[allow(clippy::too_many_arguments)]
+fn hint_liveness<F: Field>(
+    state: &mut State<'_, F>,
+    call: usize,
+    remove_dead_ops: bool,
+    definers: &[u32],
+    read: &mut [bool],
+    needed: &mut [bool],
+    node_live: &mut [bool],
+) -> Result<(), BuildError<F>> {
+    let hint = &state.builder.hint_calls[call];
+    let first = hint.first_output.index();
+    let outputs: Vec<usize> = (first..first + hint.outputs as usize).collect();
+    let roots: Vec<usize> = outputs
+        .iter()
+        .map(|&o| state.uf.find(ExprId(o as u32)).index())
+        .collect();
+    if remove_dead_ops && !roots.iter().any(|&r| needed[r]) {
+        return Ok(());
     }
+    // Outputs are advice: each must be read by a live op or tied to another definer.
+    if let Some(output) = roots.iter().position(|&r| !read[r] && definers[r] < 2) {
+        return Err(BuildError::UnconstrainedHintOutput {
+            kind: hint.kind,
+            output,
+            scope: state.scope_path(state.node_scope(hint.first_output)),
+        });
+    }
+    for &o in &outputs {
+        node_live[o] = true;
+    }
+    for &input in &state.builder.hint_calls[call].inputs.clone() {
+        let root = state.uf.find(input).index();
+        read[root] = true;
+        needed[root] = true;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -128,6 +128,17 @@ pub enum BuildError<F: Field> {
         /// Scope of the call that used it.
         scope: String,
     },
+    /// A hint output that no constraint reads: its value would be whatever the prover
+    /// likes. Constrain it (or do not ask for it).
+    #[error("output {output} of a {kind} hint (in {}) is read by no constraint", describe_scope(.scope))]
+    UnconstrainedHintOutput {
+        /// The hint's kind.
+        kind: crate::HintKind,
+        /// Which output.
+        output: usize,
+        /// Scope of the hint call.
+        scope: String,
+    },
     /// `build` was called with a scope still open.
     #[error("scope `{scope}` was pushed but never popped")]
     UnclosedScope {
@@ -175,7 +186,7 @@ pub(crate) fn lower<F: Field>(
             }
         }
     }
-    let liveness = dce::liveness(&mut state, options.remove_dead_ops);
+    let liveness = dce::liveness(&mut state, options.remove_dead_ops)?;
     let circuit = alloc::emit(&mut state, &liveness);
     if cfg!(debug_assertions) {
         if let Err(err) = circuit.verify() {
