@@ -353,6 +353,22 @@ fn ir_verifier_rejects_hand_broken_ir() {
             ),
             IrError::SlotNeverDefined { slot: w(1) },
         ),
+        (
+            // A hint reading a slot nothing defines.
+            raw(
+                vec![Op::Hint {
+                    kind: fixpoint_circuit::HintKind::Inverse,
+                    inputs: vec![w(0)],
+                    outputs: vec![w(1)],
+                }],
+                2,
+                0,
+            ),
+            IrError::HintInputUndefined {
+                op: OpId(0),
+                slot: w(0),
+            },
+        ),
     ];
     for (circuit, expected) in cases {
         assert_eq!(circuit.verify(), Err(expected));

@@ -4,10 +4,12 @@
 //! constraint to a list) and returns at once. All the work happens in
 //! [`CircuitBuilder::build`], which runs the lowering passes of [`crate::lower`].
 
+mod bits;
 mod expr;
 mod gadgets;
 mod scope;
 
+pub use bits::max_range_bits;
 pub use expr::Target;
 pub(crate) use expr::{BuilderId, Expr, ExprId};
 pub(crate) use scope::Scopes;

@@ -118,16 +118,17 @@ fn hint_liveness<F: Field>(
         .iter()
         .map(|&o| state.uf.find(ExprId(o as u32)).index())
         .collect();
-    if remove_dead_ops && !roots.iter().any(|&r| needed[r]) {
-        return Ok(());
-    }
-    // Outputs are advice: each must be read by a live op or tied to another definer.
+    // Outputs are advice: each must be read by a live op or tied to another definer. This
+    // holds for every hint, used or not: asking for advice and not constraining it is a bug.
     if let Some(output) = roots.iter().position(|&r| !read[r] && definers[r] < 2) {
         return Err(BuildError::UnconstrainedHintOutput {
             kind: hint.kind,
             output,
             scope: state.scope_path(state.node_scope(hint.first_output)),
         });
+    }
+    if remove_dead_ops && !roots.iter().any(|&r| needed[r]) {
+        return Ok(());
     }
     for &o in &outputs {
         node_live[o] = true;

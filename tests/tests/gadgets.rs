@@ -1,0 +1,257 @@
+//! Hints and the gadgets built on them: honest values pass, and advice that breaks the
+//! gadget's constraints (a non-canonical decomposition, an out-of-range value, an
+//! unconstrained output) is rejected.
+
+use fixpoint_circuit::{
+    BuildError, Circuit, CircuitBuilder, CircuitField, HintKind, Op, RunError, max_range_bits,
+};
+use fixpoint_circuit_prover::{CircuitStark, FriSettings, KoalaBearExt, prove, setup, verify};
+use p3_baby_bear::BabyBear;
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField64};
+use p3_koala_bear::KoalaBear;
+
+fn run<F: CircuitField>(circuit: &Circuit<F>, publics: &[F]) -> Result<(), RunError<F>> {
+    let mut runner = circuit.runner();
+    runner.set_public_inputs(publics)?;
+    runner.run().map(|_| ())
+}
+
+/// Replaces every hint of `kind` by user hint 99, whose executor the caller supplies:
+/// the malicious advice a prover could give.
+fn with_user_hint<F: Clone>(circuit: &Circuit<F>, kind: HintKind) -> Circuit<F> {
+    let mut evil = circuit.clone();
+    for op in &mut evil.ops {
+        if let Op::Hint { kind: k, .. } = op {
+            if *k == kind {
+                *k = HintKind::User(99);
+            }
+        }
+    }
+    evil
+}
+
+fn bits_of<F: Field>(value: u64, n: usize) -> Vec<F> {
+    (0..n)
+        .map(|i| F::from_bool((value >> i) & 1 == 1))
+        .collect()
+}
+
+fn canonical_decomposition_cases<F: PrimeField64 + CircuitField>() {
+    let p = F::ORDER_U64;
+    let n = 64 - p.leading_zeros() as usize;
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let bits = b.to_bits_canonical(x);
+    assert_eq!(bits.len(), 31);
+    let circuit = b.build().unwrap();
+    for v in [0, 1, 5, p / 2, p - 1] {
+        run(&circuit, &[F::from_u64(v)]).unwrap();
+    }
+
+    // x = 5 has a second 31-bit representation, 5 + p < 2^31: booleans and recomposition
+    // accept it (it is 5 mod p); only the canonicity check rejects it.
+    assert!(5 + p < 1 << n);
+    let evil = with_user_hint(&circuit, HintKind::BitsLe { bits: n as u8 });
+    let mut runner = evil.runner();
+    runner.register_hint(99, move |_| Ok(bits_of(5 + p, n)));
+    runner.set_public_inputs(&[F::from_u64(5)]).unwrap();
+    assert!(matches!(
+        runner.run(),
+        Err(RunError::WitnessConflict { .. })
+    ));
+    // The same advice is accepted without the canonicity check (it is the check that
+    // rejects, not the bits or the sum).
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let hinted = b.hint(HintKind::User(99), &[x], n);
+    let mut acc = b.zero();
+    for (i, &bit) in hinted.iter().enumerate() {
+        b.assert_bool(bit);
+        let weight = b.const_u64(1 << i);
+        let term = b.mul(bit, weight);
+        acc = b.add(acc, term);
+    }
+    b.connect(acc, x);
+    let loose = b.build().unwrap();
+    let mut runner = loose.runner();
+    runner.register_hint(99, move |_| Ok(bits_of(5 + p, n)));
+    runner.set_public_inputs(&[F::from_u64(5)]).unwrap();
+    runner.run().unwrap();
+}
+
+#[test]
+fn non_canonical_decomposition_is_rejected_koala_bear() {
+    canonical_decomposition_cases::<KoalaBear>();
+}
+
+#[test]
+fn non_canonical_decomposition_is_rejected_baby_bear() {
+    canonical_decomposition_cases::<BabyBear>();
+}
+
+#[test]
+fn range_checks_accept_in_range_and_reject_out_of_range() {
+    type F = KoalaBear;
+    assert_eq!(max_range_bits::<F>(), 30);
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    b.range_check(x, 8);
+    let circuit = b.build().unwrap();
+    run(&circuit, &[F::from_u32(255)]).unwrap();
+    // The honest hint refuses 256…
+    assert!(matches!(
+        run(&circuit, &[F::from_u32(256)]),
+        Err(RunError::HintFailed { .. })
+    ));
+    // …and advice of 8 bits (256 mod 2^8 = 0) fails the recomposition.
+    let evil = with_user_hint(&circuit, HintKind::BitsLe { bits: 8 });
+    let mut runner = evil.runner();
+    runner.register_hint(99, |_| Ok(vec![F::ZERO; 8]));
+    runner.set_public_inputs(&[F::from_u32(256)]).unwrap();
+    assert!(matches!(
+        runner.run(),
+        Err(RunError::WitnessConflict { .. })
+    ));
+}
+
+#[test]
+fn lt_compares() {
+    type F = KoalaBear;
+    let mut b = CircuitBuilder::<F>::new();
+    let (x, y) = (b.public_input(), b.public_input());
+    let less = b.lt(x, y, 16);
+    let expected = b.public_input();
+    b.connect(less, expected);
+    let circuit = b.build().unwrap();
+    for (x, y) in [
+        (0u32, 0u32),
+        (3, 4),
+        (4, 3),
+        (65535, 0),
+        (0, 65535),
+        (1000, 1000),
+    ] {
+        let lt = F::from_bool(x < y);
+        run(&circuit, &[F::from_u32(x), F::from_u32(y), lt]).unwrap();
+        assert!(run(&circuit, &[F::from_u32(x), F::from_u32(y), F::ONE - lt]).is_err());
+    }
+}
+
+#[test]
+fn horner_and_powers_match_native_evaluation() {
+    type F = KoalaBear;
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let coeffs = b.public_inputs(4);
+    let poly = b.horner(&coeffs, x);
+    let power = b.exp_power_of_2(x, 5);
+    let (p_out, e_out) = (b.public_input(), b.public_input());
+    b.connect(poly, p_out);
+    b.connect(power, e_out);
+    let circuit = b.build().unwrap();
+    let xv = F::from_u32(3);
+    let cs = [5u32, 7, 11, 13].map(F::from_u32);
+    let native = cs[0] + cs[1] * xv + cs[2] * xv * xv + cs[3] * xv * xv * xv;
+    let mut publics = vec![xv];
+    publics.extend(cs);
+    publics.extend([native, xv.exp_u64(32)]);
+    run(&circuit, &publics).unwrap();
+}
+
+#[test]
+fn extension_coordinates_round_trip_and_are_bound() {
+    type E = KoalaBearExt;
+    let mut b = CircuitBuilder::<E>::new();
+    let x = b.public_input();
+    let coeffs = b.to_base_coeffs(x);
+    let outs = b.public_inputs(4);
+    for (c, o) in coeffs.iter().zip(&outs) {
+        b.connect(*c, *o);
+    }
+    let circuit = b.build().unwrap();
+    let value = E::GENERATOR.exp_u64(12345);
+    let coords: Vec<E> =
+        <E as p3_field::BasedVectorSpace<KoalaBear>>::as_basis_coefficients_slice(&value)
+            .iter()
+            .map(|&c| E::from(c))
+            .collect();
+    let mut publics = vec![value];
+    publics.extend(&coords);
+    run(&circuit, &publics).unwrap();
+    publics[1] += E::ONE;
+    assert!(run(&circuit, &publics).is_err());
+}
+
+#[test]
+fn unconstrained_hint_outputs_are_a_build_error() {
+    type F = KoalaBear;
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let outs = b.scope("advice", |b| b.hint(HintKind::User(1), &[x], 2));
+    let checked = b.mul(outs[0], x);
+    b.connect(checked, x);
+    b.expose(outs[1]); // exposing is reading, not constraining
+    assert_eq!(
+        b.build().unwrap_err(),
+        BuildError::UnconstrainedHintOutput {
+            kind: HintKind::User(1),
+            output: 1,
+            scope: "advice".into()
+        }
+    );
+
+    // A hint nobody uses at all is refused as well.
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    b.hint(HintKind::Inverse, &[x], 1);
+    assert!(matches!(
+        b.build(),
+        Err(BuildError::UnconstrainedHintOutput { .. })
+    ));
+}
+
+#[test]
+fn user_hint_errors_are_typed() {
+    type F = KoalaBear;
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let y = b.hint(HintKind::User(5), &[x], 1)[0];
+    let sq = b.square(y);
+    b.connect(sq, x);
+    let circuit = b.build().unwrap();
+    assert!(matches!(
+        run(&circuit, &[F::from_u32(4)]),
+        Err(RunError::MissingHintExecutor { id: 5, .. })
+    ));
+    let mut runner = circuit.runner();
+    runner.register_hint(5, |_| Ok(vec![F::ONE, F::TWO]));
+    runner.set_public_inputs(&[F::from_u32(4)]).unwrap();
+    assert!(matches!(runner.run(), Err(RunError::HintFailed { .. })));
+    runner.register_hint(5, |_| Err("no root".into()));
+    assert!(matches!(runner.run(), Err(RunError::HintFailed { .. })));
+}
+
+fn proves_with_gadgets<SC: CircuitStark>() {
+    let mut b = CircuitBuilder::<SC::Challenge>::new();
+    let x = b.public_input();
+    b.to_bits_canonical(x);
+    b.range_check(x, 20);
+    let circuit = b.build().unwrap();
+    assert!(circuit.stats().ops.hints == 2);
+    let publics = [SC::Challenge::from_u32(123_456)];
+    let traces = {
+        let mut runner = circuit.runner();
+        runner.set_public_inputs(&publics).unwrap();
+        runner.run().unwrap()
+    };
+    let (pk, vk) = setup(&circuit, &SC::config(FriSettings::TEST)).unwrap();
+    let proof = prove(&pk, &traces).unwrap();
+    verify(&vk, &publics, &proof).unwrap();
+    assert!(verify(&vk, &[SC::Challenge::from_u32(123_457)], &proof).is_err());
+}
+
+#[test]
+fn circuits_with_hints_prove_on_both_fields() {
+    proves_with_gadgets::<fixpoint_circuit_prover::KoalaBearStark>();
+    proves_with_gadgets::<fixpoint_circuit_prover::BabyBearStark>();
+}
