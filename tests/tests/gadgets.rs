@@ -200,6 +200,25 @@ fn unconstrained_hint_outputs_are_a_build_error() {
         }
     );
 
+    // Two pieces of advice made equal are still unconstrained.
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let first = b.hint(HintKind::User(1), &[x], 1)[0];
+    let second = b.hint(HintKind::User(2), &[x], 1)[0];
+    b.connect(first, second);
+    assert!(matches!(
+        b.build(),
+        Err(BuildError::UnconstrainedHintOutput { .. })
+    ));
+
+    // Advice tied to a public input is constrained (the Public op reads the slot).
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let y = b.public_input();
+    let advice = b.hint(HintKind::User(1), &[x], 1)[0];
+    b.connect(advice, y);
+    assert!(b.build().is_ok());
+
     // A hint nobody uses at all is refused as well.
     let mut b = CircuitBuilder::<F>::new();
     let x = b.public_input();

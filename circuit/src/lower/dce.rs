@@ -30,16 +30,23 @@ pub(crate) fn liveness<F: Field>(
 ) -> Result<Liveness, BuildError<F>> {
     let n = state.role.len();
     let mut definers = vec![0u32; n];
+    // Definers that are ops with a row (Const, Public, Add, Mul): each reads the slot
+    // through the bus, so it constrains it. Hint outputs define slots but constrain nothing.
+    let mut constraining = vec![0u32; n];
     let mut has_const = vec![false; n];
     for i in 0..n {
         let node = ExprId(i as u32);
         let root = state.uf.find(node).index();
         if state.role[i] == Role::Emit {
             definers[root] += 1;
+            if !matches!(state.expr(node), Expr::HintOutput { .. }) {
+                constraining[root] += 1;
+            }
         }
         if !has_const[root] && state.const_of(node).is_some() {
             has_const[root] = true;
             definers[root] += 1;
+            constraining[root] += 1;
         }
     }
 
@@ -64,7 +71,7 @@ pub(crate) fn liveness<F: Field>(
                     state,
                     call as usize,
                     remove_dead_ops,
-                    &definers,
+                    &constraining,
                     &mut read,
                     &mut needed,
                     &mut node_live,
@@ -106,7 +113,7 @@ fn hint_liveness<F: Field>(
     state: &mut State<'_, F>,
     call: usize,
     remove_dead_ops: bool,
-    definers: &[u32],
+    constraining: &[u32],
     read: &mut [bool],
     needed: &mut [bool],
     node_live: &mut [bool],
@@ -118,9 +125,11 @@ fn hint_liveness<F: Field>(
         .iter()
         .map(|&o| state.uf.find(ExprId(o as u32)).index())
         .collect();
-    // Outputs are advice: each must be read by a live op or tied to another definer. This
-    // holds for every hint, used or not: asking for advice and not constraining it is a bug.
-    if let Some(output) = roots.iter().position(|&r| !read[r] && definers[r] < 2) {
+    // Outputs are advice: each must be read by a live op or share its slot with an op that
+    // has a row (whose port reads the slot). Another hint's output does not count: two
+    // pieces of advice made equal are still unconstrained. This holds for every hint, used
+    // or not: asking for advice and not constraining it is a bug.
+    if let Some(output) = roots.iter().position(|&r| !read[r] && constraining[r] == 0) {
         return Err(BuildError::UnconstrainedHintOutput {
             kind: hint.kind,
             output,
