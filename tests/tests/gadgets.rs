@@ -3,7 +3,8 @@
 //! unconstrained output) is rejected.
 
 use fixpoint_circuit::{
-    BuildError, Circuit, CircuitBuilder, CircuitField, HintKind, Op, RunError, max_range_bits,
+    BuildError, Circuit, CircuitBuilder, CircuitField, HintKind, LowerOptions, Op, RunError,
+    max_range_bits,
 };
 use fixpoint_circuit_prover::{CircuitStark, FriSettings, KoalaBearExt, prove, setup, verify};
 use p3_baby_bear::BabyBear;
@@ -178,8 +179,21 @@ fn extension_coordinates_round_trip_and_are_bound() {
     let mut publics = vec![value];
     publics.extend(&coords);
     run(&circuit, &publics).unwrap();
+    // The coefficient slots are fixed by the public inputs, so the runner keeps those
+    // values over the hint's advice: only the constraints can refuse a wrong coefficient.
     publics[1] += E::ONE;
-    assert!(run(&circuit, &publics).is_err());
+    assert!(matches!(
+        run(&circuit, &publics),
+        Err(RunError::WitnessConflict { .. })
+    ));
+    // A non-base coefficient (with the others adjusted so the sum still matches) fails the
+    // canonical decomposition that binds it to the base field.
+    let x_basis = <E as p3_field::BasedVectorSpace<KoalaBear>>::ith_basis_element(1).unwrap();
+    let mut forged = vec![value];
+    forged.extend(&coords);
+    forged[1] += x_basis; // c0 += X …
+    forged[2] -= E::ONE; // … c1 −= 1: Σ cᵢ·Xⁱ is unchanged
+    assert!(run(&circuit, &forged).is_err());
 }
 
 #[test]
@@ -199,6 +213,35 @@ fn unconstrained_hint_outputs_are_a_build_error() {
             scope: "advice".into()
         }
     );
+
+    // Advice read only by another hint is still unconstrained.
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let h = b.hint(HintKind::User(1), &[x], 1)[0];
+    let g = b.hint(HintKind::User(2), &[h], 1)[0];
+    let s = b.square(g);
+    b.connect(s, x);
+    assert!(matches!(
+        b.build(),
+        Err(BuildError::UnconstrainedHintOutput {
+            kind: HintKind::User(1),
+            ..
+        })
+    ));
+
+    // Read by an op whose own result nothing constrains (only exposed): unconstrained,
+    // whichever passes run.
+    for options in [LowerOptions::default(), LowerOptions::none()] {
+        let mut b = CircuitBuilder::<F>::new();
+        let x = b.public_input();
+        let h = b.hint(HintKind::User(1), &[x], 1)[0];
+        let y = b.add(h, x);
+        b.expose(y);
+        assert!(matches!(
+            b.build_with(&options),
+            Err(BuildError::UnconstrainedHintOutput { .. })
+        ));
+    }
 
     // Two pieces of advice made equal are still unconstrained.
     let mut b = CircuitBuilder::<F>::new();
@@ -227,6 +270,27 @@ fn unconstrained_hint_outputs_are_a_build_error() {
         b.build(),
         Err(BuildError::UnconstrainedHintOutput { .. })
     ));
+}
+
+#[test]
+fn advice_for_a_slot_already_fixed_is_not_checked_by_the_runner() {
+    // root² = x with root tied to a public input: −√x is as valid as √x.
+    type F = KoalaBear;
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let claimed = b.public_input();
+    let root = b.hint(HintKind::User(3), &[x], 1)[0];
+    b.connect(root, claimed);
+    let square = b.square(root);
+    b.connect(square, x);
+    let circuit = b.build().unwrap();
+    let mut runner = circuit.runner();
+    runner.register_hint(3, |xs| Ok(vec![xs[0].try_sqrt().unwrap()]));
+    let r = F::from_u32(7);
+    for claimed in [r, -r] {
+        runner.set_public_inputs(&[r * r, claimed]).unwrap();
+        runner.run().unwrap();
+    }
 }
 
 #[test]

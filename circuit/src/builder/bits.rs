@@ -106,6 +106,13 @@ impl<F: Field> CircuitBuilder<F> {
     /// # Panics
     /// If `bits + 1 > max_range_bits::<F>()`.
     pub fn lt(&mut self, a: Target, b: Target, bits: usize) -> Target {
+        let max = max_range_bits::<F>();
+        assert!(
+            bits < max,
+            "lt: {bits}-bit operands need {} bits of headroom (at most {})",
+            bits + 1,
+            max - 1
+        );
         let offset = self.const_u64(1 << bits);
         let diff = self.sub(a, b);
         let shifted = self.add(diff, offset);

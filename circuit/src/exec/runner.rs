@@ -278,6 +278,11 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                 let x = single()?;
                 let value = canonical_u64(&x)
                     .ok_or_else(|| failed(format!("{x} is not a base-field value")))?;
+                if bits > 64 {
+                    return Err(failed(format!(
+                        "{bits} bits is more than a 64-bit value has"
+                    )));
+                }
                 if bits < 64 && value >> bits != 0 {
                     return Err(failed(format!("{value} does not fit in {bits} bits")));
                 }
@@ -385,8 +390,13 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                             ),
                         });
                     }
+                    // Advice only fills slots that nothing defined yet: a slot an earlier op
+                    // already fixed keeps its value, and the constraints decide (a hint is
+                    // not a constraint, so the runner does not check it either).
                     for (&slot, value) in outputs.iter().zip(results) {
-                        w.define_or_check(i, slot, value)?;
+                        if w.get(i, slot)?.is_none() {
+                            w.set(slot, value);
+                        }
                     }
                 }
                 Op::Const { out, val } => {

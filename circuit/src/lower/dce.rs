@@ -13,8 +13,8 @@
 
 use p3_field::Field;
 
+use super::State;
 use super::state::Role;
-use super::{BuildError, State};
 use crate::builder::{Expr, ExprId};
 
 /// Which ops survive: per node (for `Emit` nodes) and per class root (for constants).
@@ -24,35 +24,24 @@ pub(crate) struct Liveness {
     pub(crate) const_live: Vec<bool>,
 }
 
-pub(crate) fn liveness<F: Field>(
-    state: &mut State<'_, F>,
-    remove_dead_ops: bool,
-) -> Result<Liveness, BuildError<F>> {
+pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool) -> Liveness {
     let n = state.role.len();
     let mut definers = vec![0u32; n];
-    // Definers that are ops with a row (Const, Public, Add, Mul): each reads the slot
-    // through the bus, so it constrains it. Hint outputs define slots but constrain nothing.
-    let mut constraining = vec![0u32; n];
     let mut has_const = vec![false; n];
     for i in 0..n {
         let node = ExprId(i as u32);
         let root = state.uf.find(node).index();
         if state.role[i] == Role::Emit {
             definers[root] += 1;
-            if !matches!(state.expr(node), Expr::HintOutput { .. }) {
-                constraining[root] += 1;
-            }
         }
         if !has_const[root] && state.const_of(node).is_some() {
             has_const[root] = true;
             definers[root] += 1;
-            constraining[root] += 1;
         }
     }
 
-    // `read`: a live op reads the class. `needed`: the class must have a value (read,
-    // exposed, or constrained by two definers).
-    let mut read = vec![false; n];
+    // `needed`: the class must have a value (read by a live op, exposed, or checked by a
+    // second definer).
     let mut needed: Vec<bool> = definers.iter().map(|&d| d >= 2).collect();
     for &(t, _) in &state.builder.exposed {
         needed[state.uf.find(t).index()] = true;
@@ -67,15 +56,19 @@ pub(crate) fn liveness<F: Field>(
         if let Expr::HintOutput { call, index } = expr {
             // A hint lives or dies whole; decide at its first output (visited last).
             if index == 0 {
-                hint_liveness(
-                    state,
-                    call as usize,
-                    remove_dead_ops,
-                    &constraining,
-                    &mut read,
-                    &mut needed,
-                    &mut node_live,
-                )?;
+                let hint = &state.builder.hint_calls[call as usize];
+                let first = hint.first_output.index();
+                let outputs = first..first + hint.outputs as usize;
+                let live = !remove_dead_ops
+                    || outputs
+                        .clone()
+                        .any(|o| needed[state.uf.find(ExprId(o as u32)).index()]);
+                if live {
+                    outputs.for_each(|o| node_live[o] = true);
+                    for input in state.builder.hint_calls[call as usize].inputs.clone() {
+                        needed[state.uf.find(input).index()] = true;
+                    }
+                }
             }
             continue;
         }
@@ -90,64 +83,17 @@ pub(crate) fn liveness<F: Field>(
         }
         node_live[i] = true;
         if let Some((a, b)) = expr.operands() {
-            for operand in [a, b] {
-                let root = state.uf.find(operand).index();
-                read[root] = true;
-                needed[root] = true;
-            }
+            needed[state.uf.find(a).index()] = true;
+            needed[state.uf.find(b).index()] = true;
         }
     }
     let const_live = (0..n)
         .map(|r| has_const[r] && (needed[r] || !remove_dead_ops))
         .collect();
-    Ok(Liveness {
+    Liveness {
         node_live,
         const_live,
-    })
-}
-
-/// Decides whether hint `call` is live (one of its outputs is needed, or dead-op removal
-/// is off) and, if it is, refuses any output that no constraint reads.
-#[allow(clippy::too_many_arguments)]
-fn hint_liveness<F: Field>(
-    state: &mut State<'_, F>,
-    call: usize,
-    remove_dead_ops: bool,
-    constraining: &[u32],
-    read: &mut [bool],
-    needed: &mut [bool],
-    node_live: &mut [bool],
-) -> Result<(), BuildError<F>> {
-    let hint = &state.builder.hint_calls[call];
-    let first = hint.first_output.index();
-    let outputs: Vec<usize> = (first..first + hint.outputs as usize).collect();
-    let roots: Vec<usize> = outputs
-        .iter()
-        .map(|&o| state.uf.find(ExprId(o as u32)).index())
-        .collect();
-    // Outputs are advice: each must be read by a live op or share its slot with an op that
-    // has a row (whose port reads the slot). Another hint's output does not count: two
-    // pieces of advice made equal are still unconstrained. This holds for every hint, used
-    // or not: asking for advice and not constraining it is a bug.
-    if let Some(output) = roots.iter().position(|&r| !read[r] && constraining[r] == 0) {
-        return Err(BuildError::UnconstrainedHintOutput {
-            kind: hint.kind,
-            output,
-            scope: state.scope_path(state.node_scope(hint.first_output)),
-        });
     }
-    if remove_dead_ops && !roots.iter().any(|&r| needed[r]) {
-        return Ok(());
-    }
-    for &o in &outputs {
-        node_live[o] = true;
-    }
-    for &input in &state.builder.hint_calls[call].inputs.clone() {
-        let root = state.uf.find(input).index();
-        read[root] = true;
-        needed[root] = true;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@
 //!    normalised), so that a merge found by one can feed the other further down;
 //! 4. `dce.rs` removes ops whose result nothing reads, connects or exposes (public inputs
 //!    and divisions stay: `b · q = a` constrains its inputs);
-//! 5. `alloc.rs` orders the ops (constants, then public inputs, then computed ops in creation
+//! 5. `lint.rs` refuses hint outputs that no constraint pins;
+//! 6. `alloc.rs` orders the ops (constants, then public inputs, then computed ops in creation
 //!    order — every op then has at most one undefined slot) and numbers the slots in order
 //!    of first definition.
 //!
@@ -27,6 +28,7 @@ mod const_pool;
 mod cse;
 mod dce;
 mod fold;
+mod lint;
 mod state;
 mod union_find;
 
@@ -186,7 +188,8 @@ pub(crate) fn lower<F: Field>(
             }
         }
     }
-    let liveness = dce::liveness(&mut state, options.remove_dead_ops)?;
+    let liveness = dce::liveness(&mut state, options.remove_dead_ops);
+    lint::check_hints(&mut state, &liveness)?;
     let circuit = alloc::emit(&mut state, &liveness);
     if cfg!(debug_assertions) {
         if let Err(err) = circuit.verify() {
