@@ -46,6 +46,14 @@ impl BusPlan {
                 // A hint has no table and no ports: its outputs are plain witness slots,
                 // bound only by the ops that read them.
                 Op::Hint { .. } => {}
+                // A non-primitive op's table reads every input and output once.
+                Op::Npo {
+                    inputs, outputs, ..
+                } => {
+                    for slot in inputs.iter().chain(outputs) {
+                        multiplicity[slot.index()] += 1;
+                    }
+                }
             }
         }
         BusPlan { multiplicity }

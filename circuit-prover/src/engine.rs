@@ -105,6 +105,14 @@ where
 {
     let _span = tracing::info_span!("setup", ops = circuit.ops.len()).entered();
     circuit.verify()?;
+    // Without a table the bus would not balance (nothing would read the op's ports), and
+    // nothing would prove the op: refuse it rather than prove something weaker.
+    if let Some(kind) = circuit.ops.iter().find_map(|op| match op {
+        fixpoint_circuit::Op::Npo { kind, .. } => Some(*kind),
+        _ => None,
+    }) {
+        return Err(SetupError::UnsupportedNpo { kind });
+    }
     let layout = Layout::new(circuit, lanes, MIN_LOG_HEIGHT);
     let plan = BusPlan::new(circuit);
     let preprocessed = TableKind::ALL

@@ -8,6 +8,12 @@ pub enum SetupError {
     /// The circuit breaks an IR invariant.
     #[error("the circuit is not valid IR: {0}")]
     InvalidCircuit(#[from] fixpoint_circuit::IrError),
+    /// The circuit uses a non-primitive op whose table this prover does not have yet.
+    #[error("the circuit uses {kind}, and this prover has no table for non-primitive ops yet")]
+    UnsupportedNpo {
+        /// The op's kind.
+        kind: fixpoint_circuit::NpoKind,
+    },
     /// The PCS failed to commit the preprocessed columns.
     #[error("committing the preprocessed columns failed: {0}")]
     Commit(String),

@@ -37,7 +37,7 @@ pub mod io;
 pub mod ir;
 pub mod lower;
 
-pub use builder::{CircuitBuilder, Target, max_range_bits};
+pub use builder::{CircuitBuilder, NpoCall, Target, max_range_bits};
 pub use exec::{
     AluRow, AluTrace, CircuitField, ConstRow, ConstTrace, PublicRow, PublicTrace, RunError, Runner,
     Traces, WitnessTrace,
@@ -46,7 +46,7 @@ pub use exec::{
 pub use fixpoint_macros::{CircuitIo, circuit};
 pub use io::{CircuitIo, IoError, IoField, SetIoError, VecLengths};
 pub use ir::{
-    Circuit, CircuitId, CircuitStats, DebugInfo, Definitions, HintKind, IrError, Op, OpCounts,
-    OpId, OpKind, ScopeId, WitnessId,
+    Circuit, CircuitId, CircuitStats, DebugInfo, Definitions, HintKind, IrError, NpoCallId,
+    NpoKind, Op, OpCounts, OpId, OpKind, ScopeId, WitnessId,
 };
 pub use lower::{BuildError, LowerOptions};

@@ -364,7 +364,7 @@ fn ir_verifier_rejects_hand_broken_ir() {
                 2,
                 0,
             ),
-            IrError::HintInputUndefined {
+            IrError::InputUndefined {
                 op: OpId(0),
                 slot: w(0),
             },

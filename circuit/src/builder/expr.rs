@@ -64,6 +64,15 @@ pub(crate) enum Expr<F> {
         call: u32,
         index: u32,
     },
+    /// Marks where non-primitive call `call` happens (it has no value of its own).
+    Npo {
+        call: u32,
+    },
+    /// Output `index` of non-primitive call `call`.
+    NpoOutput {
+        call: u32,
+        index: u32,
+    },
 }
 
 impl<F> Expr<F> {
@@ -72,7 +81,11 @@ impl<F> Expr<F> {
     pub(crate) fn operands(&self) -> Option<(ExprId, ExprId)> {
         match *self {
             Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => Some((a, b)),
-            Expr::Const(_) | Expr::Public(_) | Expr::HintOutput { .. } => None,
+            Expr::Const(_)
+            | Expr::Public(_)
+            | Expr::HintOutput { .. }
+            | Expr::Npo { .. }
+            | Expr::NpoOutput { .. } => None,
         }
     }
 }

@@ -11,6 +11,7 @@ mod scope;
 
 pub use bits::max_range_bits;
 pub use expr::Target;
+
 pub(crate) use expr::{BuilderId, Expr, ExprId};
 pub(crate) use scope::Scopes;
 
@@ -27,6 +28,26 @@ pub(crate) struct HintCall {
     pub(crate) inputs: Vec<ExprId>,
     pub(crate) first_output: ExprId,
     pub(crate) outputs: u32,
+}
+
+/// A non-primitive call recorded by the builder: a marker node, then its outputs.
+#[derive(Clone, Debug)]
+pub(crate) struct NpoCallRecord {
+    pub(crate) kind: crate::NpoKind,
+    pub(crate) inputs: Vec<ExprId>,
+    pub(crate) marker: ExprId,
+    pub(crate) outputs: u32,
+    pub(crate) private_len: u32,
+}
+
+/// The result of [`CircuitBuilder::npo`]: the call's id (the key of its private data) and
+/// its output targets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NpoCall {
+    /// Give the runner this call's private data under this id.
+    pub id: crate::NpoCallId,
+    /// The outputs, in port order.
+    pub outputs: Vec<Target>,
 }
 
 /// A constraint recorded by the builder: the two targets must hold the same value.
@@ -70,6 +91,7 @@ pub struct CircuitBuilder<F> {
     pub(crate) expr_scopes: Vec<ScopeId>,
     pub(crate) connections: Vec<Connection>,
     pub(crate) hint_calls: Vec<HintCall>,
+    pub(crate) npo_calls: Vec<NpoCallRecord>,
     pub(crate) exposed: Vec<(ExprId, ScopeId)>,
     /// The first target of another builder passed to this one, and where.
     pub(crate) foreign: Option<(Target, ScopeId)>,
@@ -92,6 +114,7 @@ impl<F: Field> CircuitBuilder<F> {
             expr_scopes: Vec::new(),
             connections: Vec::new(),
             hint_calls: Vec::new(),
+            npo_calls: Vec::new(),
             exposed: Vec::new(),
             foreign: None,
             public_count: 0,
@@ -253,6 +276,58 @@ impl<F: Field> CircuitBuilder<F> {
         (0..outputs as u32)
             .map(|index| self.push(Expr::HintOutput { call, index }))
             .collect()
+    }
+
+    /// A non-primitive operation of `kind` on `inputs`, with `outputs` results and
+    /// `private_len` private field elements given to the runner at run time
+    /// ([`Runner::set_private_data`](crate::Runner::set_private_data)). Its native
+    /// semantics come from the executor registered for `kind`
+    /// ([`Runner::register_npo`](crate::Runner::register_npo)); its table proves it. It is
+    /// a constraint, so lowering never removes it.
+    ///
+    /// ```
+    /// use fixpoint_circuit::{CircuitBuilder, NpoKind};
+    /// use p3_field::PrimeCharacteristicRing;
+    /// use p3_koala_bear::KoalaBear as F;
+    ///
+    /// const POW7: NpoKind = NpoKind(2000);
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// let y = b.public_input();
+    /// let call = b.npo(POW7, &[x], 1, 0);
+    /// b.connect(call.outputs[0], y);
+    /// let circuit = b.build()?;
+    ///
+    /// let mut runner = circuit.runner();
+    /// runner.register_npo(POW7, |inputs, _| Ok(vec![inputs[0].exp_u64(7)]));
+    /// runner.set_public_inputs(&[F::TWO, F::from_u32(128)])?;
+    /// runner.run()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn npo(
+        &mut self,
+        kind: crate::NpoKind,
+        inputs: &[Target],
+        outputs: usize,
+        private_len: usize,
+    ) -> NpoCall {
+        let inputs = inputs.iter().map(|&t| self.node(t)).collect();
+        let call = self.npo_calls.len() as u32;
+        let marker = self.push(Expr::Npo { call }).expr;
+        self.npo_calls.push(NpoCallRecord {
+            kind,
+            inputs,
+            marker,
+            outputs: outputs as u32,
+            private_len: private_len as u32,
+        });
+        let outputs = (0..outputs as u32)
+            .map(|index| self.push(Expr::NpoOutput { call, index }))
+            .collect();
+        NpoCall {
+            id: crate::NpoCallId(call),
+            outputs,
+        }
     }
 
     /// Constrains `a = b` (same as [`connect`](Self::connect)).

@@ -92,6 +92,50 @@ pub enum RunError<F: Field> {
         /// The user hint id.
         id: u32,
     },
+    /// A non-primitive op whose kind has no registered executor.
+    #[error("{op} is {kind}, but no executor is registered for it (Runner::register_npo)")]
+    MissingNpoExecutor {
+        /// The op.
+        op: OpId,
+        /// Its kind.
+        kind: crate::NpoKind,
+    },
+    /// A non-primitive op's private data was never given.
+    #[error("{op} ({kind}, call {}) needs {expected} private values, none were given (Runner::set_private_data)", .call.0)]
+    PrivateDataMissing {
+        /// The op.
+        op: OpId,
+        /// Its kind.
+        kind: crate::NpoKind,
+        /// Its builder call.
+        call: crate::NpoCallId,
+        /// Values it needs.
+        expected: usize,
+    },
+    /// A non-primitive op's private data has the wrong length.
+    #[error("{op} ({kind}, call {}) needs {expected} private values, got {got}", .call.0)]
+    PrivateDataSize {
+        /// The op.
+        op: OpId,
+        /// Its kind.
+        kind: crate::NpoKind,
+        /// Its builder call.
+        call: crate::NpoCallId,
+        /// Values it needs.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// A non-primitive op's executor failed or returned the wrong number of outputs.
+    #[error("{op} ({kind}) failed: {reason}")]
+    NpoFailed {
+        /// The op.
+        op: OpId,
+        /// Its kind.
+        kind: crate::NpoKind,
+        /// Why.
+        reason: String,
+    },
     /// An op refers to a slot or public position outside the circuit's declared counts.
     #[error("{op}: {what} is out of range")]
     OutOfRange {

@@ -6,9 +6,9 @@ use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, PrimeField};
 
 use super::RunError;
 use super::traces::{
-    AluRow, AluTrace, ConstRow, ConstTrace, PublicRow, PublicTrace, Traces, WitnessTrace,
+    AluRow, AluTrace, ConstRow, ConstTrace, NpoRow, PublicRow, PublicTrace, Traces, WitnessTrace,
 };
-use crate::ir::{Circuit, HintKind, Op, OpId, WitnessId};
+use crate::ir::{Circuit, HintKind, NpoCallId, NpoKind, Op, OpId, WitnessId};
 
 /// Executes a [`Circuit`] on public inputs; see [`Circuit::runner`].
 ///
@@ -37,7 +37,12 @@ pub struct Runner<'c, F> {
     circuit: &'c Circuit<F>,
     public_inputs: Option<Vec<F>>,
     user_hints: HashMap<u32, UserHint<'c, F>>,
+    npo_executors: HashMap<NpoKind, NpoExecutor<'c, F>>,
+    private_data: HashMap<NpoCallId, Vec<F>>,
 }
+
+/// A non-primitive op's native semantics: `(inputs, private data)` in, outputs out.
+type NpoExecutor<'c, F> = Box<dyn Fn(&[F], &[F]) -> Result<Vec<F>, String> + 'c>;
 
 /// A user hint's executor: inputs in, outputs (or a reason) out.
 type UserHint<'c, F> = Box<dyn Fn(&[F]) -> Result<Vec<F>, String> + 'c>;
@@ -50,6 +55,8 @@ impl<F: std::fmt::Debug> std::fmt::Debug for Runner<'_, F> {
             .field("ops", &self.circuit.ops.len())
             .field("public_inputs", &self.public_inputs)
             .field("user_hints", &hints)
+            .field("npo_kinds", &self.npo_executors.len())
+            .field("private_data", &self.private_data.len())
             .finish()
     }
 }
@@ -70,6 +77,8 @@ impl<F: CircuitField> Circuit<F> {
             circuit: self,
             public_inputs: None,
             user_hints: HashMap::new(),
+            npo_executors: HashMap::new(),
+            private_data: HashMap::new(),
         }
     }
 }
@@ -316,6 +325,66 @@ impl<'c, F: CircuitField> Runner<'c, F> {
         }
     }
 
+    /// Registers the native semantics of non-primitive ops of `kind`: the executor gets
+    /// the op's input values and its private data and returns its outputs. Replaces an
+    /// earlier one.
+    pub fn register_npo(
+        &mut self,
+        kind: NpoKind,
+        executor: impl Fn(&[F], &[F]) -> Result<Vec<F>, String> + 'c,
+    ) {
+        self.npo_executors.insert(kind, Box::new(executor));
+    }
+
+    /// Gives the private data of one non-primitive call (for example Merkle siblings).
+    pub fn set_private_data(&mut self, call: NpoCallId, data: Vec<F>) {
+        self.private_data.insert(call, data);
+    }
+
+    /// Runs a non-primitive op natively.
+    fn execute_npo(
+        &self,
+        op: usize,
+        kind: NpoKind,
+        call: NpoCallId,
+        private_len: u32,
+        inputs: &[F],
+    ) -> Result<(Vec<F>, Vec<F>), RunError<F>> {
+        let op_id = OpId(op as u32);
+        let expected = private_len as usize;
+        let private = match self.private_data.get(&call) {
+            Some(data) if data.len() == expected => data.clone(),
+            Some(data) => {
+                return Err(RunError::PrivateDataSize {
+                    op: op_id,
+                    kind,
+                    call,
+                    expected,
+                    got: data.len(),
+                });
+            }
+            None if expected == 0 => Vec::new(),
+            None => {
+                return Err(RunError::PrivateDataMissing {
+                    op: op_id,
+                    kind,
+                    call,
+                    expected,
+                });
+            }
+        };
+        let executor = self
+            .npo_executors
+            .get(&kind)
+            .ok_or(RunError::MissingNpoExecutor { op: op_id, kind })?;
+        let outputs = executor(inputs, &private).map_err(|reason| RunError::NpoFailed {
+            op: op_id,
+            kind,
+            reason,
+        })?;
+        Ok((outputs, private))
+    }
+
     /// Number of public inputs the circuit expects.
     pub fn public_count(&self) -> usize {
         self.circuit.public_count as usize
@@ -367,8 +436,47 @@ impl<'c, F: CircuitField> Runner<'c, F> {
             rows: Vec::with_capacity(counts.muls),
         };
 
+        let mut npo = Vec::new();
         for (i, op) in circuit.ops.iter().enumerate() {
             match *op {
+                Op::Npo {
+                    kind,
+                    call,
+                    ref inputs,
+                    ref outputs,
+                    private_len,
+                } => {
+                    let values = inputs
+                        .iter()
+                        .map(|&slot| w.get(i, slot)?.ok_or_else(|| w.unset_hint_input(i, slot)))
+                        .collect::<Result<Vec<F>, _>>()?;
+                    let (results, private) =
+                        self.execute_npo(i, kind, call, private_len, &values)?;
+                    if results.len() != outputs.len() {
+                        return Err(RunError::NpoFailed {
+                            op: OpId(i as u32),
+                            kind,
+                            reason: format!(
+                                "{} outputs for {} slots",
+                                results.len(),
+                                outputs.len()
+                            ),
+                        });
+                    }
+                    // Unlike a hint, a non-primitive op is a constraint: its table proves
+                    // outputs = kind(inputs), so an output already fixed is checked.
+                    for (&slot, &value) in outputs.iter().zip(&results) {
+                        w.define_or_check(i, slot, value)?;
+                    }
+                    npo.push(NpoRow {
+                        op: OpId(i as u32),
+                        kind,
+                        call,
+                        inputs: values,
+                        outputs: results,
+                        private,
+                    });
+                }
                 Op::Hint {
                     kind,
                     ref inputs,
@@ -429,6 +537,7 @@ impl<'c, F: CircuitField> Runner<'c, F> {
             public,
             add,
             mul,
+            npo,
         })
     }
 }

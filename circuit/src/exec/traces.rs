@@ -85,6 +85,24 @@ pub struct AluTrace<F> {
     pub rows: Vec<AluRow<F>>,
 }
 
+/// One executed non-primitive op: what its table will prove.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "F: p3_field::Field")]
+pub struct NpoRow<F> {
+    /// The op in the circuit.
+    pub op: crate::OpId,
+    /// Its kind.
+    pub kind: crate::NpoKind,
+    /// Its builder call.
+    pub call: crate::NpoCallId,
+    /// Input values, in port order.
+    pub inputs: Vec<F>,
+    /// Output values, in port order.
+    pub outputs: Vec<F>,
+    /// The private data it was given.
+    pub private: Vec<F>,
+}
+
 /// Everything a run produces: the witness table and one trace per chip.
 ///
 /// `Display` prints every table in the seed format, e.g.
@@ -103,6 +121,8 @@ pub struct Traces<F> {
     pub add: AluTrace<F>,
     /// The Mul chip.
     pub mul: AluTrace<F>,
+    /// Every non-primitive op, in op order (each kind's table takes its own rows).
+    pub npo: Vec<NpoRow<F>>,
 }
 
 fn write_alu<F: Display>(
@@ -141,6 +161,28 @@ impl<F: Display> Display for Traces<F> {
             )?;
         }
         write_alu(f, "ADD", '+', &self.add)?;
-        write_alu(f, "MUL", '*', &self.mul)
+        write_alu(f, "MUL", '*', &self.mul)?;
+        if !self.npo.is_empty() {
+            writeln!(f, "=== NPO TRACE ===")?;
+            for (i, row) in self.npo.iter().enumerate() {
+                let list = |values: &[F]| {
+                    values
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                writeln!(
+                    f,
+                    "Row {i}: {} call {} | [{}] -> [{}] (private: {})",
+                    row.kind,
+                    row.call.0,
+                    list(&row.inputs),
+                    list(&row.outputs),
+                    row.private.len()
+                )?;
+            }
+        }
+        Ok(())
     }
 }

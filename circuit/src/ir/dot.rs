@@ -40,6 +40,7 @@ impl<F: Display> Circuit<F> {
                     Op::Const { val, .. } => format!(" = {val}"),
                     Op::Public { pos, .. } => format!(" [{pos}]"),
                     Op::Hint { kind, .. } => format!(" {kind}"),
+                    Op::Npo { kind, .. } => format!(" {kind}"),
                     _ => String::new(),
                 };
                 let scope = if scope.is_empty() {

@@ -139,6 +139,21 @@ pub enum Op<F> {
         /// The product.
         out: WitnessId,
     },
+    /// A non-primitive operation: `outputs = kind(inputs, private data)`, executed by the
+    /// executor registered for `kind` and **proved by `kind`'s own table** (which reads the
+    /// inputs and outputs through the bus). It is a constraint, so it is never removed.
+    Npo {
+        /// The operation's kind.
+        kind: NpoKind,
+        /// The builder call it came from (the key of its private data).
+        call: NpoCallId,
+        /// Slots it reads (all defined before it runs).
+        inputs: Vec<WitnessId>,
+        /// Slots it defines (or checks, when already defined).
+        outputs: Vec<WitnessId>,
+        /// Number of private field elements the runner must be given for this call.
+        private_len: u32,
+    },
     /// `outputs = kind(inputs)`, computed natively by the runner and **not constrained**:
     /// the values are advice that only the ops reading them constrain. The builder's lint
     /// refuses a hint output that no constraint reads. Proving a hint costs no table row.
@@ -151,6 +166,22 @@ pub enum Op<F> {
         outputs: Vec<WitnessId>,
     },
 }
+
+/// The stable id of a non-primitive operation kind (Poseidon2, a Merkle step, a user's
+/// own). Ids below 1024 are reserved for fixpoint's own kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct NpoKind(pub u32);
+
+impl std::fmt::Display for NpoKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "npo#{}", self.0)
+    }
+}
+
+/// Identifies one non-primitive call of a builder (in call order); private data is given
+/// to the runner under this id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct NpoCallId(pub u32);
 
 /// What a hint computes. Hints are data: a runner executes the built-in kinds itself and
 /// [`HintKind::User`] kinds through executors registered by id
@@ -195,6 +226,8 @@ pub enum OpKind {
     Mul,
     /// [`Op::Hint`].
     Hint,
+    /// [`Op::Npo`].
+    Npo,
 }
 
 impl std::fmt::Display for OpKind {
@@ -205,6 +238,7 @@ impl std::fmt::Display for OpKind {
             OpKind::Add => "Add",
             OpKind::Mul => "Mul",
             OpKind::Hint => "Hint",
+            OpKind::Npo => "Npo",
         })
     }
 }
@@ -218,6 +252,7 @@ impl<F> Op<F> {
             Op::Add { .. } => OpKind::Add,
             Op::Mul { .. } => OpKind::Mul,
             Op::Hint { .. } => OpKind::Hint,
+            Op::Npo { .. } => OpKind::Npo,
         }
     }
 
@@ -227,10 +262,10 @@ impl<F> Op<F> {
         let (one, three, many): (_, _, &[WitnessId]) = match self {
             Op::Const { out, .. } | Op::Public { out, .. } => (Some(*out), None, &[]),
             Op::Add { a, b, out } | Op::Mul { a, b, out } => (None, Some([*a, *b, *out]), &[]),
-            Op::Hint { inputs, .. } => (None, None, inputs),
+            Op::Hint { inputs, .. } | Op::Npo { inputs, .. } => (None, None, inputs),
         };
         let outputs: &[WitnessId] = match self {
-            Op::Hint { outputs, .. } => outputs,
+            Op::Hint { outputs, .. } | Op::Npo { outputs, .. } => outputs,
             _ => &[],
         };
         one.into_iter()

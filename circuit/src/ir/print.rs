@@ -2,7 +2,14 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use super::{Circuit, Op};
+use super::{Circuit, Op, WitnessId};
+
+fn list(ids: &[WitnessId]) -> String {
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 impl<F: Display> Display for Op<F> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -15,20 +22,25 @@ impl<F: Display> Display for Op<F> {
                 kind,
                 inputs,
                 outputs,
-            } => {
-                let list = |ids: &[super::WitnessId]| {
-                    ids.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                write!(
-                    f,
-                    "Hint {{ kind: {kind}, inputs: [{}], outputs: [{}] }}",
-                    list(inputs),
-                    list(outputs)
-                )
-            }
+            } => write!(
+                f,
+                "Hint {{ kind: {kind}, inputs: [{}], outputs: [{}] }}",
+                list(inputs),
+                list(outputs)
+            ),
+            Op::Npo {
+                kind,
+                call,
+                inputs,
+                outputs,
+                private_len,
+            } => write!(
+                f,
+                "Npo {{ kind: {kind}, call: {}, inputs: [{}], outputs: [{}], private: {private_len} }}",
+                call.0,
+                list(inputs),
+                list(outputs)
+            ),
         }
     }
 }

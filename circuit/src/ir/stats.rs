@@ -20,12 +20,14 @@ pub struct OpCounts {
     pub muls: usize,
     /// `Hint` ops (no table rows: their outputs are witness slots).
     pub hints: usize,
+    /// Non-primitive ops (rows of their own tables).
+    pub npos: usize,
 }
 
 impl OpCounts {
     /// All ops.
     pub fn total(&self) -> usize {
-        self.consts + self.publics + self.adds + self.muls + self.hints
+        self.consts + self.publics + self.adds + self.muls + self.hints + self.npos
     }
 
     fn count(&mut self, kind: OpKind) {
@@ -35,6 +37,7 @@ impl OpCounts {
             OpKind::Add => self.adds += 1,
             OpKind::Mul => self.muls += 1,
             OpKind::Hint => self.hints += 1,
+            OpKind::Npo => self.npos += 1,
         }
     }
 }
@@ -52,6 +55,9 @@ impl Display for OpCounts {
         )?;
         if self.hints > 0 {
             write!(f, ", hint {}", self.hints)?;
+        }
+        if self.npos > 0 {
+            write!(f, ", npo {}", self.npos)?;
         }
         f.write_str(")")
     }

@@ -46,9 +46,9 @@ pub enum IrError {
         /// How many of the op's ports hold undefined slots.
         unknown: usize,
     },
-    /// A hint reads a slot that no earlier op defined.
-    #[error("{op} is a hint that reads {slot}, which no earlier op defines")]
-    HintInputUndefined {
+    /// A hint or non-primitive op reads a slot that no earlier op defined.
+    #[error("{op} reads {slot}, which no earlier op defines")]
+    InputUndefined {
         /// The hint.
         op: OpId,
         /// The undefined input.
@@ -130,11 +130,14 @@ impl<F> Circuit<F> {
             }
             if let Op::Hint {
                 inputs, outputs, ..
+            }
+            | Op::Npo {
+                inputs, outputs, ..
             } = op
             {
-                // A hint computes its outputs from inputs that must all be known.
+                // Hints and non-primitive ops compute outputs from inputs that must be known.
                 if let Some(&slot) = inputs.iter().find(|s| defined_by[s.index()] == UNDEFINED) {
-                    return Err(IrError::HintInputUndefined { op: op_id, slot });
+                    return Err(IrError::InputUndefined { op: op_id, slot });
                 }
                 for out in outputs {
                     if defined_by[out.index()] == UNDEFINED {

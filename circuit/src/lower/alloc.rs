@@ -81,6 +81,29 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
         }
         let node = ExprId(i as u32);
         let expr = state.expr(node);
+        if let Expr::Npo { call } = expr {
+            let record = &state.builder.npo_calls[call as usize];
+            let first = record.marker.index() + 1;
+            let input_roots: Vec<ExprId> =
+                record.inputs.iter().map(|&t| state.uf.find(t)).collect();
+            let output_roots: Vec<ExprId> = (first..first + record.outputs as usize)
+                .map(|o| state.uf.find(ExprId(o as u32)))
+                .collect();
+            let (kind, private_len) = (record.kind, record.private_len);
+            let inputs = input_roots.into_iter().map(|r| e.slot(r)).collect();
+            let outputs = output_roots.into_iter().map(|r| e.slot(r)).collect();
+            e.push(
+                Op::Npo {
+                    kind,
+                    call: crate::NpoCallId(call),
+                    inputs,
+                    outputs,
+                    private_len,
+                },
+                state.node_scope(node),
+            );
+            continue;
+        }
         if let Expr::HintOutput { call, index: 0 } = expr {
             // The whole hint is emitted at its first output: its inputs precede it.
             let hint = &state.builder.hint_calls[call as usize];
@@ -130,9 +153,11 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
                 b: sn,
                 out: sa,
             },
-            Expr::Const(_) | Expr::Public(_) | Expr::HintOutput { .. } => {
-                unreachable!("operands() is None for leaves")
-            }
+            Expr::Const(_)
+            | Expr::Public(_)
+            | Expr::HintOutput { .. }
+            | Expr::Npo { .. }
+            | Expr::NpoOutput { .. } => unreachable!("operands() is None for leaves"),
         };
         e.push(op, state.node_scope(node));
     }

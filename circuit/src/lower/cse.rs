@@ -40,7 +40,11 @@ pub(crate) fn visit<F: Field>(
         Expr::Mul(a, b) => (Operation::Mul, a, b, true),
         Expr::Sub(a, b) => (Operation::Sub, a, b, false),
         Expr::Div(a, b) => (Operation::Div, a, b, false),
-        Expr::Const(_) | Expr::Public(_) | Expr::HintOutput { .. } => return Ok(()),
+        Expr::Const(_)
+        | Expr::Public(_)
+        | Expr::HintOutput { .. }
+        | Expr::Npo { .. }
+        | Expr::NpoOutput { .. } => return Ok(()),
     };
     let (mut a, mut b) = (state.uf.find(a), state.uf.find(b));
     if commutative && a > b {

@@ -72,6 +72,21 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
             }
             continue;
         }
+        match expr {
+            // Outputs are decided with their call's marker, which comes first.
+            Expr::NpoOutput { .. } => continue,
+            // A non-primitive op is a constraint: always live, with all its outputs.
+            Expr::Npo { call } => {
+                let record = &state.builder.npo_calls[call as usize];
+                let first = record.marker.index() + 1;
+                (i..first + record.outputs as usize).for_each(|o| node_live[o] = true);
+                for input in state.builder.npo_calls[call as usize].inputs.clone() {
+                    needed[state.uf.find(input).index()] = true;
+                }
+                continue;
+            }
+            _ => {}
+        }
         let constrains_inputs = match expr {
             Expr::Public(_) => true,
             Expr::Div(_, divisor) => state.const_of(divisor).is_none_or(|c| c.value.is_zero()),

@@ -35,6 +35,14 @@ pub(crate) fn check_hints<F: Field>(
         match state.expr(node) {
             Expr::Public(_) => constrained[root] = true,
             Expr::HintOutput { .. } | Expr::Const(_) => {}
+            // A non-primitive op's table reads its inputs: treat them as constrained (its
+            // outputs count as row definers below).
+            Expr::Npo { call } => {
+                for input in &state.builder.npo_calls[call as usize].inputs {
+                    let input_root = state.uf.find(*input).index();
+                    constrained[input_root] = true;
+                }
+            }
             _ => row_definers[root] += 1,
         }
     }

@@ -156,6 +156,20 @@ pub(crate) fn check_targets<F: Field>(builder: &CircuitBuilder<F>) -> Result<(),
         },
         scope: builder.scopes.path(scope).to_owned(),
     };
+    for call in &builder.npo_calls {
+        let scope = builder
+            .expr_scopes
+            .get(call.marker.index())
+            .copied()
+            .unwrap_or(ScopeId::ROOT);
+        if let Some(&input) = call
+            .inputs
+            .iter()
+            .find(|t| t.index() >= call.marker.index())
+        {
+            return Err(unknown(input, scope));
+        }
+    }
     for call in &builder.hint_calls {
         let scope = builder
             .expr_scopes
