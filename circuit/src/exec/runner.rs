@@ -155,14 +155,19 @@ impl<F: Field> Witness<'_, F> {
         }
     }
 
-    #[cold]
-    fn unset_hint_input(&self, op: usize, slot: WitnessId) -> RunError<F> {
-        RunError::UnsetSlot {
-            op: OpId(op as u32),
-            kind: self.circuit.ops[op].kind(),
-            slot,
-            scope: self.scope(op),
-        }
+    /// The values of a hint's or non-primitive op's inputs, all of which must be set.
+    fn inputs(&self, op: usize, slots: &[WitnessId]) -> Result<Vec<F>, RunError<F>> {
+        slots
+            .iter()
+            .map(|&slot| {
+                self.get(op, slot)?.ok_or_else(|| RunError::UnsetSlot {
+                    op: OpId(op as u32),
+                    kind: self.circuit.ops[op].kind(),
+                    slot,
+                    scope: self.scope(op),
+                })
+            })
+            .collect()
     }
 
     /// Runs `a ∘ b = out` for a group operation `∘` (`+` or `·`), solving whichever one
@@ -446,21 +451,14 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                     ref outputs,
                     private_len,
                 } => {
-                    let values = inputs
-                        .iter()
-                        .map(|&slot| w.get(i, slot)?.ok_or_else(|| w.unset_hint_input(i, slot)))
-                        .collect::<Result<Vec<F>, _>>()?;
+                    let values = w.inputs(i, inputs)?;
                     let (results, private) =
                         self.execute_npo(i, kind, call, private_len, &values)?;
-                    if results.len() != outputs.len() {
+                    if let Some(reason) = output_count_mismatch(&results, outputs) {
                         return Err(RunError::NpoFailed {
                             op: OpId(i as u32),
                             kind,
-                            reason: format!(
-                                "{} outputs for {} slots",
-                                results.len(),
-                                outputs.len()
-                            ),
+                            reason,
                         });
                     }
                     // Unlike a hint, a non-primitive op is a constraint: its table proves
@@ -482,20 +480,13 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                     ref inputs,
                     ref outputs,
                 } => {
-                    let values = inputs
-                        .iter()
-                        .map(|&slot| w.get(i, slot)?.ok_or_else(|| w.unset_hint_input(i, slot)))
-                        .collect::<Result<Vec<F>, _>>()?;
+                    let values = w.inputs(i, inputs)?;
                     let results = self.execute_hint(i, kind, &values)?;
-                    if results.len() != outputs.len() {
+                    if let Some(reason) = output_count_mismatch(&results, outputs) {
                         return Err(RunError::HintFailed {
                             op: OpId(i as u32),
                             kind,
-                            reason: format!(
-                                "{} outputs for {} slots",
-                                results.len(),
-                                outputs.len()
-                            ),
+                            reason,
                         });
                     }
                     // Advice only fills slots that nothing defined yet: a slot an earlier op
@@ -540,6 +531,12 @@ impl<'c, F: CircuitField> Runner<'c, F> {
             npo,
         })
     }
+}
+
+/// Why an executor's results do not fit the op's output slots, if they do not.
+fn output_count_mismatch<F>(results: &[F], outputs: &[WitnessId]) -> Option<String> {
+    (results.len() != outputs.len())
+        .then(|| format!("{} outputs for {} slots", results.len(), outputs.len()))
 }
 
 /// The canonical integer of a value in the prime subfield, or `None` for an extension

@@ -156,31 +156,24 @@ pub(crate) fn check_targets<F: Field>(builder: &CircuitBuilder<F>) -> Result<(),
         },
         scope: builder.scopes.path(scope).to_owned(),
     };
-    for call in &builder.npo_calls {
+    // A call's inputs must precede the call (its marker or first output).
+    let calls = builder
+        .npo_calls
+        .iter()
+        .map(|c| (&c.inputs, c.marker))
+        .chain(
+            builder
+                .hint_calls
+                .iter()
+                .map(|c| (&c.inputs, c.first_output)),
+        );
+    for (inputs, anchor) in calls {
         let scope = builder
             .expr_scopes
-            .get(call.marker.index())
+            .get(anchor.index())
             .copied()
             .unwrap_or(ScopeId::ROOT);
-        if let Some(&input) = call
-            .inputs
-            .iter()
-            .find(|t| t.index() >= call.marker.index())
-        {
-            return Err(unknown(input, scope));
-        }
-    }
-    for call in &builder.hint_calls {
-        let scope = builder
-            .expr_scopes
-            .get(call.first_output.index())
-            .copied()
-            .unwrap_or(ScopeId::ROOT);
-        if let Some(&input) = call
-            .inputs
-            .iter()
-            .find(|t| t.index() >= call.first_output.index())
-        {
+        if let Some(&input) = inputs.iter().find(|t| t.index() >= anchor.index()) {
             return Err(unknown(input, scope));
         }
     }
