@@ -93,9 +93,9 @@ impl<V: Field> BaseAir<V> for TableAir<V> {
     }
 }
 
-/// `a · b` in `F[X]/(X^D − W)`, coordinates in the power basis: `X^i · X^j` lands on
+/// `a · b` in `F[X]/(X^D − W)` (for NPO tables too), coordinates in the power basis: `X^i · X^j` lands on
 /// coordinate `i + j`, wrapping past `D` with a factor `W`.
-fn ext_mul<E: PrimeCharacteristicRing + Clone>(a: &[E], b: &[E], w: E) -> [E; D] {
+pub fn ext_mul<E: PrimeCharacteristicRing + Clone>(a: &[E], b: &[E], w: E) -> [E; D] {
     let mut low: [E; D] = std::array::from_fn(|_| E::ZERO);
     let mut high: [E; D] = std::array::from_fn(|_| E::ZERO);
     for (i, ai) in a.iter().enumerate() {
@@ -173,6 +173,60 @@ impl<V: Field, AB: InteractionBuilder<F = V>> Air<AB> for TableAir<V> {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Every table of a batch: the five primitive tables and the NPO tables (p3-batch-stark
+/// proves one Rust type).
+#[derive(Clone, Debug)]
+pub enum CircuitAir<V, N> {
+    /// A primitive table.
+    Table(TableAir<V>),
+    /// A non-primitive op's table.
+    Npo(crate::npo::NpoAir<V, N>),
+}
+
+impl<V: Field, N: crate::npo::NpoTable<V>> BaseAir<V> for CircuitAir<V, N> {
+    fn width(&self) -> usize {
+        match self {
+            CircuitAir::Table(t) => t.width(),
+            CircuitAir::Npo(t) => t.width(),
+        }
+    }
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<V>> {
+        match self {
+            CircuitAir::Table(t) => t.preprocessed_trace(),
+            CircuitAir::Npo(t) => t.preprocessed_trace(),
+        }
+    }
+    fn preprocessed_width(&self) -> usize {
+        match self {
+            CircuitAir::Table(t) => t.preprocessed_width(),
+            CircuitAir::Npo(t) => t.preprocessed_width(),
+        }
+    }
+    fn num_public_values(&self) -> usize {
+        match self {
+            CircuitAir::Table(t) => t.num_public_values(),
+            CircuitAir::Npo(t) => t.num_public_values(),
+        }
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<V: Field, N: crate::npo::NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB>
+    for CircuitAir<V, N>
+{
+    fn eval(&self, builder: &mut AB) {
+        match self {
+            CircuitAir::Table(t) => t.eval(builder),
+            CircuitAir::Npo(t) => t.eval(builder),
         }
     }
 }

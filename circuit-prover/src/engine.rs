@@ -18,14 +18,15 @@ use p3_field::extension::BinomiallyExtendable;
 use p3_field::{Algebra, BasedVectorSpace, PrimeField64};
 use p3_uni_stark::{Domain, PcsProverError, StarkGenericConfig, Val};
 
-use crate::air::TableAir;
+use crate::air::CircuitAir;
 use crate::bus::BusPlan;
 use crate::config::{D, FriSettings, ProverConfig};
 use crate::error::{ProveError, SetupError, VerifyError};
 use crate::keys::{ProvingKey, VerifyingKey, airs_for, public_positions};
 use crate::layout::{Lanes, Layout, TableKind};
+use crate::npo::{NpoAir, NpoTable};
 use crate::proof::Proof;
-use crate::report::{Phase, ProofReport};
+use crate::report::{Phase, ProofReport, TableReport};
 use crate::tables;
 
 /// The smallest table height, as log2: FRI needs every input to be taller than its final
@@ -41,19 +42,20 @@ pub trait CircuitStark:
     /// The configuration for `fri`.
     fn config(fri: FriSettings) -> ProverConfig<Self>;
     #[doc(hidden)]
-    fn setup_impl(
+    fn setup_impl<N: NpoTable<Val<Self>>>(
         circuit: &Circuit<Self::Challenge>,
         config: &ProverConfig<Self>,
         lanes: &Lanes,
-    ) -> Result<(ProvingKey<Self>, VerifyingKey<Self>), SetupError>;
+        npos: &[N],
+    ) -> Result<(ProvingKey<Self, N>, VerifyingKey<Self, N>), SetupError>;
     #[doc(hidden)]
-    fn prove_impl(
-        pk: &ProvingKey<Self>,
+    fn prove_impl<N: NpoTable<Val<Self>>>(
+        pk: &ProvingKey<Self, N>,
         traces: &Traces<Self::Challenge>,
     ) -> Result<(Proof<Self>, ProofReport), ProveError>;
     #[doc(hidden)]
-    fn verify_impl(
-        vk: &VerifyingKey<Self>,
+    fn verify_impl<N: NpoTable<Val<Self>>>(
+        vk: &VerifyingKey<Self, N>,
         public_inputs: &[Self::Challenge],
         proof: &Proof<Self>,
     ) -> Result<(), VerifyError>;
@@ -65,21 +67,22 @@ macro_rules! impl_circuit_stark {
             fn config(fri: FriSettings) -> ProverConfig<Self> {
                 ProverConfig::<$sc>::$ctor(fri)
             }
-            fn setup_impl(
+            fn setup_impl<N: NpoTable<Val<Self>>>(
                 circuit: &Circuit<Self::Challenge>,
                 config: &ProverConfig<Self>,
                 lanes: &Lanes,
-            ) -> Result<(ProvingKey<Self>, VerifyingKey<Self>), SetupError> {
-                setup_generic(circuit, config, lanes)
+                npos: &[N],
+            ) -> Result<(ProvingKey<Self, N>, VerifyingKey<Self, N>), SetupError> {
+                setup_generic(circuit, config, lanes, npos)
             }
-            fn prove_impl(
-                pk: &ProvingKey<Self>,
+            fn prove_impl<N: NpoTable<Val<Self>>>(
+                pk: &ProvingKey<Self, N>,
                 traces: &Traces<Self::Challenge>,
             ) -> Result<(Proof<Self>, ProofReport), ProveError> {
                 prove_generic(pk, traces)
             }
-            fn verify_impl(
-                vk: &VerifyingKey<Self>,
+            fn verify_impl<N: NpoTable<Val<Self>>>(
+                vk: &VerifyingKey<Self, N>,
                 public_inputs: &[Self::Challenge],
                 proof: &Proof<Self>,
             ) -> Result<(), VerifyError> {
@@ -92,27 +95,22 @@ macro_rules! impl_circuit_stark {
 impl_circuit_stark!(crate::config::KoalaBearStark, koala_bear);
 impl_circuit_stark!(crate::config::BabyBearStark, baby_bear);
 
-fn setup_generic<SC>(
+fn setup_generic<SC, N>(
     circuit: &Circuit<SC::Challenge>,
     config: &ProverConfig<SC>,
     lanes: &Lanes,
-) -> Result<(ProvingKey<SC>, VerifyingKey<SC>), SetupError>
+    npos: &[N],
+) -> Result<(ProvingKey<SC, N>, VerifyingKey<SC, N>), SetupError>
 where
     SC: StarkGenericConfig,
+    N: NpoTable<Val<SC>>,
     Val<SC>: PrimeField64 + BinomiallyExtendable<D>,
     SC::Challenge: BasedVectorSpace<Val<SC>> + p3_field::Field,
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
 {
     let _span = tracing::info_span!("setup", ops = circuit.ops.len()).entered();
     circuit.verify()?;
-    // Without a table the bus would not balance (nothing would read the op's ports), and
-    // nothing would prove the op: refuse it rather than prove something weaker.
-    if let Some(kind) = circuit.ops.iter().find_map(|op| match op {
-        fixpoint_circuit::Op::Npo { kind, .. } => Some(*kind),
-        _ => None,
-    }) {
-        return Err(SetupError::UnsupportedNpo { kind });
-    }
+    let npo_airs = npo_airs(circuit, npos)?;
     let layout = Layout::new(circuit, lanes, MIN_LOG_HEIGHT);
     let plan = BusPlan::new(circuit);
     let preprocessed = TableKind::ALL
@@ -120,13 +118,15 @@ where
         .map(|&kind| tables::preprocessed::<Val<SC>, SC::Challenge>(circuit, &layout, kind, &plan))
         .collect();
     let positions = public_positions(circuit);
-    let airs = airs_for(
+    let mut airs = airs_for(
         &layout,
         &positions,
         circuit.public_count,
         Some(preprocessed),
     );
-    let degree_bits = ext_degree_bits(&config.stark, &layout);
+    let npo_log_heights: Vec<usize> = npo_airs.iter().map(|a| a.log_height).collect();
+    airs.extend(npo_airs.into_iter().map(CircuitAir::Npo));
+    let degree_bits = ext_degree_bits(&config.stark, &layout, &npo_log_heights);
     let prover_data = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
         .map_err(|e| SetupError::Commit(format!("{e:?}")))?;
     let preprocessed_commitment = prover_data
@@ -144,6 +144,8 @@ where
         public_count: circuit.public_count,
         public_positions: positions,
         preprocessed_commitment,
+        npo_tables: npos.to_vec(),
+        npo_log_heights,
     };
     let pk = ProvingKey {
         config: config.clone(),
@@ -154,31 +156,91 @@ where
     Ok((pk, vk))
 }
 
-/// Each table's extended degree bits as p3 expects them (`log2(height) + is_zk`).
-fn ext_degree_bits<SC: StarkGenericConfig>(config: &SC, layout: &Layout) -> Vec<usize> {
-    layout
-        .tables
+/// One AIR (with preprocessed columns) per NPO table. Every NPO kind in the circuit must
+/// have exactly one table, and every call must have the table's port counts: without a
+/// table nothing would prove the op (and nothing would read its bus messages).
+fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
+    circuit: &Circuit<EF>,
+    npos: &[N],
+) -> Result<Vec<NpoAir<V, N>>, SetupError> {
+    for (i, table) in npos.iter().enumerate() {
+        if npos[..i].iter().any(|t| t.kind() == table.kind()) {
+            return Err(SetupError::DuplicateNpoTable { kind: table.kind() });
+        }
+    }
+    let mut entries = vec![0usize; npos.len()];
+    for op in &circuit.ops {
+        if let fixpoint_circuit::Op::Npo {
+            kind,
+            inputs,
+            outputs,
+            ..
+        } = op
+        {
+            let Some(t) = npos.iter().position(|t| t.kind() == *kind) else {
+                return Err(SetupError::UnsupportedNpo { kind: *kind });
+            };
+            let (want_in, want_out) = (npos[t].num_inputs(), npos[t].num_outputs());
+            if inputs.len() != want_in || outputs.len() != want_out {
+                return Err(SetupError::NpoShape {
+                    kind: *kind,
+                    expected: (want_in, want_out),
+                    got: (inputs.len(), outputs.len()),
+                });
+            }
+            entries[t] += 1;
+        }
+    }
+    Ok(npos
         .iter()
-        .map(|t| t.log_height + config.is_zk())
-        .collect()
-}
-
-/// The public values of each table: the Public table's are the public inputs' coordinates.
-fn public_values<V: p3_field::Field, EF: BasedVectorSpace<V>>(public_inputs: &[EF]) -> Vec<Vec<V>> {
-    TableKind::ALL
-        .iter()
-        .map(|&kind| match kind {
-            TableKind::Public => public_inputs
-                .iter()
-                .flat_map(|v| v.as_basis_coefficients_slice().iter().copied())
-                .collect(),
-            _ => Vec::new(),
+        .zip(entries)
+        .map(|(table, entries)| {
+            let rows = entries.max(1).next_power_of_two();
+            let mut air = NpoAir {
+                table: table.clone(),
+                entries,
+                log_height: (rows.trailing_zeros() as usize).max(MIN_LOG_HEIGHT),
+                preprocessed: None,
+            };
+            air.preprocessed = Some(std::sync::Arc::new(tables::npo_preprocessed(circuit, &air)));
+            air
         })
+        .collect())
+}
+
+/// Each table's extended degree bits as p3 expects them (`log2(height) + is_zk`).
+fn ext_degree_bits<SC: StarkGenericConfig>(
+    config: &SC,
+    layout: &Layout,
+    npo_log_heights: &[usize],
+) -> Vec<usize> {
+    let primitive = layout.tables.iter().map(|t| t.log_height);
+    primitive
+        .chain(npo_log_heights.iter().copied())
+        .map(|log_height| log_height + config.is_zk())
         .collect()
 }
 
-fn prove_generic<SC>(
-    pk: &ProvingKey<SC>,
+/// The public values of each table: the Public table's are the public inputs'
+/// coordinates; the others (and the `npo_tables` NPO tables) have none.
+fn public_values<V: p3_field::Field, EF: BasedVectorSpace<V>>(
+    public_inputs: &[EF],
+    npo_tables: usize,
+) -> Vec<Vec<V>> {
+    let primitive = TableKind::ALL.iter().map(|&kind| match kind {
+        TableKind::Public => public_inputs
+            .iter()
+            .flat_map(|v| v.as_basis_coefficients_slice().iter().copied())
+            .collect(),
+        _ => Vec::new(),
+    });
+    primitive
+        .chain((0..npo_tables).map(|_| Vec::new()))
+        .collect()
+}
+
+fn prove_generic<SC, N>(
+    pk: &ProvingKey<SC, N>,
     traces: &Traces<SC::Challenge>,
 ) -> Result<(Proof<SC>, ProofReport), ProveError>
 where
@@ -192,19 +254,38 @@ where
     SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
     <SC::Pcs as p3_commit::Pcs<SC::Challenge, SC::Challenger>>::ProverData: Sync,
     <SC::Pcs as p3_commit::Pcs<SC::Challenge, SC::Challenger>>::Commitment: Sync,
-    TableAir<Val<SC>>: for<'a> p3_air::Air<ProverConstraintFolderWithLookups<'a, SC>>,
+    N: NpoTable<Val<SC>>,
+    CircuitAir<Val<SC>, N>: for<'a> p3_air::Air<ProverConstraintFolderWithLookups<'a, SC>>,
 {
     let _span = tracing::info_span!("prove").entered();
     let layout = &pk.vk.layout;
     let mut report = ProofReport::new(layout, &pk.config);
+    for air in &pk.airs {
+        if let CircuitAir::Npo(npo) = air {
+            report.tables.push(TableReport {
+                name: npo.table.kind().to_string(),
+                entries: npo.entries,
+                lanes: 1,
+                height: 1 << npo.log_height,
+                preprocessed_columns: npo.preprocessed_columns(),
+                main_columns: npo.main_columns(),
+            });
+        }
+    }
 
     let start = Instant::now();
     let main_traces = {
         let _span = tracing::info_span!("trace generation").entered();
-        TableKind::ALL
+        let mut main = TableKind::ALL
             .iter()
             .map(|&kind| tables::main_trace::<Val<SC>, SC::Challenge>(traces, layout, kind))
-            .collect::<Result<Vec<_>, _>>()?
+            .collect::<Result<Vec<_>, _>>()?;
+        for air in &pk.airs {
+            if let CircuitAir::Npo(npo) = air {
+                main.push(tables::npo_main(traces, npo)?);
+            }
+        }
+        main
     };
     report.record(Phase::TraceGeneration, start.elapsed());
 
@@ -218,8 +299,8 @@ where
             *slot = row.val;
         }
     }
-    let pvs = public_values::<Val<SC>, SC::Challenge>(&public_inputs);
-    let instances: Vec<StarkInstance<'_, SC, TableAir<Val<SC>>>> = pk
+    let pvs = public_values::<Val<SC>, SC::Challenge>(&public_inputs, pk.vk.npo_tables.len());
+    let instances: Vec<StarkInstance<'_, SC, CircuitAir<Val<SC>, N>>> = pk
         .airs
         .iter()
         .zip(&main_traces)
@@ -242,8 +323,8 @@ where
     Ok((proof, report))
 }
 
-fn verify_generic<SC>(
-    vk: &VerifyingKey<SC>,
+fn verify_generic<SC, N>(
+    vk: &VerifyingKey<SC, N>,
     public_inputs: &[SC::Challenge],
     proof: &Proof<SC>,
 ) -> Result<(), VerifyError>
@@ -253,7 +334,8 @@ where
     SC::Challenge: BasedVectorSpace<Val<SC>>,
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
     SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
-    TableAir<Val<SC>>: for<'a> p3_air::Air<VerifierConstraintFolderWithLookups<'a, SC>>,
+    N: NpoTable<Val<SC>>,
+    CircuitAir<Val<SC>, N>: for<'a> p3_air::Air<VerifierConstraintFolderWithLookups<'a, SC>>,
 {
     let _span = tracing::info_span!("verify").entered();
     if public_inputs.len() != vk.public_count as usize {
@@ -265,14 +347,14 @@ where
     vk.check()?;
     let config = SC::config(vk.fri);
     // Every shape fact comes from the key; the proof's claimed heights must match it.
-    let expected_bits = ext_degree_bits(&config.stark, &vk.layout);
+    let expected_bits = ext_degree_bits(&config.stark, &vk.layout, &vk.npo_log_heights);
     if proof.inner.degree_bits != expected_bits {
         return Err(VerifyError::Shape(format!(
             "table heights (log2) {:?}, the key says {:?}",
             proof.inner.degree_bits, expected_bits
         )));
     }
-    let tables = TableKind::ALL.len();
+    let tables = TableKind::ALL.len() + vk.npo_tables.len();
     if proof.inner.opened_values.instances.len() != tables
         || proof.inner.lookup_terminals.len() != tables
     {
@@ -290,26 +372,33 @@ where
         .common
         .lookups;
     let common = CommonData {
-        preprocessed: Some(GlobalPreprocessed {
-            commitment: vk.preprocessed_commitment.clone(),
-            instances: airs
-                .iter()
-                .enumerate()
-                .map(|(i, air)| {
-                    Some(PreprocessedInstanceMeta {
-                        matrix_index: i,
-                        width: <TableAir<Val<SC>> as p3_air::BaseAir<Val<SC>>>::preprocessed_width(
-                            air,
-                        ),
-                        degree_bits: expected_bits[i],
-                    })
-                })
-                .collect(),
-            matrix_to_instance: (0..airs.len()).collect(),
-        }),
+        preprocessed:
+            Some(
+                GlobalPreprocessed {
+                    commitment: vk.preprocessed_commitment.clone(),
+                    instances:
+                        airs.iter()
+                            .enumerate()
+                            .map(|(i, air)| {
+                                Some(
+                                    PreprocessedInstanceMeta {
+                                        matrix_index: i,
+                                        width: <CircuitAir<Val<SC>, N> as p3_air::BaseAir<
+                                            Val<SC>,
+                                        >>::preprocessed_width(
+                                            air
+                                        ),
+                                        degree_bits: expected_bits[i],
+                                    },
+                                )
+                            })
+                            .collect(),
+                    matrix_to_instance: (0..airs.len()).collect(),
+                },
+            ),
         lookups,
     };
-    let pvs = public_values::<Val<SC>, SC::Challenge>(public_inputs);
+    let pvs = public_values::<Val<SC>, SC::Challenge>(public_inputs, vk.npo_tables.len());
     verify_batch(&config.stark, &airs, &proof.inner, &pvs, &common)
         .map_err(|e| VerifyError::Rejected(format!("{e:?}")))
 }

@@ -8,11 +8,27 @@ pub enum SetupError {
     /// The circuit breaks an IR invariant.
     #[error("the circuit is not valid IR: {0}")]
     InvalidCircuit(#[from] fixpoint_circuit::IrError),
-    /// The circuit uses a non-primitive op whose table this prover does not have yet.
-    #[error("the circuit uses {kind}, and this prover has no table for non-primitive ops yet")]
+    /// The circuit uses a non-primitive op kind for which no table was given.
+    #[error("the circuit uses {kind}, but no table for it was given to setup")]
     UnsupportedNpo {
         /// The op's kind.
         kind: fixpoint_circuit::NpoKind,
+    },
+    /// Two tables were given for one NPO kind.
+    #[error("two tables were given for {kind}")]
+    DuplicateNpoTable {
+        /// The kind.
+        kind: fixpoint_circuit::NpoKind,
+    },
+    /// An NPO call's input or output count differs from its table's.
+    #[error("a {kind} call has {got:?} (inputs, outputs) but its table expects {expected:?}")]
+    NpoShape {
+        /// The kind.
+        kind: fixpoint_circuit::NpoKind,
+        /// The table's (inputs, outputs).
+        expected: (usize, usize),
+        /// The call's (inputs, outputs).
+        got: (usize, usize),
     },
     /// The PCS failed to commit the preprocessed columns.
     #[error("committing the preprocessed columns failed: {0}")]

@@ -8,32 +8,34 @@ use p3_batch_stark::config::Commitment;
 use p3_uni_stark::Val;
 use serde::{Deserialize, Serialize};
 
-use crate::air::TableAir;
+use crate::air::{CircuitAir, TableAir};
 use crate::config::{FriSettings, ProverConfig};
 use crate::error::DecodeError;
 use crate::layout::{Layout, TableKind};
+use crate::npo::{NoNpo, NpoAir};
 
 /// What the prover needs: the configuration, the AIRs with their preprocessed columns and
 /// the PCS data of the preprocessed commitment, made once by `setup`.
-pub struct ProvingKey<SC: p3_uni_stark::StarkGenericConfig> {
+pub struct ProvingKey<SC: p3_uni_stark::StarkGenericConfig, N = NoNpo> {
     /// The configuration.
     pub config: ProverConfig<SC>,
-    /// One AIR per table, in [`TableKind::ALL`] order.
-    pub airs: Vec<TableAir<Val<SC>>>,
+    /// One AIR per table: the primitive tables in [`TableKind::ALL`] order, then one per
+    /// NPO table.
+    pub airs: Vec<CircuitAir<Val<SC>, N>>,
     /// p3's keygen output (preprocessed commitment and prover data).
     pub prover_data: ProverData<SC>,
     /// The matching verifying key.
-    pub vk: VerifyingKey<SC>,
+    pub vk: VerifyingKey<SC, N>,
 }
 
 /// Everything the verifier needs, fixed at setup: every shape fact and the preprocessed
 /// commitment. A proof contributes only its own commitments and openings.
 #[derive(Serialize, Deserialize)]
 #[serde(bound(
-    serialize = "Commitment<SC>: Serialize",
-    deserialize = "Commitment<SC>: serde::de::DeserializeOwned"
+    serialize = "Commitment<SC>: Serialize, N: Serialize",
+    deserialize = "Commitment<SC>: serde::de::DeserializeOwned, N: serde::de::DeserializeOwned"
 ))]
-pub struct VerifyingKey<SC: p3_uni_stark::StarkGenericConfig> {
+pub struct VerifyingKey<SC: p3_uni_stark::StarkGenericConfig, N = NoNpo> {
     /// The circuit the key is for.
     pub circuit_id: CircuitId,
     /// The base field's name.
@@ -48,9 +50,13 @@ pub struct VerifyingKey<SC: p3_uni_stark::StarkGenericConfig> {
     pub public_positions: Vec<u32>,
     /// Commitment to every table's preprocessed columns.
     pub preprocessed_commitment: Commitment<SC>,
+    /// The NPO tables, after the primitive ones.
+    pub npo_tables: Vec<N>,
+    /// log2 of each NPO table's height.
+    pub npo_log_heights: Vec<usize>,
 }
 
-impl<SC: p3_uni_stark::StarkGenericConfig> Clone for VerifyingKey<SC> {
+impl<SC: p3_uni_stark::StarkGenericConfig, N: Clone> Clone for VerifyingKey<SC, N> {
     fn clone(&self) -> Self {
         VerifyingKey {
             circuit_id: self.circuit_id,
@@ -60,11 +66,15 @@ impl<SC: p3_uni_stark::StarkGenericConfig> Clone for VerifyingKey<SC> {
             public_count: self.public_count,
             public_positions: self.public_positions.clone(),
             preprocessed_commitment: self.preprocessed_commitment.clone(),
+            npo_tables: self.npo_tables.clone(),
+            npo_log_heights: self.npo_log_heights.clone(),
         }
     }
 }
 
-impl<SC: p3_uni_stark::StarkGenericConfig> VerifyingKey<SC> {
+impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::DeserializeOwned>
+    VerifyingKey<SC, N>
+{
     /// The key's postcard encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
         crate::error::encode(self)
@@ -105,6 +115,11 @@ impl<SC: p3_uni_stark::StarkGenericConfig> VerifyingKey<SC> {
                 self.public_count
             ));
         }
+        if self.npo_tables.len() != self.npo_log_heights.len()
+            || self.npo_log_heights.iter().any(|&h| h >= 28)
+        {
+            return invalid("the NPO tables and their heights do not match".into());
+        }
         for (i, t) in self.layout.tables.iter().enumerate() {
             let rows = if t.kind == TableKind::Public {
                 1
@@ -126,16 +141,27 @@ impl<SC: p3_uni_stark::StarkGenericConfig> VerifyingKey<SC> {
     }
 
     /// The AIRs, without preprocessed data (the verifier never needs it).
-    pub(crate) fn airs(&self) -> Vec<TableAir<Val<SC>>>
+    pub(crate) fn airs(&self) -> Vec<CircuitAir<Val<SC>, N>>
     where
         Val<SC>: p3_field::extension::BinomiallyExtendable<{ crate::D }>,
+        N: Clone,
     {
-        airs_for(
+        let mut airs = airs_for(
             &self.layout,
             &self.public_positions,
             self.public_count,
             None,
-        )
+        );
+        let npo = self.npo_tables.iter().zip(&self.npo_log_heights);
+        airs.extend(npo.map(|(table, &log_height)| {
+            CircuitAir::Npo(NpoAir {
+                table: table.clone(),
+                entries: 0,
+                log_height,
+                preprocessed: None,
+            })
+        }));
+        airs
     }
 }
 
@@ -151,25 +177,27 @@ pub(crate) fn public_positions<F>(circuit: &Circuit<F>) -> Vec<u32> {
         .collect()
 }
 
-pub(crate) fn airs_for<V: p3_field::extension::BinomiallyExtendable<{ crate::D }>>(
+pub(crate) fn airs_for<V: p3_field::extension::BinomiallyExtendable<{ crate::D }>, N>(
     layout: &Layout,
     public_positions: &[u32],
     public_count: u32,
     preprocessed: Option<Vec<p3_matrix::dense::RowMajorMatrix<V>>>,
-) -> Vec<TableAir<V>> {
+) -> Vec<CircuitAir<V, N>> {
     let mut preprocessed = preprocessed.map(Vec::into_iter);
     TableKind::ALL
         .iter()
-        .map(|&kind| TableAir {
-            shape: *layout.table(kind),
-            public_positions: if kind == TableKind::Public {
-                public_positions.to_vec()
-            } else {
-                Vec::new()
-            },
-            public_count: public_count as usize,
-            w: V::W,
-            preprocessed: preprocessed.as_mut().and_then(Iterator::next).map(Arc::new),
+        .map(|&kind| {
+            CircuitAir::Table(TableAir {
+                shape: *layout.table(kind),
+                public_positions: if kind == TableKind::Public {
+                    public_positions.to_vec()
+                } else {
+                    Vec::new()
+                },
+                public_count: public_count as usize,
+                w: V::W,
+                preprocessed: preprocessed.as_mut().and_then(Iterator::next).map(Arc::new),
+            })
         })
         .collect()
 }

@@ -37,6 +37,7 @@ mod engine;
 pub mod error;
 pub mod keys;
 pub mod layout;
+pub mod npo;
 pub mod proof;
 pub mod report;
 mod tables;
@@ -49,6 +50,7 @@ pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
 pub use keys::{ProvingKey, VerifyingKey};
 pub use layout::{Lanes, Layout, TableKind, TableShape};
+pub use npo::{NoNpo, NpoAir, NpoTable};
 pub use proof::Proof;
 pub use report::{Phase, ProofReport, TableReport};
 
@@ -59,7 +61,7 @@ pub fn setup<SC: CircuitStark>(
     circuit: &Circuit<SC::Challenge>,
     config: &ProverConfig<SC>,
 ) -> Result<(ProvingKey<SC>, VerifyingKey<SC>), SetupError> {
-    SC::setup_impl(circuit, config, &Lanes::default())
+    SC::setup_impl::<NoNpo>(circuit, config, &Lanes::default(), &[])
 }
 
 /// [`setup`] with lanes chosen by the caller.
@@ -68,20 +70,31 @@ pub fn setup_with_lanes<SC: CircuitStark>(
     config: &ProverConfig<SC>,
     lanes: &Lanes,
 ) -> Result<(ProvingKey<SC>, VerifyingKey<SC>), SetupError> {
-    SC::setup_impl(circuit, config, lanes)
+    SC::setup_impl::<NoNpo>(circuit, config, lanes, &[])
+}
+
+/// [`setup`] for a circuit with non-primitive ops: `npos` holds one table per NPO kind the
+/// circuit uses (see [`npo::NpoTable`]).
+pub fn setup_with_npos<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
+    circuit: &Circuit<SC::Challenge>,
+    config: &ProverConfig<SC>,
+    lanes: &Lanes,
+    npos: &[N],
+) -> Result<(ProvingKey<SC, N>, VerifyingKey<SC, N>), SetupError> {
+    SC::setup_impl(circuit, config, lanes, npos)
 }
 
 /// Proves that `traces` are a valid execution of the key's circuit.
-pub fn prove<SC: CircuitStark>(
-    pk: &ProvingKey<SC>,
+pub fn prove<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
+    pk: &ProvingKey<SC, N>,
     traces: &Traces<SC::Challenge>,
 ) -> Result<Proof<SC>, ProveError> {
     SC::prove_impl(pk, traces).map(|(proof, _)| proof)
 }
 
 /// [`prove`], also returning what the proof cost.
-pub fn prove_with_report<SC: CircuitStark>(
-    pk: &ProvingKey<SC>,
+pub fn prove_with_report<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
+    pk: &ProvingKey<SC, N>,
     traces: &Traces<SC::Challenge>,
 ) -> Result<(Proof<SC>, ProofReport), ProveError> {
     SC::prove_impl(pk, traces)
@@ -89,8 +102,8 @@ pub fn prove_with_report<SC: CircuitStark>(
 
 /// Verifies `proof` against the key and the public inputs. Every shape fact and the
 /// preprocessed commitment come from `vk`, never from the proof.
-pub fn verify<SC: CircuitStark>(
-    vk: &VerifyingKey<SC>,
+pub fn verify<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
+    vk: &VerifyingKey<SC, N>,
     public_inputs: &[SC::Challenge],
     proof: &Proof<SC>,
 ) -> Result<(), VerifyError> {

@@ -20,8 +20,8 @@ pub enum Phase {
 /// One table's size.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableReport {
-    /// Table name.
-    pub name: &'static str,
+    /// Table name (`npo#K` for a non-primitive table).
+    pub name: String,
     /// Entries (slots or ops).
     pub entries: usize,
     /// Entries per row.
@@ -37,8 +37,6 @@ pub struct TableReport {
 /// The cost of one proof.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProofReport {
-    /// The table shapes.
-    pub layout: Layout,
     /// Base field name.
     pub field: &'static str,
     /// Conjectured security of the FRI settings.
@@ -57,7 +55,7 @@ impl ProofReport {
             .tables
             .iter()
             .map(|t| TableReport {
-                name: t.kind.name(),
+                name: t.kind.name().to_owned(),
                 entries: t.entries,
                 lanes: t.lanes,
                 height: t.height(),
@@ -66,7 +64,6 @@ impl ProofReport {
             })
             .collect();
         ProofReport {
-            layout: layout.clone(),
             field: config.field,
             security_bits: config.fri.conjectured_security_bits(),
             tables,
@@ -97,7 +94,14 @@ impl Display for ProofReport {
             "=== PROOF REPORT ({}, {} conjectured bits) ===",
             self.field, self.security_bits
         )?;
-        write!(f, "{}", self.layout)?;
+        writeln!(f, "table    entries  lanes  height  prep cols  main cols")?;
+        for t in &self.tables {
+            writeln!(
+                f,
+                "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}",
+                t.name, t.entries, t.lanes, t.height, t.preprocessed_columns, t.main_columns
+            )?;
+        }
         writeln!(f, "trace area: {} cells", self.trace_area())?;
         writeln!(f, "proof size: {} bytes", self.proof_bytes)?;
         for (phase, time) in &self.phases {

@@ -11,6 +11,7 @@ use crate::bus::BusPlan;
 use crate::config::D;
 use crate::error::ProveError;
 use crate::layout::{Layout, TableKind, TableShape};
+use crate::npo::{NpoAir, NpoTable};
 
 /// A zeroed `height × width` matrix, filled lane by lane: entry `e` goes to row `e / lanes`,
 /// lane `e % lanes`, at columns `lane · lane_width ..`.
@@ -169,6 +170,69 @@ pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy + Sync>(
         }
     }
     Ok(m.finish())
+}
+
+/// The preprocessed matrix of an NPO table: per call of its kind (in op order), the slot
+/// of every port, then `active = 1`; padding rows are all zero.
+pub(crate) fn npo_preprocessed<V: Field, EF, N: NpoTable<V>>(
+    circuit: &Circuit<EF>,
+    air: &NpoAir<V, N>,
+) -> RowMajorMatrix<V> {
+    let width = air.preprocessed_columns();
+    let mut values = V::zero_vec((1 << air.log_height) * width);
+    let calls = circuit.ops.iter().filter_map(|op| match op {
+        Op::Npo {
+            kind,
+            inputs,
+            outputs,
+            ..
+        } if *kind == air.table.kind() => Some((inputs, outputs)),
+        _ => None,
+    });
+    for ((inputs, outputs), row) in calls.zip(values.chunks_mut(width)) {
+        for (cell, slot) in row.iter_mut().zip(inputs.iter().chain(outputs)) {
+            *cell = index(*slot);
+        }
+        row[width - 1] = V::ONE;
+    }
+    RowMajorMatrix::new(values, width)
+}
+
+/// The main matrix of an NPO table from the executed calls of its kind.
+pub(crate) fn npo_main<V: Field, EF: BasedVectorSpace<V> + Copy, N: NpoTable<V>>(
+    traces: &Traces<EF>,
+    air: &NpoAir<V, N>,
+) -> Result<RowMajorMatrix<V>, ProveError> {
+    let kind = air.table.kind();
+    let rows: Vec<_> = traces.npo.iter().filter(|r| r.kind == kind).collect();
+    if rows.len() != air.entries {
+        return Err(ProveError::TraceShape {
+            table: "NPO",
+            expected: air.entries,
+            got: rows.len(),
+        });
+    }
+    let width = air.main_columns();
+    let ports = air.ports();
+    let mut values = V::zero_vec((1 << air.log_height) * width);
+    for (row, out) in rows.iter().zip(values.chunks_mut(width)) {
+        if row.inputs.len() + row.outputs.len() != ports {
+            return Err(ProveError::TraceShape {
+                table: "NPO ports",
+                expected: ports,
+                got: row.inputs.len() + row.outputs.len(),
+            });
+        }
+        for (cell, value) in out.chunks_mut(D).zip(row.inputs.iter().chain(&row.outputs)) {
+            cell.copy_from_slice(coords(value));
+        }
+        let inputs: Vec<&[V]> = row.inputs.iter().map(coords).collect();
+        let outputs: Vec<&[V]> = row.outputs.iter().map(coords).collect();
+        let private: Vec<&[V]> = row.private.iter().map(coords).collect();
+        air.table
+            .fill_extra(&inputs, &outputs, &private, &mut out[ports * D..]);
+    }
+    Ok(RowMajorMatrix::new(values, width))
 }
 
 #[cfg(test)]

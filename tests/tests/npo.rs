@@ -130,3 +130,154 @@ fn the_prover_refuses_npos_it_has_no_table_for() {
         Err(SetupError::UnsupportedNpo { kind: POW7 })
     ));
 }
+
+mod user_table {
+    //! A user's own NPO, proved through the public API only: `y = x^7` over the degree-4
+    //! extension, with `x², x³, x⁶` in extra columns so every constraint has degree 2.
+
+    use fixpoint_circuit::{CircuitBuilder, NpoKind, Traces};
+    use fixpoint_circuit_prover::air::ext_mul;
+    use fixpoint_circuit_prover::{
+        D, FriSettings, KoalaBearExt as E, Lanes, NpoTable, ProverConfig, prove, setup_with_npos,
+        verify,
+    };
+    use p3_field::extension::BinomiallyExtendable;
+    use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
+    use p3_koala_bear::KoalaBear as V;
+    use p3_lookup::InteractionBuilder;
+
+    const POW7: NpoKind = NpoKind(2000);
+
+    #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+    struct Pow7;
+
+    fn ext(coords: &[V]) -> E {
+        E::from_basis_coefficients_slice(coords).expect("D coordinates")
+    }
+
+    impl NpoTable<V> for Pow7 {
+        fn kind(&self) -> NpoKind {
+            POW7
+        }
+        fn num_inputs(&self) -> usize {
+            1
+        }
+        fn num_outputs(&self) -> usize {
+            1
+        }
+        fn extra_columns(&self) -> usize {
+            3 * D
+        }
+        fn fill_extra(&self, inputs: &[&[V]], _: &[&[V]], _: &[&[V]], extra: &mut [V]) {
+            let x = ext(inputs[0]);
+            let (x2, x3) = (x * x, x * x * x);
+            for (chunk, value) in extra.chunks_mut(D).zip([x2, x3, x3 * x3]) {
+                chunk.copy_from_slice(value.as_basis_coefficients_slice());
+            }
+        }
+        fn eval<AB: InteractionBuilder<F = V>>(
+            &self,
+            builder: &mut AB,
+            _active: AB::Expr,
+            inputs: &[&[AB::Expr]],
+            outputs: &[&[AB::Expr]],
+            extra: &[AB::Expr],
+        ) {
+            // All-zero padding rows satisfy these (0^k = 0): no selector needed.
+            let w = AB::Expr::from(<V as BinomiallyExtendable<D>>::W);
+            let (x, y) = (inputs[0], outputs[0]);
+            let (x2, x3, x6) = (&extra[..D], &extra[D..2 * D], &extra[2 * D..]);
+            let checks = [
+                (x2, ext_mul(x, x, w.clone())),
+                (x3, ext_mul(x2, x, w.clone())),
+                (x6, ext_mul(x3, x3, w.clone())),
+                (y, ext_mul(x6, x, w)),
+            ];
+            for (lhs, rhs) in checks {
+                for (l, r) in lhs.iter().zip(rhs) {
+                    builder.assert_eq(l.clone(), r);
+                }
+            }
+        }
+    }
+
+    fn circuit_and_traces(
+        x: E,
+        claimed: E,
+    ) -> (fixpoint_circuit::Circuit<E>, Result<Traces<E>, String>) {
+        let mut b = CircuitBuilder::<E>::new();
+        let input = b.public_input();
+        let output = b.public_input();
+        let call = b.npo(POW7, &[input], 1, 0);
+        b.connect(call.outputs[0], output);
+        let again = b.npo(POW7, &[output], 1, 0); // a second call, read by nothing
+        let _ = again;
+        let circuit = b.build().unwrap();
+        let traces = {
+            let mut runner = circuit.runner();
+            runner.register_npo(POW7, |inputs, _| Ok(vec![inputs[0].exp_u64(7)]));
+            runner.set_public_inputs(&[x, claimed]).unwrap();
+            runner.run().map_err(|e| e.to_string())
+        };
+        (circuit, traces)
+    }
+
+    #[test]
+    fn a_user_npo_proves_and_verifies_through_the_public_api() {
+        let x = E::GENERATOR;
+        let y = x.exp_u64(7);
+        let (circuit, traces) = circuit_and_traces(x, y);
+        let config = ProverConfig::koala_bear(FriSettings::TEST);
+        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[Pow7]).unwrap();
+        let proof = prove(&pk, &traces.unwrap()).unwrap();
+        verify(&vk, &[x, y], &proof).unwrap();
+        assert!(verify(&vk, &[x, y + E::ONE], &proof).is_err());
+        // The key round-trips with its NPO table.
+        let back =
+            fixpoint_circuit_prover::VerifyingKey::<_, Pow7>::from_bytes(&vk.to_bytes()).unwrap();
+        verify(&back, &[x, y], &proof).unwrap();
+    }
+
+    #[test]
+    fn a_malicious_npo_row_is_rejected() {
+        let x = E::GENERATOR;
+        let y = x.exp_u64(7);
+        let (circuit, traces) = circuit_and_traces(x, y);
+        let config = ProverConfig::koala_bear(FriSettings::TEST);
+        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[Pow7]).unwrap();
+
+        // The NPO row is a valid x ↦ x^7 for another x than the Witness table holds: the
+        // body holds, the bus does not balance.
+        let mut bad = traces.clone().unwrap();
+        let other = bad.npo[1].inputs[0] + E::ONE;
+        bad.npo[1].inputs[0] = other;
+        bad.npo[1].outputs[0] = other.exp_u64(7);
+        let err = verify(&vk, &[x, y], &prove(&pk, &bad).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("TerminalSumNonZero"), "{err}");
+
+        // Witness and row agree on a wrong x^7 (for the unread second call): the body.
+        let mut bad = traces.unwrap();
+        let slot = circuit.ops.iter().rev().find_map(|op| match op {
+            fixpoint_circuit::Op::Npo { outputs, .. } => Some(outputs[0]),
+            _ => None,
+        });
+        bad.npo[1].outputs[0] += E::ONE;
+        bad.witness.values[slot.unwrap().index()] += E::ONE;
+        let err = verify(&vk, &[x, y], &prove(&pk, &bad).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("OodEvaluationMismatch"), "{err}");
+    }
+
+    #[test]
+    fn setup_checks_the_tables_against_the_circuit() {
+        let (circuit, _) = circuit_and_traces(E::ONE, E::ONE);
+        let config = ProverConfig::koala_bear(FriSettings::TEST);
+        assert!(matches!(
+            setup_with_npos(&circuit, &config, &Lanes::default(), &[Pow7, Pow7]),
+            Err(fixpoint_circuit_prover::SetupError::DuplicateNpoTable { kind: POW7 })
+        ));
+        assert!(matches!(
+            setup_with_npos::<_, Pow7>(&circuit, &config, &Lanes::default(), &[]),
+            Err(fixpoint_circuit_prover::SetupError::UnsupportedNpo { kind: POW7 })
+        ));
+    }
+}

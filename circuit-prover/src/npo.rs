@@ -1,0 +1,159 @@
+//! Tables for non-primitive operations: the plugin interface on the prover's side.
+//!
+//! An NPO kind is proved by a table with one call per row. fixpoint owns the **ports**:
+//! every input and output value sits in `D` main columns and is read from the bus at the
+//! slot index of a preprocessed column, with a preprocessed `active` flag (0 on padding
+//! rows). The plugin owns the **body**: extra main columns and the constraints tying the
+//! port values together. A user adds a kind by implementing [`NpoTable`] — no change to
+//! fixpoint's code.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use fixpoint_circuit::NpoKind;
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::Field;
+use p3_lookup::{Count, InteractionBuilder, LookupBus};
+use p3_matrix::dense::RowMajorMatrix;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::air::BUS;
+use crate::config::D;
+
+/// The body of one NPO kind's table.
+///
+/// Port values arrive as `D` base-field coordinates each. The constraints must hold on
+/// padding rows too (all port values and extra columns zero, `active = 0`): multiply by
+/// `active` where they would not.
+pub trait NpoTable<V: Field>:
+    Clone + Debug + Send + Sync + Serialize + DeserializeOwned + 'static
+{
+    /// The kind of op this table proves.
+    fn kind(&self) -> NpoKind;
+    /// Inputs per call.
+    fn num_inputs(&self) -> usize;
+    /// Outputs per call.
+    fn num_outputs(&self) -> usize;
+    /// Extra main columns per row, beyond the port values.
+    fn extra_columns(&self) -> usize {
+        0
+    }
+    /// Fills the extra columns of one call's row from its port values and private data
+    /// (`D` coordinates per value).
+    fn fill_extra(&self, _inputs: &[&[V]], _outputs: &[&[V]], _private: &[&[V]], _extra: &mut [V]) {
+    }
+    /// Emits the body's constraints for one row.
+    fn eval<AB: InteractionBuilder<F = V>>(
+        &self,
+        builder: &mut AB,
+        active: AB::Expr,
+        inputs: &[&[AB::Expr]],
+        outputs: &[&[AB::Expr]],
+        extra: &[AB::Expr],
+    );
+}
+
+/// No non-primitive tables: the default for circuits without NPOs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum NoNpo {}
+
+impl<V: Field> NpoTable<V> for NoNpo {
+    fn kind(&self) -> NpoKind {
+        match *self {}
+    }
+    fn num_inputs(&self) -> usize {
+        match *self {}
+    }
+    fn num_outputs(&self) -> usize {
+        match *self {}
+    }
+    fn eval<AB: InteractionBuilder<F = V>>(
+        &self,
+        _: &mut AB,
+        _: AB::Expr,
+        _: &[&[AB::Expr]],
+        _: &[&[AB::Expr]],
+        _: &[AB::Expr],
+    ) {
+        match *self {}
+    }
+}
+
+/// The AIR of one NPO table: fixpoint's ports around the plugin's body.
+#[derive(Clone, Debug)]
+pub struct NpoAir<V, N> {
+    /// The plugin.
+    pub table: N,
+    /// Calls of this kind in the circuit (0 on the verifier's side, which does not need it).
+    pub entries: usize,
+    /// log2 of the table's height.
+    pub log_height: usize,
+    /// Preprocessed columns (`index` per port, then `active`); absent on the verifier.
+    pub preprocessed: Option<Arc<RowMajorMatrix<V>>>,
+}
+
+impl<V: Field, N: NpoTable<V>> NpoAir<V, N> {
+    /// Ports per row: inputs then outputs.
+    pub fn ports(&self) -> usize {
+        self.table.num_inputs() + self.table.num_outputs()
+    }
+
+    /// Main columns: `D` per port, then the extra columns.
+    pub fn main_columns(&self) -> usize {
+        (self.ports() * D + self.table.extra_columns()).max(1)
+    }
+
+    /// Preprocessed columns: one index per port, then `active`.
+    pub fn preprocessed_columns(&self) -> usize {
+        self.ports() + 1
+    }
+}
+
+impl<V: Field, N: NpoTable<V>> BaseAir<V> for NpoAir<V, N> {
+    fn width(&self) -> usize {
+        self.main_columns()
+    }
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<V>> {
+        self.preprocessed.as_deref().cloned()
+    }
+    fn preprocessed_width(&self) -> usize {
+        self.preprocessed_columns()
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<V: Field, N: NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB> for NpoAir<V, N> {
+    fn eval(&self, builder: &mut AB) {
+        let prep: Vec<AB::Expr> = builder
+            .preprocessed()
+            .current_slice()
+            .iter()
+            .map(|&v| v.into())
+            .collect();
+        let main: Vec<AB::Expr> = builder
+            .main()
+            .current_slice()
+            .iter()
+            .map(|&v| v.into())
+            .collect();
+        let ports = self.ports();
+        let active = prep[ports].clone();
+        let values: Vec<&[AB::Expr]> = (0..ports).map(|p| &main[p * D..(p + 1) * D]).collect();
+        let bus = LookupBus::new(BUS);
+        for (p, value) in values.iter().enumerate() {
+            let message: Vec<AB::Expr> = std::iter::once(prep[p].clone())
+                .chain(value.iter().cloned())
+                .collect();
+            bus.lookup_key(builder, message, Count::bounded(active.clone(), 1));
+        }
+        let (inputs, outputs) = values.split_at(self.table.num_inputs());
+        let extra = &main[ports * D..];
+        self.table.eval(builder, active, inputs, outputs, extra);
+    }
+}
