@@ -22,7 +22,7 @@ use crate::air::CircuitAir;
 use crate::bus::BusPlan;
 use crate::config::{D, FriSettings, ProverConfig};
 use crate::error::{ProveError, SetupError, VerifyError};
-use crate::keys::{ProvingKey, VerifyingKey, airs_for, public_positions};
+use crate::keys::{Keys, ProvingKey, VerifyingKey, airs_for, public_positions};
 use crate::layout::{Lanes, Layout, TableKind};
 use crate::npo::{NpoAir, NpoTable};
 use crate::proof::Proof;
@@ -47,7 +47,7 @@ pub trait CircuitStark:
         config: &ProverConfig<Self>,
         lanes: &Lanes,
         npos: &[N],
-    ) -> Result<(ProvingKey<Self, N>, VerifyingKey<Self, N>), SetupError>;
+    ) -> Result<Keys<Self, N>, SetupError>;
     #[doc(hidden)]
     fn prove_impl<N: NpoTable<Val<Self>>>(
         pk: &ProvingKey<Self, N>,
@@ -72,7 +72,7 @@ macro_rules! impl_circuit_stark {
                 config: &ProverConfig<Self>,
                 lanes: &Lanes,
                 npos: &[N],
-            ) -> Result<(ProvingKey<Self, N>, VerifyingKey<Self, N>), SetupError> {
+            ) -> Result<Keys<Self, N>, SetupError> {
                 setup_generic(circuit, config, lanes, npos)
             }
             fn prove_impl<N: NpoTable<Val<Self>>>(
@@ -100,7 +100,7 @@ fn setup_generic<SC, N>(
     config: &ProverConfig<SC>,
     lanes: &Lanes,
     npos: &[N],
-) -> Result<(ProvingKey<SC, N>, VerifyingKey<SC, N>), SetupError>
+) -> Result<Keys<SC, N>, SetupError>
 where
     SC: StarkGenericConfig,
     N: NpoTable<Val<SC>>,
@@ -371,31 +371,23 @@ where
         .map_err(|e| VerifyError::InvalidKey(format!("{e:?}")))?
         .common
         .lookups;
+    let instances = airs
+        .iter()
+        .enumerate()
+        .map(|(i, air)| {
+            Some(PreprocessedInstanceMeta {
+                matrix_index: i,
+                width: p3_air::BaseAir::<Val<SC>>::preprocessed_width(air),
+                degree_bits: expected_bits[i],
+            })
+        })
+        .collect();
     let common = CommonData {
-        preprocessed:
-            Some(
-                GlobalPreprocessed {
-                    commitment: vk.preprocessed_commitment.clone(),
-                    instances:
-                        airs.iter()
-                            .enumerate()
-                            .map(|(i, air)| {
-                                Some(
-                                    PreprocessedInstanceMeta {
-                                        matrix_index: i,
-                                        width: <CircuitAir<Val<SC>, N> as p3_air::BaseAir<
-                                            Val<SC>,
-                                        >>::preprocessed_width(
-                                            air
-                                        ),
-                                        degree_bits: expected_bits[i],
-                                    },
-                                )
-                            })
-                            .collect(),
-                    matrix_to_instance: (0..airs.len()).collect(),
-                },
-            ),
+        preprocessed: Some(GlobalPreprocessed {
+            commitment: vk.preprocessed_commitment.clone(),
+            instances,
+            matrix_to_instance: (0..airs.len()).collect(),
+        }),
         lookups,
     };
     let pvs = public_values::<Val<SC>, SC::Challenge>(public_inputs, vk.npo_tables.len());

@@ -14,6 +14,9 @@ use crate::error::DecodeError;
 use crate::layout::{Layout, TableKind};
 use crate::npo::{NoNpo, NpoAir};
 
+/// What `setup` returns: the proving key and the verifying key.
+pub type Keys<SC, N = NoNpo> = (ProvingKey<SC, N>, VerifyingKey<SC, N>);
+
 /// What the prover needs: the configuration, the AIRs with their preprocessed columns and
 /// the PCS data of the preprocessed commitment, made once by `setup`.
 pub struct ProvingKey<SC: p3_uni_stark::StarkGenericConfig, N = NoNpo> {

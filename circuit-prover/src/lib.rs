@@ -48,7 +48,7 @@ pub use config::{
 };
 pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
-pub use keys::{ProvingKey, VerifyingKey};
+pub use keys::{Keys, ProvingKey, VerifyingKey};
 pub use layout::{Lanes, Layout, TableKind, TableShape};
 pub use npo::{NoNpo, NpoAir, NpoTable};
 pub use proof::Proof;
@@ -60,7 +60,7 @@ use fixpoint_circuit::{Circuit, Traces};
 pub fn setup<SC: CircuitStark>(
     circuit: &Circuit<SC::Challenge>,
     config: &ProverConfig<SC>,
-) -> Result<(ProvingKey<SC>, VerifyingKey<SC>), SetupError> {
+) -> Result<Keys<SC>, SetupError> {
     SC::setup_impl::<NoNpo>(circuit, config, &Lanes::default(), &[])
 }
 
@@ -69,7 +69,7 @@ pub fn setup_with_lanes<SC: CircuitStark>(
     circuit: &Circuit<SC::Challenge>,
     config: &ProverConfig<SC>,
     lanes: &Lanes,
-) -> Result<(ProvingKey<SC>, VerifyingKey<SC>), SetupError> {
+) -> Result<Keys<SC>, SetupError> {
     SC::setup_impl::<NoNpo>(circuit, config, lanes, &[])
 }
 
@@ -80,7 +80,7 @@ pub fn setup_with_npos<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
     config: &ProverConfig<SC>,
     lanes: &Lanes,
     npos: &[N],
-) -> Result<(ProvingKey<SC, N>, VerifyingKey<SC, N>), SetupError> {
+) -> Result<Keys<SC, N>, SetupError> {
     SC::setup_impl(circuit, config, lanes, npos)
 }
 
