@@ -93,6 +93,36 @@ impl<V: Field> BaseAir<V> for TableAir<V> {
     }
 }
 
+/// The current row's preprocessed and main cells, as expressions.
+pub(crate) fn current_row<AB: InteractionBuilder>(builder: &AB) -> (Vec<AB::Expr>, Vec<AB::Expr>) {
+    let prep = builder
+        .preprocessed()
+        .current_slice()
+        .iter()
+        .map(|&v| v.into())
+        .collect();
+    let main = builder
+        .main()
+        .current_slice()
+        .iter()
+        .map(|&v| v.into())
+        .collect();
+    (prep, main)
+}
+
+/// Reads `(index, value)` from the bus when `active` (a preprocessed 0/1 flag).
+pub(crate) fn read_port<AB: InteractionBuilder>(
+    builder: &mut AB,
+    index: &AB::Expr,
+    value: &[AB::Expr],
+    active: &AB::Expr,
+) {
+    let message: Vec<AB::Expr> = std::iter::once(index.clone())
+        .chain(value.iter().cloned())
+        .collect();
+    LookupBus::new(BUS).lookup_key(builder, message, Count::bounded(active.clone(), 1));
+}
+
 /// `a · b` in `F[X]/(X^D − W)` (for NPO tables too), coordinates in the power basis: `X^i · X^j` lands on
 /// coordinate `i + j`, wrapping past `D` with a factor `W`.
 pub fn ext_mul<E: PrimeCharacteristicRing + Clone>(a: &[E], b: &[E], w: E) -> [E; D] {
@@ -115,38 +145,24 @@ impl<V: Field, AB: InteractionBuilder<F = V>> Air<AB> for TableAir<V> {
     fn eval(&self, builder: &mut AB) {
         let kind = self.shape.kind;
         let (pw, mw) = (preprocessed_lane_width(kind), main_lane_width(kind));
-        let prep: Vec<AB::Expr> = {
-            let window = builder.preprocessed();
-            window.current_slice().iter().map(|&v| v.into()).collect()
-        };
-        let main: Vec<AB::Expr> = builder
-            .main()
-            .current_slice()
-            .iter()
-            .map(|&v| v.into())
-            .collect();
+        let (prep, main) = current_row(builder);
         let publics: Vec<AB::Expr> = builder.public_values().iter().map(|&v| v.into()).collect();
-        let bus = LookupBus::new(BUS);
-        let message = |index: &AB::Expr, value: &[AB::Expr]| -> Vec<AB::Expr> {
-            std::iter::once(index.clone())
-                .chain(value.iter().cloned())
-                .collect()
-        };
-
         for lane in 0..self.shape.lanes {
             let p = &prep[lane * pw..(lane + 1) * pw];
             let m = &main[lane * mw..(lane + 1) * mw];
             match kind {
                 TableKind::Witness => {
                     // Provides (index, value) as often as ports read it.
-                    bus.table_entry(builder, message(&p[0], m), p[1].clone());
+                    let message: Vec<AB::Expr> = std::iter::once(p[0].clone())
+                        .chain(m.iter().cloned())
+                        .collect();
+                    LookupBus::new(BUS).table_entry(builder, message, p[1].clone());
                 }
                 TableKind::Const => {
                     if lane == 0 {
                         builder.assert_zero(main[0].clone());
                     }
-                    let read = Count::bounded(p[1].clone(), 1);
-                    bus.lookup_key(builder, message(&p[0], &p[2..]), read);
+                    read_port(builder, &p[0], &p[2..], &p[1]);
                 }
                 TableKind::Public => {
                     // Every row holds the public inputs: the value is bound to the proof's
@@ -156,7 +172,7 @@ impl<V: Field, AB: InteractionBuilder<F = V>> Air<AB> for TableAir<V> {
                             builder.assert_eq(v.clone(), publics[pos as usize * D + j].clone());
                         }
                     }
-                    bus.lookup_key(builder, message(&p[0], m), Count::bounded(p[1].clone(), 1));
+                    read_port(builder, &p[0], m, &p[1]);
                 }
                 TableKind::Add | TableKind::Mul => {
                     let (a, b, out) = (&m[..D], &m[D..2 * D], &m[2 * D..]);
@@ -168,8 +184,7 @@ impl<V: Field, AB: InteractionBuilder<F = V>> Air<AB> for TableAir<V> {
                         builder.assert_eq(o.clone(), e);
                     }
                     for (index, value) in [(&p[0], a), (&p[1], b), (&p[2], out)] {
-                        let read = Count::bounded(p[3].clone(), 1);
-                        bus.lookup_key(builder, message(index, value), read);
+                        read_port(builder, index, value, &p[3]);
                     }
                 }
             }

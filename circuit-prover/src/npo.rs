@@ -11,14 +11,14 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use fixpoint_circuit::NpoKind;
-use p3_air::{Air, BaseAir, WindowAccess};
+use p3_air::{Air, BaseAir};
 use p3_field::Field;
-use p3_lookup::{Count, InteractionBuilder, LookupBus};
+use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::air::BUS;
+use crate::air::{current_row, read_port};
 use crate::config::D;
 
 /// The body of one NPO kind's table.
@@ -130,27 +130,12 @@ impl<V: Field, N: NpoTable<V>> BaseAir<V> for NpoAir<V, N> {
 
 impl<V: Field, N: NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB> for NpoAir<V, N> {
     fn eval(&self, builder: &mut AB) {
-        let prep: Vec<AB::Expr> = builder
-            .preprocessed()
-            .current_slice()
-            .iter()
-            .map(|&v| v.into())
-            .collect();
-        let main: Vec<AB::Expr> = builder
-            .main()
-            .current_slice()
-            .iter()
-            .map(|&v| v.into())
-            .collect();
+        let (prep, main) = current_row(builder);
         let ports = self.ports();
         let active = prep[ports].clone();
         let values: Vec<&[AB::Expr]> = (0..ports).map(|p| &main[p * D..(p + 1) * D]).collect();
-        let bus = LookupBus::new(BUS);
-        for (p, value) in values.iter().enumerate() {
-            let message: Vec<AB::Expr> = std::iter::once(prep[p].clone())
-                .chain(value.iter().cloned())
-                .collect();
-            bus.lookup_key(builder, message, Count::bounded(active.clone(), 1));
+        for (index, value) in prep.iter().zip(&values) {
+            read_port(builder, index, value, &active);
         }
         let (inputs, outputs) = values.split_at(self.table.num_inputs());
         let extra = &main[ports * D..];
