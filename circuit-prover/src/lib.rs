@@ -38,6 +38,7 @@ pub mod error;
 pub mod keys;
 pub mod layout;
 pub mod npo;
+pub mod poseidon2;
 pub mod proof;
 pub mod report;
 mod tables;

@@ -43,6 +43,8 @@ pub trait NpoTable<V: Field>:
     /// (`D` coordinates per value).
     fn fill_extra(&self, _inputs: &[&[V]], _outputs: &[&[V]], _private: &[&[V]], _extra: &mut [V]) {
     }
+    /// Fills the extra columns of a padding row (all port values zero, `active = 0`).
+    fn fill_padding(&self, _extra: &mut [V]) {}
     /// Emits the body's constraints for one row.
     fn eval<AB: InteractionBuilder<F = V>>(
         &self,

@@ -232,6 +232,9 @@ pub(crate) fn npo_main<V: Field, EF: BasedVectorSpace<V> + Copy, N: NpoTable<V>>
         air.table
             .fill_extra(&inputs, &outputs, &private, &mut out[ports * D..]);
     }
+    for out in values.chunks_mut(width).skip(rows.len()) {
+        air.table.fill_padding(&mut out[ports * D..]);
+    }
     Ok(RowMajorMatrix::new(values, width))
 }
 
