@@ -1,0 +1,123 @@
+//! Proving Poseidon2 permutations through the NPO table against proving
+//! `p3-poseidon2-air` alone on the same number of permutations (KoalaBear, default
+//! 104-bit FRI settings).
+//!
+//! `cargo bench -p fixpoint-circuit-prover --bench poseidon2`
+
+use std::time::Instant;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
+use fixpoint_circuit_prover::poseidon2::{self, POSEIDON2_16, WIDTH};
+use fixpoint_circuit_prover::{
+    FriSettings, KoalaBearExt as E, KoalaBearStark, Lanes, ProverConfig, prove_with_report,
+    setup_with_npos,
+};
+use p3_field::PrimeCharacteristicRing;
+use p3_koala_bear::{
+    GenericPoseidon2LinearLayersKoalaBear, KOALABEAR_POSEIDON2_RC_16_EXTERNAL_FINAL,
+    KOALABEAR_POSEIDON2_RC_16_EXTERNAL_INITIAL, KOALABEAR_POSEIDON2_RC_16_INTERNAL, KoalaBear,
+};
+use p3_poseidon2_air::{Poseidon2Air, RoundConstants, generate_trace_rows};
+
+type Air = Poseidon2Air<KoalaBear, GenericPoseidon2LinearLayersKoalaBear, WIDTH, 3, 0, 4, 20>;
+
+/// A chain of `n` permutations: each output state is the next input.
+fn chain(n: usize) -> (Circuit<E>, Traces<E>) {
+    let mut b = CircuitBuilder::<E>::new();
+    let mut state: [_; WIDTH] = std::array::from_fn(|_| b.public_input());
+    for _ in 0..n {
+        state = poseidon2::permute(&mut b, &state);
+    }
+    for t in state {
+        b.expose(t);
+    }
+    let circuit = b.build().expect("builds");
+    let traces = {
+        let mut runner = circuit.runner();
+        runner.register_npo(POSEIDON2_16, poseidon2::koala_bear::executor());
+        let publics: Vec<E> = (0..WIDTH as u32).map(E::from_u32).collect();
+        runner.set_public_inputs(&publics).expect("count");
+        runner.run().expect("runs")
+    };
+    (circuit, traces)
+}
+
+fn config() -> ProverConfig<KoalaBearStark> {
+    ProverConfig::koala_bear(FriSettings::DEFAULT)
+}
+
+fn standalone(n: usize) -> (Air, p3_matrix::dense::RowMajorMatrix<KoalaBear>) {
+    let constants = RoundConstants::new(
+        KOALABEAR_POSEIDON2_RC_16_EXTERNAL_INITIAL,
+        KOALABEAR_POSEIDON2_RC_16_INTERNAL,
+        KOALABEAR_POSEIDON2_RC_16_EXTERNAL_FINAL,
+    );
+    let inputs = (0..n)
+        .map(|i| std::array::from_fn(|j| KoalaBear::from_usize(i * WIDTH + j)))
+        .collect();
+    let trace = generate_trace_rows::<
+        KoalaBear,
+        GenericPoseidon2LinearLayersKoalaBear,
+        WIDTH,
+        3,
+        0,
+        4,
+        20,
+    >(inputs, &constants, 0);
+    (Air::new(constants), trace)
+}
+
+fn bench(c: &mut Criterion) {
+    for log_n in [10, 12] {
+        let n = 1 << log_n;
+        let (circuit, traces) = chain(n);
+        let (pk, _) = setup_with_npos(
+            &circuit,
+            &config(),
+            &Lanes::default(),
+            &[poseidon2::koala_bear::Table],
+        )
+        .expect("setup");
+        let (_, report) = prove_with_report(&pk, &traces).expect("prove");
+        let npo = report.tables.last().expect("the Poseidon2 table");
+        println!("--- {n} permutations through the NPO table");
+        print!("{report}");
+        println!(
+            "per permutation: 1 row, {} main + {} preprocessed columns",
+            npo.main_columns, npo.preprocessed_columns
+        );
+        let (air, trace) = standalone(n);
+        let start = Instant::now();
+        p3_uni_stark::prove(&config().stark, &air, trace, &[]).expect("p3 proves");
+        println!(
+            "p3-poseidon2-air alone, {n} permutations: {:.2?}",
+            start.elapsed()
+        );
+    }
+
+    let mut group = c.benchmark_group("poseidon2");
+    group.sample_size(10);
+    let n = 1 << 10;
+    let (circuit, traces) = chain(n);
+    let (pk, _) = setup_with_npos(
+        &circuit,
+        &config(),
+        &Lanes::default(),
+        &[poseidon2::koala_bear::Table],
+    )
+    .expect("setup");
+    group.bench_function(BenchmarkId::new("npo_table_prove", "2^10"), |b| {
+        b.iter(|| prove_with_report(&pk, &traces).expect("prove"))
+    });
+    group.bench_function(BenchmarkId::new("p3_poseidon2_air_prove", "2^10"), |b| {
+        b.iter_with_setup(
+            || standalone(n),
+            |(air, trace)| p3_uni_stark::prove(&config().stark, &air, trace, &[]),
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
