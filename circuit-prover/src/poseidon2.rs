@@ -41,6 +41,43 @@ pub fn permute<F: Field>(
     std::array::from_fn(|i| call.outputs[i])
 }
 
+/// Digest length of the sponge and of 2-to-1 compression.
+pub const DIGEST: usize = 8;
+
+/// Hashes `inputs` exactly as p3's `PaddingFreeSponge<Perm, 16, 8, 8>`: the state starts at
+/// zero, each block of up to 8 inputs overwrites the rate and is permuted, and the first 8
+/// elements of the final state are the digest (no padding: for fixed-length inputs).
+pub fn hash_pad_free<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    inputs: &[Target],
+) -> [Target; DIGEST] {
+    let zero = builder.zero();
+    let mut state = [zero; WIDTH];
+    for block in inputs.chunks(DIGEST) {
+        state[..block.len()].copy_from_slice(block);
+        state = permute(builder, &state);
+    }
+    std::array::from_fn(|i| state[i])
+}
+
+/// Compresses two digests exactly as p3's `TruncatedPermutation<Perm, 2, 8, 16>`: permute
+/// `left ‖ right` and keep the first 8 elements.
+pub fn compress<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    left: &[Target; DIGEST],
+    right: &[Target; DIGEST],
+) -> [Target; DIGEST] {
+    let state: [Target; WIDTH] = std::array::from_fn(|i| {
+        if i < DIGEST {
+            left[i]
+        } else {
+            right[i - DIGEST]
+        }
+    });
+    let out = permute(builder, &state);
+    std::array::from_fn(|i| out[i])
+}
+
 macro_rules! poseidon2_field {
     (
         $module:ident, $doc:literal, $val:ty, $ext:ty, $layers:ty, $perm:path,

@@ -71,6 +71,62 @@ macro_rules! poseidon2_tests {
             }
 
             #[test]
+            fn sponge_and_compression_match_p3() {
+                use p3_symmetric::{
+                    CryptographicHasher, PaddingFreeSponge, PseudoCompressionFunction,
+                    TruncatedPermutation,
+                };
+                let perm = $native();
+                let sponge = PaddingFreeSponge::<_, 16, 8, 8>::new(perm.clone());
+                let truncated = TruncatedPermutation::<_, 2, 8, 16>::new(perm);
+                for len in [0usize, 5, 8, 13, 16] {
+                    let values: Vec<$val> = (0..len as u32)
+                        .map(|i| <$val>::from_u32(3 * i + 2))
+                        .collect();
+                    let digest: [$val; 8] = sponge.hash_iter(values.iter().copied());
+                    let mut b = CircuitBuilder::<E>::new();
+                    let inputs = b.public_inputs(len);
+                    let out = poseidon2::hash_pad_free(&mut b, &inputs);
+                    for t in out {
+                        let public = b.public_input();
+                        b.connect(t, public);
+                    }
+                    let circuit = b.build().unwrap();
+                    let publics: Vec<E> =
+                        values.iter().chain(&digest).map(|&v| E::from(v)).collect();
+                    run(&circuit, &publics).unwrap_or_else(|e| panic!("length {len}: {e}"));
+                }
+                let left: [$val; 8] = std::array::from_fn(|i| <$val>::from_u32(i as u32));
+                let right: [$val; 8] = std::array::from_fn(|i| <$val>::from_u32(100 + i as u32));
+                let expected = truncated.compress([left, right]);
+                let mut b = CircuitBuilder::<E>::new();
+                let l: [_; 8] = std::array::from_fn(|_| b.public_input());
+                let r: [_; 8] = std::array::from_fn(|_| b.public_input());
+                let out = poseidon2::compress(&mut b, &l, &r);
+                for t in out {
+                    let public = b.public_input();
+                    b.connect(t, public);
+                }
+                let circuit = b.build().unwrap();
+                let publics: Vec<E> = left
+                    .iter()
+                    .chain(&right)
+                    .chain(&expected)
+                    .map(|&v| E::from(v))
+                    .collect();
+                let traces = run(&circuit, &publics).unwrap();
+                let config = ProverConfig::$config(FriSettings::TEST);
+                let (pk, vk) = setup_with_npos(
+                    &circuit,
+                    &config,
+                    &Lanes::default(),
+                    &[poseidon2::$module::Table],
+                )
+                .unwrap();
+                verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
+            }
+
+            #[test]
             fn a_forged_permutation_output_is_rejected() {
                 let circuit = circuit();
                 let publics = native_publics();
