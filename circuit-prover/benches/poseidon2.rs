@@ -10,8 +10,8 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::poseidon2::{self, POSEIDON2_16, WIDTH};
 use fixpoint_circuit_prover::{
-    FriSettings, KoalaBearExt as E, KoalaBearStark, Lanes, ProverConfig, prove_with_report,
-    setup_with_npos,
+    FriSettings, KoalaBearExt as E, KoalaBearStark, Lanes, ProverConfig, ProvingKey,
+    prove_with_report, setup_with_npos,
 };
 use p3_field::PrimeCharacteristicRing;
 use p3_koala_bear::{
@@ -47,6 +47,13 @@ fn config() -> ProverConfig<KoalaBearStark> {
     ProverConfig::koala_bear(FriSettings::DEFAULT)
 }
 
+fn proving_key(circuit: &Circuit<E>) -> ProvingKey<KoalaBearStark, poseidon2::koala_bear::Table> {
+    let table = poseidon2::koala_bear::Table;
+    setup_with_npos(circuit, &config(), &Lanes::default(), &[table])
+        .expect("setup")
+        .0
+}
+
 fn standalone(n: usize) -> (Air, p3_matrix::dense::RowMajorMatrix<KoalaBear>) {
     let constants = RoundConstants::new(
         KOALABEAR_POSEIDON2_RC_16_EXTERNAL_INITIAL,
@@ -72,13 +79,7 @@ fn bench(c: &mut Criterion) {
     for log_n in [10, 12] {
         let n = 1 << log_n;
         let (circuit, traces) = chain(n);
-        let (pk, _) = setup_with_npos(
-            &circuit,
-            &config(),
-            &Lanes::default(),
-            &[poseidon2::koala_bear::Table],
-        )
-        .expect("setup");
+        let pk = proving_key(&circuit);
         let (_, report) = prove_with_report(&pk, &traces).expect("prove");
         let npo = report.tables.last().expect("the Poseidon2 table");
         println!("--- {n} permutations through the NPO table");
@@ -100,13 +101,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     let n = 1 << 10;
     let (circuit, traces) = chain(n);
-    let (pk, _) = setup_with_npos(
-        &circuit,
-        &config(),
-        &Lanes::default(),
-        &[poseidon2::koala_bear::Table],
-    )
-    .expect("setup");
+    let pk = proving_key(&circuit);
     group.bench_function(BenchmarkId::new("npo_table_prove", "2^10"), |b| {
         b.iter(|| prove_with_report(&pk, &traces).expect("prove"))
     });

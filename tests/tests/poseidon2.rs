@@ -2,14 +2,16 @@
 //! permutation with the default constants, the table proves it on both fields, and a wrong
 //! output is rejected.
 
-use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
+use fixpoint_circuit::{Circuit, CircuitBuilder, Target, Traces};
 use fixpoint_circuit_prover::poseidon2::{self, POSEIDON2_16, WIDTH};
-use fixpoint_circuit_prover::{FriSettings, Lanes, ProverConfig, prove, setup_with_npos, verify};
+use fixpoint_circuit_prover::{
+    FriSettings, Keys, Lanes, ProverConfig, prove, setup_with_npos, verify,
+};
 use p3_field::PrimeCharacteristicRing;
 use p3_symmetric::Permutation;
 
 macro_rules! poseidon2_tests {
-    ($module:ident, $ext:ty, $val:ty, $native:path, $config:ident) => {
+    ($module:ident, $ext:ty, $val:ty, $native:path, $config:ident, $stark:ty) => {
         mod $module {
             use super::*;
 
@@ -21,10 +23,7 @@ macro_rules! poseidon2_tests {
                 let state: [_; WIDTH] = std::array::from_fn(|_| b.public_input());
                 let once = poseidon2::permute(&mut b, &state);
                 let twice = poseidon2::permute(&mut b, &once);
-                for t in once.iter().chain(&twice) {
-                    let public = b.public_input();
-                    b.connect(*t, public);
-                }
+                publish(&mut b, once.iter().chain(&twice));
                 b.build().unwrap()
             }
 
@@ -42,6 +41,28 @@ macro_rules! poseidon2_tests {
                     .collect()
             }
 
+            /// Connects each target to a new public input.
+            fn publish<'a>(
+                b: &mut CircuitBuilder<E>,
+                targets: impl IntoIterator<Item = &'a Target>,
+            ) {
+                for &t in targets {
+                    let public = b.public_input();
+                    b.connect(t, public);
+                }
+            }
+
+            fn keys(circuit: &Circuit<E>) -> Keys<$stark, poseidon2::$module::Table> {
+                let config = ProverConfig::$config(FriSettings::TEST);
+                setup_with_npos(
+                    circuit,
+                    &config,
+                    &Lanes::default(),
+                    &[poseidon2::$module::Table],
+                )
+                .unwrap()
+            }
+
             fn run(circuit: &Circuit<E>, publics: &[E]) -> Result<Traces<E>, String> {
                 let mut runner = circuit.runner();
                 runner.register_npo(POSEIDON2_16, poseidon2::$module::executor());
@@ -56,10 +77,7 @@ macro_rules! poseidon2_tests {
                 let circuit = circuit();
                 let publics = native_publics();
                 let traces = run(&circuit, &publics).unwrap();
-                let config = ProverConfig::$config(FriSettings::TEST);
-                let table = poseidon2::$module::Table;
-                let (pk, vk) =
-                    setup_with_npos(&circuit, &config, &Lanes::default(), &[table]).unwrap();
+                let (pk, vk) = keys(&circuit);
                 let proof = prove(&pk, &traces).unwrap();
                 verify(&vk, &publics, &proof).unwrap();
 
@@ -87,10 +105,7 @@ macro_rules! poseidon2_tests {
                     let mut b = CircuitBuilder::<E>::new();
                     let inputs = b.public_inputs(len);
                     let out = poseidon2::hash_pad_free(&mut b, &inputs);
-                    for t in out {
-                        let public = b.public_input();
-                        b.connect(t, public);
-                    }
+                    publish(&mut b, &out);
                     let circuit = b.build().unwrap();
                     let publics: Vec<E> =
                         values.iter().chain(&digest).map(|&v| E::from(v)).collect();
@@ -103,10 +118,7 @@ macro_rules! poseidon2_tests {
                 let l: [_; 8] = std::array::from_fn(|_| b.public_input());
                 let r: [_; 8] = std::array::from_fn(|_| b.public_input());
                 let out = poseidon2::compress(&mut b, &l, &r);
-                for t in out {
-                    let public = b.public_input();
-                    b.connect(t, public);
-                }
+                publish(&mut b, &out);
                 let circuit = b.build().unwrap();
                 let publics: Vec<E> = left
                     .iter()
@@ -115,14 +127,7 @@ macro_rules! poseidon2_tests {
                     .map(|&v| E::from(v))
                     .collect();
                 let traces = run(&circuit, &publics).unwrap();
-                let config = ProverConfig::$config(FriSettings::TEST);
-                let (pk, vk) = setup_with_npos(
-                    &circuit,
-                    &config,
-                    &Lanes::default(),
-                    &[poseidon2::$module::Table],
-                )
-                .unwrap();
+                let (pk, vk) = keys(&circuit);
                 verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
             }
 
@@ -130,14 +135,7 @@ macro_rules! poseidon2_tests {
             fn a_forged_permutation_output_is_rejected() {
                 let circuit = circuit();
                 let publics = native_publics();
-                let config = ProverConfig::$config(FriSettings::TEST);
-                let (pk, vk) = setup_with_npos(
-                    &circuit,
-                    &config,
-                    &Lanes::default(),
-                    &[poseidon2::$module::Table],
-                )
-                .unwrap();
+                let (pk, vk) = keys(&circuit);
                 // Claim a different output for the second permutation, consistently in
                 // the NPO row, the Witness table and the public inputs.
                 let mut traces = run(&circuit, &publics).unwrap();
@@ -172,12 +170,14 @@ poseidon2_tests!(
     fixpoint_circuit_prover::KoalaBearExt,
     p3_koala_bear::KoalaBear,
     p3_koala_bear::default_koalabear_poseidon2_16,
-    koala_bear
+    koala_bear,
+    fixpoint_circuit_prover::KoalaBearStark
 );
 poseidon2_tests!(
     baby_bear,
     fixpoint_circuit_prover::BabyBearExt,
     p3_baby_bear::BabyBear,
     p3_baby_bear::default_babybear_poseidon2_16,
-    baby_bear
+    baby_bear,
+    fixpoint_circuit_prover::BabyBearStark
 );
