@@ -48,7 +48,7 @@ fn config() -> ProverConfig<KoalaBearStark> {
 }
 
 fn proving_key(circuit: &Circuit<E>) -> ProvingKey<KoalaBearStark, poseidon2::koala_bear::Table> {
-    let table = poseidon2::koala_bear::Table;
+    let table = poseidon2::koala_bear::Table::Permutation;
     setup_with_npos(circuit, &config(), &Lanes::default(), &[table])
         .expect("setup")
         .0

@@ -37,6 +37,7 @@ mod engine;
 pub mod error;
 pub mod keys;
 pub mod layout;
+pub mod merkle;
 pub mod npo;
 pub mod poseidon2;
 pub mod proof;

@@ -1,15 +1,21 @@
-//! The Poseidon2 permutation (width 16) as a non-primitive op, with p3's published default
+//! The Poseidon2 permutation (width 16) as non-primitive ops, with p3's published default
 //! constants — the permutation of the prover's own Merkle trees and challenger, so a
 //! circuit hashes exactly as `p3_merkle_tree` and `DuplexChallenger` do natively.
 //!
-//! One permutation per row, no chaining yet: the 16 inputs and 16 outputs are ports (one
-//! base value per extension-field slot, coordinates 1..3 pinned to zero), and the body is
-//! `p3-poseidon2-air`'s columns and constraints, tied to the ports.
+//! Two kinds, one table each, one permutation per row; the body of both is
+//! `p3-poseidon2-air`'s columns and constraints, tied to the ports:
+//! - [`POSEIDON2_16`] ([`permute`], and the sponge helpers [`hash_pad_free`] and
+//!   [`compress`]): 16 input and 16 output ports;
+//! - [`MERKLE_STEP`] ([`merkle_step`]): one Merkle level, 8 digest ports, a direction-bit
+//!   port and 8 output ports, with the sibling as private data in 8 main columns. The
+//!   table orders `(digest, sibling)` by the bit itself, so a level costs no primitive op.
+//!
+//! Lanes: one base value per extension-field slot (coordinates 1..3 pinned to zero).
 
 use std::borrow::Borrow;
 use std::sync::LazyLock;
 
-use fixpoint_circuit::{CircuitBuilder, NpoKind, Target};
+use fixpoint_circuit::{CircuitBuilder, NpoCallId, NpoKind, Target};
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 use p3_poseidon2_air::{
@@ -78,6 +84,36 @@ pub fn compress<F: Field>(
     std::array::from_fn(|i| out[i])
 }
 
+/// The kind id of one Merkle level: 2-to-1 compression of a digest and a private sibling,
+/// ordered by a direction bit (see [`merkle_step`]).
+pub const MERKLE_STEP: NpoKind = NpoKind(2);
+
+/// One Merkle level: `compress(digest, sibling)` when `bit = 0`, `compress(sibling, digest)`
+/// when `bit = 1`, with the sibling given to the runner as the call's private data
+/// ([`Runner::set_private_data`](fixpoint_circuit::Runner::set_private_data)).
+///
+/// The table constrains `bit` to be boolean, but it is the caller who ties it to what it
+/// means: [`merkle::verify_batch`](crate::merkle::verify_batch) takes it from the bits of
+/// the index.
+pub fn merkle_step<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    digest: &[Target; DIGEST],
+    bit: Target,
+) -> (NpoCallId, [Target; DIGEST]) {
+    let inputs: Vec<Target> = digest.iter().copied().chain([bit]).collect();
+    let call = builder.npo(MERKLE_STEP, &inputs, DIGEST, DIGEST);
+    (call.id, std::array::from_fn(|i| call.outputs[i]))
+}
+
+/// The permutation's input for a Merkle level: `digest ‖ sibling`, swapped when `bit = 1`.
+fn merkle_state<V: Field>(digest: &[V], sibling: &[V], bit: V) -> [V; WIDTH] {
+    std::array::from_fn(|i| {
+        let (d, s) = (digest[i % DIGEST], sibling[i % DIGEST]);
+        let swap = bit * (s - d);
+        if i < DIGEST { d + swap } else { s - swap }
+    })
+}
+
 macro_rules! poseidon2_field {
     (
         $module:ident, $doc:literal, $val:ty, $ext:ty, $layers:ty, $perm:path,
@@ -114,7 +150,8 @@ macro_rules! poseidon2_field {
                 Ok(state)
             }
 
-            /// The runner's executor: the native permutation, p3's default constants.
+            /// The runner's executor for [`POSEIDON2_16`]: the native permutation, p3's
+            /// default constants.
             pub fn executor() -> impl Fn(&[$ext], &[$ext]) -> Result<Vec<$ext>, String> {
                 let perm = $perm();
                 move |inputs, _| {
@@ -126,9 +163,43 @@ macro_rules! poseidon2_field {
                 }
             }
 
-            /// The permutation table.
-            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-            pub struct Table;
+            /// The runner's executor for [`MERKLE_STEP`]: 2-to-1 compression of the
+            /// digest and the private sibling, ordered by the direction bit.
+            pub fn merkle_step_executor() -> impl Fn(&[$ext], &[$ext]) -> Result<Vec<$ext>, String>
+            {
+                let perm = $perm();
+                move |inputs, private| {
+                    if inputs.len() != DIGEST + 1 || private.len() != DIGEST {
+                        return Err(format!(
+                            "{} inputs and {} private values, expected {} and {DIGEST}",
+                            inputs.len(),
+                            private.len(),
+                            DIGEST + 1
+                        ));
+                    }
+                    let digest = base_state(&inputs[..DIGEST])?;
+                    let sibling = base_state(private)?;
+                    let bit = base_state(&inputs[DIGEST..])?[0];
+                    if !bit.is_zero() && !bit.is_one() {
+                        return Err(format!("direction bit {bit} is not 0 or 1"));
+                    }
+                    let state =
+                        perm.permute(merkle_state(&digest[..DIGEST], &sibling[..DIGEST], bit));
+                    Ok(state[..DIGEST].iter().map(|&v| <$ext>::from(v)).collect())
+                }
+            }
+
+            /// The tables of this field's Poseidon2 ops: pass the ones the circuit uses to
+            /// [`setup_with_npos`](crate::setup_with_npos).
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+            pub enum Table {
+                /// [`POSEIDON2_16`]: 16 input and 16 output ports, then the permutation's
+                /// columns.
+                Permutation,
+                /// [`MERKLE_STEP`]: 8 digest ports, the direction-bit port and 8 output
+                /// ports; then the 8 private sibling columns and the permutation's columns.
+                MerkleStep,
+            }
 
             fn rows(state: [$val; WIDTH], extra: &mut [$val]) {
                 let trace = generate_trace_rows::<
@@ -143,32 +214,60 @@ macro_rules! poseidon2_field {
                 extra[..COLUMNS].copy_from_slice(&trace.values[..COLUMNS]);
             }
 
+            impl Table {
+                /// Columns between the ports and the permutation's columns.
+                fn private_columns(&self) -> usize {
+                    match self {
+                        Table::Permutation => 0,
+                        Table::MerkleStep => DIGEST,
+                    }
+                }
+            }
+
             impl NpoTable<$val> for Table {
                 fn kind(&self) -> NpoKind {
-                    POSEIDON2_16
+                    match self {
+                        Table::Permutation => POSEIDON2_16,
+                        Table::MerkleStep => MERKLE_STEP,
+                    }
                 }
                 fn num_inputs(&self) -> usize {
-                    WIDTH
+                    match self {
+                        Table::Permutation => WIDTH,
+                        Table::MerkleStep => DIGEST + 1,
+                    }
                 }
                 fn num_outputs(&self) -> usize {
-                    WIDTH
+                    match self {
+                        Table::Permutation => WIDTH,
+                        Table::MerkleStep => DIGEST,
+                    }
                 }
                 fn extra_columns(&self) -> usize {
-                    COLUMNS
+                    self.private_columns() + COLUMNS
                 }
                 fn fill_extra(
                     &self,
                     inputs: &[&[$val]],
                     _: &[&[$val]],
-                    _: &[&[$val]],
+                    private: &[&[$val]],
                     extra: &mut [$val],
                 ) {
-                    rows(std::array::from_fn(|i| inputs[i][0]), extra);
+                    let state = match self {
+                        Table::Permutation => std::array::from_fn(|i| inputs[i][0]),
+                        Table::MerkleStep => {
+                            let digest: Vec<$val> = inputs[..DIGEST].iter().map(|v| v[0]).collect();
+                            let sibling: Vec<$val> = private.iter().map(|v| v[0]).collect();
+                            extra[..DIGEST].copy_from_slice(&sibling);
+                            merkle_state(&digest, &sibling, inputs[DIGEST][0])
+                        }
+                    };
+                    rows(state, &mut extra[self.private_columns()..]);
                 }
                 fn fill_padding(&self, extra: &mut [$val]) {
-                    // Padding rows hold a real permutation (of zero): the sub-AIR's
-                    // constraints hold on every row.
-                    rows([<$val>::ZERO; WIDTH], extra);
+                    // Padding rows hold a real permutation (of zero, sibling zero): the
+                    // sub-AIR's constraints hold on every row.
+                    rows([<$val>::ZERO; WIDTH], &mut extra[self.private_columns()..]);
                 }
                 fn eval<AB: InteractionBuilder<F = $val>>(
                     &self,
@@ -178,24 +277,43 @@ macro_rules! poseidon2_field {
                     outputs: &[&[AB::Expr]],
                     extra: &[AB::Expr],
                 ) {
-                    let start = 2 * WIDTH * D;
+                    let ports = self.num_inputs() + self.num_outputs();
+                    let start = ports * D + self.private_columns();
                     {
                         let mut sub =
                             SubAirBuilder::<AB, Air, AB::Var>::new(builder, start..start + COLUMNS);
                         p3_air::Air::eval(&*AIR, &mut sub);
                     }
-                    let cols: &Cols<AB::Expr> = extra[..COLUMNS].borrow();
-                    let last = &cols.ending_full_rounds[$half - 1].post;
-                    for j in 0..WIDTH {
-                        // One base value per slot: the higher coordinates are zero.
-                        for k in 1..D {
-                            builder.assert_zero(inputs[j][k].clone());
-                            builder.assert_zero(outputs[j][k].clone());
+                    let cols: &Cols<AB::Expr> = extra[self.private_columns()..][..COLUMNS].borrow();
+                    // One base value per slot: the higher coordinates are zero.
+                    for port in inputs.iter().chain(outputs) {
+                        for coord in &port[1..] {
+                            builder.assert_zero(coord.clone());
                         }
-                        builder.assert_eq(inputs[j][0].clone(), cols.inputs[j].clone());
-                        builder.assert_zero(
-                            active.clone() * (outputs[j][0].clone() - last[j].clone()),
-                        );
+                    }
+                    match self {
+                        Table::Permutation => {
+                            for (input, col) in inputs.iter().zip(&cols.inputs) {
+                                builder.assert_eq(input[0].clone(), col.clone());
+                            }
+                        }
+                        Table::MerkleStep => {
+                            // The bit orders (digest, sibling): left = d + b·(s − d),
+                            // right = s − b·(s − d).
+                            let bit = inputs[DIGEST][0].clone();
+                            builder.assert_bool(bit.clone());
+                            for j in 0..DIGEST {
+                                let digest = inputs[j][0].clone();
+                                let sibling = extra[j].clone();
+                                let swap = bit.clone() * (sibling.clone() - digest.clone());
+                                builder.assert_eq(cols.inputs[j].clone(), digest + swap.clone());
+                                builder.assert_eq(cols.inputs[DIGEST + j].clone(), sibling - swap);
+                            }
+                        }
+                    }
+                    let last = &cols.ending_full_rounds[$half - 1].post;
+                    for (output, col) in outputs.iter().zip(last) {
+                        builder.assert_zero(active.clone() * (output[0].clone() - col.clone()));
                     }
                 }
             }

@@ -58,7 +58,7 @@ macro_rules! poseidon2_tests {
                     circuit,
                     &config,
                     &Lanes::default(),
-                    &[poseidon2::$module::Table],
+                    &[poseidon2::$module::Table::Permutation],
                 )
                 .unwrap()
             }

@@ -1,0 +1,285 @@
+//! Verifying openings of p3's `MerkleTreeMmcs` (binary, Poseidon2 leaf hashing and 2-to-1
+//! compression, digest 8) inside a circuit.
+//!
+//! [`verify_batch`] follows `MerkleTreeMmcs::verify_batch` step by step: the rows of the
+//! tallest matrices are hashed into the leaf, each level compresses the digest with a
+//! sibling, matrices of the next height are hashed and injected on the way up, and the
+//! digest must equal the cap root that the index's top bits select.
+//!
+//! The direction at each level is **a bit of the index target**, decomposed in the
+//! circuit with a range check (`index < height`, so the decomposition is unique). A
+//! direction chosen by the prover would let it open any leaf it likes at the position it
+//! claims: the Merkle path would prove membership, not position.
+//!
+//! Siblings are private data of the [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) calls;
+//! [`MerklePath::set_siblings`] gives them to the runner from p3's opening proof.
+
+use fixpoint_circuit::{CircuitBuilder, CircuitField, NpoCallId, Runner, Target};
+use p3_field::Field;
+use thiserror::Error;
+
+use crate::poseidon2::{self, DIGEST};
+
+/// A digest: 8 base-field values.
+pub type Digest = [Target; DIGEST];
+
+/// The shape of one opened matrix: known to the verifier, never taken from the proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatrixShape {
+    /// Rows (a power of two).
+    pub height: usize,
+    /// Values per row.
+    pub width: usize,
+}
+
+/// What [`verify_batch`] refuses: shapes it cannot verify and inputs of the wrong size.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum MerkleError {
+    /// The batch has no matrix.
+    #[error("a batch opening needs at least one matrix")]
+    NoMatrices,
+    /// A matrix height is not a power of two (or is zero).
+    #[error("matrix {matrix} has height {height}: heights must be powers of two")]
+    HeightNotPowerOfTwo {
+        /// Position of the matrix in the batch.
+        matrix: usize,
+        /// Its height.
+        height: usize,
+    },
+    /// A matrix is shorter than the cap layer, so no opening path reaches it.
+    #[error("matrix {matrix} has height {height}, below the cap layer's {cap_layer} roots")]
+    BelowCap {
+        /// Position of the matrix in the batch.
+        matrix: usize,
+        /// Its height.
+        height: usize,
+        /// Roots in the cap.
+        cap_layer: usize,
+    },
+    /// The tallest height needs more index bits than a range check supports.
+    #[error("height 2^{log_height} needs more index bits than the range check's {max}")]
+    TooTall {
+        /// log2 of the tallest height.
+        log_height: usize,
+        /// The largest supported bit count.
+        max: usize,
+    },
+    /// The opened rows do not match the shapes.
+    #[error("opened row of matrix {matrix} has {got} values, expected {expected}")]
+    RowWidth {
+        /// Position of the matrix in the batch (`usize::MAX` when the row count is off).
+        matrix: usize,
+        /// Values the shape says.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// The cap has the wrong number of roots.
+    #[error("the cap has {got} roots, expected {expected}")]
+    CapSize {
+        /// Roots the shape says (`2^min(cap_height, log2(height))`).
+        expected: usize,
+        /// Roots given.
+        got: usize,
+    },
+    /// The opening proof has the wrong number of siblings.
+    #[error("the opening proof has {got} siblings, expected {expected}")]
+    SiblingCount {
+        /// Levels of the path.
+        expected: usize,
+        /// Siblings given.
+        got: usize,
+    },
+}
+
+/// The shape of a batch opening: the matrices, in commit order, and the cap height the
+/// `MerkleTreeMmcs` was built with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MerkleShape {
+    /// The committed matrices, in the order they were committed.
+    pub matrices: Vec<MatrixShape>,
+    /// The `MerkleTreeMmcs`'s cap height (reduced, as p3 does, for trees that are too small).
+    pub cap_height: usize,
+}
+
+impl MerkleShape {
+    /// log2 of the tallest matrix: the number of index bits.
+    fn log_height(&self) -> Result<usize, MerkleError> {
+        let mut log_height = None;
+        for (matrix, m) in self.matrices.iter().enumerate() {
+            if !m.height.is_power_of_two() {
+                return Err(MerkleError::HeightNotPowerOfTwo {
+                    matrix,
+                    height: m.height,
+                });
+            }
+            log_height = log_height.max(Some(m.height.trailing_zeros() as usize));
+        }
+        log_height.ok_or(MerkleError::NoMatrices)
+    }
+
+    /// The cap height p3 really uses: at most the tree's depth.
+    pub fn effective_cap_height(&self) -> Result<usize, MerkleError> {
+        Ok(self.cap_height.min(self.log_height()?))
+    }
+
+    /// Roots in the cap.
+    pub fn cap_roots(&self) -> Result<usize, MerkleError> {
+        Ok(1 << self.effective_cap_height()?)
+    }
+
+    /// Levels between the leaves and the cap: the siblings of one opening.
+    pub fn levels(&self) -> Result<usize, MerkleError> {
+        Ok(self.log_height()? - self.effective_cap_height()?)
+    }
+}
+
+/// The Merkle levels that [`verify_batch`] emitted: one sibling each, bottom first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MerklePath {
+    /// The [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) call of each level.
+    pub levels: Vec<NpoCallId>,
+}
+
+impl MerklePath {
+    /// Gives the runner the siblings of p3's opening proof (`BatchOpening::opening_proof`,
+    /// bottom first).
+    pub fn set_siblings<F: CircuitField, V: Copy + Into<F>>(
+        &self,
+        runner: &mut Runner<'_, F>,
+        siblings: &[[V; DIGEST]],
+    ) -> Result<(), MerkleError> {
+        if siblings.len() != self.levels.len() {
+            return Err(MerkleError::SiblingCount {
+                expected: self.levels.len(),
+                got: siblings.len(),
+            });
+        }
+        for (&call, sibling) in self.levels.iter().zip(siblings) {
+            runner.set_private_data(call, sibling.iter().map(|&v| v.into()).collect());
+        }
+        Ok(())
+    }
+}
+
+/// Constrains `rows` (one opened row per matrix of `shape`, in commit order) to be the
+/// rows at `index` of the matrices committed to by `cap`, exactly as p3's
+/// `MerkleTreeMmcs::verify_batch` accepts them. A shorter matrix's row is the one at
+/// `index >> (log2(tallest) − log2(height))`.
+///
+/// Costs, for a tallest height `2^L` and `k = min(cap_height, L)`: `L` bits (a range check),
+/// one [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) row per level below the cap, the
+/// leaf and injection hashes ([`hash_pad_free`](poseidon2::hash_pad_free): one permutation
+/// per 8 values), one compression per injected height, and `8·(2^k − 1)` selects for the
+/// cap root.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::KoalaBearExt as F;
+/// use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerkleShape};
+///
+/// let shape = MerkleShape {
+///     matrices: vec![MatrixShape { height: 8, width: 3 }, MatrixShape { height: 4, width: 2 }],
+///     cap_height: 1,
+/// };
+/// let mut b = CircuitBuilder::<F>::new();
+/// let cap: Vec<[_; 8]> = (0..2).map(|_| std::array::from_fn(|_| b.public_input())).collect();
+/// let index = b.public_input();
+/// let rows = vec![b.public_inputs(3), b.public_inputs(2)];
+/// let path = merkle::verify_batch(&mut b, &shape, &cap, index, &rows)?;
+/// assert_eq!(path.levels.len(), 2); // 8 leaves, a cap of 2 roots
+/// # Ok::<(), merkle::MerkleError>(())
+/// ```
+pub fn verify_batch<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &MerkleShape,
+    cap: &[Digest],
+    index: Target,
+    rows: &[Vec<Target>],
+) -> Result<MerklePath, MerkleError> {
+    let log_height = shape.log_height()?;
+    let levels = shape.levels()?;
+    let cap_roots = shape.cap_roots()?;
+    let max_bits = fixpoint_circuit::max_range_bits::<F>();
+    if log_height > max_bits {
+        return Err(MerkleError::TooTall {
+            log_height,
+            max: max_bits,
+        });
+    }
+    if cap.len() != cap_roots {
+        return Err(MerkleError::CapSize {
+            expected: cap_roots,
+            got: cap.len(),
+        });
+    }
+    if rows.len() != shape.matrices.len() {
+        return Err(MerkleError::RowWidth {
+            matrix: usize::MAX,
+            expected: shape.matrices.len(),
+            got: rows.len(),
+        });
+    }
+    for (matrix, (m, row)) in shape.matrices.iter().zip(rows).enumerate() {
+        if row.len() != m.width {
+            return Err(MerkleError::RowWidth {
+                matrix,
+                expected: m.width,
+                got: row.len(),
+            });
+        }
+        if m.height < cap_roots {
+            return Err(MerkleError::BelowCap {
+                matrix,
+                height: m.height,
+                cap_layer: cap_roots,
+            });
+        }
+    }
+
+    builder.scope("merkle", |b| {
+        // Tallest first, stable: the order p3 hashes in.
+        let mut order: Vec<usize> = (0..shape.matrices.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(shape.matrices[i].height));
+        let rows_of_height = |height: usize| -> Vec<Target> {
+            order
+                .iter()
+                .filter(|&&i| shape.matrices[i].height == height)
+                .flat_map(|&i| rows[i].iter().copied())
+                .collect()
+        };
+        let has_height = |height: usize| shape.matrices.iter().any(|m| m.height == height);
+
+        let bits = if log_height == 0 {
+            b.assert_zero(index);
+            Vec::new()
+        } else {
+            b.to_bits(index, log_height)
+        };
+        let leaves = rows_of_height(1 << log_height);
+        let mut digest = poseidon2::hash_pad_free(b, &leaves);
+        let mut path = Vec::with_capacity(levels);
+        for (level, &bit) in bits.iter().take(levels).enumerate() {
+            let (call, next) = poseidon2::merkle_step(b, &digest, bit);
+            path.push(call);
+            digest = next;
+            let height = 1 << (log_height - level - 1);
+            if has_height(height) {
+                let injected = poseidon2::hash_pad_free(b, &rows_of_height(height));
+                digest = poseidon2::compress(b, &digest, &injected);
+            }
+        }
+        // The top bits pick the cap root: a tree of selects, lowest bit first.
+        let mut candidates: Vec<Digest> = cap.to_vec();
+        for &bit in &bits[levels..] {
+            candidates = candidates
+                .chunks(2)
+                .map(|pair| std::array::from_fn(|j| b.select(bit, pair[1][j], pair[0][j])))
+                .collect();
+        }
+        for (&computed, &root) in digest.iter().zip(&candidates[0]) {
+            b.connect(computed, root);
+        }
+        Ok(MerklePath { levels: path })
+    })
+}
