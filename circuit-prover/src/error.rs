@@ -48,6 +48,16 @@ pub enum ProveError {
         /// Entries in the trace.
         got: usize,
     },
+    /// A base-valued port of an NPO table holds an extension-field value.
+    #[error("op {op} ({kind}) has an extension-field value at base-valued port {port}")]
+    NotBase {
+        /// The NPO kind.
+        kind: String,
+        /// The op in the circuit.
+        op: u32,
+        /// The port (inputs, then outputs).
+        port: usize,
+    },
     /// The p3 prover failed.
     #[error("the STARK prover failed: {0}")]
     Stark(String),

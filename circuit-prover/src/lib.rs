@@ -52,7 +52,7 @@ pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
 pub use keys::{Keys, ProvingKey, VerifyingKey};
 pub use layout::{Lanes, Layout, TableKind, TableShape};
-pub use npo::{NoNpo, NpoAir, NpoTable};
+pub use npo::{NoNpo, NpoAir, NpoTable, PortValues};
 pub use proof::Proof;
 pub use report::{Phase, ProofReport, TableReport};
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use fixpoint_circuit::NpoKind;
 use p3_air::{Air, BaseAir};
-use p3_field::Field;
+use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use serde::Serialize;
@@ -21,9 +21,30 @@ use serde::de::DeserializeOwned;
 use crate::air::{current_row, read_port};
 use crate::config::D;
 
+/// How many columns a port value takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum PortValues {
+    /// Any extension-field value: `D` columns.
+    Extension,
+    /// Base-field values only: one column; the bus message pins the other `D − 1`
+    /// coordinates to zero, so a port can only read a base value.
+    Base,
+}
+
+impl PortValues {
+    /// Columns per port.
+    pub fn columns(self) -> usize {
+        match self {
+            PortValues::Extension => D,
+            PortValues::Base => 1,
+        }
+    }
+}
+
 /// The body of one NPO kind's table.
 ///
-/// Port values arrive as `D` base-field coordinates each. The constraints must hold on
+/// Port values arrive as [`port_values`](Self::port_values)`.columns()` base-field
+/// coordinates each. The constraints must hold on
 /// padding rows too (all port values and extra columns zero, `active = 0`): multiply by
 /// `active` where they would not.
 pub trait NpoTable<V: Field>:
@@ -35,12 +56,17 @@ pub trait NpoTable<V: Field>:
     fn num_inputs(&self) -> usize;
     /// Outputs per call.
     fn num_outputs(&self) -> usize;
+    /// Columns per port value: `D` by default; [`PortValues::Base`] for a kind whose ports
+    /// only carry base-field values (a quarter of the columns).
+    fn port_values(&self) -> PortValues {
+        PortValues::Extension
+    }
     /// Extra main columns per row, beyond the port values.
     fn extra_columns(&self) -> usize {
         0
     }
-    /// Fills the extra columns of one call's row from its port values and private data
-    /// (`D` coordinates per value).
+    /// Fills the extra columns of one call's row from its port values (as many coordinates
+    /// as a port has columns) and private data (`D` coordinates per value).
     fn fill_extra(&self, _inputs: &[&[V]], _outputs: &[&[V]], _private: &[&[V]], _extra: &mut [V]) {
     }
     /// Fills the extra columns of a padding row (all port values zero, `active = 0`).
@@ -101,9 +127,14 @@ impl<V: Field, N: NpoTable<V>> NpoAir<V, N> {
         self.table.num_inputs() + self.table.num_outputs()
     }
 
-    /// Main columns: `D` per port, then the extra columns.
+    /// Main columns of the port values (the first main columns).
+    pub fn port_columns(&self) -> usize {
+        self.ports() * self.table.port_values().columns()
+    }
+
+    /// Main columns: the port values, then the extra columns.
     pub fn main_columns(&self) -> usize {
-        (self.ports() * D + self.table.extra_columns()).max(1)
+        (self.port_columns() + self.table.extra_columns()).max(1)
     }
 
     /// Preprocessed columns: one index per port, then `active`.
@@ -135,12 +166,19 @@ impl<V: Field, N: NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB> for NpoAir
         let (prep, main) = current_row(builder);
         let ports = self.ports();
         let active = prep[ports].clone();
-        let values: Vec<&[AB::Expr]> = (0..ports).map(|p| &main[p * D..(p + 1) * D]).collect();
+        let width = self.table.port_values().columns();
+        let values: Vec<&[AB::Expr]> = main[..ports * width].chunks(width).collect();
         for (index, value) in prep.iter().zip(&values) {
-            read_port(builder, index, value, &active);
+            // A base port's message pins the higher coordinates to zero.
+            let message: Vec<AB::Expr> = value
+                .iter()
+                .cloned()
+                .chain(std::iter::repeat_n(AB::Expr::ZERO, D - width))
+                .collect();
+            read_port(builder, index, &message, &active);
         }
         let (inputs, outputs) = values.split_at(self.table.num_inputs());
-        let extra = &main[ports * D..];
+        let extra = &main[ports * width..];
         self.table.eval(builder, active, inputs, outputs, extra);
     }
 }

@@ -10,7 +10,8 @@
 //!   port and 8 output ports, with the sibling as private data in 8 main columns. The
 //!   table orders `(digest, sibling)` by the bit itself, so a level costs no primitive op.
 //!
-//! Lanes: one base value per extension-field slot (coordinates 1..3 pinned to zero).
+//! Lanes: one base value per extension-field slot, one column per port
+//! ([`PortValues::Base`]: the bus message pins coordinates 1..3 to zero).
 
 use std::borrow::Borrow;
 use std::sync::LazyLock;
@@ -25,8 +26,7 @@ use p3_symmetric::Permutation;
 use p3_uni_stark::SubAirBuilder;
 use serde::{Deserialize, Serialize};
 
-use crate::config::D;
-use crate::npo::NpoTable;
+use crate::npo::{NpoTable, PortValues};
 
 /// The kind id of the width-16 Poseidon2 permutation.
 pub const POSEIDON2_16: NpoKind = NpoKind(1);
@@ -243,6 +243,9 @@ macro_rules! poseidon2_field {
                         Table::MerkleStep => DIGEST,
                     }
                 }
+                fn port_values(&self) -> PortValues {
+                    PortValues::Base
+                }
                 fn extra_columns(&self) -> usize {
                     self.private_columns() + COLUMNS
                 }
@@ -278,19 +281,13 @@ macro_rules! poseidon2_field {
                     extra: &[AB::Expr],
                 ) {
                     let ports = self.num_inputs() + self.num_outputs();
-                    let start = ports * D + self.private_columns();
+                    let start = ports + self.private_columns();
                     {
                         let mut sub =
                             SubAirBuilder::<AB, Air, AB::Var>::new(builder, start..start + COLUMNS);
                         p3_air::Air::eval(&*AIR, &mut sub);
                     }
                     let cols: &Cols<AB::Expr> = extra[self.private_columns()..][..COLUMNS].borrow();
-                    // One base value per slot: the higher coordinates are zero.
-                    for port in inputs.iter().chain(outputs) {
-                        for coord in &port[1..] {
-                            builder.assert_zero(coord.clone());
-                        }
-                    }
                     match self {
                         Table::Permutation => {
                             for (input, col) in inputs.iter().zip(&cols.inputs) {

@@ -214,6 +214,8 @@ pub(crate) fn npo_main<V: Field, EF: BasedVectorSpace<V> + Copy, N: NpoTable<V>>
     }
     let width = air.main_columns();
     let ports = air.ports();
+    let port_width = air.table.port_values().columns();
+    let port_columns = air.port_columns();
     let mut values = V::zero_vec((1 << air.log_height) * width);
     for (row, out) in rows.iter().zip(values.chunks_mut(width)) {
         if row.inputs.len() + row.outputs.len() != ports {
@@ -223,17 +225,38 @@ pub(crate) fn npo_main<V: Field, EF: BasedVectorSpace<V> + Copy, N: NpoTable<V>>
                 got: row.inputs.len() + row.outputs.len(),
             });
         }
-        for (cell, value) in out.chunks_mut(D).zip(row.inputs.iter().chain(&row.outputs)) {
-            cell.copy_from_slice(coords(value));
+        let port_values = || row.inputs.iter().chain(&row.outputs).map(coords);
+        for (port, value) in port_values().enumerate() {
+            if value[port_width..].iter().any(|c| !c.is_zero()) {
+                return Err(ProveError::NotBase {
+                    kind: kind.to_string(),
+                    op: row.op.0,
+                    port,
+                });
+            }
         }
-        let inputs: Vec<&[V]> = row.inputs.iter().map(coords).collect();
-        let outputs: Vec<&[V]> = row.outputs.iter().map(coords).collect();
+        for (cell, value) in out[..port_columns]
+            .chunks_mut(port_width)
+            .zip(port_values())
+        {
+            cell.copy_from_slice(&value[..port_width]);
+        }
+        let inputs: Vec<&[V]> = row
+            .inputs
+            .iter()
+            .map(|v| &coords(v)[..port_width])
+            .collect();
+        let outputs: Vec<&[V]> = row
+            .outputs
+            .iter()
+            .map(|v| &coords(v)[..port_width])
+            .collect();
         let private: Vec<&[V]> = row.private.iter().map(coords).collect();
         air.table
-            .fill_extra(&inputs, &outputs, &private, &mut out[ports * D..]);
+            .fill_extra(&inputs, &outputs, &private, &mut out[port_columns..]);
     }
     for out in values.chunks_mut(width).skip(rows.len()) {
-        air.table.fill_padding(&mut out[ports * D..]);
+        air.table.fill_padding(&mut out[port_columns..]);
     }
     Ok(RowMajorMatrix::new(values, width))
 }

@@ -7,7 +7,7 @@ use fixpoint_circuit_prover::poseidon2::{self, POSEIDON2_16, WIDTH};
 use fixpoint_circuit_prover::{
     FriSettings, Keys, Lanes, ProverConfig, prove, setup_with_npos, verify,
 };
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
 use p3_symmetric::Permutation;
 
 macro_rules! poseidon2_tests {
@@ -129,6 +129,26 @@ macro_rules! poseidon2_tests {
                 let traces = run(&circuit, &publics).unwrap();
                 let (pk, vk) = keys(&circuit);
                 verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
+            }
+
+            #[test]
+            fn an_extension_value_at_a_base_port_is_a_prove_error() {
+                let circuit = circuit();
+                let (pk, _) = keys(&circuit);
+                let mut traces = run(&circuit, &native_publics()).unwrap();
+                traces.npo[1].inputs[3] =
+                    E::from_basis_coefficients_fn(|k| <$val>::from_u32(k as u32 + 1));
+                let Err(err) = prove(&pk, &traces) else {
+                    panic!("an extension value at a base port was proved");
+                };
+                assert_eq!(
+                    err,
+                    fixpoint_circuit_prover::ProveError::NotBase {
+                        kind: POSEIDON2_16.to_string(),
+                        op: traces.npo[1].op.0,
+                        port: 3
+                    }
+                );
             }
 
             #[test]
