@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
-use fixpoint_circuit_prover::poseidon2::{self, POSEIDON2_16, WIDTH};
+use fixpoint_circuit_prover::poseidon2::{self, PACKED_WIDTH, WIDTH};
 use fixpoint_circuit_prover::{
     FriSettings, KoalaBearExt as E, KoalaBearStark, Lanes, ProverConfig, ProvingKey,
     prove_with_report, setup_with_npos,
@@ -22,21 +22,41 @@ use p3_poseidon2_air::{Poseidon2Air, RoundConstants, generate_trace_rows};
 
 type Air = Poseidon2Air<KoalaBear, GenericPoseidon2LinearLayersKoalaBear, WIDTH, 3, 0, 4, 20>;
 
+/// The two lane layouts.
+#[derive(Clone, Copy, Debug)]
+enum Layout {
+    /// One lane per slot (`POSEIDON2_16`).
+    LanePerSlot,
+    /// Four lanes per slot (`POSEIDON2_16_PACKED`).
+    Packed,
+}
+
 /// A chain of `n` permutations: each output state is the next input.
-fn chain(n: usize) -> (Circuit<E>, Traces<E>) {
+fn chain(n: usize, layout: Layout) -> (Circuit<E>, Traces<E>) {
     let mut b = CircuitBuilder::<E>::new();
-    let mut state: [_; WIDTH] = std::array::from_fn(|_| b.public_input());
-    for _ in 0..n {
-        state = poseidon2::permute(&mut b, &state);
-    }
-    for t in state {
-        b.expose(t);
-    }
+    let publics: Vec<E> = match layout {
+        Layout::LanePerSlot => {
+            let mut state: [_; WIDTH] = std::array::from_fn(|_| b.public_input());
+            for _ in 0..n {
+                state = poseidon2::permute(&mut b, &state);
+            }
+            state.into_iter().for_each(|t| b.expose(t));
+            (0..WIDTH as u32).map(E::from_u32).collect()
+        }
+        Layout::Packed => {
+            let mut state: [_; PACKED_WIDTH] = std::array::from_fn(|_| b.public_input());
+            for _ in 0..n {
+                state = poseidon2::permute_packed(&mut b, &state);
+            }
+            state.into_iter().for_each(|t| b.expose(t));
+            let lanes: Vec<KoalaBear> = (0..WIDTH as u32).map(KoalaBear::from_u32).collect();
+            poseidon2::pack_values::<E>(&lanes)
+        }
+    };
     let circuit = b.build().expect("builds");
     let traces = {
         let mut runner = circuit.runner();
-        runner.register_npo(POSEIDON2_16, poseidon2::koala_bear::executor());
-        let publics: Vec<E> = (0..WIDTH as u32).map(E::from_u32).collect();
+        poseidon2::koala_bear::register_executors(&mut runner);
         runner.set_public_inputs(&publics).expect("count");
         runner.run().expect("runs")
     };
@@ -48,8 +68,8 @@ fn config() -> ProverConfig<KoalaBearStark> {
 }
 
 fn proving_key(circuit: &Circuit<E>) -> ProvingKey<KoalaBearStark, poseidon2::koala_bear::Table> {
-    let table = poseidon2::koala_bear::Table::Permutation;
-    setup_with_npos(circuit, &config(), &Lanes::default(), &[table])
+    let tables = poseidon2::koala_bear::Table::ALL;
+    setup_with_npos(circuit, &config(), &Lanes::default(), &tables)
         .expect("setup")
         .0
 }
@@ -76,18 +96,24 @@ fn standalone(n: usize) -> (Air, p3_matrix::dense::RowMajorMatrix<KoalaBear>) {
 }
 
 fn bench(c: &mut Criterion) {
-    for log_n in [10, 12] {
+    for log_n in [10, 12, 14] {
         let n = 1 << log_n;
-        let (circuit, traces) = chain(n);
-        let pk = proving_key(&circuit);
-        let (_, report) = prove_with_report(&pk, &traces).expect("prove");
-        let npo = report.tables.last().expect("the Poseidon2 table");
-        println!("--- {n} permutations through the NPO table");
-        print!("{report}");
-        println!(
-            "per permutation: 1 row, {} main + {} preprocessed columns",
-            npo.main_columns, npo.preprocessed_columns
-        );
+        for layout in [Layout::LanePerSlot, Layout::Packed] {
+            let (circuit, traces) = chain(n, layout);
+            let pk = proving_key(&circuit);
+            let (_, report) = prove_with_report(&pk, &traces).expect("prove");
+            let npo = report
+                .tables
+                .iter()
+                .find(|t| t.entries == n)
+                .expect("the permutation table");
+            println!("--- {n} permutations, {layout:?}");
+            print!("{report}");
+            println!(
+                "per permutation: 1 row, {} main + {} preprocessed + {} LogUp columns",
+                npo.main_columns, npo.preprocessed_columns, npo.bus_columns
+            );
+        }
         let (air, trace) = standalone(n);
         let start = Instant::now();
         p3_uni_stark::prove(&config().stark, &air, trace, &[]).expect("p3 proves");
@@ -100,11 +126,14 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("poseidon2");
     group.sample_size(10);
     let n = 1 << 10;
-    let (circuit, traces) = chain(n);
-    let pk = proving_key(&circuit);
-    group.bench_function(BenchmarkId::new("npo_table_prove", "2^10"), |b| {
-        b.iter(|| prove_with_report(&pk, &traces).expect("prove"))
-    });
+    for layout in [Layout::LanePerSlot, Layout::Packed] {
+        let (circuit, traces) = chain(n, layout);
+        let pk = proving_key(&circuit);
+        let id = BenchmarkId::new(format!("npo_table_prove_{layout:?}"), "2^10");
+        group.bench_function(id, |b| {
+            b.iter(|| prove_with_report(&pk, &traces).expect("prove"))
+        });
+    }
     group.bench_function(BenchmarkId::new("p3_poseidon2_air_prove", "2^10"), |b| {
         b.iter_with_setup(
             || standalone(n),

@@ -269,8 +269,18 @@ where
                 height: 1 << npo.log_height,
                 preprocessed_columns: npo.preprocessed_columns(),
                 main_columns: npo.main_columns(),
+                bus_columns: 0,
             });
         }
+    }
+    for (table, lookups) in report.tables.iter_mut().zip(&pk.prover_data.common.lookups) {
+        let fractions = lookups.iter().map(|l| l.column + 1).max().unwrap_or(0);
+        // The accumulator, then the fraction columns; none without lookups.
+        table.bus_columns = if fractions == 0 {
+            0
+        } else {
+            (fractions + 1) * D
+        };
     }
 
     let start = Instant::now();

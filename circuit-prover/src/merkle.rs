@@ -11,17 +11,25 @@
 //! direction chosen by the prover would let it open any leaf it likes at the position it
 //! claims: the Merkle path would prove membership, not position.
 //!
-//! Siblings are private data of the [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) calls;
-//! [`MerklePath::set_siblings`] gives them to the runner from p3's opening proof.
+//! Digests are packed, four lanes per slot (see [`crate::poseidon2`]): a level is one
+//! [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) row with 5 bus interactions. Siblings are
+//! its private data; [`MerklePath::set_siblings`] gives them to the runner from p3's
+//! opening proof. The opened rows are base values, packed for hashing.
 
 use fixpoint_circuit::{CircuitBuilder, CircuitField, NpoCallId, Runner, Target};
 use p3_field::Field;
 use thiserror::Error;
 
-use crate::poseidon2::{self, DIGEST};
+use crate::poseidon2::{self, DIGEST, PACKED_DIGEST};
 
-/// A digest: 8 base-field values.
-pub type Digest = [Target; DIGEST];
+/// A digest: 8 base-field lanes in 2 packed slots.
+pub type Digest = [Target; PACKED_DIGEST];
+
+/// A digest of two new public inputs (each four lanes; see
+/// [`poseidon2::pack_values`] for their values).
+pub fn public_digest<F: Field>(builder: &mut CircuitBuilder<F>) -> Digest {
+    std::array::from_fn(|_| builder.public_input())
+}
 
 /// The shape of one opened matrix: known to the verifier, never taken from the proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,10 +152,10 @@ pub struct MerklePath {
 impl MerklePath {
     /// Gives the runner the siblings of p3's opening proof (`BatchOpening::opening_proof`,
     /// bottom first).
-    pub fn set_siblings<F: CircuitField, V: Copy + Into<F>>(
+    pub fn set_siblings<F: CircuitField>(
         &self,
         runner: &mut Runner<'_, F>,
-        siblings: &[[V; DIGEST]],
+        siblings: &[[F::PrimeSubfield; DIGEST]],
     ) -> Result<(), MerkleError> {
         if siblings.len() != self.levels.len() {
             return Err(MerkleError::SiblingCount {
@@ -156,7 +164,7 @@ impl MerklePath {
             });
         }
         for (&call, sibling) in self.levels.iter().zip(siblings) {
-            runner.set_private_data(call, sibling.iter().map(|&v| v.into()).collect());
+            poseidon2::set_sibling(runner, call, sibling);
         }
         Ok(())
     }
@@ -169,9 +177,9 @@ impl MerklePath {
 ///
 /// Costs, for a tallest height `2^L` and `k = min(cap_height, L)`: `L` bits (a range check),
 /// one [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) row per level below the cap, the
-/// leaf and injection hashes ([`hash_pad_free`](poseidon2::hash_pad_free): one permutation
-/// per 8 values), one compression per injected height, and `8·(2^k − 1)` selects for the
-/// cap root.
+/// leaf and injection hashes ([`hash_pad_free_packed`](poseidon2::hash_pad_free_packed):
+/// one permutation per 8 values, one pack per 4), one compression per injected height, and
+/// `2·(2^k − 1)` selects for the cap root.
 ///
 /// ```
 /// use fixpoint_circuit::CircuitBuilder;
@@ -183,7 +191,7 @@ impl MerklePath {
 ///     cap_height: 1,
 /// };
 /// let mut b = CircuitBuilder::<F>::new();
-/// let cap: Vec<[_; 8]> = (0..2).map(|_| std::array::from_fn(|_| b.public_input())).collect();
+/// let cap: Vec<_> = (0..2).map(|_| merkle::public_digest(&mut b)).collect();
 /// let index = b.public_input();
 /// let rows = vec![b.public_inputs(3), b.public_inputs(2)];
 /// let path = merkle::verify_batch(&mut b, &shape, &cap, index, &rows)?;
@@ -257,7 +265,7 @@ pub fn verify_batch<F: Field>(
             b.to_bits(index, log_height)
         };
         let leaves = rows_of_height(1 << log_height);
-        let mut digest = poseidon2::hash_pad_free(b, &leaves);
+        let mut digest = poseidon2::hash_pad_free_packed(b, &leaves);
         let mut path = Vec::with_capacity(levels);
         for (level, &bit) in bits.iter().take(levels).enumerate() {
             let (call, next) = poseidon2::merkle_step(b, &digest, bit);
@@ -265,8 +273,8 @@ pub fn verify_batch<F: Field>(
             digest = next;
             let height = 1 << (log_height - level - 1);
             if has_height(height) {
-                let injected = poseidon2::hash_pad_free(b, &rows_of_height(height));
-                digest = poseidon2::compress(b, &digest, &injected);
+                let injected = poseidon2::hash_pad_free_packed(b, &rows_of_height(height));
+                digest = poseidon2::compress_packed(b, &digest, &injected);
             }
         }
         // The top bits pick the cap root: a tree of selects, lowest bit first.

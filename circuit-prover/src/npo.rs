@@ -43,7 +43,7 @@ impl PortValues {
 
 /// The body of one NPO kind's table.
 ///
-/// Port values arrive as [`port_values`](Self::port_values)`.columns()` base-field
+/// Port values arrive as [`port_values`](Self::port_values)`(port).columns()` base-field
 /// coordinates each. The constraints must hold on
 /// padding rows too (all port values and extra columns zero, `active = 0`): multiply by
 /// `active` where they would not.
@@ -56,9 +56,9 @@ pub trait NpoTable<V: Field>:
     fn num_inputs(&self) -> usize;
     /// Outputs per call.
     fn num_outputs(&self) -> usize;
-    /// Columns per port value: `D` by default; [`PortValues::Base`] for a kind whose ports
-    /// only carry base-field values (a quarter of the columns).
-    fn port_values(&self) -> PortValues {
+    /// What port `port` (inputs first, then outputs) carries: any extension value (`D`
+    /// columns, the default) or [`PortValues::Base`] (one column).
+    fn port_values(&self, _port: usize) -> PortValues {
         PortValues::Extension
     }
     /// Extra main columns per row, beyond the port values.
@@ -66,7 +66,7 @@ pub trait NpoTable<V: Field>:
         0
     }
     /// Fills the extra columns of one call's row from its port values (as many coordinates
-    /// as a port has columns) and private data (`D` coordinates per value).
+    /// as the port has columns) and private data (`D` coordinates per value).
     fn fill_extra(&self, _inputs: &[&[V]], _outputs: &[&[V]], _private: &[&[V]], _extra: &mut [V]) {
     }
     /// Fills the extra columns of a padding row (all port values zero, `active = 0`).
@@ -127,9 +127,24 @@ impl<V: Field, N: NpoTable<V>> NpoAir<V, N> {
         self.table.num_inputs() + self.table.num_outputs()
     }
 
+    /// The main columns of each port's value: the ports come first, in port order.
+    pub fn port_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        let mut start = 0;
+        (0..self.ports())
+            .map(|port| {
+                let end = start + self.table.port_values(port).columns();
+                let range = start..end;
+                start = end;
+                range
+            })
+            .collect()
+    }
+
     /// Main columns of the port values (the first main columns).
     pub fn port_columns(&self) -> usize {
-        self.ports() * self.table.port_values().columns()
+        (0..self.ports())
+            .map(|port| self.table.port_values(port).columns())
+            .sum()
     }
 
     /// Main columns: the port values, then the extra columns.
@@ -166,19 +181,18 @@ impl<V: Field, N: NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB> for NpoAir
         let (prep, main) = current_row(builder);
         let ports = self.ports();
         let active = prep[ports].clone();
-        let width = self.table.port_values().columns();
-        let values: Vec<&[AB::Expr]> = main[..ports * width].chunks(width).collect();
+        let values: Vec<&[AB::Expr]> = self.port_ranges().into_iter().map(|r| &main[r]).collect();
         for (index, value) in prep.iter().zip(&values) {
             // A base port's message pins the higher coordinates to zero.
             let message: Vec<AB::Expr> = value
                 .iter()
                 .cloned()
-                .chain(std::iter::repeat_n(AB::Expr::ZERO, D - width))
+                .chain(std::iter::repeat_n(AB::Expr::ZERO, D - value.len()))
                 .collect();
             read_port(builder, index, &message, &active);
         }
         let (inputs, outputs) = values.split_at(self.table.num_inputs());
-        let extra = &main[ports * width..];
+        let extra = &main[self.port_columns()..];
         self.table.eval(builder, active, inputs, outputs, extra);
     }
 }

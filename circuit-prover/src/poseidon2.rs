@@ -2,21 +2,37 @@
 //! constants — the permutation of the prover's own Merkle trees and challenger, so a
 //! circuit hashes exactly as `p3_merkle_tree` and `DuplexChallenger` do natively.
 //!
-//! Two kinds, one table each, one permutation per row; the body of both is
-//! `p3-poseidon2-air`'s columns and constraints, tied to the ports:
-//! - [`POSEIDON2_16`] ([`permute`], and the sponge helpers [`hash_pad_free`] and
-//!   [`compress`]): 16 input and 16 output ports;
-//! - [`MERKLE_STEP`] ([`merkle_step`]): one Merkle level, 8 digest ports, a direction-bit
-//!   port and 8 output ports, with the sibling as private data in 8 main columns. The
-//!   table orders `(digest, sibling)` by the bit itself, so a level costs no primitive op.
+//! # Lanes and slots
 //!
-//! Lanes: one base value per extension-field slot, one column per port
-//! ([`PortValues::Base`]: the bus message pins coordinates 1..3 to zero).
+//! The permutation works on 16 base-field **lanes**; the circuit's witness slots hold
+//! degree-4 extension values. Two layouts, measured (KoalaBear, 2^12 chained
+//! permutations, `cargo bench --bench poseidon2`):
+//!
+//! | layout | kind | ports per permutation | bus interactions | Witness slots |
+//! |---|---|---|---|---|
+//! | one lane per slot | [`POSEIDON2_16`] | 32 base ports (1 column each) | 32 | 32 |
+//! | four lanes per slot | [`POSEIDON2_16_PACKED`] | 8 extension ports (4 columns each) | 8 | 8 |
+//!
+//! Both take one row per permutation and the same port columns (32); packing cuts the bus
+//! interactions, their LogUp columns and the Witness table's rows by 4. **Packed is the
+//! layout of the hashing gadgets** ([`hash_pad_free_packed`], [`compress_packed`],
+//! [`merkle_step`], and [`crate::merkle`]): digests, Merkle caps and extension-field values
+//! are already four lanes per slot, and base values are packed with one [`PACK`] row per
+//! four values (5 bus interactions, the price of 4 base ports). [`UNPACK`] gives one
+//! lane of a slot its own slot, e.g. to sample base values.
+//!
+//! Lane `4·i + k` of a state is coordinate `k` (power basis) of slot `i`: an extension
+//! element observed by p3's challenger (its coefficients, lowest first) is one slot.
+//!
+//! # Tables
+//!
+//! One table per kind ([`koala_bear::Table`], [`baby_bear::Table`]), one call per row. The
+//! permutation rows are `p3-poseidon2-air`'s columns and constraints, tied to the ports.
 
 use std::borrow::Borrow;
 use std::sync::LazyLock;
 
-use fixpoint_circuit::{CircuitBuilder, NpoCallId, NpoKind, Target};
+use fixpoint_circuit::{CircuitBuilder, CircuitField, NpoCallId, NpoKind, Runner, Target};
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 use p3_poseidon2_air::{
@@ -26,18 +42,36 @@ use p3_symmetric::Permutation;
 use p3_uni_stark::SubAirBuilder;
 use serde::{Deserialize, Serialize};
 
+use crate::config::D;
 use crate::npo::{NpoTable, PortValues};
 
-/// The kind id of the width-16 Poseidon2 permutation.
+/// The kind id of the width-16 Poseidon2 permutation, one lane per slot ([`permute`]).
 pub const POSEIDON2_16: NpoKind = NpoKind(1);
+/// The kind id of one Merkle level on packed digests ([`merkle_step`]).
+pub const MERKLE_STEP: NpoKind = NpoKind(2);
+/// The kind id of the width-16 Poseidon2 permutation, four lanes per slot
+/// ([`permute_packed`]).
+pub const POSEIDON2_16_PACKED: NpoKind = NpoKind(3);
+/// The kind id of packing four base values into one slot ([`pack`]).
+pub const PACK: NpoKind = NpoKind(4);
+/// The kind id of unpacking one slot into four base values ([`unpack`]).
+pub const UNPACK: NpoKind = NpoKind(5);
 
-/// Width of the permutation.
+/// Width of the permutation, in lanes.
 pub const WIDTH: usize = 16;
+/// Digest length of the sponge and of 2-to-1 compression, in lanes.
+pub const DIGEST: usize = 8;
+/// Lanes per packed slot.
+pub const LANES: usize = D;
+/// Width of the permutation, in packed slots.
+pub const PACKED_WIDTH: usize = WIDTH / LANES;
+/// A digest, in packed slots.
+pub const PACKED_DIGEST: usize = DIGEST / LANES;
 
-/// Records one permutation of `inputs` (base-field values) and returns its outputs.
+/// One permutation of 16 base values (one per slot); returns the 16 outputs.
 ///
-/// Register the field's executor on the runner ([`koala_bear::executor`] or
-/// [`baby_bear::executor`]) and pass the field's table to
+/// Register the executors on the runner ([`koala_bear::register_executors`] or
+/// [`baby_bear::register_executors`]) and pass the field's tables to
 /// [`setup_with_npos`](crate::setup_with_npos).
 pub fn permute<F: Field>(
     builder: &mut CircuitBuilder<F>,
@@ -47,12 +81,31 @@ pub fn permute<F: Field>(
     std::array::from_fn(|i| call.outputs[i])
 }
 
-/// Digest length of the sponge and of 2-to-1 compression.
-pub const DIGEST: usize = 8;
+/// One permutation of a packed state (four lanes per slot); returns the packed output.
+pub fn permute_packed<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    inputs: &[Target; PACKED_WIDTH],
+) -> [Target; PACKED_WIDTH] {
+    let call = builder.npo(POSEIDON2_16_PACKED, inputs, PACKED_WIDTH, 0);
+    std::array::from_fn(|i| call.outputs[i])
+}
+
+/// The slot holding four base values as its coordinates (`Σ lanes[k]·Xᵏ`). The table
+/// reads each lane through a base-valued port, so the lanes are bound to the base field.
+pub fn pack<F: Field>(builder: &mut CircuitBuilder<F>, lanes: &[Target; LANES]) -> Target {
+    builder.npo(PACK, lanes, 1, 0).outputs[0]
+}
+
+/// The four coordinates of a slot, each in a slot of its own, bound to the base field.
+pub fn unpack<F: Field>(builder: &mut CircuitBuilder<F>, slot: Target) -> [Target; LANES] {
+    let call = builder.npo(UNPACK, &[slot], LANES, 0);
+    std::array::from_fn(|k| call.outputs[k])
+}
 
 /// Hashes `inputs` exactly as p3's `PaddingFreeSponge<Perm, 16, 8, 8>`: the state starts at
 /// zero, each block of up to 8 inputs overwrites the rate and is permuted, and the first 8
 /// elements of the final state are the digest (no padding: for fixed-length inputs).
+/// One lane per slot; see [`hash_pad_free_packed`] for the cheaper layout.
 pub fn hash_pad_free<F: Field>(
     builder: &mut CircuitBuilder<F>,
     inputs: &[Target],
@@ -67,7 +120,7 @@ pub fn hash_pad_free<F: Field>(
 }
 
 /// Compresses two digests exactly as p3's `TruncatedPermutation<Perm, 2, 8, 16>`: permute
-/// `left ‖ right` and keep the first 8 elements.
+/// `left ‖ right` and keep the first 8 elements. One lane per slot.
 pub fn compress<F: Field>(
     builder: &mut CircuitBuilder<F>,
     left: &[Target; DIGEST],
@@ -84,25 +137,116 @@ pub fn compress<F: Field>(
     std::array::from_fn(|i| out[i])
 }
 
-/// The kind id of one Merkle level: 2-to-1 compression of a digest and a private sibling,
-/// ordered by a direction bit (see [`merkle_step`]).
-pub const MERKLE_STEP: NpoKind = NpoKind(2);
+/// [`hash_pad_free`] of base values, on packed slots: returns the packed digest. Every four
+/// inputs cost one [`PACK`] row; a block that ends inside a slot keeps that slot's other
+/// lanes from the state, through one [`UNPACK`].
+pub fn hash_pad_free_packed<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    inputs: &[Target],
+) -> [Target; PACKED_DIGEST] {
+    let zero = builder.zero();
+    let mut state = [zero; PACKED_WIDTH];
+    for block in inputs.chunks(DIGEST) {
+        for (slot, lanes) in block.chunks(LANES).enumerate() {
+            state[slot] = match <&[Target; LANES]>::try_from(lanes) {
+                Ok(full) => pack(builder, full),
+                Err(_) => {
+                    // The sponge overwrites only the lanes it absorbs.
+                    let mut kept = unpack(builder, state[slot]);
+                    kept[..lanes.len()].copy_from_slice(lanes);
+                    pack(builder, &kept)
+                }
+            };
+        }
+        state = permute_packed(builder, &state);
+    }
+    std::array::from_fn(|i| state[i])
+}
 
-/// One Merkle level: `compress(digest, sibling)` when `bit = 0`, `compress(sibling, digest)`
-/// when `bit = 1`, with the sibling given to the runner as the call's private data
-/// ([`Runner::set_private_data`](fixpoint_circuit::Runner::set_private_data)).
+/// [`hash_pad_free`] of the coefficients of extension values (each one packed slot, as
+/// p3 flattens extension rows): no packing needed.
+pub fn hash_slots_packed<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    slots: &[Target],
+) -> [Target; PACKED_DIGEST] {
+    let zero = builder.zero();
+    let mut state = [zero; PACKED_WIDTH];
+    for block in slots.chunks(PACKED_DIGEST) {
+        state[..block.len()].copy_from_slice(block);
+        state = permute_packed(builder, &state);
+    }
+    std::array::from_fn(|i| state[i])
+}
+
+/// [`compress`] on packed digests.
+pub fn compress_packed<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    left: &[Target; PACKED_DIGEST],
+    right: &[Target; PACKED_DIGEST],
+) -> [Target; PACKED_DIGEST] {
+    let state = [left[0], left[1], right[0], right[1]];
+    let out = permute_packed(builder, &state);
+    [out[0], out[1]]
+}
+
+/// One Merkle level on packed digests: `compress(digest, sibling)` when `bit = 0`,
+/// `compress(sibling, digest)` when `bit = 1`. The sibling is the call's private data
+/// (two packed slots, see [`Runner::set_private_data`]); the table orders the pair by the
+/// bit itself, so a level costs one row and no primitive op.
 ///
 /// The table constrains `bit` to be boolean, but it is the caller who ties it to what it
 /// means: [`merkle::verify_batch`](crate::merkle::verify_batch) takes it from the bits of
 /// the index.
 pub fn merkle_step<F: Field>(
     builder: &mut CircuitBuilder<F>,
-    digest: &[Target; DIGEST],
+    digest: &[Target; PACKED_DIGEST],
     bit: Target,
-) -> (NpoCallId, [Target; DIGEST]) {
-    let inputs: Vec<Target> = digest.iter().copied().chain([bit]).collect();
-    let call = builder.npo(MERKLE_STEP, &inputs, DIGEST, DIGEST);
-    (call.id, std::array::from_fn(|i| call.outputs[i]))
+) -> (NpoCallId, [Target; PACKED_DIGEST]) {
+    let inputs = [digest[0], digest[1], bit];
+    let call = builder.npo(MERKLE_STEP, &inputs, PACKED_DIGEST, PACKED_DIGEST);
+    (call.id, [call.outputs[0], call.outputs[1]])
+}
+
+/// Packs base values into slots, four lanes each (the last slot zero-padded).
+pub fn pack_values<F: CircuitField>(lanes: &[F::PrimeSubfield]) -> Vec<F> {
+    lanes
+        .chunks(LANES)
+        .map(|chunk| F::from_basis_coefficients_fn(|k| chunk.get(k).copied().unwrap_or_default()))
+        .collect()
+}
+
+/// Gives a [`merkle_step`] call its sibling, a native digest.
+pub fn set_sibling<F: CircuitField>(
+    runner: &mut Runner<'_, F>,
+    call: NpoCallId,
+    sibling: &[F::PrimeSubfield; DIGEST],
+) {
+    runner.set_private_data(call, pack_values::<F>(sibling));
+}
+
+/// The lanes of `values`: their coordinates, `per_value` of each (1: one lane per slot, and
+/// the other coordinates must be zero; `D`: packed). Refuses a value with more.
+fn lanes<V: Field, E: BasedVectorSpace<V> + std::fmt::Display>(
+    values: &[E],
+    per_value: usize,
+) -> Result<Vec<V>, String> {
+    let mut out = Vec::with_capacity(values.len() * per_value);
+    for value in values {
+        let coords = value.as_basis_coefficients_slice();
+        if coords.len() < per_value || coords[per_value..].iter().any(|c| !c.is_zero()) {
+            return Err(format!("{value} has more than {per_value} lane(s)"));
+        }
+        out.extend_from_slice(&coords[..per_value]);
+    }
+    Ok(out)
+}
+
+/// Values from lanes, `per_value` lanes each.
+fn from_lanes<V: Field, E: BasedVectorSpace<V>>(lanes: &[V], per_value: usize) -> Vec<E> {
+    lanes
+        .chunks(per_value)
+        .map(|chunk| E::from_basis_coefficients_fn(|k| chunk.get(k).copied().unwrap_or_default()))
+        .collect()
 }
 
 /// The permutation's input for a Merkle level: `digest ‖ sibling`, swapped when `bit = 1`.
@@ -112,6 +256,16 @@ fn merkle_state<V: Field>(digest: &[V], sibling: &[V], bit: V) -> [V; WIDTH] {
         let swap = bit * (s - d);
         if i < DIGEST { d + swap } else { s - swap }
     })
+}
+
+/// Port `i`'s lane `k` (inputs or outputs): `k`-th coordinate of a packed port, or the only
+/// one of a base port.
+fn lane<T: Clone>(ports: &[&[T]], lane: usize, packed: bool) -> T {
+    if packed {
+        ports[lane / LANES][lane % LANES].clone()
+    } else {
+        ports[lane][0].clone()
+    }
 }
 
 macro_rules! poseidon2_field {
@@ -137,68 +291,104 @@ macro_rules! poseidon2_field {
             static CONSTANTS: LazyLock<RoundConstants<$val, WIDTH, $half, $partial>> =
                 LazyLock::new(constants);
 
-            /// The base-field coordinates of 16 values, refusing non-base values.
-            fn base_state(values: &[$ext]) -> Result<[$val; WIDTH], String> {
-                let mut state = [<$val>::ZERO; WIDTH];
-                for (cell, value) in state.iter_mut().zip(values) {
-                    let coords: &[$val] = value.as_basis_coefficients_slice();
-                    if coords[1..].iter().any(|c| !c.is_zero()) {
-                        return Err(format!("{value} is not a base-field value"));
-                    }
-                    *cell = coords[0];
-                }
-                Ok(state)
-            }
-
-            /// The runner's executor for [`POSEIDON2_16`]: the native permutation, p3's
-            /// default constants.
-            pub fn executor() -> impl Fn(&[$ext], &[$ext]) -> Result<Vec<$ext>, String> {
+            /// Registers the native semantics of every kind of this module on the runner:
+            /// [`POSEIDON2_16`], [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`] and
+            /// [`UNPACK`].
+            pub fn register_executors(runner: &mut Runner<'_, $ext>) {
                 let perm = $perm();
-                move |inputs, _| {
-                    if inputs.len() != WIDTH {
-                        return Err(format!("{} inputs, expected {WIDTH}", inputs.len()));
-                    }
-                    let state = perm.permute(base_state(inputs)?);
-                    Ok(state.iter().map(|&v| <$ext>::from(v)).collect())
-                }
-            }
-
-            /// The runner's executor for [`MERKLE_STEP`]: 2-to-1 compression of the
-            /// digest and the private sibling, ordered by the direction bit.
-            pub fn merkle_step_executor() -> impl Fn(&[$ext], &[$ext]) -> Result<Vec<$ext>, String>
-            {
-                let perm = $perm();
-                move |inputs, private| {
-                    if inputs.len() != DIGEST + 1 || private.len() != DIGEST {
+                let p = perm.clone();
+                runner.register_npo(POSEIDON2_16, move |inputs, _| {
+                    let state: [$val; WIDTH] = lanes::<$val, $ext>(inputs, 1)?
+                        .try_into()
+                        .map_err(|_| format!("{} inputs, expected {WIDTH}", inputs.len()))?;
+                    Ok(from_lanes(&p.permute(state), 1))
+                });
+                let p = perm.clone();
+                runner.register_npo(POSEIDON2_16_PACKED, move |inputs, _| {
+                    let state: [$val; WIDTH] = lanes::<$val, $ext>(inputs, LANES)?
+                        .try_into()
+                        .map_err(|_| format!("{} inputs, expected {PACKED_WIDTH}", inputs.len()))?;
+                    Ok(from_lanes(&p.permute(state), LANES))
+                });
+                runner.register_npo(MERKLE_STEP, move |inputs, private| {
+                    if inputs.len() != PACKED_DIGEST + 1 || private.len() != PACKED_DIGEST {
                         return Err(format!(
-                            "{} inputs and {} private values, expected {} and {DIGEST}",
+                            "{} inputs and {} private values, expected {} and {PACKED_DIGEST}",
                             inputs.len(),
                             private.len(),
-                            DIGEST + 1
+                            PACKED_DIGEST + 1
                         ));
                     }
-                    let digest = base_state(&inputs[..DIGEST])?;
-                    let sibling = base_state(private)?;
-                    let bit = base_state(&inputs[DIGEST..])?[0];
+                    let digest = lanes::<$val, $ext>(&inputs[..PACKED_DIGEST], LANES)?;
+                    let sibling = lanes::<$val, $ext>(private, LANES)?;
+                    let bit = lanes::<$val, $ext>(&inputs[PACKED_DIGEST..], 1)?[0];
                     if !bit.is_zero() && !bit.is_one() {
                         return Err(format!("direction bit {bit} is not 0 or 1"));
                     }
-                    let state =
-                        perm.permute(merkle_state(&digest[..DIGEST], &sibling[..DIGEST], bit));
-                    Ok(state[..DIGEST].iter().map(|&v| <$ext>::from(v)).collect())
-                }
+                    let state = perm.permute(merkle_state(&digest, &sibling, bit));
+                    Ok(from_lanes(&state[..DIGEST], LANES))
+                });
+                runner.register_npo(PACK, |inputs, _| {
+                    if inputs.len() != LANES {
+                        return Err(format!("{} inputs, expected {LANES}", inputs.len()));
+                    }
+                    Ok(from_lanes(&lanes::<$val, $ext>(inputs, 1)?, LANES))
+                });
+                runner.register_npo(UNPACK, |inputs, _| {
+                    if inputs.len() != 1 {
+                        return Err(format!("{} inputs, expected 1", inputs.len()));
+                    }
+                    Ok(from_lanes(&lanes::<$val, $ext>(inputs, LANES)?, 1))
+                });
             }
 
-            /// The tables of this field's Poseidon2 ops: pass the ones the circuit uses to
-            /// [`setup_with_npos`](crate::setup_with_npos).
+            /// The tables of this module's kinds: pass the ones the circuit uses (or
+            /// [`Table::ALL`]) to [`setup_with_npos`](crate::setup_with_npos).
             #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
             pub enum Table {
-                /// [`POSEIDON2_16`]: 16 input and 16 output ports, then the permutation's
-                /// columns.
+                /// [`POSEIDON2_16`]: 16 base input and 16 base output ports, then the
+                /// permutation's columns.
                 Permutation,
-                /// [`MERKLE_STEP`]: 8 digest ports, the direction-bit port and 8 output
-                /// ports; then the 8 private sibling columns and the permutation's columns.
+                /// [`POSEIDON2_16_PACKED`]: 4 input and 4 output ports of 4 lanes each,
+                /// then the permutation's columns.
+                PackedPermutation,
+                /// [`MERKLE_STEP`]: 2 packed digest ports, the base direction-bit port and
+                /// 2 packed output ports; then the 8 sibling lanes (private data) and the
+                /// permutation's columns.
                 MerkleStep,
+                /// [`PACK`]: 4 base input ports and one packed output port.
+                Pack,
+                /// [`UNPACK`]: one packed input port and 4 base output ports.
+                Unpack,
+            }
+
+            impl Table {
+                /// Every table of this module.
+                pub const ALL: [Table; 5] = [
+                    Table::Permutation,
+                    Table::PackedPermutation,
+                    Table::MerkleStep,
+                    Table::Pack,
+                    Table::Unpack,
+                ];
+
+                /// Whether the permutation's lanes sit four to a port.
+                fn packed(&self) -> bool {
+                    !matches!(self, Table::Permutation)
+                }
+
+                /// Columns between the ports and the permutation's columns.
+                fn private_columns(&self) -> usize {
+                    match self {
+                        Table::MerkleStep => DIGEST,
+                        _ => 0,
+                    }
+                }
+
+                /// Whether rows hold a permutation.
+                fn permutes(&self) -> bool {
+                    !matches!(self, Table::Pack | Table::Unpack)
+                }
             }
 
             fn rows(state: [$val; WIDTH], extra: &mut [$val]) {
@@ -214,40 +404,52 @@ macro_rules! poseidon2_field {
                 extra[..COLUMNS].copy_from_slice(&trace.values[..COLUMNS]);
             }
 
-            impl Table {
-                /// Columns between the ports and the permutation's columns.
-                fn private_columns(&self) -> usize {
-                    match self {
-                        Table::Permutation => 0,
-                        Table::MerkleStep => DIGEST,
-                    }
-                }
-            }
-
             impl NpoTable<$val> for Table {
                 fn kind(&self) -> NpoKind {
                     match self {
                         Table::Permutation => POSEIDON2_16,
+                        Table::PackedPermutation => POSEIDON2_16_PACKED,
                         Table::MerkleStep => MERKLE_STEP,
+                        Table::Pack => PACK,
+                        Table::Unpack => UNPACK,
                     }
                 }
                 fn num_inputs(&self) -> usize {
                     match self {
                         Table::Permutation => WIDTH,
-                        Table::MerkleStep => DIGEST + 1,
+                        Table::PackedPermutation | Table::Pack => PACKED_WIDTH,
+                        Table::MerkleStep => PACKED_DIGEST + 1,
+                        Table::Unpack => 1,
                     }
                 }
                 fn num_outputs(&self) -> usize {
                     match self {
                         Table::Permutation => WIDTH,
-                        Table::MerkleStep => DIGEST,
+                        Table::PackedPermutation | Table::Unpack => PACKED_WIDTH,
+                        Table::MerkleStep => PACKED_DIGEST,
+                        Table::Pack => 1,
                     }
                 }
-                fn port_values(&self) -> PortValues {
-                    PortValues::Base
+                fn port_values(&self, port: usize) -> PortValues {
+                    let base = match self {
+                        Table::Permutation => true,
+                        Table::PackedPermutation => false,
+                        Table::MerkleStep => port == PACKED_DIGEST,
+                        Table::Pack => port < LANES,
+                        Table::Unpack => port > 0,
+                    };
+                    if base {
+                        PortValues::Base
+                    } else {
+                        PortValues::Extension
+                    }
                 }
                 fn extra_columns(&self) -> usize {
-                    self.private_columns() + COLUMNS
+                    if self.permutes() {
+                        self.private_columns() + COLUMNS
+                    } else {
+                        0
+                    }
                 }
                 fn fill_extra(
                     &self,
@@ -256,13 +458,19 @@ macro_rules! poseidon2_field {
                     private: &[&[$val]],
                     extra: &mut [$val],
                 ) {
+                    let packed = self.packed();
                     let state = match self {
-                        Table::Permutation => std::array::from_fn(|i| inputs[i][0]),
+                        Table::Pack | Table::Unpack => return,
+                        Table::Permutation | Table::PackedPermutation => {
+                            std::array::from_fn(|j| lane(inputs, j, packed))
+                        }
                         Table::MerkleStep => {
-                            let digest: Vec<$val> = inputs[..DIGEST].iter().map(|v| v[0]).collect();
-                            let sibling: Vec<$val> = private.iter().map(|v| v[0]).collect();
+                            let digest: Vec<$val> =
+                                (0..DIGEST).map(|j| lane(inputs, j, true)).collect();
+                            let sibling: Vec<$val> =
+                                (0..DIGEST).map(|j| lane(private, j, true)).collect();
                             extra[..DIGEST].copy_from_slice(&sibling);
-                            merkle_state(&digest, &sibling, inputs[DIGEST][0])
+                            merkle_state(&digest, &sibling, inputs[PACKED_DIGEST][0])
                         }
                     };
                     rows(state, &mut extra[self.private_columns()..]);
@@ -270,7 +478,9 @@ macro_rules! poseidon2_field {
                 fn fill_padding(&self, extra: &mut [$val]) {
                     // Padding rows hold a real permutation (of zero, sibling zero): the
                     // sub-AIR's constraints hold on every row.
-                    rows([<$val>::ZERO; WIDTH], &mut extra[self.private_columns()..]);
+                    if self.permutes() {
+                        rows([<$val>::ZERO; WIDTH], &mut extra[self.private_columns()..]);
+                    }
                 }
                 fn eval<AB: InteractionBuilder<F = $val>>(
                     &self,
@@ -280,37 +490,57 @@ macro_rules! poseidon2_field {
                     outputs: &[&[AB::Expr]],
                     extra: &[AB::Expr],
                 ) {
-                    let ports = self.num_inputs() + self.num_outputs();
-                    let start = ports + self.private_columns();
+                    match self {
+                        // Pack and unpack: the packed port's coordinates are the lanes.
+                        Table::Pack => {
+                            for k in 0..LANES {
+                                builder.assert_eq(outputs[0][k].clone(), inputs[k][0].clone());
+                            }
+                            return;
+                        }
+                        Table::Unpack => {
+                            for k in 0..LANES {
+                                builder.assert_eq(inputs[0][k].clone(), outputs[k][0].clone());
+                            }
+                            return;
+                        }
+                        _ => {}
+                    }
+                    let port_columns: usize =
+                        inputs.iter().chain(outputs).map(|port| port.len()).sum();
+                    let start = port_columns + self.private_columns();
                     {
                         let mut sub =
                             SubAirBuilder::<AB, Air, AB::Var>::new(builder, start..start + COLUMNS);
                         p3_air::Air::eval(&*AIR, &mut sub);
                     }
                     let cols: &Cols<AB::Expr> = extra[self.private_columns()..][..COLUMNS].borrow();
+                    let packed = self.packed();
                     match self {
-                        Table::Permutation => {
-                            for (input, col) in inputs.iter().zip(&cols.inputs) {
-                                builder.assert_eq(input[0].clone(), col.clone());
-                            }
-                        }
                         Table::MerkleStep => {
                             // The bit orders (digest, sibling): left = d + b·(s − d),
                             // right = s − b·(s − d).
-                            let bit = inputs[DIGEST][0].clone();
+                            let bit = inputs[PACKED_DIGEST][0].clone();
                             builder.assert_bool(bit.clone());
                             for j in 0..DIGEST {
-                                let digest = inputs[j][0].clone();
+                                let digest = lane(inputs, j, true);
                                 let sibling = extra[j].clone();
                                 let swap = bit.clone() * (sibling.clone() - digest.clone());
                                 builder.assert_eq(cols.inputs[j].clone(), digest + swap.clone());
                                 builder.assert_eq(cols.inputs[DIGEST + j].clone(), sibling - swap);
                             }
                         }
+                        _ => {
+                            for (j, col) in cols.inputs.iter().enumerate() {
+                                builder.assert_eq(lane(inputs, j, packed), col.clone());
+                            }
+                        }
                     }
                     let last = &cols.ending_full_rounds[$half - 1].post;
-                    for (output, col) in outputs.iter().zip(last) {
-                        builder.assert_zero(active.clone() * (output[0].clone() - col.clone()));
+                    let output_lanes = outputs.len() * if packed { LANES } else { 1 };
+                    for (j, col) in last.iter().enumerate().take(output_lanes) {
+                        let output = lane(outputs, j, packed);
+                        builder.assert_zero(active.clone() * (output - col.clone()));
                     }
                 }
             }

@@ -32,6 +32,9 @@ pub struct TableReport {
     pub preprocessed_columns: usize,
     /// Main columns.
     pub main_columns: usize,
+    /// LogUp columns (flattened to the base field): an accumulator and one fraction column
+    /// per group of bus interactions, `D` each; 0 before proving.
+    pub bus_columns: usize,
 }
 
 /// The cost of one proof.
@@ -61,6 +64,7 @@ impl ProofReport {
                 height: t.height(),
                 preprocessed_columns: t.preprocessed_columns(),
                 main_columns: t.main_columns(),
+                bus_columns: 0,
             })
             .collect();
         ProofReport {
@@ -82,8 +86,13 @@ impl ProofReport {
     pub fn trace_area(&self) -> usize {
         self.tables
             .iter()
-            .map(|t| t.height * (t.main_columns + t.preprocessed_columns))
+            .map(|t| t.height * (t.main_columns + t.preprocessed_columns + t.bus_columns))
             .sum()
+    }
+
+    /// Cells of the LogUp columns, the bus's own cost: a share of [`trace_area`](Self::trace_area).
+    pub fn bus_area(&self) -> usize {
+        self.tables.iter().map(|t| t.height * t.bus_columns).sum()
     }
 }
 
@@ -94,15 +103,29 @@ impl Display for ProofReport {
             "=== PROOF REPORT ({}, {} conjectured bits) ===",
             self.field, self.security_bits
         )?;
-        writeln!(f, "table    entries  lanes  height  prep cols  main cols")?;
+        writeln!(
+            f,
+            "table    entries  lanes  height  prep cols  main cols  bus cols"
+        )?;
         for t in &self.tables {
             writeln!(
                 f,
-                "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}",
-                t.name, t.entries, t.lanes, t.height, t.preprocessed_columns, t.main_columns
+                "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}  {:>8}",
+                t.name,
+                t.entries,
+                t.lanes,
+                t.height,
+                t.preprocessed_columns,
+                t.main_columns,
+                t.bus_columns
             )?;
         }
-        writeln!(f, "trace area: {} cells", self.trace_area())?;
+        writeln!(
+            f,
+            "trace area: {} cells, {:.1}% of them LogUp columns",
+            self.trace_area(),
+            100.0 * self.bus_area() as f64 / self.trace_area().max(1) as f64
+        )?;
         writeln!(f, "proof size: {} bytes", self.proof_bytes)?;
         for (phase, time) in &self.phases {
             writeln!(f, "{phase:?}: {:.2?}", time)?;

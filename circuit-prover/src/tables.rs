@@ -214,7 +214,7 @@ pub(crate) fn npo_main<V: Field, EF: BasedVectorSpace<V> + Copy, N: NpoTable<V>>
     }
     let width = air.main_columns();
     let ports = air.ports();
-    let port_width = air.table.port_values().columns();
+    let port_ranges = air.port_ranges();
     let port_columns = air.port_columns();
     let mut values = V::zero_vec((1 << air.log_height) * width);
     for (row, out) in rows.iter().zip(values.chunks_mut(width)) {
@@ -225,35 +225,30 @@ pub(crate) fn npo_main<V: Field, EF: BasedVectorSpace<V> + Copy, N: NpoTable<V>>
                 got: row.inputs.len() + row.outputs.len(),
             });
         }
-        let port_values = || row.inputs.iter().chain(&row.outputs).map(coords);
-        for (port, value) in port_values().enumerate() {
-            if value[port_width..].iter().any(|c| !c.is_zero()) {
+        // Each port's coordinates, as many as it has columns.
+        let mut port_values: Vec<&[V]> = Vec::with_capacity(ports);
+        for (port, (value, range)) in row
+            .inputs
+            .iter()
+            .chain(&row.outputs)
+            .zip(&port_ranges)
+            .enumerate()
+        {
+            let value = coords(value);
+            if value[range.len()..].iter().any(|c| !c.is_zero()) {
                 return Err(ProveError::NotBase {
                     kind: kind.to_string(),
                     op: row.op.0,
                     port,
                 });
             }
+            out[range.clone()].copy_from_slice(&value[..range.len()]);
+            port_values.push(&value[..range.len()]);
         }
-        for (cell, value) in out[..port_columns]
-            .chunks_mut(port_width)
-            .zip(port_values())
-        {
-            cell.copy_from_slice(&value[..port_width]);
-        }
-        let inputs: Vec<&[V]> = row
-            .inputs
-            .iter()
-            .map(|v| &coords(v)[..port_width])
-            .collect();
-        let outputs: Vec<&[V]> = row
-            .outputs
-            .iter()
-            .map(|v| &coords(v)[..port_width])
-            .collect();
+        let (inputs, outputs) = port_values.split_at(row.inputs.len());
         let private: Vec<&[V]> = row.private.iter().map(coords).collect();
         air.table
-            .fill_extra(&inputs, &outputs, &private, &mut out[port_columns..]);
+            .fill_extra(inputs, outputs, &private, &mut out[port_columns..]);
     }
     for out in values.chunks_mut(width).skip(rows.len()) {
         air.table.fill_padding(&mut out[port_columns..]);

@@ -5,7 +5,7 @@
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Op, Traces};
 use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerkleError, MerklePath, MerkleShape};
-use fixpoint_circuit_prover::poseidon2::{self, MERKLE_STEP, POSEIDON2_16};
+use fixpoint_circuit_prover::poseidon2::{self, MERKLE_STEP};
 use fixpoint_circuit_prover::{
     FriSettings, Keys, Lanes, ProverConfig, prove, setup_with_npos, verify,
 };
@@ -113,15 +113,14 @@ macro_rules! merkle_tests {
 
                 /// The circuit's public inputs: the cap, the index, the rows.
                 fn publics(&self) -> Vec<E> {
-                    self.cap
+                    let cap = self
+                        .cap
                         .roots()
                         .iter()
-                        .flatten()
-                        .copied()
-                        .chain([V::from_usize(self.index)])
-                        .chain(self.rows.iter().flatten().copied())
-                        .map(E::from)
-                        .collect()
+                        .flat_map(|r| poseidon2::pack_values::<E>(r));
+                    let index = E::from_usize(self.index);
+                    let rows = self.rows.iter().flatten().map(|&v| E::from(v));
+                    cap.chain([index]).chain(rows).collect()
                 }
 
                 fn run(
@@ -130,8 +129,7 @@ macro_rules! merkle_tests {
                     path: &MerklePath,
                 ) -> Result<Traces<E>, String> {
                     let mut runner = circuit.runner();
-                    runner.register_npo(POSEIDON2_16, poseidon2::$module::executor());
-                    runner.register_npo(MERKLE_STEP, poseidon2::$module::merkle_step_executor());
+                    poseidon2::$module::register_executors(&mut runner);
                     path.set_siblings(&mut runner, &self.siblings)
                         .map_err(|e| e.to_string())?;
                     runner
@@ -144,8 +142,8 @@ macro_rules! merkle_tests {
             /// The verifier circuit of one shape: cap, index and rows are public inputs.
             fn circuit(shape: &MerkleShape) -> (Circuit<E>, MerklePath) {
                 let mut b = CircuitBuilder::<E>::new();
-                let cap: Vec<[_; 8]> = (0..shape.cap_roots().unwrap())
-                    .map(|_| std::array::from_fn(|_| b.public_input()))
+                let cap: Vec<_> = (0..shape.cap_roots().unwrap())
+                    .map(|_| merkle::public_digest(&mut b))
                     .collect();
                 let index = b.public_input();
                 let rows: Vec<_> = shape
@@ -158,9 +156,8 @@ macro_rules! merkle_tests {
             }
 
             fn keys(circuit: &Circuit<E>) -> Keys<$stark, poseidon2::$module::Table> {
-                use poseidon2::$module::Table;
                 let config = ProverConfig::$config(FriSettings::TEST);
-                let tables = [Table::Permutation, Table::MerkleStep];
+                let tables = poseidon2::$module::Table::ALL;
                 setup_with_npos(circuit, &config, &Lanes::default(), &tables).unwrap()
             }
 
@@ -335,7 +332,7 @@ fn shapes_it_cannot_verify_are_typed_errors() {
     use fixpoint_circuit_prover::KoalaBearExt as E;
     let mut b = CircuitBuilder::<E>::new();
     let index = b.public_input();
-    let digest: [_; 8] = std::array::from_fn(|_| b.public_input());
+    let digest = merkle::public_digest(&mut b);
     let row = b.public_inputs(2);
     let mut check = |shape: MerkleShape, cap: usize, rows: Vec<Vec<_>>| {
         let cap = vec![digest; cap];

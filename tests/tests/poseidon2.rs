@@ -58,14 +58,14 @@ macro_rules! poseidon2_tests {
                     circuit,
                     &config,
                     &Lanes::default(),
-                    &[poseidon2::$module::Table::Permutation],
+                    &poseidon2::$module::Table::ALL,
                 )
                 .unwrap()
             }
 
             fn run(circuit: &Circuit<E>, publics: &[E]) -> Result<Traces<E>, String> {
                 let mut runner = circuit.runner();
-                runner.register_npo(POSEIDON2_16, poseidon2::$module::executor());
+                poseidon2::$module::register_executors(&mut runner);
                 runner
                     .set_public_inputs(publics)
                     .map_err(|e| e.to_string())?;
@@ -129,6 +129,129 @@ macro_rules! poseidon2_tests {
                 let traces = run(&circuit, &publics).unwrap();
                 let (pk, vk) = keys(&circuit);
                 verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
+            }
+
+            /// A circuit of packed ops: `permute_packed`, `hash_pad_free_packed`,
+            /// `hash_slots_packed`, `compress_packed`, `pack` and `unpack`, all outputs
+            /// published; and the native values of its public inputs.
+            fn packed_circuit(len: usize) -> (Circuit<E>, Vec<E>) {
+                use p3_symmetric::{
+                    CryptographicHasher, PaddingFreeSponge, PseudoCompressionFunction,
+                    TruncatedPermutation,
+                };
+                let perm = $native();
+                let sponge = PaddingFreeSponge::<_, 16, 8, 8>::new(perm.clone());
+                let truncated = TruncatedPermutation::<_, 2, 8, 16>::new(perm.clone());
+                let pack = |lanes: &[$val]| poseidon2::pack_values::<E>(lanes);
+                let values: Vec<$val> = (0..len as u32)
+                    .map(|i| <$val>::from_u32(3 * i + 2))
+                    .collect();
+                let state: [$val; WIDTH] =
+                    std::array::from_fn(|i| <$val>::from_u32(7 * i as u32 + 1));
+                let slots: Vec<E> = pack(&values[..len / 4 * 4]);
+                let slot_lanes: Vec<$val> = values[..len / 4 * 4].to_vec();
+
+                let mut b = CircuitBuilder::<E>::new();
+                let mut publics = Vec::new();
+                // permute_packed
+                let s: [_; 4] = std::array::from_fn(|_| b.public_input());
+                let out = poseidon2::permute_packed(&mut b, &s);
+                publish(&mut b, &out);
+                publics.extend(pack(&state));
+                publics.extend(pack(&perm.permute(state)));
+                // hash_pad_free_packed of base values, one per slot
+                let inputs = b.public_inputs(len);
+                let digest = poseidon2::hash_pad_free_packed(&mut b, &inputs);
+                publish(&mut b, &digest);
+                publics.extend(values.iter().map(|&v| E::from(v)));
+                publics.extend(pack(&sponge.hash_iter(values.iter().copied())));
+                // hash_slots_packed of extension values
+                let packed_inputs = b.public_inputs(slots.len());
+                let digest = poseidon2::hash_slots_packed(&mut b, &packed_inputs);
+                publish(&mut b, &digest);
+                publics.extend(&slots);
+                publics.extend(pack(&sponge.hash_iter(slot_lanes.iter().copied())));
+                // compress_packed
+                let l: [_; 2] = std::array::from_fn(|_| b.public_input());
+                let r: [_; 2] = std::array::from_fn(|_| b.public_input());
+                let out = poseidon2::compress_packed(&mut b, &l, &r);
+                publish(&mut b, &out);
+                let left: [$val; 8] = std::array::from_fn(|i| state[i]);
+                let right: [$val; 8] = std::array::from_fn(|i| state[8 + i]);
+                publics.extend(pack(&left));
+                publics.extend(pack(&right));
+                publics.extend(pack(&truncated.compress([left, right])));
+                // unpack then pack back
+                let slot = b.public_input();
+                let lanes = poseidon2::unpack(&mut b, slot);
+                publish(&mut b, &lanes);
+                let again = poseidon2::pack(&mut b, &lanes);
+                b.connect(again, slot);
+                publics.extend(pack(&state[..4]));
+                publics.extend(state[..4].iter().map(|&v| E::from(v)));
+                (b.build().unwrap(), publics)
+            }
+
+            #[test]
+            fn packed_ops_match_p3_and_prove() {
+                for len in [0usize, 3, 4, 5, 8, 13, 16, 17] {
+                    let (circuit, publics) = packed_circuit(len);
+                    run(&circuit, &publics).unwrap_or_else(|e| panic!("length {len}: {e}"));
+                }
+                let (circuit, publics) = packed_circuit(13);
+                let traces = run(&circuit, &publics).unwrap();
+                let (pk, vk) = keys(&circuit);
+                verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
+            }
+
+            #[test]
+            fn pack_refuses_an_extension_value() {
+                let mut b = CircuitBuilder::<E>::new();
+                let lanes: [_; 4] = std::array::from_fn(|_| b.public_input());
+                let slot = poseidon2::pack(&mut b, &lanes);
+                b.expose(slot);
+                let circuit = b.build().unwrap();
+                let mut publics = vec![E::ONE; 4];
+                publics[2] = E::from_basis_coefficients_fn(|k| <$val>::from_u32(k as u32));
+                let err = run(&circuit, &publics).unwrap_err();
+                assert!(err.contains("more than 1 lane"), "{err}");
+            }
+
+            #[test]
+            fn a_malicious_prover_cannot_unpack_to_other_lanes() {
+                // unpack(slot) = lanes, all public; the prover claims lane 1 + 1.
+                let mut b = CircuitBuilder::<E>::new();
+                let slot = b.public_input();
+                let lanes = poseidon2::unpack(&mut b, slot);
+                publish(&mut b, &lanes);
+                let circuit = b.build().unwrap();
+                let coords: Vec<$val> = (0..4).map(|k| <$val>::from_u32(10 + k)).collect();
+                let mut publics = poseidon2::pack_values::<E>(&coords);
+                publics.extend(coords.iter().map(|&v| E::from(v)));
+                let (pk, vk) = keys(&circuit);
+                let mut traces = run(&circuit, &publics).unwrap();
+                verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
+
+                let fixpoint_circuit::Op::Npo { outputs, .. } = circuit
+                    .ops
+                    .iter()
+                    .find(|op| matches!(op, fixpoint_circuit::Op::Npo { .. }))
+                    .unwrap()
+                else {
+                    unreachable!()
+                };
+                let lane = outputs[1];
+                traces.npo[0].outputs[1] += E::ONE;
+                traces.witness.values[lane.index()] += E::ONE;
+                for row in &mut traces.public.rows {
+                    if row.out == lane {
+                        row.val += E::ONE;
+                    }
+                }
+                let mut forged = publics.clone();
+                forged[2] += E::ONE;
+                let err = verify(&vk, &forged, &prove(&pk, &traces).unwrap()).unwrap_err();
+                assert!(err.to_string().contains("OodEvaluationMismatch"), "{err}");
             }
 
             #[test]
