@@ -146,17 +146,17 @@ pub fn hash_pad_free_packed<F: Field>(
 ) -> [Target; PACKED_DIGEST] {
     let zero = builder.zero();
     let mut state = [zero; PACKED_WIDTH];
-    for block in inputs.chunks(DIGEST) {
+    for (i, block) in inputs.chunks(DIGEST).enumerate() {
         for (slot, lanes) in block.chunks(LANES).enumerate() {
-            state[slot] = match <&[Target; LANES]>::try_from(lanes) {
-                Ok(full) => pack(builder, full),
-                Err(_) => {
-                    // The sponge overwrites only the lanes it absorbs.
-                    let mut kept = unpack(builder, state[slot]);
-                    kept[..lanes.len()].copy_from_slice(lanes);
-                    pack(builder, &kept)
-                }
+            // The sponge overwrites only the lanes it absorbs; the state's other lanes
+            // stay (zero before the first permutation).
+            let mut kept = match i {
+                0 => [zero; LANES],
+                _ if lanes.len() == LANES => [zero; LANES],
+                _ => unpack(builder, state[slot]),
             };
+            kept[..lanes.len()].copy_from_slice(lanes);
+            state[slot] = pack(builder, &kept);
         }
         state = permute_packed(builder, &state);
     }

@@ -85,6 +85,10 @@ pub mod book {
             include_str!("../../book/src/tables-and-bus.md"),
         ),
         ("macros.md", include_str!("../../book/src/macros.md")),
+        (
+            "non-primitive-ops.md",
+            include_str!("../../book/src/non-primitive-ops.md"),
+        ),
     ];
 
     /// The text block marked `<!-- output: name -->` in the book, if there is one.
@@ -117,6 +121,10 @@ pub mod book_tables_and_bus {}
 /// The book's chapter *Writing circuits with macros*; its code blocks run as doctests.
 #[doc = include_str!("../../book/src/macros.md")]
 pub mod book_macros {}
+
+/// The book's chapter *Non-primitive operations*; its code blocks run as doctests.
+#[doc = include_str!("../../book/src/non-primitive-ops.md")]
+pub mod book_non_primitive_ops {}
 
 /// The README's ten-line example, compiled and run by `cargo test`.
 #[doc = include_str!("../../README.md")]
