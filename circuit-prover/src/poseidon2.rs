@@ -28,6 +28,9 @@
 //!
 //! One table per kind ([`koala_bear::Table`], [`baby_bear::Table`]), one call per row. The
 //! permutation rows are `p3-poseidon2-air`'s columns and constraints, tied to the ports.
+//! Rows do not chain: a sponge's next input is the previous output's own witness slot, so
+//! binding it through the bus costs no extra Witness row, and a port is a column whether
+//! a row reads it or not.
 
 use std::borrow::Borrow;
 use std::sync::LazyLock;
