@@ -407,6 +407,11 @@ impl<F: Field> CircuitBuilder<F> {
         self.scopes.pop();
     }
 
+    /// The path of the innermost open scope (`""` at the root), e.g. `"fri/fold"`.
+    pub fn current_scope(&self) -> &str {
+        self.scopes.path(self.scopes.current())
+    }
+
     /// Lowers the recorded circuit with every pass enabled; see [`crate::lower`].
     pub fn build(&self) -> Result<Circuit<F>, BuildError<F>> {
         self.build_with(&LowerOptions::default())

@@ -1,0 +1,17 @@
+//! # fixpoint-recursion
+//!
+//! The STARK verifier emitted as a fixpoint circuit. Functions here take a
+//! [`CircuitBuilder`](fixpoint_circuit::CircuitBuilder) and a *shape* (parameters and
+//! dimensions, never proof values) and emit ops; the circuit is a pure function of the
+//! shape.
+//!
+//! So far: the in-circuit [`CircuitChallenger`], transcript-identical to p3 0.8's
+//! `DuplexChallenger<F, Poseidon2, 16, 8>`, and the [`transcript`] tools that find the first
+//! place a circuit's transcript departs from the native verifier's.
+
+#![warn(missing_docs)]
+
+pub mod challenger;
+pub mod transcript;
+
+pub use challenger::{ChallengerError, CircuitChallenger, RATE};
