@@ -5,13 +5,18 @@
 //! dimensions, never proof values) and emit ops; the circuit is a pure function of the
 //! shape.
 //!
-//! So far: the in-circuit [`CircuitChallenger`], transcript-identical to p3 0.8's
-//! `DuplexChallenger<F, Poseidon2, 16, 8>`, and the [`transcript`] tools that find the first
-//! place a circuit's transcript departs from the native verifier's.
+//! So far:
+//! - the in-circuit [`CircuitChallenger`], transcript-identical to p3 0.8's
+//!   `DuplexChallenger<F, Poseidon2, 16, 8>`;
+//! - the [`transcript`] tools that find the first place a circuit's transcript departs
+//!   from the native verifier's;
+//! - the transcript of `TwoAdicFriPcs::verify` ([`pcs`]): seeds, claims, PoW, `alpha`, the
+//!   commit rounds' `beta`s and the query indices, from the shape alone.
 
 #![warn(missing_docs)]
 
 pub mod challenger;
+pub mod pcs;
 pub mod transcript;
 
 pub use challenger::{ChallengerError, CircuitChallenger, RATE};

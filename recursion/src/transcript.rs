@@ -14,6 +14,7 @@ use fixpoint_circuit::CircuitField;
 use fixpoint_circuit::{Circuit, Target, Traces};
 use p3_challenger::{CanObserve, CanSample, CanSampleBits, FieldChallenger, GrindingChallenger};
 use p3_field::{Field, PrimeField64};
+use p3_symmetric::MerkleCap;
 
 /// Whether the transcript absorbed or squeezed a lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +104,19 @@ impl<C: CanObserve<V>, V: Copy> CanObserve<V> for RecordingChallenger<C, V> {
             value,
         });
         self.inner.observe(value);
+    }
+}
+
+impl<C: CanObserve<V>, V: Copy, const N: usize> CanObserve<MerkleCap<V, [V; N]>>
+    for RecordingChallenger<C, V>
+{
+    /// Every root in order, each as its elements: as `DuplexChallenger` observes a cap.
+    fn observe(&mut self, cap: MerkleCap<V, [V; N]>) {
+        for root in cap.roots() {
+            for &value in root {
+                self.observe(value);
+            }
+        }
     }
 }
 

@@ -1,0 +1,530 @@
+//! The transcript of p3-fri 0.8's `TwoAdicFriPcs::verify` as a circuit: everything the
+//! verifier absorbs and samples, in order.
+//!
+//! 1. the `p3-fri-pcs` domain-separator seed (constants, computed natively from the shape);
+//! 2. every claimed evaluation, in commitment, matrix, point and column order;
+//! 3. the batch PoW and the batching challenge `alpha`;
+//! 4. the `p3-fri` seed, then per commit round: the commitment's cap, the round's PoW and
+//!    the folding challenge `beta`;
+//! 5. the final polynomial's coefficients, the query PoW and the query indices (each the
+//!    low `H` bits of one canonical sample, `H` the log of the tallest LDE height).
+//!
+//! The circuit is a function of the [`PcsShape`] alone. [`PcsInputs::allocate`] makes the
+//! proof's values circuit inputs; [`public_inputs`] takes them from a native proof after
+//! checking every length against the shape.
+//!
+//! **Inputs.** For now every proof value is a public input, in the order of
+//! [`PcsInputs::allocate`]: the caps of the committed batches, the opening points, the
+//! claimed values, the batch PoW witness, the commit-phase caps and PoW witnesses, the final
+//! polynomial and the query PoW witness. In the STARK verifier of the next issue the
+//! commitments and points come from the transcript itself.
+
+use fixpoint_circuit::{CircuitBuilder, CircuitField, Target};
+use fixpoint_circuit_prover::merkle::{self, Digest};
+use fixpoint_circuit_prover::poseidon2;
+use p3_challenger::CanObserve;
+use p3_commit::Mmcs;
+use p3_field::{ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
+use p3_fri::{FriParameters, FriProof, FriShape, fold_schedule};
+use p3_symmetric::MerkleCap;
+use thiserror::Error;
+
+use crate::challenger::{ChallengerError, CircuitChallenger};
+
+/// FRI parameters: p3's `FriParameters` without the MMCS, plus the MMCS's cap height.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FriConfig {
+    /// log2 of the blowup.
+    pub log_blowup: usize,
+    /// log2 of the final polynomial's length.
+    pub log_final_poly_len: usize,
+    /// The largest log-arity of a folding round.
+    pub max_log_arity: usize,
+    /// Queries.
+    pub num_queries: usize,
+    /// PoW bits before the batching challenge.
+    pub batch_pow_bits: usize,
+    /// PoW bits before each folding challenge.
+    pub commit_pow_bits: usize,
+    /// PoW bits before the query indices.
+    pub query_pow_bits: usize,
+    /// Cap height of the Merkle trees (input batches and commit rounds).
+    pub cap_height: usize,
+}
+
+impl FriConfig {
+    /// The configuration of p3 parameters whose MMCS has the given cap height.
+    pub fn from_params<M>(params: &FriParameters<M>, cap_height: usize) -> Self {
+        FriConfig {
+            log_blowup: params.log_blowup,
+            log_final_poly_len: params.log_final_poly_len,
+            max_log_arity: params.max_log_arity,
+            num_queries: params.num_queries,
+            batch_pow_bits: params.batch_proof_of_work_bits,
+            commit_pow_bits: params.commit_proof_of_work_bits,
+            query_pow_bits: params.query_proof_of_work_bits,
+            cap_height,
+        }
+    }
+
+    /// p3's parameters with a placeholder MMCS, for p3's shape functions.
+    fn params(&self) -> FriParameters<()> {
+        FriParameters {
+            log_blowup: self.log_blowup,
+            log_final_poly_len: self.log_final_poly_len,
+            max_log_arity: self.max_log_arity,
+            num_queries: self.num_queries,
+            batch_proof_of_work_bits: self.batch_pow_bits,
+            commit_proof_of_work_bits: self.commit_pow_bits,
+            query_proof_of_work_bits: self.query_pow_bits,
+            mmcs: (),
+        }
+    }
+}
+
+/// One committed matrix: its trace domain, its width and how many points it is opened at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatrixClaim {
+    /// log2 of the matrix's domain size (its LDE has `log_blowup` more).
+    pub log_height: usize,
+    /// Columns.
+    pub width: usize,
+    /// Opening points.
+    pub points: usize,
+}
+
+/// Everything the circuit depends on: parameters and dimensions, never proof values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PcsShape {
+    /// The FRI parameters.
+    pub fri: FriConfig,
+    /// The committed batches, each a list of matrices, in round order.
+    pub commitments: Vec<Vec<MatrixClaim>>,
+}
+
+/// A shape the verifier cannot check, or a proof that does not have the shape.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ProofShapeError {
+    /// The shape is one p3 refuses (no commitment, no queries, zero blowup or arity, a
+    /// matrix without rows, or an LDE taller than the field's two-adicity).
+    #[error("the shape cannot be verified: {0}")]
+    InvalidShape(&'static str),
+    /// A length in the proof or the claims differs from the shape.
+    #[error("{what}: expected {expected}, got {got}")]
+    Length {
+        /// Which list.
+        what: &'static str,
+        /// The shape's length.
+        expected: usize,
+        /// The proof's.
+        got: usize,
+    },
+    /// A PoW witness is nonzero where its phase grinds 0 bits.
+    #[error("the {phase} PoW witness must be 0 at 0 bits")]
+    NonCanonicalPow {
+        /// batch, commit or query.
+        phase: &'static str,
+    },
+    /// The challenger refused a request (a PoW of too many bits).
+    #[error(transparent)]
+    Challenger(#[from] ChallengerError),
+}
+
+impl PcsShape {
+    /// Checks what p3's verifier checks about the shape before anything else.
+    pub fn validate<F: TwoAdicField>(&self) -> Result<(), ProofShapeError> {
+        let invalid = |reason| Err(ProofShapeError::InvalidShape(reason));
+        if self.commitments.iter().all(|c| c.is_empty()) {
+            return invalid("nothing is committed");
+        }
+        if self.fri.num_queries == 0 || self.fri.log_blowup == 0 || self.fri.max_log_arity == 0 {
+            return invalid("zero queries, blowup or arity");
+        }
+        if self.commitments.iter().flatten().any(|m| m.points == 0) {
+            return invalid("a matrix opened at no point");
+        }
+        if self.log_max_height() > F::TWO_ADICITY {
+            return invalid("an LDE taller than the field's two-adicity");
+        }
+        if self.log_max_height() <= self.fri.log_blowup + self.fri.log_final_poly_len {
+            return invalid("the tallest LDE is not above the final height");
+        }
+        Ok(())
+    }
+
+    /// The LDE heights (log2), tallest first, without repeats.
+    pub fn input_log_heights(&self) -> Vec<usize> {
+        let mut heights: Vec<usize> = self
+            .commitments
+            .iter()
+            .flatten()
+            .map(|m| m.log_height + self.fri.log_blowup)
+            .collect();
+        heights.sort_unstable_by(|a, b| b.cmp(a));
+        heights.dedup();
+        heights
+    }
+
+    /// `H`: log2 of the tallest LDE, and the bits of a query index.
+    pub fn log_max_height(&self) -> usize {
+        self.input_log_heights().first().copied().unwrap_or(0)
+    }
+
+    /// The log-arity of each commit round (p3's `fold_schedule`).
+    pub fn log_arities(&self) -> Vec<usize> {
+        fold_schedule(
+            &self.input_log_heights(),
+            self.fri.log_blowup + self.fri.log_final_poly_len,
+            self.fri.max_log_arity,
+        )
+    }
+
+    /// Roots in the cap of a tree over `2^log_rows` rows.
+    fn cap_roots(&self, log_rows: usize) -> usize {
+        1 << self.fri.cap_height.min(log_rows)
+    }
+
+    /// Roots in each committed batch's cap.
+    pub fn batch_cap_roots(&self) -> Vec<usize> {
+        self.commitments
+            .iter()
+            .map(|batch| {
+                let log_rows = batch
+                    .iter()
+                    .map(|m| m.log_height + self.fri.log_blowup)
+                    .max()
+                    .unwrap_or(0);
+                self.cap_roots(log_rows)
+            })
+            .collect()
+    }
+
+    /// Roots in each commit round's cap: round `r` commits `2^(log_h − a_r)` rows.
+    pub fn round_cap_roots(&self) -> Vec<usize> {
+        let mut log_height = self.log_max_height();
+        self.log_arities()
+            .iter()
+            .map(|&log_arity| {
+                log_height -= log_arity;
+                self.cap_roots(log_height)
+            })
+            .collect()
+    }
+
+    /// The claimed-evaluation counts as p3 nests them (commitment, matrix, point).
+    fn claimed_counts(&self) -> Vec<Vec<Vec<usize>>> {
+        self.commitments
+            .iter()
+            .map(|batch| batch.iter().map(|m| vec![m.width; m.points]).collect())
+            .collect()
+    }
+
+    /// The `p3-fri-pcs` seed, as base-field elements.
+    pub fn pcs_seed<F: PrimeField64, EF: ExtensionField<F>>(&self) -> Vec<F> {
+        let shape = p3_fri::PcsShape {
+            claimed_evaluation_counts: self.claimed_counts(),
+            batch_pow_bits: self.fri.batch_pow_bits,
+        };
+        let mut seed = SeedCollector(Vec::new());
+        shape.domain_separator::<F, EF>().seed(&mut seed);
+        seed.0
+    }
+
+    /// The `p3-fri` seed, as base-field elements.
+    pub fn fri_seed<F: PrimeField64, EF: ExtensionField<F>>(&self) -> Vec<F> {
+        let shape = FriShape::with_schedule(
+            &self.fri.params(),
+            self.log_arities(),
+            self.log_max_height(),
+        );
+        let mut seed = SeedCollector(Vec::new());
+        shape.domain_separator::<F, EF>().seed(&mut seed);
+        seed.0
+    }
+}
+
+/// Collects what a domain separator absorbs.
+struct SeedCollector<F>(Vec<F>);
+
+impl<F> CanObserve<F> for SeedCollector<F> {
+    fn observe(&mut self, value: F) {
+        self.0.push(value);
+    }
+}
+
+/// The proof's values as circuit targets.
+#[derive(Clone, Debug)]
+pub struct PcsInputs {
+    /// Per committed batch, its cap's roots.
+    pub commitments: Vec<Vec<Digest>>,
+    /// Per batch, matrix and point: the point `z`.
+    pub points: Vec<Vec<Vec<Target>>>,
+    /// Per batch, matrix and point: the claimed column values at `z`.
+    pub values: Vec<Vec<Vec<Vec<Target>>>>,
+    /// The batch PoW witness.
+    pub batch_pow: Target,
+    /// Per commit round, its cap's roots.
+    pub commit_phase: Vec<Vec<Digest>>,
+    /// Per commit round, its PoW witness.
+    pub commit_pows: Vec<Target>,
+    /// The final polynomial's coefficients, constant term first.
+    pub final_poly: Vec<Target>,
+    /// The query PoW witness.
+    pub query_pow: Target,
+}
+
+impl PcsInputs {
+    /// Allocates every input as a public input, in field order.
+    pub fn allocate<F: CircuitField>(builder: &mut CircuitBuilder<F>, shape: &PcsShape) -> Self {
+        let commitments = shape
+            .batch_cap_roots()
+            .iter()
+            .map(|&roots| (0..roots).map(|_| merkle::public_digest(builder)).collect())
+            .collect();
+        let points = shape
+            .commitments
+            .iter()
+            .map(|batch| {
+                batch
+                    .iter()
+                    .map(|m| builder.public_inputs(m.points))
+                    .collect()
+            })
+            .collect();
+        let values = shape
+            .commitments
+            .iter()
+            .map(|batch| {
+                batch
+                    .iter()
+                    .map(|m| {
+                        (0..m.points)
+                            .map(|_| builder.public_inputs(m.width))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let batch_pow = builder.public_input();
+        let round_roots = shape.round_cap_roots();
+        let commit_phase = round_roots
+            .iter()
+            .map(|&roots| (0..roots).map(|_| merkle::public_digest(builder)).collect())
+            .collect();
+        let commit_pows = builder.public_inputs(round_roots.len());
+        let final_poly = builder.public_inputs(1 << shape.fri.log_final_poly_len);
+        let query_pow = builder.public_input();
+        PcsInputs {
+            commitments,
+            points,
+            values,
+            batch_pow,
+            commit_phase,
+            commit_pows,
+            final_poly,
+            query_pow,
+        }
+    }
+}
+
+/// The challenges the transcript yields.
+#[derive(Clone, Debug)]
+pub struct PcsChallenges {
+    /// The batching challenge.
+    pub alpha: Target,
+    /// One folding challenge per commit round.
+    pub betas: Vec<Target>,
+    /// Per query, the index's `H` bits, least significant first.
+    pub query_indices: Vec<Vec<Target>>,
+}
+
+/// Emits the verifier's transcript for `shape` on `challenger`, which must be where the
+/// native verifier's challenger is when it calls `TwoAdicFriPcs::verify`.
+pub fn verify_transcript<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    shape: &PcsShape,
+    inputs: &PcsInputs,
+) -> Result<PcsChallenges, ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    shape.validate::<V>()?;
+    builder.push_scope("pcs");
+    let result = (|| {
+        builder.scope("seed", |b| {
+            for value in shape.pcs_seed::<V, F>() {
+                challenger.observe_const(b, value);
+            }
+        });
+        builder.scope("claims", |b| {
+            for value in inputs.values.iter().flatten().flatten().flatten() {
+                challenger.observe_ext(b, *value);
+            }
+        });
+        let alpha = builder.scope("alpha", |b| {
+            challenger.check_witness(b, shape.fri.batch_pow_bits, inputs.batch_pow)?;
+            Ok::<_, ProofShapeError>(challenger.sample_ext(b))
+        })?;
+        builder.push_scope("fri");
+        let fri = (|| {
+            builder.scope("seed", |b| {
+                for value in shape.fri_seed::<V, F>() {
+                    challenger.observe_const(b, value);
+                }
+            });
+            let mut betas = Vec::new();
+            for (round, (cap, &pow)) in inputs
+                .commit_phase
+                .iter()
+                .zip(&inputs.commit_pows)
+                .enumerate()
+            {
+                builder.push_scope(&format!("round{round}"));
+                challenger.observe_cap(builder, cap);
+                let beta = challenger
+                    .check_witness(builder, shape.fri.commit_pow_bits, pow)
+                    .map(|()| challenger.sample_ext(builder));
+                builder.pop_scope();
+                betas.push(beta?);
+            }
+            let query_indices = builder.scope("queries", |b| {
+                for &coeff in &inputs.final_poly {
+                    challenger.observe_ext(b, coeff);
+                }
+                challenger.check_witness(b, shape.fri.query_pow_bits, inputs.query_pow)?;
+                (0..shape.fri.num_queries)
+                    .map(|_| challenger.sample_bits(b, shape.log_max_height()))
+                    .collect::<Result<Vec<_>, _>>()
+            })?;
+            Ok::<_, ProofShapeError>((betas, query_indices))
+        })();
+        builder.pop_scope();
+        let (betas, query_indices) = fri?;
+        Ok(PcsChallenges {
+            alpha,
+            betas,
+            query_indices,
+        })
+    })();
+    builder.pop_scope();
+    result
+}
+
+/// The circuit's public inputs (in [`PcsInputs::allocate`] order) from a native proof and
+/// its claims, after checking every length against the shape.
+///
+/// `claims` holds, per committed batch, its cap and per matrix the `(point, values)` pairs,
+/// as given to `TwoAdicFriPcs::verify`.
+#[allow(clippy::type_complexity)]
+pub fn public_inputs<F, EF, M, InputProof>(
+    shape: &PcsShape,
+    claims: &[(MerkleCap<F, [F; 8]>, Vec<Vec<(EF, Vec<EF>)>>)],
+    proof: &FriProof<EF, M, F, InputProof>,
+) -> Result<Vec<EF>, ProofShapeError>
+where
+    F: PrimeField64 + TwoAdicField,
+    EF: ExtensionField<F> + CircuitField<PrimeSubfield = F>,
+    M: Mmcs<EF, Commitment = MerkleCap<F, [F; 8]>>,
+{
+    shape.validate::<F>()?;
+    let check = |what, expected: usize, got: usize| {
+        if expected == got {
+            Ok(())
+        } else {
+            Err(ProofShapeError::Length {
+                what,
+                expected,
+                got,
+            })
+        }
+    };
+    let round_roots = shape.round_cap_roots();
+    check("committed batches", shape.commitments.len(), claims.len())?;
+    for ((batch, (cap, matrices)), roots) in shape
+        .commitments
+        .iter()
+        .zip(claims)
+        .zip(shape.batch_cap_roots())
+    {
+        check("cap roots of a batch", roots, cap.num_roots())?;
+        check("matrices in a batch", batch.len(), matrices.len())?;
+        for (m, points) in batch.iter().zip(matrices) {
+            check("opening points of a matrix", m.points, points.len())?;
+            for (_, values) in points {
+                check("claimed values at a point", m.width, values.len())?;
+            }
+        }
+    }
+    check(
+        "commit rounds",
+        round_roots.len(),
+        proof.commit_phase_commits.len(),
+    )?;
+    check(
+        "commit PoW witnesses",
+        round_roots.len(),
+        proof.commit_pow_witnesses.len(),
+    )?;
+    for (cap, &roots) in proof.commit_phase_commits.iter().zip(&round_roots) {
+        check("cap roots of a commit round", roots, cap.num_roots())?;
+    }
+    check(
+        "final polynomial coefficients",
+        1 << shape.fri.log_final_poly_len,
+        proof.final_poly.len(),
+    )?;
+    let pow_phases = [
+        (
+            "batch",
+            shape.fri.batch_pow_bits,
+            std::slice::from_ref(&proof.batch_pow_witness),
+        ),
+        (
+            "commit",
+            shape.fri.commit_pow_bits,
+            &proof.commit_pow_witnesses[..],
+        ),
+        (
+            "query",
+            shape.fri.query_pow_bits,
+            std::slice::from_ref(&proof.query_pow_witness),
+        ),
+    ];
+    for (phase, bits, witnesses) in pow_phases {
+        if bits == 0 && witnesses.iter().any(|w| !w.is_zero()) {
+            return Err(ProofShapeError::NonCanonicalPow { phase });
+        }
+    }
+
+    let digests = |cap: &MerkleCap<F, [F; 8]>| -> Vec<EF> {
+        cap.roots()
+            .iter()
+            .flat_map(|r| poseidon2::pack_values::<EF>(r))
+            .collect()
+    };
+    let mut publics = Vec::new();
+    for (cap, _) in claims {
+        publics.extend(digests(cap));
+    }
+    for (_, matrices) in claims {
+        publics.extend(matrices.iter().flatten().map(|(z, _)| *z));
+    }
+    for (_, matrices) in claims {
+        publics.extend(
+            matrices
+                .iter()
+                .flatten()
+                .flat_map(|(_, values)| values.iter().copied()),
+        );
+    }
+    publics.push(EF::from(proof.batch_pow_witness));
+    for cap in &proof.commit_phase_commits {
+        publics.extend(digests(cap));
+    }
+    publics.extend(proof.commit_pow_witnesses.iter().map(|&w| EF::from(w)));
+    publics.extend(proof.final_poly.iter().copied());
+    publics.push(EF::from(proof.query_pow_witness));
+    Ok(publics)
+}

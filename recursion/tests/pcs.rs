@@ -1,0 +1,341 @@
+//! The transcript of `TwoAdicFriPcs::verify` in a circuit, against p3 itself: for each
+//! shape, commit random matrices natively, open them, verify natively on a recording
+//! challenger, then build the circuit from the shape alone, run it on the proof and compare
+//! the two transcripts lane by lane.
+
+use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
+use fixpoint_circuit_prover::{FriSettings, Lanes, ProverConfig, prove, setup_with_npos, verify};
+use fixpoint_recursion::CircuitChallenger;
+use fixpoint_recursion::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError};
+use fixpoint_recursion::transcript::{self, RecordingChallenger};
+use p3_commit::{CommitmentOpening, Pcs};
+use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
+use p3_matrix::dense::RowMajorMatrix;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+fn fri(
+    log_blowup: usize,
+    max_log_arity: usize,
+    log_final_poly_len: usize,
+    [batch, commit, query]: [usize; 3],
+    cap_height: usize,
+) -> FriConfig {
+    FriConfig {
+        log_blowup,
+        log_final_poly_len,
+        max_log_arity,
+        num_queries: 3,
+        batch_pow_bits: batch,
+        commit_pow_bits: commit,
+        query_pow_bits: query,
+        cap_height,
+    }
+}
+
+fn batch(matrices: &[(usize, usize, usize)]) -> Vec<MatrixClaim> {
+    matrices
+        .iter()
+        .map(|&(log_height, width, points)| MatrixClaim {
+            log_height,
+            width,
+            points,
+        })
+        .collect()
+}
+
+/// 1–3 commitments, several heights and widths, 1–2 points, blowup 1–3, each PoW on and
+/// off, final polynomial of 1, 4 and 32 coefficients, cap heights 0 and 2, arity 2 and 4.
+fn shapes() -> Vec<PcsShape> {
+    vec![
+        PcsShape {
+            fri: fri(1, 1, 0, [0, 0, 0], 0),
+            commitments: vec![batch(&[(5, 3, 1)])],
+        },
+        PcsShape {
+            fri: fri(2, 2, 0, [1, 1, 2], 2),
+            commitments: vec![batch(&[(6, 2, 2), (4, 5, 1)]), batch(&[(5, 1, 1)])],
+        },
+        PcsShape {
+            fri: fri(3, 1, 2, [2, 0, 1], 0),
+            commitments: vec![
+                batch(&[(7, 1, 1)]),
+                batch(&[(6, 3, 2), (6, 2, 1)]),
+                batch(&[(5, 4, 1), (3, 2, 2)]),
+            ],
+        },
+        PcsShape {
+            fri: fri(2, 2, 5, [0, 2, 0], 2),
+            commitments: vec![batch(&[(8, 2, 1), (6, 1, 2)])],
+        },
+    ]
+}
+
+macro_rules! pcs_tests {
+    ($module:ident, $val:ty, $perm:ty, $native:path, $config:ident, $table:ty) => {
+        mod $module {
+            use super::*;
+
+            type V = $val;
+            type E = p3_field::extension::BinomialExtensionField<V, 4>;
+            type ValMmcs = fixpoint_circuit_prover::config::ValMmcs<V, $perm>;
+            type ChallengeMmcs = p3_commit::ExtensionMmcs<V, E, ValMmcs>;
+            type NativePcs =
+                p3_fri::TwoAdicFriPcs<V, p3_dft::Radix2DitParallel<V>, ValMmcs, ChallengeMmcs>;
+            type Challenger = p3_challenger::DuplexChallenger<V, $perm, 16, 8>;
+            type Proof = <NativePcs as Pcs<E, Challenger>>::Proof;
+            type Cap = p3_symmetric::MerkleCap<V, [V; 8]>;
+            type Claims = Vec<(Cap, Vec<Vec<(E, Vec<E>)>>)>;
+
+            fn native_pcs(fri: &FriConfig) -> NativePcs {
+                let perm = $native();
+                let val_mmcs = ValMmcs::new(
+                    p3_symmetric::PaddingFreeSponge::new(perm.clone()),
+                    p3_symmetric::TruncatedPermutation::new(perm),
+                    fri.cap_height,
+                );
+                let params = p3_fri::FriParameters {
+                    log_blowup: fri.log_blowup,
+                    log_final_poly_len: fri.log_final_poly_len,
+                    max_log_arity: fri.max_log_arity,
+                    num_queries: fri.num_queries,
+                    batch_proof_of_work_bits: fri.batch_pow_bits,
+                    commit_proof_of_work_bits: fri.commit_pow_bits,
+                    query_proof_of_work_bits: fri.query_pow_bits,
+                    mmcs: ChallengeMmcs::new(val_mmcs.clone()),
+                };
+                NativePcs::new(Default::default(), val_mmcs, params)
+            }
+
+            fn random_ext(rng: &mut SmallRng) -> E {
+                E::from_basis_coefficients_fn(|_| V::from_u64(rng.random()))
+            }
+
+            /// Commits and opens random matrices of `shape`, verifies natively on a
+            /// recording challenger; returns the claims, the proof and the native record.
+            fn native(
+                shape: &PcsShape,
+                seed: u64,
+            ) -> (Claims, Proof, RecordingChallenger<Challenger, V>) {
+                let pcs = native_pcs(&shape.fri);
+                let mut rng = SmallRng::seed_from_u64(seed);
+                let mut committed = Vec::new();
+                for batch in &shape.commitments {
+                    let evaluations: Vec<_> = batch
+                        .iter()
+                        .map(|m| {
+                            let height = 1 << m.log_height;
+                            let values = (0..height * m.width)
+                                .map(|_| V::from_u64(rng.random()))
+                                .collect();
+                            let domain =
+                                <NativePcs as Pcs<E, Challenger>>::natural_domain_for_degree(
+                                    &pcs, height,
+                                );
+                            (domain, RowMajorMatrix::new(values, m.width))
+                        })
+                        .collect();
+                    let domains: Vec<_> = evaluations.iter().map(|(d, _)| *d).collect();
+                    let (cap, data) =
+                        <NativePcs as Pcs<E, Challenger>>::commit(&pcs, evaluations).unwrap();
+                    let points: Vec<Vec<E>> = batch
+                        .iter()
+                        .map(|m| (0..m.points).map(|_| random_ext(&mut rng)).collect())
+                        .collect();
+                    committed.push((cap, data, domains, points));
+                }
+                let requests = committed
+                    .iter()
+                    .map(|(_, data, _, points)| (data, points.clone()).into())
+                    .collect();
+                let mut prover_challenger = Challenger::new($native());
+                let (opened, proof) = pcs.open(requests, &mut prover_challenger).unwrap();
+
+                let claims: Claims = committed
+                    .iter()
+                    .zip(&opened)
+                    .map(|((cap, _, _, points), values)| {
+                        let matrices = points
+                            .iter()
+                            .zip(values)
+                            .map(|(zs, vs)| zs.iter().copied().zip(vs.iter().cloned()).collect())
+                            .collect();
+                        (cap.clone(), matrices)
+                    })
+                    .collect();
+                let openings = committed
+                    .iter()
+                    .zip(&claims)
+                    .map(|((cap, _, domains, _), (_, matrices))| {
+                        let matrices = domains
+                            .iter()
+                            .copied()
+                            .zip(matrices.iter().cloned())
+                            .collect();
+                        CommitmentOpening::from((cap.clone(), matrices))
+                    })
+                    .collect();
+                let mut recording = RecordingChallenger::new(Challenger::new($native()));
+                pcs.verify(openings, &proof, &mut recording)
+                    .expect("p3 accepts its own proof");
+                (claims, proof, recording)
+            }
+
+            struct Built {
+                circuit: Circuit<E>,
+                challenger: CircuitChallenger<E>,
+            }
+
+            fn build(shape: &PcsShape) -> Built {
+                let mut b = CircuitBuilder::<E>::new();
+                let mut challenger = CircuitChallenger::new(&mut b);
+                let inputs = PcsInputs::allocate(&mut b, shape);
+                pcs::verify_transcript(&mut b, &mut challenger, shape, &inputs).unwrap();
+                Built {
+                    circuit: b.build().unwrap(),
+                    challenger,
+                }
+            }
+
+            fn run(circuit: &Circuit<E>, publics: &[E]) -> Result<Traces<E>, String> {
+                let mut runner = circuit.runner();
+                fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
+                runner
+                    .set_public_inputs(publics)
+                    .map_err(|e| e.to_string())?;
+                runner.run().map_err(|e| e.to_string())
+            }
+
+            #[test]
+            fn the_transcript_matches_p3_on_every_shape() {
+                for (s, shape) in shapes().iter().enumerate() {
+                    let (claims, proof, native) = native(shape, s as u64);
+                    let built = build(shape);
+                    let publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
+                    let traces =
+                        run(&built.circuit, &publics).unwrap_or_else(|e| panic!("shape {s}: {e}"));
+                    if let Err(d) = transcript::compare(
+                        &native.events,
+                        &built.circuit,
+                        &traces,
+                        built.challenger.transcript(),
+                    ) {
+                        panic!("shape {s}: {d}");
+                    }
+                }
+            }
+
+            #[test]
+            fn two_proofs_of_one_shape_give_one_circuit_and_it_proves() {
+                let shape = &shapes()[1];
+                let (first, second) = (build(shape), build(shape));
+                assert_eq!(first.circuit.id(), second.circuit.id());
+                let (claims, proof, _) = native(shape, 7);
+                let publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
+                let traces = run(&first.circuit, &publics).unwrap();
+                let config = ProverConfig::$config(FriSettings::TEST);
+                let (pk, vk) =
+                    setup_with_npos(&first.circuit, &config, &Lanes::default(), &<$table>::ALL)
+                        .unwrap();
+                verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
+            }
+
+            #[test]
+            fn a_wrong_pow_witness_is_rejected_by_the_check_that_failed() {
+                // Shape 1 grinds 1 bit (batch), 1 bit per round and 2 bits (query).
+                let shape = &shapes()[1];
+                let (claims, mut proof, _) = native(shape, 3);
+                let built = build(shape);
+                let honest = proof.query_pow_witness;
+                let mut rejected = 0;
+                for k in 1..=8u32 {
+                    proof.query_pow_witness = honest + V::from_u32(k);
+                    let publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
+                    if let Err(e) = run(&built.circuit, &publics) {
+                        assert!(e.contains("pcs/fri/queries"), "{e}");
+                        rejected += 1;
+                    }
+                }
+                // Each wrong witness passes 2 bits with probability 1/4.
+                assert!(
+                    rejected >= 4,
+                    "only {rejected} of 8 wrong witnesses rejected"
+                );
+            }
+
+            #[test]
+            fn proofs_of_another_shape_are_typed_errors() {
+                let shape = &shapes()[1];
+                let (claims, proof, _) = native(shape, 5);
+                let mut other = shape.clone();
+                other.fri.log_final_poly_len = 1;
+                assert!(matches!(
+                    pcs::public_inputs(&other, &claims, &proof),
+                    Err(ProofShapeError::Length {
+                        what: "final polynomial coefficients",
+                        ..
+                    })
+                ));
+                assert!(matches!(
+                    pcs::public_inputs(shape, &claims[..1], &proof),
+                    Err(ProofShapeError::Length {
+                        what: "committed batches",
+                        ..
+                    })
+                ));
+                let mut fewer = claims.clone();
+                fewer[0].1[0].pop();
+                assert!(matches!(
+                    pcs::public_inputs(shape, &fewer, &proof),
+                    Err(ProofShapeError::Length {
+                        what: "opening points of a matrix",
+                        ..
+                    })
+                ));
+                // A nonzero witness where a phase grinds 0 bits.
+                let shape0 = &shapes()[0];
+                let (claims, mut proof, _) = native(shape0, 5);
+                proof.query_pow_witness = V::ONE;
+                assert_eq!(
+                    pcs::public_inputs(shape0, &claims, &proof),
+                    Err(ProofShapeError::NonCanonicalPow { phase: "query" })
+                );
+            }
+        }
+    };
+}
+
+pcs_tests!(
+    koala_bear,
+    p3_koala_bear::KoalaBear,
+    p3_koala_bear::Poseidon2KoalaBear<16>,
+    p3_koala_bear::default_koalabear_poseidon2_16,
+    koala_bear,
+    fixpoint_circuit_prover::poseidon2::koala_bear::Table
+);
+pcs_tests!(
+    baby_bear,
+    p3_baby_bear::BabyBear,
+    p3_baby_bear::Poseidon2BabyBear<16>,
+    p3_baby_bear::default_babybear_poseidon2_16,
+    baby_bear,
+    fixpoint_circuit_prover::poseidon2::baby_bear::Table
+);
+
+#[test]
+fn shapes_p3_refuses_are_refused() {
+    let mut shape = shapes()[0].clone();
+    shape.fri.num_queries = 0;
+    assert!(matches!(
+        shape.validate::<p3_koala_bear::KoalaBear>(),
+        Err(ProofShapeError::InvalidShape(_))
+    ));
+    let shape = PcsShape {
+        fri: fri(2, 1, 0, [0, 0, 0], 0),
+        commitments: vec![vec![]],
+    };
+    assert!(matches!(
+        shape.validate::<p3_koala_bear::KoalaBear>(),
+        Err(ProofShapeError::InvalidShape("nothing is committed"))
+    ));
+}
