@@ -90,6 +90,14 @@ pub enum MerkleError {
         /// Roots given.
         got: usize,
     },
+    /// The index has the wrong number of bits.
+    #[error("the index has {got} bits, expected {expected} (log2 of the tallest height)")]
+    IndexBits {
+        /// log2 of the tallest height.
+        expected: usize,
+        /// Bits given.
+        got: usize,
+    },
     /// The opening proof has the wrong number of siblings.
     #[error("the opening proof has {got} siblings, expected {expected}")]
     SiblingCount {
@@ -205,9 +213,8 @@ pub fn verify_batch<F: Field>(
     index: Target,
     rows: &[Vec<Target>],
 ) -> Result<MerklePath, MerkleError> {
-    let log_height = shape.log_height()?;
+    let log_height = check_batch(shape, cap, rows)?;
     let levels = shape.levels()?;
-    let cap_roots = shape.cap_roots()?;
     let max_bits = fixpoint_circuit::max_range_bits::<F>();
     if log_height > max_bits {
         return Err(MerkleError::TooTall {
@@ -215,6 +222,66 @@ pub fn verify_batch<F: Field>(
             max: max_bits,
         });
     }
+    builder.scope("merkle", |b| {
+        let bits = if log_height == 0 {
+            b.assert_zero(index);
+            Vec::new()
+        } else {
+            b.to_bits(index, log_height)
+        };
+        Ok(walk_batch(b, shape, cap, &bits, rows, levels))
+    })
+}
+
+/// [`verify_batch`] with the index given as its `log2(tallest)` bits, least significant
+/// first, already constrained by the caller (e.g. the low bits of a query index).
+pub fn verify_batch_bits<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &MerkleShape,
+    cap: &[Digest],
+    bits: &[Target],
+    rows: &[Vec<Target>],
+) -> Result<MerklePath, MerkleError> {
+    let log_height = check_batch(shape, cap, rows)?;
+    if bits.len() != log_height {
+        return Err(MerkleError::IndexBits {
+            expected: log_height,
+            got: bits.len(),
+        });
+    }
+    let levels = shape.levels()?;
+    Ok(builder.scope("merkle", |b| walk_batch(b, shape, cap, bits, rows, levels)))
+}
+
+/// Verifies that `leaf` is the digest at the index whose bits are `bits` (least significant
+/// first) in a tree of `2^bits.len()` leaves with the given cap height: one matrix, its
+/// leaf already hashed (e.g. `hash_slots_packed` of an extension row).
+pub fn verify_digest_bits<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    cap_height: usize,
+    cap: &[Digest],
+    bits: &[Target],
+    leaf: Digest,
+) -> Result<MerklePath, MerkleError> {
+    let cap_bits = cap_height.min(bits.len());
+    if cap.len() != 1 << cap_bits {
+        return Err(MerkleError::CapSize {
+            expected: 1 << cap_bits,
+            got: cap.len(),
+        });
+    }
+    let levels = bits.len() - cap_bits;
+    Ok(builder.scope("merkle", |b| climb(b, leaf, bits, levels, cap, |_, _| None)))
+}
+
+/// The checks of [`verify_batch`] that do not depend on the index; returns `log2(tallest)`.
+fn check_batch(
+    shape: &MerkleShape,
+    cap: &[Digest],
+    rows: &[Vec<Target>],
+) -> Result<usize, MerkleError> {
+    let log_height = shape.log_height()?;
+    let cap_roots = shape.cap_roots()?;
     if cap.len() != cap_roots {
         return Err(MerkleError::CapSize {
             expected: cap_roots,
@@ -244,50 +311,70 @@ pub fn verify_batch<F: Field>(
             });
         }
     }
+    Ok(log_height)
+}
 
-    builder.scope("merkle", |b| {
-        // Tallest first, stable: the order p3 hashes in.
-        let mut order: Vec<usize> = (0..shape.matrices.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(shape.matrices[i].height));
-        let rows_of_height = |height: usize| -> Vec<Target> {
-            order
-                .iter()
-                .filter(|&&i| shape.matrices[i].height == height)
-                .flat_map(|&i| rows[i].iter().copied())
-                .collect()
-        };
-        let has_height = |height: usize| shape.matrices.iter().any(|m| m.height == height);
-
-        let bits = if log_height == 0 {
-            b.assert_zero(index);
-            Vec::new()
-        } else {
-            b.to_bits(index, log_height)
-        };
-        let leaves = rows_of_height(1 << log_height);
-        let mut digest = poseidon2::hash_pad_free_packed(b, &leaves);
-        let mut path = Vec::with_capacity(levels);
-        for (level, &bit) in bits.iter().take(levels).enumerate() {
-            let (call, next) = poseidon2::merkle_step(b, &digest, bit);
-            path.push(call);
-            digest = next;
-            let height = 1 << (log_height - level - 1);
-            if has_height(height) {
-                let injected = poseidon2::hash_pad_free_packed(b, &rows_of_height(height));
-                digest = poseidon2::compress_packed(b, &digest, &injected);
-            }
-        }
-        // The top bits pick the cap root: a tree of selects, lowest bit first.
-        let mut candidates: Vec<Digest> = cap.to_vec();
-        for &bit in &bits[levels..] {
-            candidates = candidates
-                .chunks(2)
-                .map(|pair| std::array::from_fn(|j| b.select(bit, pair[1][j], pair[0][j])))
-                .collect();
-        }
-        for (&computed, &root) in digest.iter().zip(&candidates[0]) {
-            b.connect(computed, root);
-        }
-        Ok(MerklePath { levels: path })
+/// Hashes the tallest rows into the leaf and climbs, injecting shorter matrices.
+fn walk_batch<F: Field>(
+    b: &mut CircuitBuilder<F>,
+    shape: &MerkleShape,
+    cap: &[Digest],
+    bits: &[Target],
+    rows: &[Vec<Target>],
+    levels: usize,
+) -> MerklePath {
+    let log_height = bits.len();
+    // Tallest first, stable: the order p3 hashes in.
+    let mut order: Vec<usize> = (0..shape.matrices.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(shape.matrices[i].height));
+    let rows_of_height = |height: usize| -> Vec<Target> {
+        order
+            .iter()
+            .filter(|&&i| shape.matrices[i].height == height)
+            .flat_map(|&i| rows[i].iter().copied())
+            .collect()
+    };
+    let leaves = rows_of_height(1 << log_height);
+    let leaf = poseidon2::hash_pad_free_packed(b, &leaves);
+    climb(b, leaf, bits, levels, cap, |b, level| {
+        let height = 1 << (log_height - level - 1);
+        shape
+            .matrices
+            .iter()
+            .any(|m| m.height == height)
+            .then(|| poseidon2::hash_pad_free_packed(b, &rows_of_height(height)))
     })
+}
+
+/// One `MERKLE_STEP` per level (compressing in what `inject` returns after it), then the
+/// top bits select the cap root that the digest must equal.
+fn climb<F: Field>(
+    b: &mut CircuitBuilder<F>,
+    mut digest: Digest,
+    bits: &[Target],
+    levels: usize,
+    cap: &[Digest],
+    mut inject: impl FnMut(&mut CircuitBuilder<F>, usize) -> Option<Digest>,
+) -> MerklePath {
+    let mut path = Vec::with_capacity(levels);
+    for (level, &bit) in bits.iter().take(levels).enumerate() {
+        let (call, next) = poseidon2::merkle_step(b, &digest, bit);
+        path.push(call);
+        digest = next;
+        if let Some(injected) = inject(b, level) {
+            digest = poseidon2::compress_packed(b, &digest, &injected);
+        }
+    }
+    // The top bits pick the cap root: a tree of selects, lowest bit first.
+    let mut candidates: Vec<Digest> = cap.to_vec();
+    for &bit in &bits[levels..] {
+        candidates = candidates
+            .chunks(2)
+            .map(|pair| std::array::from_fn(|j| b.select(bit, pair[1][j], pair[0][j])))
+            .collect();
+    }
+    for (&computed, &root) in digest.iter().zip(&candidates[0]) {
+        b.connect(computed, root);
+    }
+    MerklePath { levels: path }
 }

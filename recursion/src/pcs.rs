@@ -119,12 +119,18 @@ pub enum ProofShapeError {
         /// The proof's.
         got: usize,
     },
+    /// A parameter this verifier does not support yet.
+    #[error("not supported yet: {0}")]
+    Unsupported(&'static str),
     /// A PoW witness is nonzero where its phase grinds 0 bits.
     #[error("the {phase} PoW witness must be 0 at 0 bits")]
     NonCanonicalPow {
         /// batch, commit or query.
         phase: &'static str,
     },
+    /// The Merkle gadget refused a batch's shape.
+    #[error(transparent)]
+    Merkle(#[from] fixpoint_circuit_prover::merkle::MerkleError),
     /// The challenger refused a request (a PoW of too many bits).
     #[error(transparent)]
     Challenger(#[from] ChallengerError),

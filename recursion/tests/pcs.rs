@@ -6,6 +6,7 @@
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::{FriSettings, Lanes, ProverConfig, prove, setup_with_npos, verify};
 use fixpoint_recursion::CircuitChallenger;
+use fixpoint_recursion::fri::{self, QueryInputs, QueryPaths};
 use fixpoint_recursion::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError};
 use fixpoint_recursion::transcript::{self, RecordingChallenger};
 use p3_commit::{CommitmentOpening, Pcs};
@@ -88,6 +89,13 @@ macro_rules! pcs_tests {
             type Claims = Vec<(Cap, Vec<Vec<(E, Vec<E>)>>)>;
 
             fn native_pcs(fri: &FriConfig) -> NativePcs {
+                let (pcs, _, _) = native_parts(fri);
+                pcs
+            }
+
+            fn native_parts(
+                fri: &FriConfig,
+            ) -> (NativePcs, p3_fri::FriParameters<ChallengeMmcs>, ValMmcs) {
                 let perm = $native();
                 let val_mmcs = ValMmcs::new(
                     p3_symmetric::PaddingFreeSponge::new(perm.clone()),
@@ -104,7 +112,11 @@ macro_rules! pcs_tests {
                     query_proof_of_work_bits: fri.query_pow_bits,
                     mmcs: ChallengeMmcs::new(val_mmcs.clone()),
                 };
-                NativePcs::new(Default::default(), val_mmcs, params)
+                (
+                    NativePcs::new(Default::default(), val_mmcs.clone(), params.clone()),
+                    params,
+                    val_mmcs,
+                )
             }
 
             fn random_ext(rng: &mut SmallRng) -> E {
@@ -117,6 +129,21 @@ macro_rules! pcs_tests {
                 shape: &PcsShape,
                 seed: u64,
             ) -> (Claims, Proof, RecordingChallenger<Challenger, V>) {
+                let (claims, proof, recording, _) = native_with_openings(shape, seed);
+                (claims, proof, recording)
+            }
+
+            /// [`native`], also returning p3's claims (with domains).
+            #[allow(clippy::type_complexity)]
+            fn native_with_openings(
+                shape: &PcsShape,
+                seed: u64,
+            ) -> (
+                Claims,
+                Proof,
+                RecordingChallenger<Challenger, V>,
+                fri::native::Claims<V, E>,
+            ) {
                 let pcs = native_pcs(&shape.fri);
                 let mut rng = SmallRng::seed_from_u64(seed);
                 let mut committed = Vec::new();
@@ -163,7 +190,7 @@ macro_rules! pcs_tests {
                         (cap.clone(), matrices)
                     })
                     .collect();
-                let openings = committed
+                let openings: fri::native::Claims<V, E> = committed
                     .iter()
                     .zip(&claims)
                     .map(|((cap, _, domains, _), (_, matrices))| {
@@ -176,9 +203,9 @@ macro_rules! pcs_tests {
                     })
                     .collect();
                 let mut recording = RecordingChallenger::new(Challenger::new($native()));
-                pcs.verify(openings, &proof, &mut recording)
+                pcs.verify(openings.clone(), &proof, &mut recording)
                     .expect("p3 accepts its own proof");
-                (claims, proof, recording)
+                (claims, proof, recording, openings)
             }
 
             struct Built {
@@ -223,6 +250,175 @@ macro_rules! pcs_tests {
                         panic!("shape {s}: {d}");
                     }
                 }
+            }
+
+            /// The whole verifier: transcript and queries.
+            fn build_full(shape: &PcsShape) -> (Circuit<E>, QueryPaths) {
+                let mut b = CircuitBuilder::<E>::new();
+                let mut challenger = CircuitChallenger::new(&mut b);
+                let inputs = PcsInputs::allocate(&mut b, shape);
+                let challenges =
+                    pcs::verify_transcript(&mut b, &mut challenger, shape, &inputs).unwrap();
+                let queries = QueryInputs::allocate(&mut b, shape);
+                let paths =
+                    fri::verify_queries(&mut b, shape, &inputs, &challenges, &queries).unwrap();
+                (b.build().unwrap(), paths)
+            }
+
+            /// A proof of `shape` and everything the full circuit needs to run on it.
+            struct FullRun {
+                publics: Vec<E>,
+                witness: fri::QueryWitness<V, E>,
+            }
+
+            fn full_run(shape: &PcsShape, seed: u64) -> FullRun {
+                let (claims, proof, _, openings) = native_with_openings(shape, seed);
+                let (_, params, val_mmcs) = native_parts(&shape.fri);
+                let witness = fri::query_witness(
+                    &params,
+                    &val_mmcs,
+                    &openings,
+                    &proof,
+                    &mut Challenger::new($native()),
+                )
+                .unwrap();
+                let mut publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
+                publics.extend(witness.publics.iter().copied());
+                FullRun { publics, witness }
+            }
+
+            fn run_full(
+                circuit: &Circuit<E>,
+                paths: &QueryPaths,
+                run: &FullRun,
+            ) -> Result<Traces<E>, String> {
+                let mut runner = circuit.runner();
+                fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
+                paths
+                    .set_siblings(
+                        &mut runner,
+                        &run.witness.input_siblings,
+                        &run.witness.round_siblings,
+                    )
+                    .map_err(|e| e.to_string())?;
+                runner
+                    .set_public_inputs(&run.publics)
+                    .map_err(|e| e.to_string())?;
+                runner.run().map_err(|e| e.to_string())
+            }
+
+            /// The shapes with binary folding (arity 4 is not supported yet).
+            fn binary_shapes() -> Vec<PcsShape> {
+                shapes()
+                    .into_iter()
+                    .map(|mut shape| {
+                        shape.fri.max_log_arity = 1;
+                        shape
+                    })
+                    .collect()
+            }
+
+            #[test]
+            fn the_whole_verifier_accepts_p3_proofs_and_proves() {
+                for (s, shape) in binary_shapes().iter().enumerate() {
+                    let (circuit, paths) = build_full(shape);
+                    let run = full_run(shape, 10 + s as u64);
+                    let traces = run_full(&circuit, &paths, &run)
+                        .unwrap_or_else(|e| panic!("shape {s}: {e}"));
+                    if s == 1 {
+                        let config = ProverConfig::$config(FriSettings::TEST);
+                        let (pk, vk) =
+                            setup_with_npos(&circuit, &config, &Lanes::default(), &<$table>::ALL)
+                                .unwrap();
+                        verify(&vk, &run.publics, &prove(&pk, &traces).unwrap()).unwrap();
+                    }
+                }
+            }
+
+            #[test]
+            fn tampered_proofs_are_rejected_by_the_check_that_failed() {
+                // No PoW: the first check a tampered value meets is the one named.
+                let shape = &binary_shapes()[0];
+                let (circuit, paths) = build_full(shape);
+                let honest = full_run(shape, 21);
+                run_full(&circuit, &paths, &honest).unwrap();
+                // Offsets of the inputs, in allocation order.
+                let caps: usize = shape.batch_cap_roots().iter().sum::<usize>() * 2;
+                let points: usize = shape.commitments.iter().flatten().map(|m| m.points).sum();
+                let values: usize = shape
+                    .commitments
+                    .iter()
+                    .flatten()
+                    .map(|m| m.points * m.width)
+                    .sum();
+                let rounds = shape.log_arities().len();
+                let round_caps: usize = shape.round_cap_roots().iter().sum::<usize>() * 2;
+                let pcs_len = caps
+                    + points
+                    + values
+                    + 1
+                    + round_caps
+                    + rounds
+                    + (1 << shape.fri.log_final_poly_len)
+                    + 1;
+                let final_poly = pcs_len - 1 - (1 << shape.fri.log_final_poly_len);
+                let rows: usize = shape
+                    .commitments
+                    .iter()
+                    .flatten()
+                    .map(|m| m.width)
+                    .sum::<usize>()
+                    * shape.fri.num_queries;
+                // A commitment: every root of the first batch's cap (the queries may
+                // select any of them).
+                let first_cap = 0..2 * shape.batch_cap_roots()[0];
+                let cases = [
+                    (
+                        "an opened row value",
+                        pcs_len..pcs_len + 1,
+                        "query0/batch0/merkle",
+                    ),
+                    // Claims and the final polynomial are absorbed before the query
+                    // indices: changing one moves every index, so query 0's first Merkle
+                    // check is the first to fail.
+                    (
+                        "a claimed value",
+                        caps + points..caps + points + 1,
+                        "query0/batch0/merkle",
+                    ),
+                    ("a commitment", first_cap, "batch0/merkle"),
+                    (
+                        "a commit-phase sibling",
+                        pcs_len + rows..pcs_len + rows + 1,
+                        "fold0",
+                    ),
+                    (
+                        "a final-polynomial coefficient",
+                        final_poly..final_poly + 1,
+                        "query0/batch0/merkle",
+                    ),
+                ];
+                for (what, positions, scope) in cases {
+                    let mut tampered = FullRun {
+                        publics: honest.publics.clone(),
+                        witness: honest.witness.clone(),
+                    };
+                    for position in positions {
+                        tampered.publics[position] += E::ONE;
+                    }
+                    match run_full(&circuit, &paths, &tampered) {
+                        Ok(_) => panic!("{what}: accepted"),
+                        Err(err) => assert!(err.contains(scope), "{what}: {err}"),
+                    }
+                }
+                // A changed Merkle sibling of an input path.
+                let mut tampered = FullRun {
+                    publics: honest.publics.clone(),
+                    witness: honest.witness.clone(),
+                };
+                tampered.witness.input_siblings[0][0][0][0] += V::ONE;
+                let err = run_full(&circuit, &paths, &tampered).unwrap_err();
+                assert!(err.contains("query0/batch0/merkle"), "{err}");
             }
 
             #[test]

@@ -1,0 +1,575 @@
+//! The query phase of p3-fri 0.8's `verify_fri` as a circuit: for each query index from
+//! the transcript ([`crate::pcs`]),
+//!
+//! 1. the opened rows of every committed batch are checked against its cap (the Merkle
+//!    directions are the query index's own bits, shifted for shorter batches);
+//! 2. the reduced openings: per LDE height `h`, with `x = g·ω_h^{bitrev_h(i >> (H − h))}`
+//!    on the coset, `ro[h] = Σ α^k (p_k(z) − p_k(x)) / (z − x)`, the α ladder restarting at
+//!    α⁰ for each height; `z = x` is rejected (the inverse of `z − x` must exist), and so is
+//!    a nonzero reduced opening at height `log_blowup`;
+//! 3. folding: per round, the row `(lo, hi)` holds the folded value at the index's low bit
+//!    and the proof's sibling, `fold = (lo + hi)/2 + (lo − hi)·β/(2s)` with
+//!    `s = ω_{h+1}^{bitrev_h(i)}`, then `β²·ro` of the next height is added;
+//! 4. each round's row is checked against the round's cap;
+//! 5. the final polynomial at `x = ω_H^{bitrev_H(i)}` must equal the folded value.
+//!
+//! Every field power of a root of unity is a product over the index bits of constants
+//! selected by the bits: no exponentiation, no division in the circuit.
+//!
+//! Folding supports arity 2 (`max_log_arity = 1`) for now; arity 4 is refused with a typed
+//! error.
+
+use std::collections::BTreeMap;
+
+use fixpoint_circuit::{CircuitBuilder, CircuitField, Runner, Target};
+use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerklePath, MerkleShape};
+use fixpoint_circuit_prover::poseidon2;
+use p3_field::{ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
+
+use crate::pcs::{PcsChallenges, PcsInputs, PcsShape, ProofShapeError};
+
+/// The query phase's proof values as circuit targets.
+#[derive(Clone, Debug)]
+pub struct QueryInputs {
+    /// Per query, batch and matrix: the opened row (base values, one slot each).
+    pub rows: Vec<Vec<Vec<Vec<Target>>>>,
+    /// Per round and query: the sibling values of the folded row (`arity − 1` of them).
+    pub siblings: Vec<Vec<Vec<Target>>>,
+}
+
+impl QueryInputs {
+    /// Allocates every input as a public input, in field order (after [`PcsInputs`]).
+    pub fn allocate<F: CircuitField>(builder: &mut CircuitBuilder<F>, shape: &PcsShape) -> Self {
+        let rows = (0..shape.fri.num_queries)
+            .map(|_| {
+                shape
+                    .commitments
+                    .iter()
+                    .map(|batch| {
+                        batch
+                            .iter()
+                            .map(|m| builder.public_inputs(m.width))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let siblings = shape
+            .log_arities()
+            .iter()
+            .map(|&log_arity| {
+                (0..shape.fri.num_queries)
+                    .map(|_| builder.public_inputs((1 << log_arity) - 1))
+                    .collect()
+            })
+            .collect();
+        QueryInputs { rows, siblings }
+    }
+}
+
+/// The Merkle paths the query phase emitted: their siblings are the runner's private data.
+#[derive(Clone, Debug)]
+pub struct QueryPaths {
+    /// Per query and batch.
+    pub inputs: Vec<Vec<MerklePath>>,
+    /// Per round and query.
+    pub rounds: Vec<Vec<MerklePath>>,
+}
+
+impl QueryPaths {
+    /// Gives the runner every sibling: `inputs[q][batch]` and `rounds[r][q]` are the paths
+    /// of p3's `restore_and_recompute_paths`, bottom first.
+    #[allow(clippy::type_complexity)]
+    pub fn set_siblings<F: CircuitField>(
+        &self,
+        runner: &mut Runner<'_, F>,
+        inputs: &[Vec<Vec<[F::PrimeSubfield; 8]>>],
+        rounds: &[Vec<Vec<[F::PrimeSubfield; 8]>>],
+    ) -> Result<(), ProofShapeError> {
+        let count = |what, expected: usize, got: usize| {
+            (expected == got)
+                .then_some(())
+                .ok_or(ProofShapeError::Length {
+                    what,
+                    expected,
+                    got,
+                })
+        };
+        count("queries of input paths", self.inputs.len(), inputs.len())?;
+        for (paths, siblings) in self.inputs.iter().zip(inputs) {
+            count("batches of input paths", paths.len(), siblings.len())?;
+            for (path, siblings) in paths.iter().zip(siblings) {
+                path.set_siblings(runner, siblings)
+                    .map_err(|_| ProofShapeError::Length {
+                        what: "siblings of an input path",
+                        expected: path.levels.len(),
+                        got: siblings.len(),
+                    })?;
+            }
+        }
+        count(
+            "rounds of commit-phase paths",
+            self.rounds.len(),
+            rounds.len(),
+        )?;
+        for (paths, siblings) in self.rounds.iter().zip(rounds) {
+            count("queries of commit-phase paths", paths.len(), siblings.len())?;
+            for (path, siblings) in paths.iter().zip(siblings) {
+                path.set_siblings(runner, siblings)
+                    .map_err(|_| ProofShapeError::Length {
+                        what: "siblings of a commit-phase path",
+                        expected: path.levels.len(),
+                        got: siblings.len(),
+                    })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `shift · g^{bitrev_n(i)}`, where `bits` are the `n` bits of `i`, least significant
+/// first: a product of constants chosen by the bits.
+fn power_from_bits<V, F>(b: &mut CircuitBuilder<F>, bits: &[Target], g: V, shift: V) -> Target
+where
+    V: PrimeField64,
+    F: CircuitField + ExtensionField<V>,
+{
+    let n = bits.len();
+    let mut acc = b.define_const(F::from(shift));
+    let mut power = g; // g^{2^j}
+    for j in 0..n {
+        // Bit j of bitrev_n(i) is bit n − 1 − j of i.
+        let bit = bits[n - 1 - j];
+        let step = b.define_const(F::from(power - V::ONE));
+        let scaled = b.mul(bit, step);
+        let one = b.one();
+        let factor = b.add(scaled, one);
+        acc = b.mul(acc, factor);
+        power = power.square();
+    }
+    acc
+}
+
+/// Emits the query phase for `shape`, after [`crate::pcs::verify_transcript`].
+pub fn verify_queries<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &PcsShape,
+    pcs: &PcsInputs,
+    challenges: &PcsChallenges,
+    inputs: &QueryInputs,
+) -> Result<QueryPaths, ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    shape.validate::<V>()?;
+    let log_arities = shape.log_arities();
+    if log_arities.iter().any(|&a| a != 1) {
+        return Err(ProofShapeError::Unsupported(
+            "folding arity above 2 (max_log_arity > 1)",
+        ));
+    }
+    let h_max = shape.log_max_height();
+    let log_blowup = shape.fri.log_blowup;
+    builder.push_scope("fri_queries");
+
+    // α powers, as long as the longest ladder.
+    let mut ladder: BTreeMap<usize, usize> = BTreeMap::new();
+    // (height, ladder offset) of every (batch, matrix, point), in walk order.
+    let mut openings = Vec::new();
+    for batch in &shape.commitments {
+        for m in batch {
+            let h = m.log_height + log_blowup;
+            for _ in 0..m.points {
+                let offset = ladder.entry(h).or_insert(0);
+                openings.push((h, *offset));
+                *offset += m.width;
+            }
+        }
+    }
+    let longest = ladder.values().copied().max().unwrap_or(0);
+    let alpha_powers = builder.scope("alpha_powers", |b| {
+        let mut powers = Vec::with_capacity(longest);
+        let mut acc = b.one();
+        for _ in 0..longest {
+            powers.push(acc);
+            acc = b.mul(acc, challenges.alpha);
+        }
+        powers
+    });
+
+    // Σ α^k p_k(z) for every (batch, matrix, point): independent of the query.
+    let sums_at_z: Vec<Target> = builder.scope("sums_at_z", |b| {
+        let mut sums = Vec::new();
+        let values = pcs.values.iter().flatten().flatten();
+        for (values, &(_, offset)) in values.zip(&openings) {
+            sums.push(b.inner_product(&alpha_powers[offset..offset + values.len()], values));
+        }
+        sums
+    });
+    let points: Vec<Target> = pcs.points.iter().flatten().flatten().copied().collect();
+    let beta_squares: Vec<Target> = challenges
+        .betas
+        .iter()
+        .map(|&beta| builder.square(beta))
+        .collect();
+    let half = builder.define_const(F::from(V::ONE.halve()));
+
+    let mut paths = QueryPaths {
+        inputs: Vec::new(),
+        rounds: vec![Vec::new(); log_arities.len()],
+    };
+    for (q, bits) in challenges.query_indices.iter().enumerate() {
+        builder.push_scope(&format!("query{q}"));
+        let result = (|| -> Result<(), ProofShapeError> {
+            // 1. Input batches against their caps.
+            let mut batch_paths = Vec::new();
+            for (batch, (claims, cap)) in shape.commitments.iter().zip(&pcs.commitments).enumerate()
+            {
+                let heights: Vec<usize> =
+                    claims.iter().map(|m| m.log_height + log_blowup).collect();
+                let tallest = heights.iter().copied().max().unwrap_or(0);
+                let merkle_shape = MerkleShape {
+                    matrices: claims
+                        .iter()
+                        .zip(&heights)
+                        .map(|(m, &h)| MatrixShape {
+                            height: 1 << h,
+                            width: m.width,
+                        })
+                        .collect(),
+                    cap_height: shape.fri.cap_height,
+                };
+                let path = builder.scope(&format!("batch{batch}"), |b| {
+                    merkle::verify_batch_bits(
+                        b,
+                        &merkle_shape,
+                        cap,
+                        &bits[h_max - tallest..],
+                        &inputs.rows[q][batch],
+                    )
+                })?;
+                batch_paths.push(path);
+            }
+            paths.inputs.push(batch_paths);
+
+            // 2. Reduced openings, per height.
+            let mut reduced: BTreeMap<usize, Target> = BTreeMap::new();
+            builder.scope("reduced_openings", |b| {
+                let mut xs: BTreeMap<usize, Target> = BTreeMap::new();
+                let mut opening = 0;
+                for (claims, rows) in shape.commitments.iter().zip(&inputs.rows[q]) {
+                    for (m, row) in claims.iter().zip(rows) {
+                        let h = m.log_height + log_blowup;
+                        let x = *xs.entry(h).or_insert_with(|| {
+                            power_from_bits::<V, F>(
+                                b,
+                                &bits[h_max - h..],
+                                V::two_adic_generator(h),
+                                V::GENERATOR,
+                            )
+                        });
+                        for _ in 0..m.points {
+                            let (_, offset) = openings[opening];
+                            let alphas = &alpha_powers[offset..offset + row.len()];
+                            let sum_at_x = b.inner_product(alphas, row);
+                            let diff = b.sub(sums_at_z[opening], sum_at_x);
+                            let denominator = b.sub(points[opening], x);
+                            // The inverse exists only if z ≠ x: p3 rejects z = x.
+                            let inverse = b.inv(denominator);
+                            let term = b.mul(diff, inverse);
+                            let acc = match reduced.get(&h) {
+                                Some(&acc) => b.add(acc, term),
+                                None => term,
+                            };
+                            reduced.insert(h, acc);
+                            opening += 1;
+                        }
+                    }
+                }
+                if let Some(&ro) = reduced.get(&log_blowup) {
+                    b.assert_zero(ro);
+                }
+            });
+
+            // 3–4. Folding, and each round's row against the round's cap.
+            let mut folded = reduced[&h_max];
+            let mut log_h = h_max;
+            for (round, ((&beta, &beta_sq), cap)) in challenges
+                .betas
+                .iter()
+                .zip(&beta_squares)
+                .zip(&pcs.commit_phase)
+                .enumerate()
+            {
+                builder.push_scope(&format!("fold{round}"));
+                let consumed = h_max - log_h;
+                let bit = bits[consumed];
+                let sibling = inputs.siblings[round][q][0];
+                let lo = builder.select(bit, sibling, folded);
+                let sum = builder.add(folded, sibling);
+                let hi = builder.sub(sum, lo);
+                log_h -= 1;
+                let index_bits = &bits[consumed + 1..];
+                // 1/(2s) with s = ω_{h+1}^{bitrev_h(i)}.
+                let inv_two_s = power_from_bits::<V, F>(
+                    builder,
+                    index_bits,
+                    V::two_adic_generator(log_h + 1).inverse(),
+                    V::ONE.halve(),
+                );
+                let even = builder.add(lo, hi);
+                let even = builder.mul(even, half);
+                let odd = builder.sub(lo, hi);
+                let odd = builder.mul(odd, beta);
+                let odd = builder.mul(odd, inv_two_s);
+                folded = builder.add(even, odd);
+                if let Some(&ro) = reduced.get(&log_h) {
+                    let injected = builder.mul(beta_sq, ro);
+                    folded = builder.add(folded, injected);
+                }
+                let leaf = poseidon2::hash_slots_packed(builder, &[lo, hi]);
+                let path = merkle::verify_digest_bits(
+                    builder,
+                    shape.fri.cap_height,
+                    cap,
+                    index_bits,
+                    leaf,
+                );
+                builder.pop_scope();
+                paths.rounds[round].push(path?);
+            }
+
+            // 5. The final polynomial at x = ω_H^{bitrev_H(i >> folded bits)}.
+            builder.scope("final_poly", |b| {
+                let consumed = h_max - log_h;
+                // The shifted index has H − consumed bits; its top `consumed` bits are 0.
+                let zero = b.zero();
+                let padded: Vec<Target> = bits[consumed..]
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat_n(zero, consumed))
+                    .collect();
+                let x = power_from_bits::<V, F>(b, &padded, V::two_adic_generator(h_max), V::ONE);
+                let eval = b.horner(&pcs.final_poly, x);
+                b.connect(eval, folded);
+            });
+            Ok(())
+        })();
+        builder.pop_scope();
+        result?;
+    }
+    builder.pop_scope();
+    Ok(paths)
+}
+
+/// What the query phase needs from a native proof: the public inputs of [`QueryInputs`],
+/// and the Merkle siblings of every path (p3's pruned multiproofs expanded per query).
+#[derive(Clone, Debug)]
+pub struct QueryWitness<V, EF> {
+    /// [`QueryInputs`]'s public inputs, in allocation order.
+    pub publics: Vec<EF>,
+    /// Per query and batch: the input path's siblings, bottom first.
+    pub input_siblings: Vec<Vec<Vec<[V; 8]>>>,
+    /// Per round and query: the commit-phase path's siblings, bottom first.
+    pub round_siblings: Vec<Vec<Vec<[V; 8]>>>,
+}
+
+/// p3 0.8's FRI types over fixpoint's Merkle tree (`ValMmcs` of the prover's config).
+pub mod native {
+    use p3_commit::ExtensionMmcs;
+    use p3_field::coset::TwoAdicMultiplicativeCoset;
+    use p3_fri::{BatchMultiOpening, FriParameters, FriProof};
+    use p3_symmetric::MerkleCap;
+
+    /// The input MMCS: Poseidon2 Merkle trees over the base field.
+    pub type ValMmcs<V, P> = fixpoint_circuit_prover::config::ValMmcs<V, P>;
+    /// The commit-phase MMCS: extension rows flattened into `ValMmcs`.
+    pub type ChallengeMmcs<V, EF, P> = ExtensionMmcs<V, EF, ValMmcs<V, P>>;
+    /// FRI parameters with that MMCS.
+    pub type Params<V, EF, P> = FriParameters<ChallengeMmcs<V, EF, P>>;
+    /// A `TwoAdicFriPcs` proof.
+    pub type Proof<V, EF, P> =
+        FriProof<EF, ChallengeMmcs<V, EF, P>, V, Vec<BatchMultiOpening<V, ValMmcs<V, P>>>>;
+    /// The claims `TwoAdicFriPcs::verify` takes.
+    pub type Claims<V, EF> =
+        Vec<p3_commit::CommitmentOpening<EF, MerkleCap<V, [V; 8]>, TwoAdicMultiplicativeCoset<V>>>;
+}
+
+/// Replays the native verifier (p3's own transcript, `open_inputs` and `fold_query`) from
+/// `challenger`, the verifier's challenger when it calls `TwoAdicFriPcs::verify`, and
+/// expands every pruned multiproof into per-query paths
+/// (`MerkleTreeMmcs::restore_and_recompute_paths`). Fails with p3's reason if p3 rejects.
+pub fn query_witness<V, EF, P, C>(
+    params: &native::Params<V, EF, P>,
+    input_mmcs: &native::ValMmcs<V, P>,
+    claims: &native::Claims<V, EF>,
+    proof: &native::Proof<V, EF, P>,
+    challenger: &mut C,
+) -> Result<QueryWitness<V, EF>, String>
+where
+    V: PrimeField64 + TwoAdicField,
+    EF: ExtensionField<V>,
+    P: p3_symmetric::CryptographicPermutation<[V; 16]>
+        + p3_symmetric::CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>,
+    C: p3_challenger::FieldChallenger<V>
+        + p3_challenger::GrindingChallenger<Witness = V>
+        + p3_challenger::CanObserve<p3_symmetric::MerkleCap<V, [V; 8]>>,
+{
+    use p3_fri::{
+        FriShape, PcsVerifierTranscript, TwoAdicFriFolding, VerifierTranscript, verifier,
+    };
+    use p3_matrix::Dimensions;
+
+    let heights: Vec<usize> = claims
+        .iter()
+        .flat_map(|c| {
+            c.matrices
+                .iter()
+                .map(|m| m.domain.log_size() + params.log_blowup)
+        })
+        .collect();
+    let h_max = heights.iter().copied().max().ok_or("nothing committed")?;
+    let mut distinct = heights.clone();
+    distinct.sort_unstable_by(|a, b| b.cmp(a));
+    distinct.dedup();
+    let log_arities = p3_fri::fold_schedule(
+        &distinct,
+        params.log_blowup + params.log_final_poly_len,
+        params.max_log_arity,
+    );
+
+    // The transcript, with p3's own drivers.
+    let mut transcript = PcsVerifierTranscript::<C, V, EF>::new(
+        challenger,
+        p3_fri::PcsShape::from_claims(params, claims),
+    );
+    transcript
+        .claimed_openings(claims)
+        .map_err(|e| e.to_string())?;
+    let alpha = transcript
+        .batch_phase(Some(proof.batch_pow_witness))
+        .map_err(|e| e.to_string())?;
+    let fri = transcript.delegate(|challenger| {
+        let mut fri = VerifierTranscript::<C, V, EF>::new(
+            challenger,
+            FriShape::with_schedule(params, log_arities.clone(), h_max),
+        );
+        let betas = fri.commit_rounds(&proof.commit_phase_commits, &proof.commit_pow_witnesses)?;
+        let indices = fri.query_phase(&proof.final_poly, Some(proof.query_pow_witness))?;
+        fri.finish();
+        Ok::<_, p3_fri::TranscriptFailure>((betas, indices))
+    });
+    transcript.finish();
+    let (betas, indices) = fri.map_err(|e| e.to_string())?;
+
+    let reduced = verifier::open_inputs(
+        params,
+        h_max,
+        &indices,
+        &proof.input_openings,
+        alpha,
+        input_mmcs,
+        claims,
+    )
+    .map_err(|e| format!("{e:?}"))?;
+    let folding = TwoAdicFriFolding::<
+        Vec<BatchMultiOpening<V, native::ValMmcs<V, P>>>,
+        p3_merkle_tree::MerkleTreeError,
+    >(std::marker::PhantomData);
+    let mut group_indices = vec![Vec::new(); log_arities.len()];
+    let mut rows_by_round = vec![Vec::new(); log_arities.len()];
+    for (query, (&index, ro)) in indices.iter().zip(reduced).enumerate() {
+        let mut domain_index = index;
+        verifier::fold_query(
+            &folding,
+            query,
+            &mut domain_index,
+            &betas,
+            &log_arities,
+            &proof.commit_phase_openings,
+            ro,
+            h_max,
+            params.log_blowup + params.log_final_poly_len,
+            &mut group_indices,
+            &mut rows_by_round,
+        )
+        .map_err(|e| format!("{e:?}"))?;
+    }
+
+    use p3_fri::BatchMultiOpening;
+    // Input paths, per batch, then transposed to per query.
+    let mut input_siblings = vec![Vec::new(); indices.len()];
+    for (claim, opening) in claims.iter().zip(&proof.input_openings) {
+        let dims: Vec<Dimensions> = claim
+            .matrices
+            .iter()
+            .map(|m| Dimensions {
+                width: m.points.first().map_or(0, |p| p.values.len()),
+                height: m.domain.size() << params.log_blowup,
+            })
+            .collect();
+        let tallest = dims.iter().map(|d| d.height).max().unwrap_or(1);
+        let shift = h_max - tallest.trailing_zeros() as usize;
+        let reduced: Vec<usize> = indices.iter().map(|&i| i >> shift).collect();
+        let paths = input_mmcs
+            .restore_and_recompute_paths(
+                &dims,
+                &reduced,
+                &opening.opened_values,
+                &opening.opening_proof,
+            )
+            .map_err(|e| e.to_string())?;
+        for (per_query, path) in input_siblings.iter_mut().zip(paths) {
+            per_query.push(path.siblings);
+        }
+    }
+    // Commit-phase paths: extension rows flattened to base, as `ExtensionMmcs` does.
+    let mut round_siblings = Vec::new();
+    let mut log_h = h_max;
+    for (round, &log_arity) in log_arities.iter().enumerate() {
+        log_h -= log_arity;
+        let dims = [Dimensions {
+            width: (1 << log_arity) * EF::DIMENSION,
+            height: 1 << log_h,
+        }];
+        let rows: Vec<Vec<Vec<V>>> = rows_by_round[round]
+            .iter()
+            .map(|row: &Vec<Vec<EF>>| {
+                row.iter()
+                    .map(|evals| {
+                        evals
+                            .iter()
+                            .flat_map(|e| e.as_basis_coefficients_slice().to_vec())
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let paths = input_mmcs
+            .restore_and_recompute_paths(
+                &dims,
+                &group_indices[round],
+                &rows,
+                &proof.commit_phase_openings[round].opening_proof,
+            )
+            .map_err(|e| e.to_string())?;
+        round_siblings.push(paths.into_iter().map(|p| p.siblings).collect());
+    }
+
+    let mut publics = Vec::new();
+    for q in 0..indices.len() {
+        for opening in &proof.input_openings {
+            let rows = opening.opened_values.get(q).ok_or("missing opened rows")?;
+            publics.extend(rows.iter().flatten().map(|&v| EF::from(v)));
+        }
+    }
+    for round in &proof.commit_phase_openings {
+        publics.extend(round.sibling_values.iter().flatten().copied());
+    }
+    Ok(QueryWitness {
+        publics,
+        input_siblings,
+        round_siblings,
+    })
+}
