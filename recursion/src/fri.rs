@@ -16,8 +16,10 @@
 //! Every field power of a root of unity is a product over the index bits of constants
 //! selected by the bits: no exponentiation, no division in the circuit.
 //!
-//! Folding supports arity 2 (`max_log_arity = 1`) for now; arity 4 is refused with a typed
-//! error.
+//! Folding supports every arity p3 does: arity 2 with p3's closed form, larger arities by
+//! the barycentric form of p3's Lagrange interpolation, written without a division (p3
+//! returns the row value when `β` is one of the coset points; the circuit cannot, and
+//! fails to run there, with probability about `arity/|EF|`).
 
 use std::collections::BTreeMap;
 
@@ -150,6 +152,145 @@ where
     acc
 }
 
+/// The row of one folding group: `folded` at the position whose bits are `position`
+/// (least significant first), the siblings in order around it.
+fn place<F: CircuitField>(
+    b: &mut CircuitBuilder<F>,
+    folded: Target,
+    siblings: &[Target],
+    position: &[Target],
+) -> Vec<Target> {
+    let arity = 1 << position.len();
+    // is[k] = [position == k], a product of bits and complements.
+    let one = b.one();
+    let is: Vec<Target> = (0..arity)
+        .map(|k| {
+            position.iter().enumerate().fold(one, |acc, (t, &bit)| {
+                let factor = if (k >> t) & 1 == 1 {
+                    bit
+                } else {
+                    b.sub(one, bit)
+                };
+                b.mul(acc, factor)
+            })
+        })
+        .collect();
+    // above[j] = [position > j].
+    let mut above = vec![b.zero(); arity];
+    for j in (0..arity.saturating_sub(1)).rev() {
+        above[j] = b.add(above[j + 1], is[j + 1]);
+    }
+    (0..arity)
+        .map(|j| {
+            let mut value = b.mul(is[j], folded);
+            if j + 1 < arity {
+                let term = b.mul(above[j], siblings[j]);
+                value = b.add(value, term);
+            }
+            if j > 0 {
+                // Below the position: neither at it nor above it.
+                let here_or_above = b.add(is[j], above[j]);
+                let below = b.sub(one, here_or_above);
+                let term = b.mul(below, siblings[j - 1]);
+                value = b.add(value, term);
+            }
+            value
+        })
+        .collect()
+}
+
+/// p3's binary fold: `(lo + hi)/2 + (lo − hi)·β/(2s)` with `s = ω_{h+1}^{bitrev_h(i)}`.
+fn fold_pair<V, F>(
+    b: &mut CircuitBuilder<F>,
+    row: &[Target],
+    beta: Target,
+    index_bits: &[Target],
+    log_h: usize,
+    half: Target,
+) -> Target
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V>,
+{
+    let (lo, hi) = (row[0], row[1]);
+    // 1/(2s), as a product of constants chosen by the bits.
+    let inv_two_s = power_from_bits::<V, F>(
+        b,
+        index_bits,
+        V::two_adic_generator(log_h + 1).inverse(),
+        V::ONE.halve(),
+    );
+    let even = b.add(lo, hi);
+    let even = b.mul(even, half);
+    let odd = b.sub(lo, hi);
+    let odd = b.mul(odd, beta);
+    let odd = b.mul(odd, inv_two_s);
+    b.add(even, odd)
+}
+
+/// p3's fold for arity `n = 2^a`: the polynomial through `(x_k, row[k])` evaluated at `β`,
+/// where the `x_k` are `s·ω_n^k` in bit-reversed order and `s = ω_{h+a}^{bitrev_h(i)}`.
+/// Barycentric: `Σ_k w_k·row[k]·Π_{j≠k}(β − x_j)` with `w_k = x_k / (n·sⁿ)`; no division.
+fn fold_lagrange<V, F>(
+    b: &mut CircuitBuilder<F>,
+    row: &[Target],
+    beta: Target,
+    index_bits: &[Target],
+    log_h: usize,
+    log_arity: usize,
+) -> Target
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V>,
+{
+    let n = 1usize << log_arity;
+    let generator = V::two_adic_generator(log_h + log_arity);
+    let s = power_from_bits::<V, F>(b, index_bits, generator, V::ONE);
+    // s^{1−n} = s · (s⁻¹)ⁿ, with s⁻¹ from the inverse generator's constants.
+    let s_inv = power_from_bits::<V, F>(b, index_bits, generator.inverse(), V::ONE);
+    let s_inv_n = b.exp_power_of_2(s_inv, log_arity);
+    let s_scale = b.mul(s, s_inv_n);
+    // The coset points' constant factors ω_n^k, bit-reversed.
+    let omega = V::two_adic_generator(log_arity);
+    let factors: Vec<V> = (0..n)
+        .map(|k| omega.exp_u64(reverse_bits(k, log_arity) as u64))
+        .collect();
+    let diffs: Vec<Target> = factors
+        .iter()
+        .map(|&c| {
+            let c = b.define_const(F::from(c));
+            let x = b.mul(c, s);
+            b.sub(beta, x)
+        })
+        .collect();
+    // prefix[k] = Π_{j<k} diffs[j], suffix[k] = Π_{j>k} diffs[j].
+    let one = b.one();
+    let mut prefix = vec![one; n];
+    for k in 1..n {
+        prefix[k] = b.mul(prefix[k - 1], diffs[k - 1]);
+    }
+    let mut suffix = vec![one; n];
+    for k in (0..n - 1).rev() {
+        suffix[k] = b.mul(suffix[k + 1], diffs[k + 1]);
+    }
+    let n_inv = V::from_usize(n).inverse();
+    let mut sum = b.zero();
+    for k in 0..n {
+        // w_k · row[k] · Π_{j≠k} (β − x_j), with w_k = ω_n^k/n · s^{1−n}.
+        let weight = b.define_const(F::from(factors[k] * n_inv));
+        let others = b.mul(prefix[k], suffix[k]);
+        let term = b.mul(weight, row[k]);
+        let term = b.mul(term, others);
+        sum = b.add(sum, term);
+    }
+    b.mul(sum, s_scale)
+}
+
+/// `k` with its low `bits` bits reversed.
+fn reverse_bits(k: usize, bits: usize) -> usize {
+    (0..bits).fold(0, |acc, t| acc | (((k >> t) & 1) << (bits - 1 - t)))
+}
+
 /// Emits the query phase for `shape`, after [`crate::pcs::verify_transcript`].
 pub fn verify_queries<V, F>(
     builder: &mut CircuitBuilder<F>,
@@ -164,11 +305,6 @@ where
 {
     shape.validate::<V>()?;
     let log_arities = shape.log_arities();
-    if log_arities.iter().any(|&a| a != 1) {
-        return Err(ProofShapeError::Unsupported(
-            "folding arity above 2 (max_log_arity > 1)",
-        ));
-    }
     let h_max = shape.log_max_height();
     let log_blowup = shape.fri.log_blowup;
     builder.push_scope("fri_queries");
@@ -208,11 +344,6 @@ where
         sums
     });
     let points: Vec<Target> = pcs.points.iter().flatten().flatten().copied().collect();
-    let beta_squares: Vec<Target> = challenges
-        .betas
-        .iter()
-        .map(|&beta| builder.square(beta))
-        .collect();
     let half = builder.define_const(F::from(V::ONE.halve()));
 
     let mut paths = QueryPaths {
@@ -295,40 +426,30 @@ where
             // 3–4. Folding, and each round's row against the round's cap.
             let mut folded = reduced[&h_max];
             let mut log_h = h_max;
-            for (round, ((&beta, &beta_sq), cap)) in challenges
+            for (round, ((&beta, &log_arity), cap)) in challenges
                 .betas
                 .iter()
-                .zip(&beta_squares)
+                .zip(&log_arities)
                 .zip(&pcs.commit_phase)
                 .enumerate()
             {
                 builder.push_scope(&format!("fold{round}"));
                 let consumed = h_max - log_h;
-                let bit = bits[consumed];
-                let sibling = inputs.siblings[round][q][0];
-                let lo = builder.select(bit, sibling, folded);
-                let sum = builder.add(folded, sibling);
-                let hi = builder.sub(sum, lo);
-                log_h -= 1;
-                let index_bits = &bits[consumed + 1..];
-                // 1/(2s) with s = ω_{h+1}^{bitrev_h(i)}.
-                let inv_two_s = power_from_bits::<V, F>(
-                    builder,
-                    index_bits,
-                    V::two_adic_generator(log_h + 1).inverse(),
-                    V::ONE.halve(),
-                );
-                let even = builder.add(lo, hi);
-                let even = builder.mul(even, half);
-                let odd = builder.sub(lo, hi);
-                let odd = builder.mul(odd, beta);
-                let odd = builder.mul(odd, inv_two_s);
-                folded = builder.add(even, odd);
+                let position = &bits[consumed..consumed + log_arity];
+                let row = place(builder, folded, &inputs.siblings[round][q], position);
+                log_h -= log_arity;
+                let index_bits = &bits[consumed + log_arity..];
+                folded = if log_arity == 1 {
+                    fold_pair::<V, F>(builder, &row, beta, index_bits, log_h, half)
+                } else {
+                    fold_lagrange::<V, F>(builder, &row, beta, index_bits, log_h, log_arity)
+                };
                 if let Some(&ro) = reduced.get(&log_h) {
-                    let injected = builder.mul(beta_sq, ro);
+                    let beta_power = builder.exp_power_of_2(beta, log_arity);
+                    let injected = builder.mul(beta_power, ro);
                     folded = builder.add(folded, injected);
                 }
-                let leaf = poseidon2::hash_slots_packed(builder, &[lo, hi]);
+                let leaf = poseidon2::hash_slots_packed(builder, &row);
                 let path = merkle::verify_digest_bits(
                     builder,
                     shape.fri.cap_height,

@@ -307,20 +307,18 @@ macro_rules! pcs_tests {
                 runner.run().map_err(|e| e.to_string())
             }
 
-            /// The shapes with binary folding (arity 4 is not supported yet).
-            fn binary_shapes() -> Vec<PcsShape> {
-                shapes()
-                    .into_iter()
-                    .map(|mut shape| {
-                        shape.fri.max_log_arity = 1;
-                        shape
-                    })
-                    .collect()
+            /// Every shape, and each again with binary folding.
+            fn all_shapes() -> Vec<PcsShape> {
+                let binary = shapes().into_iter().map(|mut shape| {
+                    shape.fri.max_log_arity = 1;
+                    shape
+                });
+                shapes().into_iter().chain(binary).collect()
             }
 
             #[test]
             fn the_whole_verifier_accepts_p3_proofs_and_proves() {
-                for (s, shape) in binary_shapes().iter().enumerate() {
+                for (s, shape) in all_shapes().iter().enumerate() {
                     let (circuit, paths) = build_full(shape);
                     let run = full_run(shape, 10 + s as u64);
                     let traces = run_full(&circuit, &paths, &run)
@@ -338,7 +336,7 @@ macro_rules! pcs_tests {
             #[test]
             fn tampered_proofs_are_rejected_by_the_check_that_failed() {
                 // No PoW: the first check a tampered value meets is the one named.
-                let shape = &binary_shapes()[0];
+                let shape = &shapes()[0];
                 let (circuit, paths) = build_full(shape);
                 let honest = full_run(shape, 21);
                 run_full(&circuit, &paths, &honest).unwrap();
