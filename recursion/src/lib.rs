@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod challenger;
+pub mod components;
 pub mod fri;
 pub mod pcs;
 pub mod transcript;

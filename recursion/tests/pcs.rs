@@ -333,6 +333,86 @@ macro_rules! pcs_tests {
                 }
             }
 
+            /// Proves `traces` of the full verifier for `shape` and verifies the proof.
+            fn prove_and_verify(
+                circuit: &Circuit<E>,
+                traces: &Traces<E>,
+                publics: &[E],
+            ) -> Result<(), String> {
+                let config = ProverConfig::$config(FriSettings::TEST);
+                let (pk, vk) =
+                    setup_with_npos(circuit, &config, &Lanes::default(), &<$table>::ALL).unwrap();
+                let proof = prove(&pk, traces).map_err(|e| e.to_string())?;
+                verify(&vk, publics, &proof).map_err(|e| e.to_string())
+            }
+
+            #[test]
+            fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query() {
+                use fixpoint_circuit_prover::poseidon2::{MERKLE_STEP, UNPACK};
+                use p3_symmetric::Permutation;
+                let shape = &shapes()[0];
+                let (circuit, paths) = build_full(shape);
+                let run = full_run(shape, 31);
+                let honest = run_full(&circuit, &paths, &run).unwrap();
+                prove_and_verify(&circuit, &honest, &run.publics).unwrap();
+
+                // 1. The first Merkle level of query 0 hashes in the other order: the row
+                //    is a valid compression of the swapped pair, its bit flipped.
+                let mut traces = honest.clone();
+                let step = traces
+                    .npo
+                    .iter_mut()
+                    .find(|r| r.kind == MERKLE_STEP)
+                    .unwrap();
+                let lanes = |slots: &[E]| -> Vec<V> {
+                    slots
+                        .iter()
+                        .flat_map(|s| s.as_basis_coefficients_slice().to_vec())
+                        .collect()
+                };
+                let (digest, sibling) = (lanes(&step.inputs[..2]), lanes(&step.private));
+                let flipped = step.inputs[2] == E::ZERO;
+                let (left, right) = if flipped {
+                    (&sibling, &digest)
+                } else {
+                    (&digest, &sibling)
+                };
+                let state: [V; 16] =
+                    std::array::from_fn(|i| if i < 8 { left[i] } else { right[i - 8] });
+                let out = $native().permute(state);
+                step.inputs[2] = if flipped { E::ONE } else { E::ZERO };
+                step.outputs = fixpoint_circuit_prover::poseidon2::pack_values::<E>(&out[..8]);
+                let err = prove_and_verify(&circuit, &traces, &run.publics).unwrap_err();
+                assert!(err.contains("TerminalSumNonZero"), "{err}");
+
+                // 2. A query index taken from other lanes than the transcript sampled: the
+                //    UNPACK row of a query sample claims a different lane.
+                let mut traces = honest;
+                let unpack = traces.npo.iter_mut().rfind(|r| r.kind == UNPACK).unwrap();
+                unpack.outputs[0] += E::ONE;
+                let err = prove_and_verify(&circuit, &traces, &run.publics).unwrap_err();
+                assert!(err.contains("OodEvaluationMismatch"), "{err}");
+            }
+
+            #[test]
+            fn op_counts_by_component() {
+                let arity_4 = &shapes()[1];
+                let mut arity_2 = arity_4.clone();
+                arity_2.fri.max_log_arity = 1;
+                let mut report = String::new();
+                for (name, shape) in [("max_log_arity 2", arity_4), ("max_log_arity 1", &arity_2)] {
+                    let (circuit, _) = build_full(shape);
+                    let stats = circuit.stats();
+                    report += &format!(
+                        "--- {name}: rounds {:?}, {} witness slots\n{}",
+                        shape.log_arities(),
+                        stats.witness_count,
+                        fixpoint_recursion::components::ComponentCounts::of(&stats)
+                    );
+                }
+                insta::assert_snapshot!(concat!("op_counts_", stringify!($module)), report);
+            }
+
             #[test]
             fn tampered_proofs_are_rejected_by_the_check_that_failed() {
                 // No PoW: the first check a tampered value meets is the one named.
