@@ -161,6 +161,13 @@ fn place<F: CircuitField>(
     position: &[Target],
 ) -> Vec<Target> {
     let arity = 1 << position.len();
+    if let ([bit], [sibling]) = (position, siblings) {
+        // Binary: lo = bit ? sibling : folded, hi = the other one.
+        let lo = b.select(*bit, *sibling, folded);
+        let sum = b.add(folded, *sibling);
+        let hi = b.sub(sum, lo);
+        return vec![lo, hi];
+    }
     // is[k] = [position == k], a product of bits and complements.
     let one = b.one();
     let is: Vec<Target> = (0..arity)
@@ -199,27 +206,61 @@ fn place<F: CircuitField>(
         .collect()
 }
 
-/// p3's binary fold: `(lo + hi)/2 + (lo − hi)·β/(2s)` with `s = ω_{h+1}^{bitrev_h(i)}`.
-fn fold_pair<V, F>(
+/// The coset point `s = ω_{h+a}^{bitrev_h(i)}` of a folding round and its inverse, `i` the
+/// index after the round (bits `index_bits`, `h` of them). The first round takes them from
+/// the bits; each later one from the previous round's: shifting the index right by `a`
+/// removes its low `a` bits from the bit reversal, so
+/// `s = s_prev^{2^{a_prev}} · Π_{t<a} (i_t ? ω_{h_prev}^{−2^{h_prev−1−t}} : 1)`,
+/// with `i_t` this round's position bits: two muls per bit instead of a product over all of
+/// the index's bits.
+fn coset_point<V, F>(
     b: &mut CircuitBuilder<F>,
-    row: &[Target],
-    beta: Target,
+    previous: Option<(Target, Target, usize, usize)>,
     index_bits: &[Target],
+    position: &[Target],
     log_h: usize,
-    half: Target,
-) -> Target
+    log_arity: usize,
+) -> (Target, Target)
 where
     V: PrimeField64 + TwoAdicField,
     F: CircuitField + ExtensionField<V>,
 {
+    let Some((s_prev, s_inv_prev, h_prev, a_prev)) = previous else {
+        let generator = V::two_adic_generator(log_h + log_arity);
+        let s = power_from_bits::<V, F>(b, index_bits, generator, V::ONE);
+        let s_inv = power_from_bits::<V, F>(b, index_bits, generator.inverse(), V::ONE);
+        return (s, s_inv);
+    };
+    let mut s = b.exp_power_of_2(s_prev, a_prev);
+    let mut s_inv = b.exp_power_of_2(s_inv_prev, a_prev);
+    let one = b.one();
+    for (t, &bit) in position.iter().enumerate() {
+        // ω_{h_prev}^{2^{h_prev−1−t}} is a primitive 2^{t+1}-th root of unity.
+        let root = V::two_adic_generator(t + 1);
+        debug_assert_eq!(
+            root,
+            V::two_adic_generator(h_prev).exp_power_of_2(h_prev - 1 - t)
+        );
+        for (value, factor) in [(&mut s, root.inverse()), (&mut s_inv, root)] {
+            let step = b.define_const(F::from(factor - V::ONE));
+            let scaled = b.mul(bit, step);
+            let select = b.add(scaled, one);
+            *value = b.mul(*value, select);
+        }
+    }
+    (s, s_inv)
+}
+
+/// p3's binary fold: `(lo + hi)/2 + (lo − hi)·β/(2s)`.
+fn fold_pair<F: CircuitField>(
+    b: &mut CircuitBuilder<F>,
+    row: &[Target],
+    beta: Target,
+    s_inv: Target,
+    half: Target,
+) -> Target {
     let (lo, hi) = (row[0], row[1]);
-    // 1/(2s), as a product of constants chosen by the bits.
-    let inv_two_s = power_from_bits::<V, F>(
-        b,
-        index_bits,
-        V::two_adic_generator(log_h + 1).inverse(),
-        V::ONE.halve(),
-    );
+    let inv_two_s = b.mul(s_inv, half);
     let even = b.add(lo, hi);
     let even = b.mul(even, half);
     let odd = b.sub(lo, hi);
@@ -229,14 +270,14 @@ where
 }
 
 /// p3's fold for arity `n = 2^a`: the polynomial through `(x_k, row[k])` evaluated at `β`,
-/// where the `x_k` are `s·ω_n^k` in bit-reversed order and `s = ω_{h+a}^{bitrev_h(i)}`.
+/// where the `x_k` are `s·ω_n^k` in bit-reversed order (see [`coset_point`]).
 /// Barycentric: `Σ_k w_k·row[k]·Π_{j≠k}(β − x_j)` with `w_k = x_k / (n·sⁿ)`; no division.
 fn fold_lagrange<V, F>(
     b: &mut CircuitBuilder<F>,
     row: &[Target],
     beta: Target,
-    index_bits: &[Target],
-    log_h: usize,
+    s: Target,
+    s_inv: Target,
     log_arity: usize,
 ) -> Target
 where
@@ -244,10 +285,7 @@ where
     F: CircuitField + ExtensionField<V>,
 {
     let n = 1usize << log_arity;
-    let generator = V::two_adic_generator(log_h + log_arity);
-    let s = power_from_bits::<V, F>(b, index_bits, generator, V::ONE);
-    // s^{1−n} = s · (s⁻¹)ⁿ, with s⁻¹ from the inverse generator's constants.
-    let s_inv = power_from_bits::<V, F>(b, index_bits, generator.inverse(), V::ONE);
+    // s^{1−n} = s · (s⁻¹)ⁿ.
     let s_inv_n = b.exp_power_of_2(s_inv, log_arity);
     let s_scale = b.mul(s, s_inv_n);
     // The coset points' constant factors ω_n^k, bit-reversed.
@@ -426,6 +464,8 @@ where
             // 3–4. Folding, and each round's row against the round's cap.
             let mut folded = reduced[&h_max];
             let mut log_h = h_max;
+            // The previous round's coset point s, its inverse, folded height and arity.
+            let mut previous: Option<(Target, Target, usize, usize)> = None;
             for (round, ((&beta, &log_arity), cap)) in challenges
                 .betas
                 .iter()
@@ -439,10 +479,13 @@ where
                 let row = place(builder, folded, &inputs.siblings[round][q], position);
                 log_h -= log_arity;
                 let index_bits = &bits[consumed + log_arity..];
+                let (s, s_inv) =
+                    coset_point::<V, F>(builder, previous, index_bits, position, log_h, log_arity);
+                previous = Some((s, s_inv, log_h, log_arity));
                 folded = if log_arity == 1 {
-                    fold_pair::<V, F>(builder, &row, beta, index_bits, log_h, half)
+                    fold_pair(builder, &row, beta, s_inv, half)
                 } else {
-                    fold_lagrange::<V, F>(builder, &row, beta, index_bits, log_h, log_arity)
+                    fold_lagrange::<V, F>(builder, &row, beta, s, s_inv, log_arity)
                 };
                 if let Some(&ro) = reduced.get(&log_h) {
                     let beta_power = builder.exp_power_of_2(beta, log_arity);
@@ -463,15 +506,12 @@ where
 
             // 5. The final polynomial at x = ω_H^{bitrev_H(i >> folded bits)}.
             builder.scope("final_poly", |b| {
-                let consumed = h_max - log_h;
-                // The shifted index has H − consumed bits; its top `consumed` bits are 0.
-                let zero = b.zero();
-                let padded: Vec<Target> = bits[consumed..]
-                    .iter()
-                    .copied()
-                    .chain(std::iter::repeat_n(zero, consumed))
-                    .collect();
-                let x = power_from_bits::<V, F>(b, &padded, V::two_adic_generator(h_max), V::ONE);
+                // x = ω_{h}^{bitrev_h(i >> folded)} with h the final height: the last
+                // round's s to the power of its arity (or, without rounds, from the bits).
+                let x = match previous {
+                    Some((s, _, _, log_arity)) => b.exp_power_of_2(s, log_arity),
+                    None => power_from_bits::<V, F>(b, bits, V::two_adic_generator(h_max), V::ONE),
+                };
                 let eval = b.horner(&pcs.final_poly, x);
                 b.connect(eval, folded);
             });
