@@ -528,6 +528,8 @@ where
 /// and the Merkle siblings of every path (p3's pruned multiproofs expanded per query).
 #[derive(Clone, Debug)]
 pub struct QueryWitness<V, EF> {
+    /// The query indices the transcript draws (for diagnostics and tests).
+    pub indices: Vec<usize>,
     /// [`QueryInputs`]'s public inputs, in allocation order.
     pub publics: Vec<EF>,
     /// Per query and batch: the input path's siblings, bottom first.
@@ -729,6 +731,7 @@ where
         publics.extend(round.sibling_values.iter().flatten().copied());
     }
     Ok(QueryWitness {
+        indices,
         publics,
         input_siblings,
         round_siblings,

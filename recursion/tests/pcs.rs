@@ -395,6 +395,26 @@ macro_rules! pcs_tests {
             }
 
             #[test]
+            fn an_opening_point_on_the_query_coset_is_rejected() {
+                use p3_field::{Field, TwoAdicField};
+                let shape = &shapes()[0];
+                let (circuit, paths) = build_full(shape);
+                let mut run = full_run(shape, 41);
+                // x of query 0 for the first matrix: g·ω_h^{bitrev_h(i >> (H − h))}.
+                let h_max = shape.log_max_height();
+                let h = shape.commitments[0][0].log_height + shape.fri.log_blowup;
+                let reduced = run.witness.indices[0] >> (h_max - h);
+                let reversed = (0..h).fold(0, |acc, t| acc | (((reduced >> t) & 1) << (h - 1 - t)));
+                let x = V::GENERATOR * V::two_adic_generator(h).exp_u64(reversed as u64);
+                // The point is the first input after the caps; points are not absorbed by
+                // the PCS transcript, so the query indices stay.
+                let caps: usize = shape.batch_cap_roots().iter().sum::<usize>() * 2;
+                run.publics[caps] = E::from(x);
+                let err = run_full(&circuit, &paths, &run).unwrap_err();
+                assert!(err.contains("query0/reduced_openings"), "{err}");
+            }
+
+            #[test]
             fn op_counts_by_component() {
                 let arity_4 = &shapes()[1];
                 let mut arity_2 = arity_4.clone();
