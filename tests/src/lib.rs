@@ -89,6 +89,10 @@ pub mod book {
             "non-primitive-ops.md",
             include_str!("../../book/src/non-primitive-ops.md"),
         ),
+        (
+            "fri-in-a-circuit.md",
+            include_str!("../../book/src/fri-in-a-circuit.md"),
+        ),
     ];
 
     /// The text block marked `<!-- output: name -->` in the book, if there is one.
@@ -125,6 +129,10 @@ pub mod book_macros {}
 /// The book's chapter *Non-primitive operations*; its code blocks run as doctests.
 #[doc = include_str!("../../book/src/non-primitive-ops.md")]
 pub mod book_non_primitive_ops {}
+
+/// The book's chapter *Verifying FRI in a circuit*; its code blocks run as doctests.
+#[doc = include_str!("../../book/src/fri-in-a-circuit.md")]
+pub mod book_fri_in_a_circuit {}
 
 /// The README's ten-line example, compiled and run by `cargo test`.
 #[doc = include_str!("../../README.md")]
