@@ -323,13 +323,15 @@ macro_rules! pcs_tests {
                     let run = full_run(shape, 10 + s as u64);
                     let traces = run_full(&circuit, &paths, &run)
                         .unwrap_or_else(|e| panic!("shape {s}: {e}"));
-                    if s == 1 {
-                        let config = ProverConfig::$config(FriSettings::TEST);
-                        let (pk, vk) =
-                            setup_with_npos(&circuit, &config, &Lanes::default(), &<$table>::ALL)
-                                .unwrap();
-                        verify(&vk, &run.publics, &prove(&pk, &traces).unwrap()).unwrap();
-                    }
+                    prove_and_verify(&circuit, &traces, &run.publics)
+                        .unwrap_or_else(|e| panic!("shape {s}: {e}"));
+                    // Another proof of the same shape runs on the same circuit.
+                    let other = full_run(shape, 100 + s as u64);
+                    assert_ne!(other.publics, run.publics);
+                    run_full(&circuit, &paths, &other)
+                        .unwrap_or_else(|e| panic!("shape {s}, second proof: {e}"));
+                    let (again, _) = build_full(shape);
+                    assert_eq!(again.id(), circuit.id());
                 }
             }
 
