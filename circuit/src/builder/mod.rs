@@ -96,6 +96,7 @@ pub struct CircuitBuilder<F> {
     /// The first target of another builder passed to this one, and where.
     pub(crate) foreign: Option<(Target, ScopeId)>,
     pub(crate) public_count: u32,
+    pub(crate) private_count: u32,
     pub(crate) scopes: Scopes,
 }
 
@@ -118,6 +119,7 @@ impl<F: Field> CircuitBuilder<F> {
             exposed: Vec::new(),
             foreign: None,
             public_count: 0,
+            private_count: 0,
             scopes: Scopes::default(),
         }
     }
@@ -177,6 +179,44 @@ impl<F: Field> CircuitBuilder<F> {
     /// Number of public inputs allocated so far.
     pub fn public_count(&self) -> usize {
         self.public_count as usize
+    }
+
+    /// A private input: a value the runner takes from
+    /// [`Runner::set_private_inputs`](crate::Runner::set_private_inputs), in allocation
+    /// order. It lives in the Witness table only (no Public-table lane, nothing the verifier
+    /// sees), and like a hint output it is advice: `build` refuses one that no constraint
+    /// reads.
+    ///
+    /// ```
+    /// use fixpoint_circuit::CircuitBuilder;
+    /// use p3_field::PrimeCharacteristicRing;
+    /// use p3_koala_bear::KoalaBear as F;
+    ///
+    /// // Knowledge of a square root of a public value.
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let y = b.public_input();
+    /// let root = b.private_input();
+    /// let square = b.square(root);
+    /// b.connect(square, y);
+    /// let circuit = b.build()?;
+    ///
+    /// let mut runner = circuit.runner();
+    /// runner.set_public_inputs(&[F::from_u32(49)])?;
+    /// runner.set_private_inputs(&[F::from_u32(7)])?;
+    /// runner.run()?;
+    /// runner.set_private_inputs(&[F::from_u32(6)])?;
+    /// assert!(runner.run().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn private_input(&mut self) -> Target {
+        let index = self.private_count;
+        self.private_count += 1;
+        self.hint(crate::HintKind::PrivateInput { index }, &[], 1)[0]
+    }
+
+    /// `n` private inputs.
+    pub fn private_inputs(&mut self, n: usize) -> Vec<Target> {
+        (0..n).map(|_| self.private_input()).collect()
     }
 
     /// A constant. Equal constants share one witness slot after lowering.

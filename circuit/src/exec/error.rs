@@ -23,6 +23,24 @@ pub enum RunError<F: Field> {
         /// Number given.
         got: usize,
     },
+    /// [`Runner::run`](crate::Runner::run) was called before
+    /// [`set_private_inputs`](crate::Runner::set_private_inputs) on a circuit with private
+    /// inputs.
+    #[error(
+        "private inputs not set: the circuit expects {expected}; call set_private_inputs first"
+    )]
+    PrivateInputsNotSet {
+        /// Number of private inputs the circuit expects.
+        expected: usize,
+    },
+    /// The private-input vector has the wrong length.
+    #[error("wrong number of private inputs: the circuit expects {expected}, got {got}")]
+    PrivateInputCount {
+        /// Number of private inputs the circuit expects.
+        expected: usize,
+        /// Number given.
+        got: usize,
+    },
     /// An op's equation does not hold for the values its slots already hold.
     #[error(
         "{op} ({kind}, in {}) is violated: {slot} holds {existing} but the op requires \

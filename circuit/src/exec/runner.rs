@@ -36,6 +36,7 @@ use crate::ir::{Circuit, HintKind, NpoCallId, NpoKind, Op, OpId, WitnessId};
 pub struct Runner<'c, F> {
     circuit: &'c Circuit<F>,
     public_inputs: Option<Vec<F>>,
+    private_inputs: Vec<F>,
     user_hints: HashMap<u32, UserHint<'c, F>>,
     npo_executors: HashMap<NpoKind, NpoExecutor<'c, F>>,
     private_data: HashMap<NpoCallId, Vec<F>>,
@@ -76,6 +77,7 @@ impl<F: CircuitField> Circuit<F> {
         Runner {
             circuit: self,
             public_inputs: None,
+            private_inputs: Vec::new(),
             user_hints: HashMap::new(),
             npo_executors: HashMap::new(),
             private_data: HashMap::new(),
@@ -317,6 +319,13 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                     .map(|&c| F::from_prime_subfield(c))
                     .collect())
             }
+            HintKind::PrivateInput { index } => self
+                .private_inputs
+                .get(index as usize)
+                .map(|&value| vec![value])
+                .ok_or(RunError::PrivateInputsNotSet {
+                    expected: self.circuit.private_count(),
+                }),
             HintKind::User(id) => {
                 let executor = self
                     .user_hints
@@ -405,6 +414,20 @@ impl<'c, F: CircuitField> Runner<'c, F> {
             });
         }
         self.public_inputs = Some(inputs.to_vec());
+        Ok(())
+    }
+
+    /// Sets the private inputs, in the order the builder allocated them (see
+    /// [`CircuitBuilder::private_input`](crate::CircuitBuilder::private_input)).
+    pub fn set_private_inputs(&mut self, inputs: &[F]) -> Result<(), RunError<F>> {
+        let expected = self.circuit.private_count();
+        if inputs.len() != expected {
+            return Err(RunError::PrivateInputCount {
+                expected,
+                got: inputs.len(),
+            });
+        }
+        self.private_inputs = inputs.to_vec();
         Ok(())
     }
 

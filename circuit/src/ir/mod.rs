@@ -200,6 +200,13 @@ pub enum HintKind {
     BaseCoeffs,
     /// A user hint, executed by the executor registered under this id.
     User(u32),
+    /// Private input number `index`, given to the runner with
+    /// [`Runner::set_private_inputs`](crate::Runner::set_private_inputs): advice with no
+    /// input, constrained only by the ops that read it.
+    PrivateInput {
+        /// Position among the private inputs.
+        index: u32,
+    },
 }
 
 impl std::fmt::Display for HintKind {
@@ -209,6 +216,7 @@ impl std::fmt::Display for HintKind {
             HintKind::Inverse => f.write_str("Inverse"),
             HintKind::BaseCoeffs => f.write_str("BaseCoeffs"),
             HintKind::User(id) => write!(f, "User({id})"),
+            HintKind::PrivateInput { index } => write!(f, "PrivateInput({index})"),
         }
     }
 }
@@ -330,6 +338,22 @@ impl<F> Circuit<F> {
             .get(op.index())
             .and_then(|s| self.debug.scopes.get(s.0 as usize))
             .map_or("", String::as_str)
+    }
+
+    /// Number of private inputs the runner expects (see
+    /// [`CircuitBuilder::private_input`](crate::CircuitBuilder::private_input)).
+    pub fn private_count(&self) -> usize {
+        self.ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Hint {
+                    kind: HintKind::PrivateInput { index },
+                    ..
+                } => Some(*index as usize + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// The slot holding `target`'s value, or `None` if lowering removed the target (nothing
