@@ -78,7 +78,7 @@ fn shape(max_log_arity: usize) -> PcsShape {
 }
 
 struct Native {
-    publics: Vec<E>,
+    inputs: pcs::InputValues<E>,
     witness: QueryWitness<V, E>,
     native_permutations: usize,
 }
@@ -177,10 +177,10 @@ fn native(shape: &PcsShape, perm: &Counting) -> Native {
         &mut Challenger::new(perm.clone()),
     )
     .unwrap();
-    let mut publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
-    publics.extend(witness.publics.iter().copied());
+    let mut inputs = pcs::inputs(shape, &claims, &proof).unwrap();
+    inputs.privates.extend(witness.privates.iter().copied());
     Native {
-        publics,
+        inputs,
         witness,
         native_permutations,
     }
@@ -206,7 +206,8 @@ fn run(circuit: &Circuit<E>, paths: &QueryPaths, native: &Native) -> fixpoint_ci
             &native.witness.round_siblings,
         )
         .unwrap();
-    runner.set_public_inputs(&native.publics).unwrap();
+    runner.set_public_inputs(&native.inputs.publics).unwrap();
+    runner.set_private_inputs(&native.inputs.privates).unwrap();
     runner.run().unwrap()
 }
 

@@ -40,7 +40,7 @@ pub struct QueryInputs {
 }
 
 impl QueryInputs {
-    /// Allocates every input as a public input, in field order (after [`PcsInputs`]).
+    /// Allocates every input as a private input, in field order (after [`PcsInputs`]'s).
     pub fn allocate<F: CircuitField>(builder: &mut CircuitBuilder<F>, shape: &PcsShape) -> Self {
         let rows = (0..shape.fri.num_queries)
             .map(|_| {
@@ -50,7 +50,7 @@ impl QueryInputs {
                     .map(|batch| {
                         batch
                             .iter()
-                            .map(|m| builder.public_inputs(m.width))
+                            .map(|m| builder.private_inputs(m.width))
                             .collect()
                     })
                     .collect()
@@ -61,7 +61,7 @@ impl QueryInputs {
             .iter()
             .map(|&log_arity| {
                 (0..shape.fri.num_queries)
-                    .map(|_| builder.public_inputs((1 << log_arity) - 1))
+                    .map(|_| builder.private_inputs((1 << log_arity) - 1))
                     .collect()
             })
             .collect();
@@ -524,14 +524,14 @@ where
     Ok(paths)
 }
 
-/// What the query phase needs from a native proof: the public inputs of [`QueryInputs`],
+/// What the query phase needs from a native proof: the private inputs of [`QueryInputs`],
 /// and the Merkle siblings of every path (p3's pruned multiproofs expanded per query).
 #[derive(Clone, Debug)]
 pub struct QueryWitness<V, EF> {
     /// The query indices the transcript draws (for diagnostics and tests).
     pub indices: Vec<usize>,
-    /// [`QueryInputs`]'s public inputs, in allocation order.
-    pub publics: Vec<EF>,
+    /// [`QueryInputs`]'s private inputs, in allocation order (after [`PcsInputs`]'s).
+    pub privates: Vec<EF>,
     /// Per query and batch: the input path's siblings, bottom first.
     pub input_siblings: Vec<Vec<Vec<[V; 8]>>>,
     /// Per round and query: the commit-phase path's siblings, bottom first.
@@ -720,19 +720,19 @@ where
         round_siblings.push(paths.into_iter().map(|p| p.siblings).collect());
     }
 
-    let mut publics = Vec::new();
+    let mut privates = Vec::new();
     for q in 0..indices.len() {
         for opening in &proof.input_openings {
             let rows = opening.opened_values.get(q).ok_or("missing opened rows")?;
-            publics.extend(rows.iter().flatten().map(|&v| EF::from(v)));
+            privates.extend(rows.iter().flatten().map(|&v| EF::from(v)));
         }
     }
     for round in &proof.commit_phase_openings {
-        publics.extend(round.sibling_values.iter().flatten().copied());
+        privates.extend(round.sibling_values.iter().flatten().copied());
     }
     Ok(QueryWitness {
         indices,
-        publics,
+        privates,
         input_siblings,
         round_siblings,
     })

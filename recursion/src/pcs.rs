@@ -10,14 +10,15 @@
 //!    low `H` bits of one canonical sample, `H` the log of the tallest LDE height).
 //!
 //! The circuit is a function of the [`PcsShape`] alone. [`PcsInputs::allocate`] makes the
-//! proof's values circuit inputs; [`public_inputs`] takes them from a native proof after
-//! checking every length against the shape.
+//! proof's values circuit inputs; [`inputs`] takes them from a native proof after checking
+//! every length against the shape.
 //!
-//! **Inputs.** For now every proof value is a public input, in the order of
-//! [`PcsInputs::allocate`]: the caps of the committed batches, the opening points, the
-//! claimed values, the batch PoW witness, the commit-phase caps and PoW witnesses, the final
-//! polynomial and the query PoW witness. In the STARK verifier of the next issue the
-//! commitments and points come from the transcript itself.
+//! **Inputs.** The statement is public: the committed batches' caps, the opening points and
+//! the claimed values. Everything else in the proof is a private input (the Witness table
+//! only): the PoW witnesses, the commit-phase caps, the final polynomial, and (in
+//! [`crate::fri`]) the opened rows and siblings. Public inputs cost a Public-table lane and
+//! LogUp columns each, private ones a Witness slot. In the STARK verifier of the next issue
+//! the commitments and points come from the transcript itself.
 
 use fixpoint_circuit::{CircuitBuilder, CircuitField, Target};
 use fixpoint_circuit_prover::merkle::{self, Digest};
@@ -280,7 +281,10 @@ pub struct PcsInputs {
 }
 
 impl PcsInputs {
-    /// Allocates every input as a public input, in field order.
+    /// Allocates the inputs. The **statement** is public: the batches' caps, the opening
+    /// points and the claimed values, in that order. The rest of the proof is **private**
+    /// (Witness table only): the batch PoW witness, the commit-phase caps and PoW witnesses,
+    /// the final polynomial and the query PoW witness, in that order.
     pub fn allocate<F: CircuitField>(builder: &mut CircuitBuilder<F>, shape: &PcsShape) -> Self {
         let commitments = shape
             .batch_cap_roots()
@@ -311,15 +315,19 @@ impl PcsInputs {
                     .collect()
             })
             .collect();
-        let batch_pow = builder.public_input();
+        let batch_pow = builder.private_input();
         let round_roots = shape.round_cap_roots();
         let commit_phase = round_roots
             .iter()
-            .map(|&roots| (0..roots).map(|_| merkle::public_digest(builder)).collect())
+            .map(|&roots| {
+                (0..roots)
+                    .map(|_| [builder.private_input(), builder.private_input()])
+                    .collect()
+            })
             .collect();
-        let commit_pows = builder.public_inputs(round_roots.len());
-        let final_poly = builder.public_inputs(1 << shape.fri.log_final_poly_len);
-        let query_pow = builder.public_input();
+        let commit_pows = builder.private_inputs(round_roots.len());
+        let final_poly = builder.private_inputs(1 << shape.fri.log_final_poly_len);
+        let query_pow = builder.private_input();
         PcsInputs {
             commitments,
             points,
@@ -331,6 +339,16 @@ impl PcsInputs {
             query_pow,
         }
     }
+}
+
+/// The circuit's input values from a native proof: the public statement and the private
+/// rest, each in allocation order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputValues<EF> {
+    /// For [`Runner::set_public_inputs`](fixpoint_circuit::Runner::set_public_inputs).
+    pub publics: Vec<EF>,
+    /// For [`Runner::set_private_inputs`](fixpoint_circuit::Runner::set_private_inputs).
+    pub privates: Vec<EF>,
 }
 
 /// The challenges the transcript yields.
@@ -418,17 +436,17 @@ where
     result
 }
 
-/// The circuit's public inputs (in [`PcsInputs::allocate`] order) from a native proof and
-/// its claims, after checking every length against the shape.
+/// The circuit's inputs (in [`PcsInputs::allocate`] order) from a native proof and its
+/// claims, after checking every length against the shape.
 ///
 /// `claims` holds, per committed batch, its cap and per matrix the `(point, values)` pairs,
 /// as given to `TwoAdicFriPcs::verify`.
 #[allow(clippy::type_complexity)]
-pub fn public_inputs<F, EF, M, InputProof>(
+pub fn inputs<F, EF, M, InputProof>(
     shape: &PcsShape,
     claims: &[(MerkleCap<F, [F; 8]>, Vec<Vec<(EF, Vec<EF>)>>)],
     proof: &FriProof<EF, M, F, InputProof>,
-) -> Result<Vec<EF>, ProofShapeError>
+) -> Result<InputValues<EF>, ProofShapeError>
 where
     F: PrimeField64 + TwoAdicField,
     EF: ExtensionField<F> + CircuitField<PrimeSubfield = F>,
@@ -525,12 +543,12 @@ where
                 .flat_map(|(_, values)| values.iter().copied()),
         );
     }
-    publics.push(EF::from(proof.batch_pow_witness));
+    let mut privates = vec![EF::from(proof.batch_pow_witness)];
     for cap in &proof.commit_phase_commits {
-        publics.extend(digests(cap));
+        privates.extend(digests(cap));
     }
-    publics.extend(proof.commit_pow_witnesses.iter().map(|&w| EF::from(w)));
-    publics.extend(proof.final_poly.iter().copied());
-    publics.push(EF::from(proof.query_pow_witness));
-    Ok(publics)
+    privates.extend(proof.commit_pow_witnesses.iter().map(|&w| EF::from(w)));
+    privates.extend(proof.final_poly.iter().copied());
+    privates.push(EF::from(proof.query_pow_witness));
+    Ok(InputValues { publics, privates })
 }

@@ -224,11 +224,17 @@ macro_rules! pcs_tests {
                 }
             }
 
-            fn run(circuit: &Circuit<E>, publics: &[E]) -> Result<Traces<E>, String> {
+            fn run(
+                circuit: &Circuit<E>,
+                inputs: &pcs::InputValues<E>,
+            ) -> Result<Traces<E>, String> {
                 let mut runner = circuit.runner();
                 fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
                 runner
-                    .set_public_inputs(publics)
+                    .set_public_inputs(&inputs.publics)
+                    .map_err(|e| e.to_string())?;
+                runner
+                    .set_private_inputs(&inputs.privates)
                     .map_err(|e| e.to_string())?;
                 runner.run().map_err(|e| e.to_string())
             }
@@ -238,9 +244,9 @@ macro_rules! pcs_tests {
                 for (s, shape) in shapes().iter().enumerate() {
                     let (claims, proof, native) = native(shape, s as u64);
                     let built = build(shape);
-                    let publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
+                    let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
                     let traces =
-                        run(&built.circuit, &publics).unwrap_or_else(|e| panic!("shape {s}: {e}"));
+                        run(&built.circuit, &inputs).unwrap_or_else(|e| panic!("shape {s}: {e}"));
                     if let Err(d) = transcript::compare(
                         &native.events,
                         &built.circuit,
@@ -267,7 +273,7 @@ macro_rules! pcs_tests {
 
             /// A proof of `shape` and everything the full circuit needs to run on it.
             struct FullRun {
-                publics: Vec<E>,
+                inputs: pcs::InputValues<E>,
                 witness: fri::QueryWitness<V, E>,
             }
 
@@ -282,9 +288,9 @@ macro_rules! pcs_tests {
                     &mut Challenger::new($native()),
                 )
                 .unwrap();
-                let mut publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
-                publics.extend(witness.publics.iter().copied());
-                FullRun { publics, witness }
+                let mut inputs = pcs::inputs(shape, &claims, &proof).unwrap();
+                inputs.privates.extend(witness.privates.iter().copied());
+                FullRun { inputs, witness }
             }
 
             fn run_full(
@@ -302,7 +308,10 @@ macro_rules! pcs_tests {
                     )
                     .map_err(|e| e.to_string())?;
                 runner
-                    .set_public_inputs(&run.publics)
+                    .set_public_inputs(&run.inputs.publics)
+                    .map_err(|e| e.to_string())?;
+                runner
+                    .set_private_inputs(&run.inputs.privates)
                     .map_err(|e| e.to_string())?;
                 runner.run().map_err(|e| e.to_string())
             }
@@ -323,11 +332,11 @@ macro_rules! pcs_tests {
                     let run = full_run(shape, 10 + s as u64);
                     let traces = run_full(&circuit, &paths, &run)
                         .unwrap_or_else(|e| panic!("shape {s}: {e}"));
-                    prove_and_verify(&circuit, &traces, &run.publics)
+                    prove_and_verify(&circuit, &traces, &run.inputs.publics)
                         .unwrap_or_else(|e| panic!("shape {s}: {e}"));
                     // Another proof of the same shape runs on the same circuit.
                     let other = full_run(shape, 100 + s as u64);
-                    assert_ne!(other.publics, run.publics);
+                    assert_ne!(other.inputs, run.inputs);
                     run_full(&circuit, &paths, &other)
                         .unwrap_or_else(|e| panic!("shape {s}, second proof: {e}"));
                     let (again, _) = build_full(shape);
@@ -356,7 +365,7 @@ macro_rules! pcs_tests {
                 let (circuit, paths) = build_full(shape);
                 let run = full_run(shape, 31);
                 let honest = run_full(&circuit, &paths, &run).unwrap();
-                prove_and_verify(&circuit, &honest, &run.publics).unwrap();
+                prove_and_verify(&circuit, &honest, &run.inputs.publics).unwrap();
 
                 // 1. The first Merkle level of query 0 hashes in the other order: the row
                 //    is a valid compression of the swapped pair, its bit flipped.
@@ -384,7 +393,7 @@ macro_rules! pcs_tests {
                 let out = $native().permute(state);
                 step.inputs[2] = if flipped { E::ONE } else { E::ZERO };
                 step.outputs = fixpoint_circuit_prover::poseidon2::pack_values::<E>(&out[..8]);
-                let err = prove_and_verify(&circuit, &traces, &run.publics).unwrap_err();
+                let err = prove_and_verify(&circuit, &traces, &run.inputs.publics).unwrap_err();
                 assert!(err.contains("TerminalSumNonZero"), "{err}");
 
                 // 2. A query index taken from other lanes than the transcript sampled: the
@@ -392,7 +401,7 @@ macro_rules! pcs_tests {
                 let mut traces = honest;
                 let unpack = traces.npo.iter_mut().rfind(|r| r.kind == UNPACK).unwrap();
                 unpack.outputs[0] += E::ONE;
-                let err = prove_and_verify(&circuit, &traces, &run.publics).unwrap_err();
+                let err = prove_and_verify(&circuit, &traces, &run.inputs.publics).unwrap_err();
                 assert!(err.contains("OodEvaluationMismatch"), "{err}");
             }
 
@@ -411,7 +420,7 @@ macro_rules! pcs_tests {
                 // The point is the first input after the caps; points are not absorbed by
                 // the PCS transcript, so the query indices stay.
                 let caps: usize = shape.batch_cap_roots().iter().sum::<usize>() * 2;
-                run.publics[caps] = E::from(x);
+                run.inputs.publics[caps] = E::from(x);
                 let err = run_full(&circuit, &paths, &run).unwrap_err();
                 assert!(err.contains("query0/reduced_openings"), "{err}");
             }
@@ -442,26 +451,14 @@ macro_rules! pcs_tests {
                 let (circuit, paths) = build_full(shape);
                 let honest = full_run(shape, 21);
                 run_full(&circuit, &paths, &honest).unwrap();
-                // Offsets of the inputs, in allocation order.
+                // Offsets of the inputs, in allocation order: the statement is public
+                // (caps, points, claimed values), the rest private.
                 let caps: usize = shape.batch_cap_roots().iter().sum::<usize>() * 2;
                 let points: usize = shape.commitments.iter().flatten().map(|m| m.points).sum();
-                let values: usize = shape
-                    .commitments
-                    .iter()
-                    .flatten()
-                    .map(|m| m.points * m.width)
-                    .sum();
                 let rounds = shape.log_arities().len();
                 let round_caps: usize = shape.round_cap_roots().iter().sum::<usize>() * 2;
-                let pcs_len = caps
-                    + points
-                    + values
-                    + 1
-                    + round_caps
-                    + rounds
-                    + (1 << shape.fri.log_final_poly_len)
-                    + 1;
-                let final_poly = pcs_len - 1 - (1 << shape.fri.log_final_poly_len);
+                let final_poly = 1 + round_caps + rounds;
+                let pcs_private = final_poly + (1 << shape.fri.log_final_poly_len) + 1;
                 let rows: usize = shape
                     .commitments
                     .iter()
@@ -469,13 +466,15 @@ macro_rules! pcs_tests {
                     .map(|m| m.width)
                     .sum::<usize>()
                     * shape.fri.num_queries;
+                let (public, private) = (true, false);
                 // A commitment: every root of the first batch's cap (the queries may
                 // select any of them).
                 let first_cap = 0..2 * shape.batch_cap_roots()[0];
                 let cases = [
                     (
                         "an opened row value",
-                        pcs_len..pcs_len + 1,
+                        private,
+                        pcs_private..pcs_private + 1,
                         "query0/batch0/merkle",
                     ),
                     // Claims and the final polynomial are absorbed before the query
@@ -483,28 +482,36 @@ macro_rules! pcs_tests {
                     // check is the first to fail.
                     (
                         "a claimed value",
+                        public,
                         caps + points..caps + points + 1,
                         "query0/batch0/merkle",
                     ),
-                    ("a commitment", first_cap, "batch0/merkle"),
+                    ("a commitment", public, first_cap, "batch0/merkle"),
                     (
                         "a commit-phase sibling",
-                        pcs_len + rows..pcs_len + rows + 1,
+                        private,
+                        pcs_private + rows..pcs_private + rows + 1,
                         "fold0",
                     ),
                     (
                         "a final-polynomial coefficient",
+                        private,
                         final_poly..final_poly + 1,
                         "query0/batch0/merkle",
                     ),
                 ];
-                for (what, positions, scope) in cases {
+                for (what, is_public, positions, scope) in cases {
                     let mut tampered = FullRun {
-                        publics: honest.publics.clone(),
+                        inputs: honest.inputs.clone(),
                         witness: honest.witness.clone(),
                     };
+                    let values = if is_public {
+                        &mut tampered.inputs.publics
+                    } else {
+                        &mut tampered.inputs.privates
+                    };
                     for position in positions {
-                        tampered.publics[position] += E::ONE;
+                        values[position] += E::ONE;
                     }
                     match run_full(&circuit, &paths, &tampered) {
                         Ok(_) => panic!("{what}: accepted"),
@@ -513,7 +520,7 @@ macro_rules! pcs_tests {
                 }
                 // A changed Merkle sibling of an input path.
                 let mut tampered = FullRun {
-                    publics: honest.publics.clone(),
+                    inputs: honest.inputs.clone(),
                     witness: honest.witness.clone(),
                 };
                 tampered.witness.input_siblings[0][0][0][0] += V::ONE;
@@ -527,13 +534,13 @@ macro_rules! pcs_tests {
                 let (first, second) = (build(shape), build(shape));
                 assert_eq!(first.circuit.id(), second.circuit.id());
                 let (claims, proof, _) = native(shape, 7);
-                let publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
-                let traces = run(&first.circuit, &publics).unwrap();
+                let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
+                let traces = run(&first.circuit, &inputs).unwrap();
                 let config = ProverConfig::$config(FriSettings::TEST);
                 let (pk, vk) =
                     setup_with_npos(&first.circuit, &config, &Lanes::default(), &<$table>::ALL)
                         .unwrap();
-                verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
+                verify(&vk, &inputs.publics, &prove(&pk, &traces).unwrap()).unwrap();
             }
 
             #[test]
@@ -546,8 +553,8 @@ macro_rules! pcs_tests {
                 let mut rejected = 0;
                 for k in 1..=8u32 {
                     proof.query_pow_witness = honest + V::from_u32(k);
-                    let publics = pcs::public_inputs(shape, &claims, &proof).unwrap();
-                    if let Err(e) = run(&built.circuit, &publics) {
+                    let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
+                    if let Err(e) = run(&built.circuit, &inputs) {
                         assert!(e.contains("pcs/fri/queries"), "{e}");
                         rejected += 1;
                     }
@@ -566,14 +573,14 @@ macro_rules! pcs_tests {
                 let mut other = shape.clone();
                 other.fri.log_final_poly_len = 1;
                 assert!(matches!(
-                    pcs::public_inputs(&other, &claims, &proof),
+                    pcs::inputs(&other, &claims, &proof),
                     Err(ProofShapeError::Length {
                         what: "final polynomial coefficients",
                         ..
                     })
                 ));
                 assert!(matches!(
-                    pcs::public_inputs(shape, &claims[..1], &proof),
+                    pcs::inputs(shape, &claims[..1], &proof),
                     Err(ProofShapeError::Length {
                         what: "committed batches",
                         ..
@@ -582,7 +589,7 @@ macro_rules! pcs_tests {
                 let mut fewer = claims.clone();
                 fewer[0].1[0].pop();
                 assert!(matches!(
-                    pcs::public_inputs(shape, &fewer, &proof),
+                    pcs::inputs(shape, &fewer, &proof),
                     Err(ProofShapeError::Length {
                         what: "opening points of a matrix",
                         ..
@@ -593,7 +600,7 @@ macro_rules! pcs_tests {
                 let (claims, mut proof, _) = native(shape0, 5);
                 proof.query_pow_witness = V::ONE;
                 assert_eq!(
-                    pcs::public_inputs(shape0, &claims, &proof),
+                    pcs::inputs(shape0, &claims, &proof),
                     Err(ProofShapeError::NonCanonicalPow { phase: "query" })
                 );
             }
