@@ -323,7 +323,7 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                 .private_inputs
                 .get(index as usize)
                 .map(|&value| vec![value])
-                .ok_or(RunError::PrivateInputsNotSet {
+                .ok_or_else(|| RunError::PrivateInputsNotSet {
                     expected: self.circuit.private_count(),
                 }),
             HintKind::User(id) => {
