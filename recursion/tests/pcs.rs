@@ -45,13 +45,15 @@ fn batch(matrices: &[(usize, usize, usize)]) -> Vec<MatrixClaim> {
         .collect()
 }
 
-/// 1–3 commitments, several heights and widths, 1–2 points, blowup 1–3, each PoW on and
+/// 1–3 commitments, several heights (1 to 2^8) and widths, 1–2 points, blowup 1–3, each PoW on and
 /// off, final polynomial of 1, 4 and 32 coefficients, cap heights 0 and 2, arity 2 and 4.
 fn shapes() -> Vec<PcsShape> {
     vec![
+        // A height-1 matrix (a constant): its reduced opening at height `log_blowup` must
+        // be zero.
         PcsShape {
             fri: fri(1, 1, 0, [0, 0, 0], 0),
-            commitments: vec![batch(&[(5, 3, 1)])],
+            commitments: vec![batch(&[(5, 3, 1)]), batch(&[(0, 2, 1)])],
         },
         PcsShape {
             fri: fri(2, 2, 0, [1, 1, 2], 2),
