@@ -72,10 +72,18 @@ pub enum MerkleError {
         /// The largest supported bit count.
         max: usize,
     },
-    /// The opened rows do not match the shapes.
+    /// One opened row per matrix: the count is off.
+    #[error("{got} opened rows for {expected} matrices")]
+    RowCount {
+        /// Matrices in the shape.
+        expected: usize,
+        /// Rows given.
+        got: usize,
+    },
+    /// An opened row does not match its matrix's width.
     #[error("opened row of matrix {matrix} has {got} values, expected {expected}")]
     RowWidth {
-        /// Position of the matrix in the batch (`usize::MAX` when the row count is off).
+        /// Position of the matrix in the batch.
         matrix: usize,
         /// Values the shape says.
         expected: usize,
@@ -289,8 +297,7 @@ fn check_batch(
         });
     }
     if rows.len() != shape.matrices.len() {
-        return Err(MerkleError::RowWidth {
-            matrix: usize::MAX,
+        return Err(MerkleError::RowCount {
             expected: shape.matrices.len(),
             got: rows.len(),
         });

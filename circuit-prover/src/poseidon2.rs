@@ -212,10 +212,7 @@ pub fn merkle_step<F: Field>(
 
 /// Packs base values into slots, four lanes each (the last slot zero-padded).
 pub fn pack_values<F: CircuitField>(lanes: &[F::PrimeSubfield]) -> Vec<F> {
-    lanes
-        .chunks(LANES)
-        .map(|chunk| F::from_basis_coefficients_fn(|k| chunk.get(k).copied().unwrap_or_default()))
-        .collect()
+    from_lanes(lanes, LANES)
 }
 
 /// Gives a [`merkle_step`] call its sibling, a native digest.

@@ -23,6 +23,7 @@
 use std::collections::HashMap;
 
 use fixpoint_circuit::{CircuitBuilder, CircuitField, Target};
+use fixpoint_circuit_prover::merkle;
 use fixpoint_circuit_prover::poseidon2::{self, LANES, PACKED_WIDTH};
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use thiserror::Error;
@@ -135,7 +136,7 @@ where
     }
 
     /// Observes a Merkle cap: every root in order, as p3's `observe(&MerkleCap)`.
-    pub fn observe_cap(&mut self, builder: &mut CircuitBuilder<F>, roots: &[[Target; 2]]) {
+    pub fn observe_cap(&mut self, builder: &mut CircuitBuilder<F>, roots: &[merkle::Digest]) {
         for root in roots {
             self.observe_digest(builder, root);
         }

@@ -28,7 +28,7 @@ use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerklePath, MerkleShape
 use fixpoint_circuit_prover::poseidon2;
 use p3_field::{ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
 
-use crate::pcs::{PcsChallenges, PcsInputs, PcsShape, ProofShapeError};
+use crate::pcs::{PcsChallenges, PcsInputs, PcsShape, ProofShapeError, check_len};
 
 /// The query phase's proof values as circuit targets.
 #[derive(Clone, Debug)]
@@ -88,15 +88,7 @@ impl QueryPaths {
         inputs: &[Vec<Vec<[F::PrimeSubfield; 8]>>],
         rounds: &[Vec<Vec<[F::PrimeSubfield; 8]>>],
     ) -> Result<(), ProofShapeError> {
-        let count = |what, expected: usize, got: usize| {
-            (expected == got)
-                .then_some(())
-                .ok_or(ProofShapeError::Length {
-                    what,
-                    expected,
-                    got,
-                })
-        };
+        let count = crate::pcs::check_len;
         count("queries of input paths", self.inputs.len(), inputs.len())?;
         for (paths, siblings) in self.inputs.iter().zip(inputs) {
             count("batches of input paths", paths.len(), siblings.len())?;
@@ -291,7 +283,7 @@ where
     // The coset points' constant factors ω_n^k, bit-reversed.
     let omega = V::two_adic_generator(log_arity);
     let factors: Vec<V> = (0..n)
-        .map(|k| omega.exp_u64(reverse_bits(k, log_arity) as u64))
+        .map(|k| omega.exp_u64(p3_util::reverse_bits_len(k, log_arity) as u64))
         .collect();
     let diffs: Vec<Target> = factors
         .iter()
@@ -324,11 +316,6 @@ where
     b.mul(sum, s_scale)
 }
 
-/// `k` with its low `bits` bits reversed.
-fn reverse_bits(k: usize, bits: usize) -> usize {
-    (0..bits).fold(0, |acc, t| acc | (((k >> t) & 1) << (bits - 1 - t)))
-}
-
 /// Emits the query phase for `shape`, after [`crate::pcs::verify_transcript`].
 pub fn verify_queries<V, F>(
     builder: &mut CircuitBuilder<F>,
@@ -342,7 +329,56 @@ where
     F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
 {
     shape.validate::<V>()?;
+    pcs.check(shape)?;
     let log_arities = shape.log_arities();
+    // Targets built by hand may not match the shape: every list must have its length.
+    check_len(
+        "folding challenges",
+        log_arities.len(),
+        challenges.betas.len(),
+    )?;
+    check_len(
+        "query indices",
+        shape.fri.num_queries,
+        challenges.query_indices.len(),
+    )?;
+    for bits in &challenges.query_indices {
+        check_len("bits of a query index", shape.log_max_height(), bits.len())?;
+    }
+    check_len(
+        "queries of opened rows",
+        shape.fri.num_queries,
+        inputs.rows.len(),
+    )?;
+    for rows in &inputs.rows {
+        check_len(
+            "batches of opened rows",
+            shape.commitments.len(),
+            rows.len(),
+        )?;
+        for (batch, rows) in shape.commitments.iter().zip(rows) {
+            check_len("opened rows of a batch", batch.len(), rows.len())?;
+        }
+    }
+    check_len(
+        "rounds of sibling values",
+        log_arities.len(),
+        inputs.siblings.len(),
+    )?;
+    for (siblings, &log_arity) in inputs.siblings.iter().zip(&log_arities) {
+        check_len(
+            "queries of sibling values",
+            shape.fri.num_queries,
+            siblings.len(),
+        )?;
+        for values in siblings {
+            check_len(
+                "sibling values of a row",
+                (1 << log_arity) - 1,
+                values.len(),
+            )?;
+        }
+    }
     let h_max = shape.log_max_height();
     let log_blowup = shape.fri.log_blowup;
     builder.push_scope("fri_queries");
@@ -507,11 +543,10 @@ where
             // 5. The final polynomial at x = ω_H^{bitrev_H(i >> folded bits)}.
             builder.scope("final_poly", |b| {
                 // x = ω_{h}^{bitrev_h(i >> folded)} with h the final height: the last
-                // round's s to the power of its arity (or, without rounds, from the bits).
-                let x = match previous {
-                    Some((s, _, _, log_arity)) => b.exp_power_of_2(s, log_arity),
-                    None => power_from_bits::<V, F>(b, bits, V::two_adic_generator(h_max), V::ONE),
-                };
+                // round's s to the power of its arity (there is at least one round).
+                let (s, _, _, log_arity) =
+                    previous.expect("validate: the tallest LDE is above the final height");
+                let x = b.exp_power_of_2(s, log_arity);
                 let eval = b.horner(&pcs.final_poly, x);
                 b.connect(eval, folded);
             });

@@ -11,7 +11,11 @@
 //! - the [`transcript`] tools that find the first place a circuit's transcript departs
 //!   from the native verifier's;
 //! - the transcript of `TwoAdicFriPcs::verify` ([`pcs`]): seeds, claims, PoW, `alpha`, the
-//!   commit rounds' `beta`s and the query indices, from the shape alone.
+//!   commit rounds' `beta`s and the query indices, from the shape alone;
+//! - the FRI query phase ([`fri`]): input-batch Merkle checks, reduced openings, folding at
+//!   any arity, commit-phase Merkle checks and the final polynomial, with the native
+//!   witness (`fri::query_witness`) replayed from p3's own verifier;
+//! - op counts by verifier component ([`components`]).
 
 #![warn(missing_docs)]
 

@@ -17,8 +17,8 @@
 //! the claimed values. Everything else in the proof is a private input (the Witness table
 //! only): the PoW witnesses, the commit-phase caps, the final polynomial, and (in
 //! [`crate::fri`]) the opened rows and siblings. Public inputs cost a Public-table lane and
-//! LogUp columns each, private ones a Witness slot. In the STARK verifier of the next issue
-//! the commitments and points come from the transcript itself.
+//! LogUp columns each, private ones a Witness slot. Inside a STARK verifier the commitments
+//! and points come from the transcript itself.
 
 use fixpoint_circuit::{CircuitBuilder, CircuitField, Target};
 use fixpoint_circuit_prover::merkle::{self, Digest};
@@ -155,6 +155,18 @@ impl PcsShape {
         }
         if self.log_max_height() <= self.fri.log_blowup + self.fri.log_final_poly_len {
             return invalid("the tallest LDE is not above the final height");
+        }
+        // Folding stops at the final height, so a shorter input would never be folded in
+        // (p3's prover refuses it; its verifier rejects every proof of it).
+        let final_len = self.fri.log_final_poly_len;
+        if final_len > 0
+            && self
+                .commitments
+                .iter()
+                .flatten()
+                .any(|m| m.log_height <= final_len)
+        {
+            return invalid("a matrix no taller than the final polynomial");
         }
         Ok(())
     }
@@ -341,6 +353,75 @@ impl PcsInputs {
     }
 }
 
+/// `Ok` if `got == expected`, else a [`ProofShapeError::Length`] naming `what`.
+pub(crate) fn check_len(
+    what: &'static str,
+    expected: usize,
+    got: usize,
+) -> Result<(), ProofShapeError> {
+    if expected == got {
+        Ok(())
+    } else {
+        Err(ProofShapeError::Length {
+            what,
+            expected,
+            got,
+        })
+    }
+}
+
+impl PcsInputs {
+    /// Checks every length against the shape (targets built by hand may not match it).
+    pub fn check(&self, shape: &PcsShape) -> Result<(), ProofShapeError> {
+        check_len(
+            "committed batches",
+            shape.commitments.len(),
+            self.commitments.len(),
+        )?;
+        check_len(
+            "batches of points",
+            shape.commitments.len(),
+            self.points.len(),
+        )?;
+        check_len(
+            "batches of values",
+            shape.commitments.len(),
+            self.values.len(),
+        )?;
+        for ((batch, points), values) in
+            shape.commitments.iter().zip(&self.points).zip(&self.values)
+        {
+            check_len("matrices of points", batch.len(), points.len())?;
+            check_len("matrices of values", batch.len(), values.len())?;
+            for ((m, points), values) in batch.iter().zip(points).zip(values) {
+                check_len("opening points of a matrix", m.points, points.len())?;
+                check_len("opening points of a matrix", m.points, values.len())?;
+                for values in values {
+                    check_len("claimed values at a point", m.width, values.len())?;
+                }
+            }
+        }
+        for (cap, roots) in self.commitments.iter().zip(shape.batch_cap_roots()) {
+            check_len("cap roots of a batch", roots, cap.len())?;
+        }
+        let round_roots = shape.round_cap_roots();
+        check_len("commit rounds", round_roots.len(), self.commit_phase.len())?;
+        check_len(
+            "commit PoW witnesses",
+            round_roots.len(),
+            self.commit_pows.len(),
+        )?;
+        for (cap, &roots) in self.commit_phase.iter().zip(&round_roots) {
+            check_len("cap roots of a commit round", roots, cap.len())?;
+        }
+        check_len(
+            "final polynomial coefficients",
+            1 << shape.fri.log_final_poly_len,
+            self.final_poly.len(),
+        )
+    }
+}
+
 /// The circuit's input values from a native proof: the public statement and the private
 /// rest, each in allocation order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -375,6 +456,7 @@ where
     F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
 {
     shape.validate::<V>()?;
+    inputs.check(shape)?;
     builder.push_scope("pcs");
     let result = (|| {
         builder.scope("seed", |b| {
@@ -453,17 +535,7 @@ where
     M: Mmcs<EF, Commitment = MerkleCap<F, [F; 8]>>,
 {
     shape.validate::<F>()?;
-    let check = |what, expected: usize, got: usize| {
-        if expected == got {
-            Ok(())
-        } else {
-            Err(ProofShapeError::Length {
-                what,
-                expected,
-                got,
-            })
-        }
-    };
+    let check = check_len;
     let round_roots = shape.round_cap_roots();
     check("committed batches", shape.commitments.len(), claims.len())?;
     for ((batch, (cap, matrices)), roots) in shape

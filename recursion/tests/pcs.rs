@@ -643,4 +643,30 @@ fn shapes_p3_refuses_are_refused() {
         shape.validate::<p3_koala_bear::KoalaBear>(),
         Err(ProofShapeError::InvalidShape("nothing is committed"))
     ));
+    // A matrix below the final height would never be folded in: its claims would be bound
+    // to nothing but its Merkle row.
+    let mut shape = shapes()[2].clone();
+    shape.commitments[2][1].log_height = shape.fri.log_final_poly_len;
+    assert_eq!(
+        shape.validate::<p3_koala_bear::KoalaBear>(),
+        Err(ProofShapeError::InvalidShape(
+            "a matrix no taller than the final polynomial"
+        ))
+    );
+    let mut b = CircuitBuilder::<fixpoint_circuit_prover::KoalaBearExt>::new();
+    let mut challenger = CircuitChallenger::new(&mut b);
+    let inputs = PcsInputs::allocate(&mut b, &shape);
+    assert!(pcs::verify_transcript(&mut b, &mut challenger, &shape, &inputs).is_err());
+    // Targets built by hand with a missing coefficient are refused, not silently skipped.
+    let shape = shapes()[2].clone();
+    let mut inputs = PcsInputs::allocate(&mut b, &shape);
+    inputs.final_poly.pop();
+    assert_eq!(
+        pcs::verify_transcript(&mut b, &mut challenger, &shape, &inputs).unwrap_err(),
+        ProofShapeError::Length {
+            what: "final polynomial coefficients",
+            expected: 4,
+            got: 3
+        }
+    );
 }
