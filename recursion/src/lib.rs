@@ -15,6 +15,7 @@
 //! - the FRI query phase ([`fri`]): input-batch Merkle checks, reduced openings, folding at
 //!   any arity, commit-phase Merkle checks and the final polynomial, with the native
 //!   witness (`fri::query_witness`) replayed from p3's own verifier;
+//! - the `p3-batch-stark` and `p3-uni-stark` domain-separator seeds ([`seeds`]);
 //! - op counts by verifier component ([`components`]).
 
 #![warn(missing_docs)]
@@ -23,6 +24,7 @@ pub mod challenger;
 pub mod components;
 pub mod fri;
 pub mod pcs;
+pub mod seeds;
 pub mod transcript;
 
 pub use challenger::{ChallengerError, CircuitChallenger, RATE};

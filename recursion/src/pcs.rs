@@ -23,7 +23,6 @@
 use fixpoint_circuit::{CircuitBuilder, CircuitField, Target};
 use fixpoint_circuit_prover::merkle::{self, Digest};
 use fixpoint_circuit_prover::poseidon2;
-use p3_challenger::CanObserve;
 use p3_commit::Mmcs;
 use p3_field::{ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
 use p3_fri::{FriParameters, FriProof, FriShape, fold_schedule};
@@ -31,6 +30,7 @@ use p3_symmetric::MerkleCap;
 use thiserror::Error;
 
 use crate::challenger::{ChallengerError, CircuitChallenger};
+use crate::seeds::SeedCollector;
 
 /// FRI parameters: p3's `FriParameters` without the MMCS, plus the MMCS's cap height.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -262,15 +262,6 @@ impl PcsShape {
     }
 }
 
-/// Collects what a domain separator absorbs.
-struct SeedCollector<F>(Vec<F>);
-
-impl<F> CanObserve<F> for SeedCollector<F> {
-    fn observe(&mut self, value: F) {
-        self.0.push(value);
-    }
-}
-
 /// The proof's values as circuit targets.
 #[derive(Clone, Debug)]
 pub struct PcsInputs {
@@ -459,11 +450,7 @@ where
     inputs.check(shape)?;
     builder.push_scope("pcs");
     let result = (|| {
-        builder.scope("seed", |b| {
-            for value in shape.pcs_seed::<V, F>() {
-                challenger.observe_const(b, value);
-            }
-        });
+        crate::seeds::observe(builder, challenger, &shape.pcs_seed::<V, F>());
         builder.scope("claims", |b| {
             for value in inputs.values.iter().flatten().flatten().flatten() {
                 challenger.observe_ext(b, *value);
@@ -475,11 +462,7 @@ where
         })?;
         builder.push_scope("fri");
         let fri = (|| {
-            builder.scope("seed", |b| {
-                for value in shape.fri_seed::<V, F>() {
-                    challenger.observe_const(b, value);
-                }
-            });
+            crate::seeds::observe(builder, challenger, &shape.fri_seed::<V, F>());
             let mut betas = Vec::new();
             for (round, (cap, &pow)) in inputs
                 .commit_phase
