@@ -67,6 +67,22 @@ pub fn fibonacci<F: Field>(n: usize) -> Result<Circuit<F>, BuildError<F>> {
     b.build()
 }
 
+/// For malicious-prover tests: adds `delta` to witness slot `slot` consistently in the
+/// Witness table and in every Public-table row that reads it, so that only the constraint
+/// under test (e.g. an NPO row's body) can catch the forgery.
+pub fn forge_slot<F: Field>(
+    traces: &mut fixpoint_circuit::Traces<F>,
+    slot: fixpoint_circuit::WitnessId,
+    delta: F,
+) {
+    traces.witness.values[slot.index()] += delta;
+    for row in &mut traces.public.rows {
+        if row.out == slot {
+            row.val += delta;
+        }
+    }
+}
+
 /// The book's chapter *The Execution IR*; its code blocks run as doctests.
 #[doc = include_str!("../../book/src/execution-ir.md")]
 pub mod book_execution_ir {}

@@ -278,12 +278,7 @@ macro_rules! merkle_tests {
                     .rfind(|r| r.kind == MERKLE_STEP)
                     .unwrap();
                 step.outputs[0] += E::ONE;
-                traces.witness.values[slot.index()] += E::ONE;
-                for row in &mut traces.public.rows {
-                    if row.out == slot {
-                        row.val += E::ONE;
-                    }
-                }
+                fixpoint_tests::forge_slot(&mut traces, slot, E::ONE);
                 let proof = prove(&pk, &traces).unwrap();
                 let err = verify(&vk, &forged, &proof).unwrap_err();
                 assert!(err.to_string().contains("OodEvaluationMismatch"), "{err}");

@@ -242,12 +242,7 @@ macro_rules! poseidon2_tests {
                 };
                 let lane = outputs[1];
                 traces.npo[0].outputs[1] += E::ONE;
-                traces.witness.values[lane.index()] += E::ONE;
-                for row in &mut traces.public.rows {
-                    if row.out == lane {
-                        row.val += E::ONE;
-                    }
-                }
+                fixpoint_tests::forge_slot(&mut traces, lane, E::ONE);
                 let mut forged = publics.clone();
                 forged[2] += E::ONE;
                 let err = verify(&vk, &forged, &prove(&pk, &traces).unwrap()).unwrap_err();
@@ -294,12 +289,7 @@ macro_rules! poseidon2_tests {
                     Some(fixpoint_circuit::Op::Npo { outputs, .. }) => outputs[0],
                     _ => unreachable!(),
                 };
-                traces.witness.values[slot.index()] += E::ONE;
-                for row in &mut traces.public.rows {
-                    if row.out == slot {
-                        row.val += E::ONE;
-                    }
-                }
+                fixpoint_tests::forge_slot(&mut traces, slot, E::ONE);
                 let proof = prove(&pk, &traces).unwrap();
                 let err = verify(&vk, &forged, &proof).unwrap_err();
                 assert!(err.to_string().contains("OodEvaluationMismatch"), "{err}");
