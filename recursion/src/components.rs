@@ -20,6 +20,9 @@ pub enum Component {
     Folding,
     /// The final polynomial check.
     FinalPoly,
+    /// A STARK verifier's constraint evaluation at `ζ`: selectors, periodic columns, the
+    /// folded constraints, the recomposed quotient and their identity.
+    Constraints,
 }
 
 impl Component {
@@ -36,10 +39,12 @@ impl Component {
             Component::Folding
         } else if scope.contains("final_poly") {
             Component::FinalPoly
-        } else if scope.starts_with("pcs") {
-            Component::Challenger
-        } else {
+        } else if scope.contains("constraints at ζ") {
+            Component::Constraints
+        } else if scope.is_empty() {
             Component::Inputs
+        } else {
+            Component::Challenger
         }
     }
 }

@@ -16,15 +16,19 @@
 //!   any arity, commit-phase Merkle checks and the final polynomial, with the native
 //!   witness (`fri::query_witness`) replayed from p3's own verifier;
 //! - the `p3-batch-stark` and `p3-uni-stark` domain-separator seeds ([`seeds`]);
+//! - AIR constraints as a circuit, from p3's symbolic DAG ([`constraints`]);
+//! - `p3_uni_stark::verify` as a circuit ([`uni_stark`]);
 //! - op counts by verifier component ([`components`]).
 
 #![warn(missing_docs)]
 
 pub mod challenger;
 pub mod components;
+pub mod constraints;
 pub mod fri;
 pub mod pcs;
 pub mod seeds;
 pub mod transcript;
+pub mod uni_stark;
 
 pub use challenger::{ChallengerError, CircuitChallenger, RATE};

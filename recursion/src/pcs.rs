@@ -68,6 +68,21 @@ impl FriConfig {
         }
     }
 
+    /// The configuration of fixpoint's own prover ([`fixpoint_circuit_prover::ProverConfig`]):
+    /// binary folding, a constant final polynomial, no batch PoW, cap height 0.
+    pub fn from_settings(settings: &fixpoint_circuit_prover::FriSettings) -> Self {
+        FriConfig {
+            log_blowup: settings.log_blowup,
+            log_final_poly_len: 0,
+            max_log_arity: 1,
+            num_queries: settings.num_queries,
+            batch_pow_bits: 0,
+            commit_pow_bits: settings.commit_pow_bits,
+            query_pow_bits: settings.query_pow_bits,
+            cap_height: 0,
+        }
+    }
+
     /// p3's parameters with a placeholder MMCS, for p3's shape functions.
     fn params(&self) -> FriParameters<()> {
         FriParameters {
@@ -318,6 +333,20 @@ impl PcsInputs {
                     .collect()
             })
             .collect();
+        Self::with_statement(builder, shape, commitments, points, values)
+    }
+
+    /// The inputs for a statement the caller already has as targets (inside a STARK
+    /// verifier the caps and points come from the transcript), with the rest of the proof
+    /// allocated as private inputs in [`PcsInputs::allocate`]'s order; fill them with
+    /// [`proof_values`]. [`verify_transcript`] checks every length against the shape.
+    pub fn with_statement<F: CircuitField>(
+        builder: &mut CircuitBuilder<F>,
+        shape: &PcsShape,
+        commitments: Vec<Vec<Digest>>,
+        points: Vec<Vec<Vec<Target>>>,
+        values: Vec<Vec<Vec<Vec<Target>>>>,
+    ) -> Self {
         let batch_pow = builder.private_input();
         let round_roots = shape.round_cap_roots();
         let commit_phase = round_roots
@@ -519,7 +548,6 @@ where
 {
     shape.validate::<F>()?;
     let check = check_len;
-    let round_roots = shape.round_cap_roots();
     check("committed batches", shape.commitments.len(), claims.len())?;
     for ((batch, (cap, matrices)), roots) in shape
         .commitments
@@ -536,6 +564,47 @@ where
             }
         }
     }
+    let privates = proof_values(shape, proof)?;
+
+    let digests = |cap: &MerkleCap<F, [F; 8]>| -> Vec<EF> {
+        cap.roots()
+            .iter()
+            .flat_map(|r| poseidon2::pack_values::<EF>(r))
+            .collect()
+    };
+    let mut publics = Vec::new();
+    for (cap, _) in claims {
+        publics.extend(digests(cap));
+    }
+    for (_, matrices) in claims {
+        publics.extend(matrices.iter().flatten().map(|(z, _)| *z));
+    }
+    for (_, matrices) in claims {
+        publics.extend(
+            matrices
+                .iter()
+                .flatten()
+                .flat_map(|(_, values)| values.iter().copied()),
+        );
+    }
+    Ok(InputValues { publics, privates })
+}
+
+/// The private inputs [`PcsInputs::with_statement`] allocates (the PoW witnesses, the
+/// commit-phase caps and the final polynomial), in its order, from a native proof, after
+/// checking every length and every 0-bit PoW witness against the shape.
+pub fn proof_values<F, EF, M, InputProof>(
+    shape: &PcsShape,
+    proof: &FriProof<EF, M, F, InputProof>,
+) -> Result<Vec<EF>, ProofShapeError>
+where
+    F: PrimeField64 + TwoAdicField,
+    EF: ExtensionField<F> + CircuitField<PrimeSubfield = F>,
+    M: Mmcs<EF, Commitment = MerkleCap<F, [F; 8]>>,
+{
+    shape.validate::<F>()?;
+    let check = check_len;
+    let round_roots = shape.round_cap_roots();
     check(
         "commit rounds",
         round_roots.len(),
@@ -583,21 +652,6 @@ where
             .flat_map(|r| poseidon2::pack_values::<EF>(r))
             .collect()
     };
-    let mut publics = Vec::new();
-    for (cap, _) in claims {
-        publics.extend(digests(cap));
-    }
-    for (_, matrices) in claims {
-        publics.extend(matrices.iter().flatten().map(|(z, _)| *z));
-    }
-    for (_, matrices) in claims {
-        publics.extend(
-            matrices
-                .iter()
-                .flatten()
-                .flat_map(|(_, values)| values.iter().copied()),
-        );
-    }
     let mut privates = vec![EF::from(proof.batch_pow_witness)];
     for cap in &proof.commit_phase_commits {
         privates.extend(digests(cap));
@@ -605,5 +659,5 @@ where
     privates.extend(proof.commit_pow_witnesses.iter().map(|&w| EF::from(w)));
     privates.extend(proof.final_poly.iter().copied());
     privates.push(EF::from(proof.query_pow_witness));
-    Ok(InputValues { publics, privates })
+    Ok(privates)
 }

@@ -7,6 +7,8 @@
 
 #![warn(missing_docs)]
 
+pub mod airs;
+
 use fixpoint_circuit::{BuildError, Circuit, CircuitBuilder, Target, circuit};
 use p3_field::Field;
 

@@ -1,0 +1,641 @@
+//! `p3_uni_stark::verify` (and `verify_with_preprocessed`) as a circuit.
+//!
+//! The circuit is a function of a [`UniStarkShape`]: the AIR's constraints (recorded once
+//! by p3's symbolic builder), the trace height, the FRI parameters and, when the AIR has
+//! preprocessed columns, the preprocessed commitment, **pinned as constants**: it is part
+//! of the verifying key, never an input. In p3's order the circuit
+//!
+//! 1. absorbs the `p3-uni-stark` seed (constants), the trace commitment, the preprocessed
+//!    commitment and the public values, and samples `α`;
+//! 2. absorbs the quotient commitment, checks the OOD PoW and samples `ζ`;
+//! 3. verifies the openings of the trace at `ζ` (and `ζ·h` when the AIR reads the next
+//!    row), of each quotient chunk at `ζ` and of the preprocessed trace with the PCS and
+//!    FRI circuits of [`crate::pcs`] and [`crate::fri`];
+//! 4. evaluates the constraints at `ζ` ([`crate::constraints`]), folds them with `α`, and
+//!    checks `folded/Z_H(ζ) = Q(ζ)` with `Q` recomposed from its chunks.
+//!
+//! **Inputs.** The inner proof's public values are the circuit's public inputs: they are
+//! the statement. The rest of the proof is private: commitments, opened values, PoW
+//! witnesses, the FRI proof, the opened rows and (as private data) the Merkle siblings.
+//! [`UniStarkWitness::from_proof`] fills them all from a native proof.
+
+use fixpoint_circuit::{CircuitBuilder, CircuitField, Runner, Target};
+use fixpoint_circuit_prover::D;
+use fixpoint_circuit_prover::merkle::Digest;
+use fixpoint_circuit_prover::poseidon2;
+use p3_air::symbolic::{AirLayout, SymbolicAirBuilder};
+use p3_air::{Air, BaseAir};
+use p3_challenger::{CanObserve, DuplexChallenger, FieldChallenger, GrindingChallenger};
+use p3_commit::CommitmentOpening;
+use p3_field::coset::TwoAdicMultiplicativeCoset;
+use p3_field::extension::{BinomialExtensionField, BinomiallyExtendable};
+use p3_field::{
+    BasedVectorSpace, ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField,
+};
+use p3_symmetric::{CryptographicPermutation, MerkleCap, PaddingFreeSponge, TruncatedPermutation};
+use thiserror::Error;
+
+use crate::constraints::{self, AirConstraints, Window};
+use crate::fri::{self, QueryInputs, QueryPaths, QueryWitness, native};
+use crate::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
+use crate::{CircuitChallenger, seeds};
+
+/// The preprocessed half of a verifying key: pinned in the circuit as constants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreprocessedKey<V> {
+    /// The commitment to the preprocessed trace.
+    pub commitment: MerkleCap<V, [V; 8]>,
+    /// Its width.
+    pub width: usize,
+}
+
+/// Everything a uni-stark verifier circuit depends on: parameters, dimensions and the
+/// verifying key's constants, never proof values.
+#[derive(Clone, Debug)]
+pub struct UniStarkShape<V: TwoAdicField, F: ExtensionField<V>> {
+    /// The AIR's constraints.
+    pub constraints: AirConstraints<V, F>,
+    /// log2 of the trace height (p3's `degree_bits`; fixpoint verifies non-ZK proofs).
+    pub log_degree: usize,
+    /// log2 of the number of quotient chunks.
+    pub log_quotient_chunks: usize,
+    /// The pinned preprocessed commitment, when the AIR has preprocessed columns.
+    pub preprocessed: Option<PreprocessedKey<V>>,
+    /// The PCS's FRI parameters.
+    pub fri: FriConfig,
+    /// PoW bits before `ζ`.
+    pub ood_pow_bits: usize,
+    /// The `p3-uni-stark` domain-separator seed.
+    pub seed: Vec<V>,
+}
+
+impl<V, F> UniStarkShape<V, F>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: ExtensionField<V>,
+{
+    /// The shape of proofs of `air` with traces of `2^log_degree` rows.
+    pub fn new<A>(
+        air: &A,
+        fri: FriConfig,
+        ood_pow_bits: usize,
+        log_degree: usize,
+        preprocessed: Option<PreprocessedKey<V>>,
+    ) -> Result<Self, ProofShapeError>
+    where
+        A: Air<SymbolicAirBuilder<V>> + Air<SymbolicAirBuilder<V, F>> + BaseAir<V>,
+    {
+        if !air.public_boundary_io().is_empty() {
+            return Err(ProofShapeError::Unsupported(
+                "boundary-IO public values (p3-uni-stark refuses them too)",
+            ));
+        }
+        let preprocessed_width = preprocessed.as_ref().map_or(0, |p| p.width);
+        if preprocessed_width != air.preprocessed_width() {
+            return Err(ProofShapeError::Length {
+                what: "preprocessed columns of the verifying key",
+                expected: air.preprocessed_width(),
+                got: preprocessed_width,
+            });
+        }
+        if log_degree == 0 || log_degree > V::TWO_ADICITY {
+            return Err(ProofShapeError::InvalidShape(
+                "the trace height must be 2^k with 1 <= k <= the field's two-adicity",
+            ));
+        }
+        let periodic = air.periodic_columns().into_owned();
+        let constraints = AirConstraints::<V, F>::of_air(
+            air,
+            preprocessed_width,
+            air.num_public_values(),
+            periodic,
+        );
+        let layout = AirLayout {
+            preprocessed_width,
+            ..AirLayout::from_air(air)
+        };
+        let domain = TwoAdicMultiplicativeCoset::<V>::new(V::ONE, log_degree)
+            .ok_or(ProofShapeError::InvalidShape("the trace is too tall"))?;
+        let log_quotient_chunks =
+            p3_uni_stark::get_log_num_quotient_chunks_for_domain::<V, A>(air, layout, domain, 0);
+        let stark = p3_uni_stark::StarkShape::new::<V, A>(
+            air,
+            preprocessed_width,
+            log_degree,
+            log_degree,
+            1 << log_quotient_chunks,
+            false,
+            ood_pow_bits,
+        );
+        let shape = UniStarkShape {
+            constraints,
+            log_degree,
+            log_quotient_chunks,
+            preprocessed,
+            fri,
+            ood_pow_bits,
+            seed: seeds::uni_stark::<V, F>(&stark),
+        };
+        shape.pcs_shape().validate::<V>()?;
+        Ok(shape)
+    }
+
+    /// The PCS claims: the trace, each quotient chunk, the preprocessed trace.
+    pub fn pcs_shape(&self) -> PcsShape {
+        let log_height = self.log_degree;
+        let c = &self.constraints;
+        let mut commitments = vec![
+            vec![MatrixClaim {
+                log_height,
+                width: c.layout.main_width,
+                points: 1 + c.main_next as usize,
+            }],
+            vec![
+                MatrixClaim {
+                    log_height,
+                    width: <F as BasedVectorSpace<V>>::DIMENSION,
+                    points: 1,
+                };
+                1 << self.log_quotient_chunks
+            ],
+        ];
+        if let Some(p) = &self.preprocessed {
+            commitments.push(vec![MatrixClaim {
+                log_height,
+                width: p.width,
+                points: 1 + c.preprocessed_next as usize,
+            }]);
+        }
+        PcsShape {
+            fri: self.fri,
+            commitments,
+        }
+    }
+
+    /// Roots per cap of the trace and quotient commitments.
+    fn cap_roots(&self) -> usize {
+        self.pcs_shape().batch_cap_roots()[0]
+    }
+}
+
+/// The inner proof's values as targets, in allocation order.
+#[derive(Clone, Debug)]
+pub struct UniStarkInputs {
+    /// The public values (public inputs).
+    pub public_values: Vec<Target>,
+    /// The trace commitment's roots.
+    pub trace_commitment: Vec<Digest>,
+    /// The quotient commitment's roots.
+    pub quotient_commitment: Vec<Digest>,
+    /// The trace at `ζ`.
+    pub trace_local: Vec<Target>,
+    /// The trace at `ζ·h`, when the AIR reads the next row.
+    pub trace_next: Option<Vec<Target>>,
+    /// The preprocessed trace at `ζ`.
+    pub preprocessed_local: Vec<Target>,
+    /// The preprocessed trace at `ζ·h`, when the AIR reads its next row.
+    pub preprocessed_next: Option<Vec<Target>>,
+    /// Per quotient chunk, its `D` coordinates at `ζ`.
+    pub quotient_chunks: Vec<Vec<Target>>,
+    /// The OOD PoW witness.
+    pub ood_pow: Target,
+}
+
+/// The verifier circuit's handles: what the runner needs besides the input values.
+#[derive(Clone, Debug)]
+pub struct UniStarkVerifier {
+    /// The proof's targets.
+    pub inputs: UniStarkInputs,
+    /// The PCS's targets.
+    pub pcs: PcsInputs,
+    /// The Merkle paths whose siblings are private data.
+    pub paths: QueryPaths,
+}
+
+fn digests<F: CircuitField>(builder: &mut CircuitBuilder<F>, roots: usize) -> Vec<Digest> {
+    (0..roots)
+        .map(|_| [builder.private_input(), builder.private_input()])
+        .collect()
+}
+
+/// Emits the verifier of `shape` on `builder`, on a fresh challenger. Returns the handles
+/// and the challenger (whose transcript [`crate::transcript::compare`] reads).
+pub fn verify_circuit<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &UniStarkShape<V, F>,
+) -> Result<(UniStarkVerifier, CircuitChallenger<F>), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    let pcs_shape = shape.pcs_shape();
+    pcs_shape.validate::<V>()?;
+    let c = &shape.constraints;
+    let layout = c.layout;
+    let roots = shape.cap_roots();
+
+    let public_values = builder.public_inputs(layout.num_public_values);
+    let trace_commitment = digests(builder, roots);
+    let quotient_commitment = digests(builder, roots);
+    let trace_local = builder.private_inputs(layout.main_width);
+    let trace_next = c
+        .main_next
+        .then(|| builder.private_inputs(layout.main_width));
+    let preprocessed_local = builder.private_inputs(layout.preprocessed_width);
+    let preprocessed_next = (c.preprocessed_next && layout.preprocessed_width > 0)
+        .then(|| builder.private_inputs(layout.preprocessed_width));
+    let quotient_chunks: Vec<Vec<Target>> = (0..1 << shape.log_quotient_chunks)
+        .map(|_| builder.private_inputs(<F as BasedVectorSpace<V>>::DIMENSION))
+        .collect();
+    let ood_pow = builder.private_input();
+    let preprocessed_commitment: Option<Vec<Digest>> = shape.preprocessed.as_ref().map(|p| {
+        p.commitment
+            .roots()
+            .iter()
+            .map(|root| {
+                let packed = poseidon2::pack_values::<F>(root);
+                [
+                    builder.define_const(packed[0]),
+                    builder.define_const(packed[1]),
+                ]
+            })
+            .collect()
+    });
+
+    builder.push_scope("uni-stark");
+    let mut challenger = CircuitChallenger::new(builder);
+    let result = (|| -> Result<(PcsInputs, QueryPaths), ProofShapeError> {
+        seeds::observe(builder, &mut challenger, &shape.seed);
+        let alpha = builder.scope("alpha", |b| {
+            challenger.observe_cap(b, &trace_commitment);
+            if let Some(cap) = &preprocessed_commitment {
+                challenger.observe_cap(b, cap);
+            }
+            for &v in &public_values {
+                challenger.observe(b, v);
+            }
+            challenger.sample_ext(b)
+        });
+        let (zeta, zeta_next) = builder.scope("zeta", |b| {
+            challenger.observe_cap(b, &quotient_commitment);
+            challenger.check_witness(b, shape.ood_pow_bits, ood_pow)?;
+            let zeta = challenger.sample_ext(b);
+            let h = b.define_const(F::from(V::two_adic_generator(shape.log_degree)));
+            Ok::<_, ProofShapeError>((zeta, b.mul(zeta, h)))
+        })?;
+
+        // The PCS statement, in p3's round order: trace, quotient chunks, preprocessed.
+        let mut commitments = vec![trace_commitment.clone(), quotient_commitment.clone()];
+        let mut trace_points = vec![zeta];
+        let mut trace_values = vec![trace_local.clone()];
+        if let Some(next) = &trace_next {
+            trace_points.push(zeta_next);
+            trace_values.push(next.clone());
+        }
+        let mut points = vec![vec![trace_points], vec![vec![zeta]; quotient_chunks.len()]];
+        let mut values = vec![
+            vec![trace_values],
+            quotient_chunks.iter().map(|q| vec![q.clone()]).collect(),
+        ];
+        if let Some(cap) = &preprocessed_commitment {
+            commitments.push(cap.clone());
+            let mut prep_points = vec![zeta];
+            let mut prep_values = vec![preprocessed_local.clone()];
+            if let Some(next) = &preprocessed_next {
+                prep_points.push(zeta_next);
+                prep_values.push(next.clone());
+            }
+            points.push(vec![prep_points]);
+            values.push(vec![prep_values]);
+        }
+        let pcs = PcsInputs::with_statement(builder, &pcs_shape, commitments, points, values);
+        let challenges = pcs::verify_transcript(builder, &mut challenger, &pcs_shape, &pcs)?;
+        let queries = QueryInputs::allocate(builder, &pcs_shape);
+        let paths = fri::verify_queries(builder, &pcs_shape, &pcs, &challenges, &queries)?;
+
+        builder.push_scope("constraints at ζ");
+        let checked = (|| {
+            let selectors = constraints::selectors::<V, F>(builder, zeta, shape.log_degree);
+            let periodic =
+                constraints::periodic_values(builder, &c.periodic, shape.log_degree, zeta)?;
+            let zero = builder.zero();
+            let window = Window {
+                main_local: trace_local.clone(),
+                main_next: trace_next
+                    .clone()
+                    .unwrap_or_else(|| vec![zero; layout.main_width]),
+                preprocessed_local: preprocessed_local.clone(),
+                preprocessed_next: preprocessed_next
+                    .clone()
+                    .unwrap_or_else(|| vec![zero; layout.preprocessed_width]),
+                public_values: public_values.clone(),
+                periodic,
+                ..Window::default()
+            };
+            let folded = constraints::fold(builder, c, &window, &selectors, alpha)?;
+            let quotient = constraints::recompose_quotient::<V, F>(
+                builder,
+                selectors.zeta_pow_n,
+                shape.log_degree,
+                &quotient_chunks,
+            )?;
+            constraints::check_quotient(builder, folded, &selectors, quotient);
+            Ok::<_, ProofShapeError>(())
+        })();
+        builder.pop_scope();
+        checked?;
+        Ok((pcs, paths))
+    })();
+    builder.pop_scope();
+    let (pcs, paths) = result?;
+    let verifier = UniStarkVerifier {
+        inputs: UniStarkInputs {
+            public_values,
+            trace_commitment,
+            quotient_commitment,
+            trace_local,
+            trace_next,
+            preprocessed_local,
+            preprocessed_next,
+            quotient_chunks,
+            ood_pow,
+        },
+        pcs,
+        paths,
+    };
+    Ok((verifier, challenger))
+}
+
+/// Why a native proof cannot fill a verifier circuit.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum WitnessError {
+    /// The proof does not have the shape.
+    #[error(transparent)]
+    Shape(#[from] ProofShapeError),
+    /// The OOD PoW witness does not grind (p3 rejects it too).
+    #[error("the OOD PoW witness does not have {bits} zero bits")]
+    OodPow {
+        /// The bits required.
+        bits: usize,
+    },
+    /// p3's own verifier rejects the opening proof.
+    #[error("p3's FRI verifier rejects the proof: {0}")]
+    Native(String),
+}
+
+/// A native p3-uni-stark proof over fixpoint's configuration.
+pub type NativeProof<V, P> = p3_uni_stark::Proof<fixpoint_circuit_prover::config::StarkCfg<V, P>>;
+
+/// The runner's inputs for one native proof.
+#[derive(Clone, Debug)]
+pub struct UniStarkWitness<V, F> {
+    /// The public inputs: the inner public values.
+    pub publics: Vec<F>,
+    /// The private inputs, in allocation order.
+    pub privates: Vec<F>,
+    /// The query phase's witness (its siblings are private data).
+    pub query: QueryWitness<V, F>,
+}
+
+/// The challenge field of fixpoint's configurations over `V`.
+pub type Ext<V> = BinomialExtensionField<V, D>;
+
+impl<V> UniStarkWitness<V, Ext<V>>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+    Ext<V>: CircuitField<PrimeSubfield = V>,
+{
+    /// Fills every input of [`verify_circuit`]'s circuit from a native proof, checking
+    /// every length against the shape first; `perm` is the configuration's Poseidon2.
+    pub fn from_proof<P>(
+        shape: &UniStarkShape<V, Ext<V>>,
+        perm: &P,
+        proof: &NativeProof<V, P>,
+        public_values: &[V],
+    ) -> Result<Self, WitnessError>
+    where
+        P: CryptographicPermutation<[V; 16]>
+            + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+            + Clone,
+    {
+        let c = &shape.constraints;
+        let layout = c.layout;
+        let dim = <Ext<V> as BasedVectorSpace<V>>::DIMENSION;
+        let ov = &proof.opened_values;
+        check_len("degree bits", shape.log_degree, proof.degree_bits)?;
+        check_len(
+            "public values",
+            layout.num_public_values,
+            public_values.len(),
+        )?;
+        check_len(
+            "trace columns at ζ",
+            layout.main_width,
+            ov.trace_local.len(),
+        )?;
+        check_len(
+            "trace columns at ζ·h",
+            if c.main_next { layout.main_width } else { 0 },
+            ov.trace_next.as_ref().map_or(0, Vec::len),
+        )?;
+        if c.main_next != ov.trace_next.is_some() {
+            return Err(ProofShapeError::Length {
+                what: "trace openings at ζ·h",
+                expected: c.main_next as usize,
+                got: ov.trace_next.is_some() as usize,
+            }
+            .into());
+        }
+        check_len(
+            "quotient chunks",
+            1 << shape.log_quotient_chunks,
+            ov.quotient_chunks.len(),
+        )?;
+        for chunk in &ov.quotient_chunks {
+            check_len("coordinates of a quotient chunk", dim, chunk.len())?;
+        }
+        if proof.commitments.random.is_some() || ov.random.is_some() {
+            return Err(ProofShapeError::Unsupported("zero-knowledge proofs").into());
+        }
+        let prep_next = c.preprocessed_next && layout.preprocessed_width > 0;
+        let (prep_local, prep_next_values) = match (&shape.preprocessed, &ov.preprocessed) {
+            (None, None) => (Vec::new(), None),
+            (Some(key), Some(p)) => {
+                check_len("preprocessed columns at ζ", key.width, p.local.len())?;
+                if prep_next != p.next.is_some() {
+                    return Err(ProofShapeError::Length {
+                        what: "preprocessed openings at ζ·h",
+                        expected: prep_next as usize,
+                        got: p.next.is_some() as usize,
+                    }
+                    .into());
+                }
+                if let Some(next) = &p.next {
+                    check_len("preprocessed columns at ζ·h", key.width, next.len())?;
+                }
+                (p.local.clone(), p.next.clone())
+            }
+            (key, opened) => {
+                return Err(ProofShapeError::Length {
+                    what: "preprocessed openings",
+                    expected: key.is_some() as usize,
+                    got: opened.is_some() as usize,
+                }
+                .into());
+            }
+        };
+        let roots = shape.cap_roots();
+        check_len(
+            "trace cap roots",
+            roots,
+            proof.commitments.trace.num_roots(),
+        )?;
+        check_len(
+            "quotient cap roots",
+            roots,
+            proof.commitments.quotient_chunks.num_roots(),
+        )?;
+        if shape.ood_pow_bits == 0 && !proof.ood_pow_witness.is_zero() {
+            return Err(ProofShapeError::NonCanonicalPow { phase: "OOD" }.into());
+        }
+
+        let pack = |cap: &MerkleCap<V, [V; 8]>| -> Vec<Ext<V>> {
+            cap.roots()
+                .iter()
+                .flat_map(|r| poseidon2::pack_values::<Ext<V>>(r))
+                .collect()
+        };
+        let publics: Vec<Ext<V>> = public_values
+            .iter()
+            .map(|&v| Ext::<V>::from_prime_subfield(v))
+            .collect();
+        let mut privates = pack(&proof.commitments.trace);
+        privates.extend(pack(&proof.commitments.quotient_chunks));
+        privates.extend(ov.trace_local.iter().copied());
+        privates.extend(ov.trace_next.iter().flatten().copied());
+        privates.extend(prep_local.iter().copied());
+        privates.extend(prep_next_values.iter().flatten().copied());
+        privates.extend(ov.quotient_chunks.iter().flatten().copied());
+        privates.push(Ext::<V>::from_prime_subfield(proof.ood_pow_witness));
+        let pcs_shape = shape.pcs_shape();
+        privates.extend(pcs::proof_values(&pcs_shape, &proof.opening_proof)?);
+
+        // The native transcript up to the PCS, then p3's own FRI verifier.
+        let mut challenger = DuplexChallenger::<V, P, 16, 8>::new(perm.clone());
+        for &v in &shape.seed {
+            challenger.observe(v);
+        }
+        challenger.observe(proof.commitments.trace.clone());
+        if let Some(key) = &shape.preprocessed {
+            challenger.observe(key.commitment.clone());
+        }
+        challenger.observe_slice(public_values);
+        let _alpha: Ext<V> = challenger.sample_algebra_element();
+        challenger.observe(proof.commitments.quotient_chunks.clone());
+        if shape.ood_pow_bits > 0
+            && !challenger.check_witness(shape.ood_pow_bits, proof.ood_pow_witness)
+        {
+            return Err(WitnessError::OodPow {
+                bits: shape.ood_pow_bits,
+            });
+        }
+        let zeta: Ext<V> = challenger.sample_algebra_element();
+        let domain = TwoAdicMultiplicativeCoset::<V>::new(V::ONE, shape.log_degree)
+            .ok_or(ProofShapeError::InvalidShape("the trace is too tall"))?;
+        let zeta_next = zeta * V::two_adic_generator(shape.log_degree);
+        let mut trace_points = vec![(zeta, ov.trace_local.clone())];
+        if let Some(next) = &ov.trace_next {
+            trace_points.push((zeta_next, next.clone()));
+        }
+        let mut claims: native::Claims<V, Ext<V>> = vec![
+            CommitmentOpening::from((
+                proof.commitments.trace.clone(),
+                vec![(domain, trace_points)],
+            )),
+            CommitmentOpening::from((
+                proof.commitments.quotient_chunks.clone(),
+                ov.quotient_chunks
+                    .iter()
+                    .map(|chunk| (domain, vec![(zeta, chunk.clone())]))
+                    .collect(),
+            )),
+        ];
+        if let Some(key) = &shape.preprocessed {
+            let mut prep_points = vec![(zeta, prep_local.clone())];
+            if let Some(next) = &prep_next_values {
+                prep_points.push((zeta_next, next.clone()));
+            }
+            claims.push(CommitmentOpening::from((
+                key.commitment.clone(),
+                vec![(domain, prep_points)],
+            )));
+        }
+        let (params, mmcs) = native_pcs(&shape.fri, perm);
+        let query = fri::query_witness(
+            &params,
+            &mmcs,
+            &claims,
+            &proof.opening_proof,
+            &mut challenger,
+        )
+        .map_err(WitnessError::Native)?;
+        privates.extend(query.privates.iter().copied());
+        Ok(UniStarkWitness {
+            publics,
+            privates,
+            query,
+        })
+    }
+
+    /// Gives the runner every input and every Merkle sibling.
+    pub fn fill(
+        &self,
+        verifier: &UniStarkVerifier,
+        runner: &mut Runner<'_, Ext<V>>,
+    ) -> Result<(), String> {
+        verifier
+            .paths
+            .set_siblings(
+                runner,
+                &self.query.input_siblings,
+                &self.query.round_siblings,
+            )
+            .map_err(|e| e.to_string())?;
+        runner
+            .set_public_inputs(&self.publics)
+            .map_err(|e| e.to_string())?;
+        runner
+            .set_private_inputs(&self.privates)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// p3's FRI parameters and input MMCS for a [`FriConfig`] over fixpoint's Merkle tree.
+pub fn native_pcs<V, F, P>(
+    fri: &FriConfig,
+    perm: &P,
+) -> (native::Params<V, F, P>, native::ValMmcs<V, P>)
+where
+    V: PrimeField64 + TwoAdicField,
+    F: ExtensionField<V>,
+    P: CryptographicPermutation<[V; 16]>
+        + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+        + Clone,
+{
+    let mmcs = native::ValMmcs::<V, P>::new(
+        PaddingFreeSponge::new(perm.clone()),
+        TruncatedPermutation::new(perm.clone()),
+        fri.cap_height,
+    );
+    let params = p3_fri::FriParameters {
+        log_blowup: fri.log_blowup,
+        log_final_poly_len: fri.log_final_poly_len,
+        max_log_arity: fri.max_log_arity,
+        num_queries: fri.num_queries,
+        batch_proof_of_work_bits: fri.batch_pow_bits,
+        commit_proof_of_work_bits: fri.commit_pow_bits,
+        query_proof_of_work_bits: fri.query_pow_bits,
+        mmcs: p3_commit::ExtensionMmcs::new(mmcs.clone()),
+    };
+    (params, mmcs)
+}
