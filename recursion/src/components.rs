@@ -39,7 +39,7 @@ impl Component {
             Component::Folding
         } else if scope.contains("final_poly") {
             Component::FinalPoly
-        } else if scope.contains("constraints at ζ") {
+        } else if scope.contains("constraints at ζ") || scope.contains("/air") {
             Component::Constraints
         } else if scope.is_empty() {
             Component::Inputs

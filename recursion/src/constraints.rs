@@ -622,3 +622,46 @@ pub fn check_quotient<F: CircuitField>(
         b.assert_eq(lhs, quotient);
     });
 }
+
+/// The openings of one AIR at `ζ` a verifier checks against its constraints.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    /// The window, without its periodic columns (computed here from `ζ`).
+    pub window: Window,
+    /// Per quotient chunk, its `D` coordinates at `ζ`.
+    pub quotient_chunks: Vec<Vec<Target>>,
+}
+
+/// Everything a STARK verifier checks at `ζ` for one AIR of `2^log_n` rows: the selectors,
+/// the periodic columns, the constraints folded with `alpha`, the quotient recomposed from
+/// its chunks, and `folded/Z_H(ζ) = Q(ζ)`.
+pub fn verify_at_zeta<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    air: &AirConstraints<V, F>,
+    log_n: usize,
+    zeta: Target,
+    alpha: Target,
+    opened: Opened,
+) -> Result<(), ProofShapeError>
+where
+    V: TwoAdicField,
+    F: CircuitField + ExtensionField<V>,
+{
+    builder.push_scope("constraints at ζ");
+    let result = (|| {
+        let selectors = selectors::<V, F>(builder, zeta, log_n);
+        let mut window = opened.window;
+        window.periodic = periodic_values(builder, &air.periodic, log_n, zeta)?;
+        let folded = fold(builder, air, &window, &selectors, alpha)?;
+        let quotient = recompose_quotient::<V, F>(
+            builder,
+            selectors.zeta_pow_n,
+            log_n,
+            &opened.quotient_chunks,
+        )?;
+        check_quotient(builder, folded, &selectors, quotient);
+        Ok(())
+    })();
+    builder.pop_scope();
+    result
+}

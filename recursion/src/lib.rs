@@ -22,6 +22,7 @@
 
 #![warn(missing_docs)]
 
+pub mod batch_stark;
 pub mod challenger;
 pub mod components;
 pub mod constraints;

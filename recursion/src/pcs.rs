@@ -373,6 +373,40 @@ impl PcsInputs {
     }
 }
 
+/// A cap of `roots` roots as private inputs (two packed slots per root).
+pub fn private_cap<F: CircuitField>(builder: &mut CircuitBuilder<F>, roots: usize) -> Vec<Digest> {
+    (0..roots)
+        .map(|_| [builder.private_input(), builder.private_input()])
+        .collect()
+}
+
+/// A cap pinned as constants: part of a verifying key, never an input.
+pub fn constant_cap<F: CircuitField>(
+    builder: &mut CircuitBuilder<F>,
+    cap: &MerkleCap<F::PrimeSubfield, [F::PrimeSubfield; 8]>,
+) -> Vec<Digest> {
+    cap.roots()
+        .iter()
+        .map(|root| {
+            let packed = poseidon2::pack_values::<F>(root);
+            [
+                builder.define_const(packed[0]),
+                builder.define_const(packed[1]),
+            ]
+        })
+        .collect()
+}
+
+/// A native cap's values in [`private_cap`]'s order.
+pub fn cap_values<F: CircuitField>(
+    cap: &MerkleCap<F::PrimeSubfield, [F::PrimeSubfield; 8]>,
+) -> Vec<F> {
+    cap.roots()
+        .iter()
+        .flat_map(|r| poseidon2::pack_values::<F>(r))
+        .collect()
+}
+
 /// `Ok` if `got == expected`, else a [`ProofShapeError::Length`] naming `what`.
 pub(crate) fn check_len(
     what: &'static str,

@@ -22,7 +22,6 @@
 use fixpoint_circuit::{CircuitBuilder, CircuitField, Runner, Target};
 use fixpoint_circuit_prover::D;
 use fixpoint_circuit_prover::merkle::Digest;
-use fixpoint_circuit_prover::poseidon2;
 use p3_air::symbolic::{AirLayout, SymbolicAirBuilder};
 use p3_air::{Air, BaseAir};
 use p3_challenger::{CanObserve, DuplexChallenger, FieldChallenger, GrindingChallenger};
@@ -35,7 +34,7 @@ use p3_field::{
 use p3_symmetric::{CryptographicPermutation, MerkleCap, PaddingFreeSponge, TruncatedPermutation};
 use thiserror::Error;
 
-use crate::constraints::{self, AirConstraints, Window};
+use crate::constraints::{self, AirConstraints, Opened, Window};
 use crate::fri::{self, QueryInputs, QueryPaths, QueryWitness, native};
 use crate::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
 use crate::{CircuitChallenger, seeds};
@@ -212,12 +211,6 @@ pub struct UniStarkVerifier {
     pub paths: QueryPaths,
 }
 
-fn digests<F: CircuitField>(builder: &mut CircuitBuilder<F>, roots: usize) -> Vec<Digest> {
-    (0..roots)
-        .map(|_| [builder.private_input(), builder.private_input()])
-        .collect()
-}
-
 /// Emits the verifier of `shape` on `builder`, on a fresh challenger. Returns the handles
 /// and the challenger (whose transcript [`crate::transcript::compare`] reads).
 pub fn verify_circuit<V, F>(
@@ -235,8 +228,8 @@ where
     let roots = shape.cap_roots();
 
     let public_values = builder.public_inputs(layout.num_public_values);
-    let trace_commitment = digests(builder, roots);
-    let quotient_commitment = digests(builder, roots);
+    let trace_commitment = pcs::private_cap(builder, roots);
+    let quotient_commitment = pcs::private_cap(builder, roots);
     let trace_local = builder.private_inputs(layout.main_width);
     let trace_next = c
         .main_next
@@ -248,19 +241,10 @@ where
         .map(|_| builder.private_inputs(<F as BasedVectorSpace<V>>::DIMENSION))
         .collect();
     let ood_pow = builder.private_input();
-    let preprocessed_commitment: Option<Vec<Digest>> = shape.preprocessed.as_ref().map(|p| {
-        p.commitment
-            .roots()
-            .iter()
-            .map(|root| {
-                let packed = poseidon2::pack_values::<F>(root);
-                [
-                    builder.define_const(packed[0]),
-                    builder.define_const(packed[1]),
-                ]
-            })
-            .collect()
-    });
+    let preprocessed_commitment: Option<Vec<Digest>> = shape
+        .preprocessed
+        .as_ref()
+        .map(|p| pcs::constant_cap(builder, &p.commitment));
 
     builder.push_scope("uni-stark");
     let mut challenger = CircuitChallenger::new(builder);
@@ -313,37 +297,24 @@ where
         let queries = QueryInputs::allocate(builder, &pcs_shape);
         let paths = fri::verify_queries(builder, &pcs_shape, &pcs, &challenges, &queries)?;
 
-        builder.push_scope("constraints at ζ");
-        let checked = (|| {
-            let selectors = constraints::selectors::<V, F>(builder, zeta, shape.log_degree);
-            let periodic =
-                constraints::periodic_values(builder, &c.periodic, shape.log_degree, zeta)?;
-            let zero = builder.zero();
-            let window = Window {
-                main_local: trace_local.clone(),
-                main_next: trace_next
-                    .clone()
-                    .unwrap_or_else(|| vec![zero; layout.main_width]),
-                preprocessed_local: preprocessed_local.clone(),
-                preprocessed_next: preprocessed_next
-                    .clone()
-                    .unwrap_or_else(|| vec![zero; layout.preprocessed_width]),
-                public_values: public_values.clone(),
-                periodic,
-                ..Window::default()
-            };
-            let folded = constraints::fold(builder, c, &window, &selectors, alpha)?;
-            let quotient = constraints::recompose_quotient::<V, F>(
-                builder,
-                selectors.zeta_pow_n,
-                shape.log_degree,
-                &quotient_chunks,
-            )?;
-            constraints::check_quotient(builder, folded, &selectors, quotient);
-            Ok::<_, ProofShapeError>(())
-        })();
-        builder.pop_scope();
-        checked?;
+        let zero = builder.zero();
+        let window = Window {
+            main_local: trace_local.clone(),
+            main_next: trace_next
+                .clone()
+                .unwrap_or_else(|| vec![zero; layout.main_width]),
+            preprocessed_local: preprocessed_local.clone(),
+            preprocessed_next: preprocessed_next
+                .clone()
+                .unwrap_or_else(|| vec![zero; layout.preprocessed_width]),
+            public_values: public_values.clone(),
+            ..Window::default()
+        };
+        let opened = Opened {
+            window,
+            quotient_chunks: quotient_chunks.clone(),
+        };
+        constraints::verify_at_zeta(builder, c, shape.log_degree, zeta, alpha, opened)?;
         Ok((pcs, paths))
     })();
     builder.pop_scope();
@@ -372,9 +343,11 @@ pub enum WitnessError {
     /// The proof does not have the shape.
     #[error(transparent)]
     Shape(#[from] ProofShapeError),
-    /// The OOD PoW witness does not grind (p3 rejects it too).
-    #[error("the OOD PoW witness does not have {bits} zero bits")]
-    OodPow {
+    /// A PoW witness does not grind (p3 rejects it too).
+    #[error("the {phase} PoW witness does not give {bits} zero bits")]
+    Pow {
+        /// OOD or lookup.
+        phase: &'static str,
         /// The bits required.
         bits: usize,
     },
@@ -499,12 +472,7 @@ where
             return Err(ProofShapeError::NonCanonicalPow { phase: "OOD" }.into());
         }
 
-        let pack = |cap: &MerkleCap<V, [V; 8]>| -> Vec<Ext<V>> {
-            cap.roots()
-                .iter()
-                .flat_map(|r| poseidon2::pack_values::<Ext<V>>(r))
-                .collect()
-        };
+        let pack = pcs::cap_values::<Ext<V>>;
         let publics: Vec<Ext<V>> = public_values
             .iter()
             .map(|&v| Ext::<V>::from_prime_subfield(v))
@@ -535,7 +503,8 @@ where
         if shape.ood_pow_bits > 0
             && !challenger.check_witness(shape.ood_pow_bits, proof.ood_pow_witness)
         {
-            return Err(WitnessError::OodPow {
+            return Err(WitnessError::Pow {
+                phase: "OOD",
                 bits: shape.ood_pow_bits,
             });
         }

@@ -165,3 +165,157 @@ pub fn periodic_air<V: p3_field::Field>(rows: usize) -> (Periodic<V>, RowMajorMa
         .collect();
     (Periodic { columns }, RowMajorMatrix::new(trace, 1))
 }
+
+/// Three AIRs on two LogUp buses, for the batch-STARK verifier:
+///
+/// - [`LookupAir::RomTable`]: preprocessed `index`, main `[value, mult]`,
+///   `value = index² + 7`; provides `(index, value)` on bus `rom` `mult` times.
+/// - [`LookupAir::RangeTable`]: preprocessed `index`, main `[mult]`; provides `(index)` on
+///   bus `range` `mult` times.
+/// - [`LookupAir::Reader`]: main `[idx, val, is_real]`, public value `[first idx]`; reads
+///   `(idx, val)` from `rom` and `(idx)` from `range` on real rows; real rows come first.
+#[derive(Clone, Debug)]
+pub enum LookupAir {
+    /// The ROM of `2^log_height` entries.
+    RomTable {
+        /// log2 of its height.
+        log_height: usize,
+    },
+    /// The range `0..2^log_height`.
+    RangeTable {
+        /// log2 of its height.
+        log_height: usize,
+    },
+    /// The reader.
+    Reader,
+}
+
+/// The ROM's value at `index`.
+pub fn rom_value<F: PrimeCharacteristicRing>(index: F) -> F {
+    index.square() + F::from_u32(7)
+}
+
+impl<F: p3_field::Field> BaseAir<F> for LookupAir {
+    fn width(&self) -> usize {
+        match self {
+            LookupAir::RomTable { .. } => 2,
+            LookupAir::RangeTable { .. } => 1,
+            LookupAir::Reader => 3,
+        }
+    }
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        match self {
+            LookupAir::RomTable { log_height } | LookupAir::RangeTable { log_height } => Some(
+                RowMajorMatrix::new_col((0..1 << log_height).map(F::from_usize).collect()),
+            ),
+            LookupAir::Reader => None,
+        }
+    }
+    fn preprocessed_width(&self) -> usize {
+        match self {
+            LookupAir::Reader => 0,
+            _ => 1,
+        }
+    }
+    fn num_public_values(&self) -> usize {
+        match self {
+            LookupAir::Reader => 1,
+            _ => 0,
+        }
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        match self {
+            LookupAir::Reader => vec![2],
+            _ => Vec::new(),
+        }
+    }
+    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+        Vec::new()
+    }
+}
+
+impl<AB: p3_lookup::InteractionBuilder> Air<AB> for LookupAir
+where
+    AB::F: p3_field::Field,
+{
+    fn eval(&self, builder: &mut AB) {
+        use p3_lookup::{Count, LookupBus};
+        let main = builder.main();
+        match self {
+            LookupAir::RomTable { .. } => {
+                let (value, mult) = (main.current(0).unwrap(), main.current(1).unwrap());
+                let index: AB::Expr = builder.preprocessed().current(0).unwrap().into();
+                builder.assert_eq(value, rom_value(index.clone()));
+                LookupBus::new("rom").table_entry(builder, [index, value.into()], mult);
+            }
+            LookupAir::RangeTable { .. } => {
+                let mult = main.current(0).unwrap();
+                let index: AB::Expr = builder.preprocessed().current(0).unwrap().into();
+                LookupBus::new("range").table_entry(builder, [index], mult);
+            }
+            LookupAir::Reader => {
+                let (idx, val) = (main.current(0).unwrap(), main.current(1).unwrap());
+                let (is_real, is_real_next) = (main.current(2).unwrap(), main.next(2).unwrap());
+                let first: AB::Expr = builder.public_values()[0].into();
+                builder.assert_bool(is_real);
+                builder
+                    .when_transition()
+                    .assert_zero(is_real_next.into() * (AB::Expr::ONE - is_real.into()));
+                builder.when_first_row().assert_eq(idx, first);
+                let count = || Count::bounded(is_real.into(), 1);
+                LookupBus::new("rom").lookup_key(builder, [idx.into(), val.into()], count());
+                LookupBus::new("range").lookup_key(builder, [idx.into()], count());
+            }
+        }
+    }
+}
+
+/// The three [`LookupAir`]s (tables of `2^log_table` rows, a reader of `2^log_reads` rows of
+/// which `reads` are real, reading `start, start+1, …` mod the table), their traces and
+/// public values. `unbalance` adds one to the ROM's first multiplicity: a bus that does not
+/// balance, for malicious-prover tests.
+#[allow(clippy::type_complexity)]
+pub fn lookup_airs<F: p3_field::Field>(
+    log_table: usize,
+    log_reads: usize,
+    reads: usize,
+    start: usize,
+    unbalance: bool,
+) -> (Vec<LookupAir>, Vec<RowMajorMatrix<F>>, Vec<Vec<F>>) {
+    let n = 1 << log_table;
+    let mut mult = vec![0u32; n];
+    let mut reader = Vec::new();
+    for r in 0..1 << log_reads {
+        let real = r < reads;
+        let idx = if real { (start + r) % n } else { 0 };
+        if real {
+            mult[idx] += 1;
+        }
+        let i = F::from_usize(idx);
+        reader.extend([i, rom_value(i), F::from_bool(real)]);
+    }
+    if unbalance {
+        mult[0] += 1;
+    }
+    let rom = (0..n)
+        .flat_map(|i| [rom_value(F::from_usize(i)), F::from_u32(mult[i])])
+        .collect();
+    let range = mult.iter().map(|&m| F::from_u32(m)).collect();
+    (
+        vec![
+            LookupAir::RomTable {
+                log_height: log_table,
+            },
+            LookupAir::RangeTable {
+                log_height: log_table,
+            },
+            LookupAir::Reader,
+        ],
+        vec![
+            RowMajorMatrix::new(rom, 2),
+            RowMajorMatrix::new(range, 1),
+            RowMajorMatrix::new(reader, 3),
+        ],
+        vec![Vec::new(), Vec::new(), vec![F::from_usize(start % n)]],
+    )
+}

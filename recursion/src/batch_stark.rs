@@ -1,0 +1,1030 @@
+//! `p3_batch_stark::verify_batch` as a circuit: many AIRs, one transcript, one alpha, one
+//! PCS opening, LogUp lookups across the AIRs.
+//!
+//! The circuit is a function of a [`BatchStarkShape`]: per AIR its constraints *with* the
+//! LogUp constraints (recorded once by `p3_batch_stark::symbolic`), its trace height, its
+//! quotient chunk count and its lookup slots' buses; the bus layout (ids, the tuple width
+//! `W`); the FRI and PoW parameters; and the global preprocessed commitment, **pinned as
+//! constants**. In p3's order the circuit
+//!
+//! 1. absorbs the `p3-batch-stark` seed, every AIR's degree bits (constants), the main
+//!    commitment, the public values and the preprocessed commitment;
+//! 2. checks the lookup PoW, samples the lookup `α` and `β`, and builds every slot's
+//!    challenges `[α + (bus+1)·β^W, β]`;
+//! 3. absorbs the permutation commitment and each terminal, samples the constraint `α`;
+//! 4. absorbs the quotient commitment, checks the OOD PoW, samples `ζ`;
+//! 5. verifies every opening (rounds: main, quotient chunks, preprocessed, permutation)
+//!    with [`crate::pcs`] and [`crate::fri`];
+//! 6. per AIR checks `folded/Z_H(ζ) = Q(ζ)` ([`crate::constraints::verify_at_zeta`]);
+//! 7. constrains the sum of the terminals to zero.
+//!
+//! **Inputs.** The public values are public inputs (the statement); the caller allocates
+//! them ([`BatchStarkShape::public_inputs`]), or derives them, as the verifier of fixpoint's own proofs does
+//! from a fixpoint circuit's extension-field public inputs. The rest of the proof is
+//! private.
+
+use std::collections::HashMap;
+
+use fixpoint_circuit::{CircuitBuilder, CircuitField, Runner, Target};
+use fixpoint_circuit_prover::D;
+use fixpoint_circuit_prover::merkle::Digest;
+use p3_air::symbolic::AirLayout;
+use p3_air::{Air, BaseAir};
+use p3_batch_stark::{BatchProof, CommonData};
+use p3_challenger::{CanObserve, DuplexChallenger, FieldChallenger, GrindingChallenger};
+use p3_commit::CommitmentOpening;
+use p3_field::coset::TwoAdicMultiplicativeCoset;
+use p3_field::extension::BinomiallyExtendable;
+use p3_field::{
+    BasedVectorSpace, ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField,
+};
+use p3_lookup::{InteractionSymbolicBuilder, LogUpGadget, Lookup, LookupProtocol, Lookups};
+use p3_symmetric::{CryptographicPermutation, MerkleCap};
+
+use crate::constraints::{self, AirConstraints, Opened, Window};
+use crate::fri::{self, QueryInputs, QueryPaths, QueryWitness, native};
+use crate::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
+use crate::uni_stark::{Ext, WitnessError};
+use crate::{CircuitChallenger, seeds};
+
+/// One AIR of the batch.
+#[derive(Clone, Debug)]
+pub struct InstanceShape<V: TwoAdicField, F: ExtensionField<V>> {
+    /// Its constraints, the LogUp constraints included.
+    pub constraints: AirConstraints<V, F>,
+    /// log2 of its trace height.
+    pub log_degree: usize,
+    /// log2 of its number of quotient chunks.
+    pub log_quotient_chunks: usize,
+    /// The bus of each lookup slot, in slot order.
+    pub buses: Vec<usize>,
+}
+
+impl<V: TwoAdicField, F: ExtensionField<V>> InstanceShape<V, F> {
+    /// Lookup slots.
+    pub fn lookups(&self) -> usize {
+        self.buses.len()
+    }
+
+    /// Extension columns of the permutation trace (accumulator and one per slot), 0
+    /// without lookups.
+    pub fn permutation_width(&self) -> usize {
+        if self.buses.is_empty() {
+            0
+        } else {
+            self.buses.len() + 1
+        }
+    }
+}
+
+/// The global preprocessed commitment of a batch: pinned in the circuit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchPreprocessed<V> {
+    /// The commitment.
+    pub commitment: MerkleCap<V, [V; 8]>,
+    /// The instance each committed matrix belongs to, in matrix order.
+    pub matrix_to_instance: Vec<usize>,
+}
+
+/// Everything a batch-stark verifier circuit depends on.
+#[derive(Clone, Debug)]
+pub struct BatchStarkShape<V: TwoAdicField, F: ExtensionField<V>> {
+    /// The AIRs, in instance order.
+    pub instances: Vec<InstanceShape<V, F>>,
+    /// The pinned preprocessed commitment.
+    pub preprocessed: Option<BatchPreprocessed<V>>,
+    /// `W`: the widest lookup tuple of the batch (at least 1).
+    pub max_tuple_width: usize,
+    /// The PCS's FRI parameters.
+    pub fri: FriConfig,
+    /// PoW bits before the lookup challenges.
+    pub lookup_pow_bits: usize,
+    /// PoW bits before `ζ`.
+    pub ood_pow_bits: usize,
+    /// The `p3-batch-stark` domain-separator seed.
+    pub seed: Vec<V>,
+}
+
+/// p3's bus ids (global buses by name in order of first appearance, a fresh id per local
+/// lookup) and the widest tuple, or an error for lookups p3 would refuse.
+fn bus_layout<V: p3_field::Field>(
+    lookups: &[&[Lookup<V>]],
+) -> Result<(Vec<Vec<usize>>, usize), ProofShapeError> {
+    let mut global: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut next = 0;
+    let mut widest = 1;
+    let mut buses = Vec::new();
+    for instance in lookups {
+        let mut ids = Vec::new();
+        for lookup in instance.iter() {
+            let width = lookup.elements.first().map_or(0, Vec::len);
+            if lookup.elements.iter().any(|t| t.len() != width) {
+                return Err(ProofShapeError::InvalidShape(
+                    "a lookup's tuples must have one width",
+                ));
+            }
+            widest = widest.max(width);
+            let id = match &lookup.kind {
+                p3_lookup::Kind::Global(name) => {
+                    let (id, bus_width) = *global.entry(name.as_str()).or_insert_with(|| {
+                        next += 1;
+                        (next - 1, width)
+                    });
+                    if bus_width != width {
+                        return Err(ProofShapeError::InvalidShape(
+                            "every lookup on a global bus must have one tuple width",
+                        ));
+                    }
+                    id
+                }
+                p3_lookup::Kind::Local => {
+                    next += 1;
+                    next - 1
+                }
+            };
+            ids.push(id);
+        }
+        buses.push(ids);
+    }
+    Ok((buses, widest))
+}
+
+impl<V, F> BatchStarkShape<V, F>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: ExtensionField<V>,
+    p3_air::symbolic::SymbolicExpressionExt<V, F>: p3_field::Algebra<F>,
+{
+    /// The shape of batch proofs of `airs` with traces of `2^log_degrees[i]` rows, for the
+    /// lookups and the preprocessed commitment of p3's `CommonData`.
+    pub fn new<A>(
+        airs: &[A],
+        lookups: &[Lookups<V>],
+        preprocessed: Option<(BatchPreprocessed<V>, Vec<usize>)>,
+        log_degrees: &[usize],
+        fri: FriConfig,
+        lookup_pow_bits: usize,
+        ood_pow_bits: usize,
+    ) -> Result<Self, ProofShapeError>
+    where
+        A: Air<InteractionSymbolicBuilder<V, F>> + BaseAir<V>,
+    {
+        let n = airs.len();
+        check_len("lookup lists", n, lookups.len())?;
+        check_len("trace heights", n, log_degrees.len())?;
+        if n == 0 {
+            return Err(ProofShapeError::InvalidShape(
+                "a batch has at least one AIR",
+            ));
+        }
+        if airs.iter().any(|a| !a.public_boundary_io().is_empty()) {
+            return Err(ProofShapeError::Unsupported(
+                "boundary-IO public values (p3-batch-stark refuses them too)",
+            ));
+        }
+        let (preprocessed, preprocessed_widths) = match preprocessed {
+            Some((p, widths)) => (Some(p), widths),
+            None => (None, vec![0; n]),
+        };
+        check_len("preprocessed widths", n, preprocessed_widths.len())?;
+        for (air, &w) in airs.iter().zip(&preprocessed_widths) {
+            check_len(
+                "preprocessed columns of an AIR",
+                air.preprocessed_width(),
+                w,
+            )?;
+        }
+        if let Some(p) = &preprocessed {
+            let with: Vec<usize> = (0..n).filter(|&i| preprocessed_widths[i] > 0).collect();
+            if p.matrix_to_instance != with {
+                return Err(ProofShapeError::InvalidShape(
+                    "the preprocessed matrices must be those of the AIRs with preprocessed columns, in order",
+                ));
+            }
+        }
+        for &bits in log_degrees {
+            if bits == 0 || bits > V::TWO_ADICITY {
+                return Err(ProofShapeError::InvalidShape(
+                    "a trace height must be 2^k with 1 <= k <= the field's two-adicity",
+                ));
+            }
+        }
+        let heights: Vec<usize> = log_degrees.iter().map(|&b| 1 << b).collect();
+        p3_lookup::check_multiplicity_height_bound(lookups, &heights).map_err(|_| {
+            ProofShapeError::InvalidShape("LogUp multiplicities could wrap modulo p")
+        })?;
+        let slices: Vec<&[Lookup<V>]> = lookups.iter().map(|l| &l[..]).collect();
+        let (buses, max_tuple_width) = bus_layout(&slices)?;
+        let gadget = LogUpGadget::new();
+        let mut instances = Vec::with_capacity(n);
+        for (i, air) in airs.iter().enumerate() {
+            let layout = AirLayout {
+                preprocessed_width: preprocessed_widths[i],
+                main_width: air.width(),
+                num_public_values: air.num_public_values(),
+                num_periodic_columns: air.num_periodic_columns(),
+                ..Default::default()
+            };
+            let (base, ext) = p3_batch_stark::symbolic::get_symbolic_constraints::<V, F, A, _>(
+                air,
+                layout,
+                &lookups[i],
+                &gadget,
+            );
+            let order = p3_batch_stark::symbolic::get_constraint_layout::<V, F, A, _>(
+                air,
+                layout,
+                &lookups[i],
+                &gadget,
+            );
+            let k = lookups[i].len();
+            let full_layout = AirLayout {
+                permutation_width: if k == 0 { 0 } else { k + 1 },
+                num_permutation_challenges: k * gadget.num_challenges(),
+                num_permutation_values: (k > 0) as usize,
+                ..layout
+            };
+            let constraints = AirConstraints::from_parts(
+                base,
+                ext,
+                &order,
+                full_layout,
+                !air.main_next_row_columns().is_empty(),
+                !air.preprocessed_next_row_columns().is_empty(),
+                air.periodic_columns().into_owned(),
+            );
+            let domain = TwoAdicMultiplicativeCoset::<V>::new(V::ONE, log_degrees[i])
+                .ok_or(ProofShapeError::InvalidShape("a trace is too tall"))?;
+            let log_quotient_chunks =
+                p3_batch_stark::symbolic::get_log_num_quotient_chunks_for_domain::<V, F, A, _>(
+                    air,
+                    layout,
+                    domain,
+                    &lookups[i],
+                    0,
+                    &gadget,
+                );
+            instances.push(InstanceShape {
+                constraints,
+                log_degree: log_degrees[i],
+                log_quotient_chunks,
+                buses: buses[i].clone(),
+            });
+        }
+        let batch = p3_batch_stark::BatchShape {
+            trace_widths: airs.iter().map(|a| a.width()).collect(),
+            public_value_counts: airs.iter().map(|a| a.num_public_values()).collect(),
+            preprocessed_widths,
+            has_preprocessed_commitment: preprocessed.is_some(),
+            num_lookup_instances: lookups.iter().filter(|l| !l.is_empty()).count(),
+            lookup_pow_bits,
+            has_randomization_commitment: false,
+            ood_pow_bits,
+        };
+        let shape = BatchStarkShape {
+            instances,
+            preprocessed,
+            max_tuple_width,
+            fri,
+            lookup_pow_bits,
+            ood_pow_bits,
+            seed: seeds::batch_stark::<V, F>(&batch),
+        };
+        shape.pcs_shape().validate::<V>()?;
+        Ok(shape)
+    }
+}
+
+impl<V, F> BatchStarkShape<V, F>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: ExtensionField<V>,
+{
+    /// Whether any AIR has lookups.
+    pub fn has_lookups(&self) -> bool {
+        self.instances.iter().any(|i| i.lookups() > 0)
+    }
+
+    /// The PCS claims, in p3's round order: main, quotient chunks, preprocessed,
+    /// permutation.
+    pub fn pcs_shape(&self) -> PcsShape {
+        let dim = <F as BasedVectorSpace<V>>::DIMENSION;
+        let main = self
+            .instances
+            .iter()
+            .map(|i| MatrixClaim {
+                log_height: i.log_degree,
+                width: i.constraints.layout.main_width,
+                points: 1 + i.constraints.main_next as usize,
+            })
+            .collect();
+        let quotient = self
+            .instances
+            .iter()
+            .flat_map(|i| {
+                vec![
+                    MatrixClaim {
+                        log_height: i.log_degree,
+                        width: dim,
+                        points: 1,
+                    };
+                    1 << i.log_quotient_chunks
+                ]
+            })
+            .collect();
+        let mut commitments = vec![main, quotient];
+        if let Some(p) = &self.preprocessed {
+            commitments.push(
+                p.matrix_to_instance
+                    .iter()
+                    .map(|&i| {
+                        let inst = &self.instances[i];
+                        MatrixClaim {
+                            log_height: inst.log_degree,
+                            width: inst.constraints.layout.preprocessed_width,
+                            points: 1 + inst.constraints.preprocessed_next as usize,
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        if self.has_lookups() {
+            commitments.push(
+                self.instances
+                    .iter()
+                    .filter(|i| i.lookups() > 0)
+                    .map(|i| MatrixClaim {
+                        log_height: i.log_degree,
+                        width: i.permutation_width() * dim,
+                        points: 2,
+                    })
+                    .collect(),
+            );
+        }
+        PcsShape {
+            fri: self.fri,
+            commitments,
+        }
+    }
+
+    /// Allocates every AIR's public values as public inputs, in instance order.
+    pub fn public_inputs<G: CircuitField>(
+        &self,
+        builder: &mut CircuitBuilder<G>,
+    ) -> Vec<Vec<Target>> {
+        self.instances
+            .iter()
+            .map(|i| builder.public_inputs(i.constraints.layout.num_public_values))
+            .collect()
+    }
+}
+
+/// One AIR's opened values as targets.
+#[derive(Clone, Debug)]
+pub struct InstanceInputs {
+    /// The main trace at `ζ`.
+    pub trace_local: Vec<Target>,
+    /// The main trace at `ζ·h`, when the AIR reads the next row.
+    pub trace_next: Option<Vec<Target>>,
+    /// The preprocessed trace at `ζ`.
+    pub preprocessed_local: Vec<Target>,
+    /// The preprocessed trace at `ζ·h`, when the AIR reads its next row.
+    pub preprocessed_next: Option<Vec<Target>>,
+    /// Per quotient chunk, its coordinates at `ζ`.
+    pub quotient_chunks: Vec<Vec<Target>>,
+    /// The permutation trace's flattened coordinates at `ζ`.
+    pub permutation_local: Vec<Target>,
+    /// The permutation trace's flattened coordinates at `ζ·h`.
+    pub permutation_next: Vec<Target>,
+    /// The lookup terminal, when the AIR has lookups.
+    pub terminal: Option<Target>,
+}
+
+/// The batch proof's values as targets (all private but the public values).
+#[derive(Clone, Debug)]
+pub struct BatchStarkInputs {
+    /// Per AIR, its public values (given by the caller).
+    pub public_values: Vec<Vec<Target>>,
+    /// The main commitment's roots.
+    pub main_commitment: Vec<Digest>,
+    /// The permutation commitment's roots, when any AIR has lookups.
+    pub permutation_commitment: Option<Vec<Digest>>,
+    /// The quotient commitment's roots.
+    pub quotient_commitment: Vec<Digest>,
+    /// The lookup PoW witness, when any AIR has lookups.
+    pub lookup_pow: Option<Target>,
+    /// The OOD PoW witness.
+    pub ood_pow: Target,
+    /// Per AIR, its openings.
+    pub instances: Vec<InstanceInputs>,
+}
+
+/// The verifier circuit's handles.
+#[derive(Clone, Debug)]
+pub struct BatchStarkVerifier {
+    /// The proof's targets.
+    pub inputs: BatchStarkInputs,
+    /// The PCS's targets.
+    pub pcs: PcsInputs,
+    /// The Merkle paths whose siblings are private data.
+    pub paths: QueryPaths,
+}
+
+/// Emits the verifier of `shape` on `builder`, on a fresh challenger; `public_values`
+/// holds each AIR's public values as base-valued targets.
+pub fn verify_circuit<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &BatchStarkShape<V, F>,
+    public_values: Vec<Vec<Target>>,
+) -> Result<(BatchStarkVerifier, CircuitChallenger<F>), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    let pcs_shape = shape.pcs_shape();
+    pcs_shape.validate::<V>()?;
+    check_len(
+        "AIRs with public values",
+        shape.instances.len(),
+        public_values.len(),
+    )?;
+    for (inst, values) in shape.instances.iter().zip(&public_values) {
+        check_len(
+            "public values of an AIR",
+            inst.constraints.layout.num_public_values,
+            values.len(),
+        )?;
+    }
+    let dim = <F as BasedVectorSpace<V>>::DIMENSION;
+    let roots = pcs_shape.batch_cap_roots();
+    let has_lookups = shape.has_lookups();
+
+    // Private inputs, in the order `BatchStarkWitness::from_proof` fills them.
+    let main_commitment = pcs::private_cap(builder, roots[0]);
+    let permutation_commitment =
+        has_lookups.then(|| pcs::private_cap(builder, *roots.last().expect("a round")));
+    let quotient_commitment = pcs::private_cap(builder, roots[1]);
+    let lookup_pow = has_lookups.then(|| builder.private_input());
+    let ood_pow = builder.private_input();
+    let instances: Vec<InstanceInputs> = shape
+        .instances
+        .iter()
+        .map(|inst| {
+            let c = &inst.constraints;
+            let (main, prep) = (c.layout.main_width, c.layout.preprocessed_width);
+            let perm = inst.permutation_width() * dim;
+            InstanceInputs {
+                trace_local: builder.private_inputs(main),
+                trace_next: c.main_next.then(|| builder.private_inputs(main)),
+                preprocessed_local: builder.private_inputs(prep),
+                preprocessed_next: (c.preprocessed_next && prep > 0)
+                    .then(|| builder.private_inputs(prep)),
+                quotient_chunks: (0..1 << inst.log_quotient_chunks)
+                    .map(|_| builder.private_inputs(dim))
+                    .collect(),
+                permutation_local: builder.private_inputs(perm),
+                permutation_next: builder.private_inputs(perm),
+                terminal: (inst.lookups() > 0).then(|| builder.private_input()),
+            }
+        })
+        .collect();
+    let preprocessed_commitment = shape
+        .preprocessed
+        .as_ref()
+        .map(|p| pcs::constant_cap(builder, &p.commitment));
+
+    builder.push_scope("batch-stark");
+    let mut challenger = CircuitChallenger::new(builder);
+    let result = (|| -> Result<(PcsInputs, QueryPaths), ProofShapeError> {
+        seeds::observe(builder, &mut challenger, &shape.seed);
+        let lookup_challenges = builder.scope("lookup challenges", |b| {
+            for inst in &shape.instances {
+                let bits = b.define_const(F::from(V::from_usize(inst.log_degree)));
+                challenger.observe_ext(b, bits);
+            }
+            challenger.observe_cap(b, &main_commitment);
+            for &v in public_values.iter().flatten() {
+                challenger.observe(b, v);
+            }
+            if let Some(cap) = &preprocessed_commitment {
+                challenger.observe_cap(b, cap);
+            }
+            let Some(pow) = lookup_pow else {
+                return Ok(None);
+            };
+            challenger.check_witness(b, shape.lookup_pow_bits, pow)?;
+            let alpha = challenger.sample_ext(b);
+            let beta = challenger.sample_ext(b);
+            // prefix[bus] = α + (bus + 1)·β^W.
+            let gamma = b.exp_u64(beta, shape.max_tuple_width as u64);
+            let mut cache: HashMap<usize, Target> = HashMap::new();
+            let per_instance: Vec<Vec<Target>> = shape
+                .instances
+                .iter()
+                .map(|inst| {
+                    inst.buses
+                        .iter()
+                        .flat_map(|&bus| {
+                            let prefix = *cache.entry(bus).or_insert_with(|| {
+                                let k = b.define_const(F::from(V::from_usize(bus + 1)));
+                                let scaled = b.mul(k, gamma);
+                                b.add(alpha, scaled)
+                            });
+                            [prefix, beta]
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok::<_, ProofShapeError>(Some(per_instance))
+        })?;
+        let alpha = builder.scope("alpha", |b| {
+            if let Some(cap) = &permutation_commitment {
+                challenger.observe_cap(b, cap);
+            }
+            for terminal in instances.iter().filter_map(|i| i.terminal) {
+                challenger.observe_ext(b, terminal);
+            }
+            challenger.sample_ext(b)
+        });
+        let zeta = builder.scope("zeta", |b| {
+            challenger.observe_cap(b, &quotient_commitment);
+            challenger.check_witness(b, shape.ood_pow_bits, ood_pow)?;
+            Ok::<_, ProofShapeError>(challenger.sample_ext(b))
+        })?;
+        let zeta_nexts: Vec<Target> = builder.scope("zeta", |b| {
+            shape
+                .instances
+                .iter()
+                .map(|inst| {
+                    let h = b.define_const(F::from(V::two_adic_generator(inst.log_degree)));
+                    b.mul(zeta, h)
+                })
+                .collect()
+        });
+
+        // The PCS statement.
+        let mut commitments = vec![main_commitment.clone(), quotient_commitment.clone()];
+        let mut points = vec![Vec::new(), Vec::new()];
+        let mut values = vec![Vec::new(), Vec::new()];
+        for (inst, (opened, &zeta_next)) in instances.iter().zip(&zeta_nexts).enumerate() {
+            let _ = inst;
+            let mut p = vec![zeta];
+            let mut v = vec![opened.trace_local.clone()];
+            if let Some(next) = &opened.trace_next {
+                p.push(zeta_next);
+                v.push(next.clone());
+            }
+            points[0].push(p);
+            values[0].push(v);
+        }
+        for opened in &instances {
+            for chunk in &opened.quotient_chunks {
+                points[1].push(vec![zeta]);
+                values[1].push(vec![chunk.clone()]);
+            }
+        }
+        if let (Some(cap), Some(p)) = (&preprocessed_commitment, &shape.preprocessed) {
+            commitments.push(cap.clone());
+            let (mut pp, mut pv) = (Vec::new(), Vec::new());
+            for &i in &p.matrix_to_instance {
+                let opened = &instances[i];
+                let mut points = vec![zeta];
+                let mut vals = vec![opened.preprocessed_local.clone()];
+                if let Some(next) = &opened.preprocessed_next {
+                    points.push(zeta_nexts[i]);
+                    vals.push(next.clone());
+                }
+                pp.push(points);
+                pv.push(vals);
+            }
+            points.push(pp);
+            values.push(pv);
+        }
+        if let Some(cap) = &permutation_commitment {
+            commitments.push(cap.clone());
+            let (mut pp, mut pv) = (Vec::new(), Vec::new());
+            for (i, opened) in instances.iter().enumerate() {
+                if shape.instances[i].lookups() > 0 {
+                    pp.push(vec![zeta, zeta_nexts[i]]);
+                    pv.push(vec![
+                        opened.permutation_local.clone(),
+                        opened.permutation_next.clone(),
+                    ]);
+                }
+            }
+            points.push(pp);
+            values.push(pv);
+        }
+        let pcs = PcsInputs::with_statement(builder, &pcs_shape, commitments, points, values);
+        let challenges = pcs::verify_transcript(builder, &mut challenger, &pcs_shape, &pcs)?;
+        let queries = QueryInputs::allocate(builder, &pcs_shape);
+        let paths = fri::verify_queries(builder, &pcs_shape, &pcs, &challenges, &queries)?;
+
+        for (i, (inst, opened)) in shape.instances.iter().zip(&instances).enumerate() {
+            builder.push_scope(&format!("air{i}"));
+            let zero = builder.zero();
+            let c = &inst.constraints;
+            let recombine = |b: &mut CircuitBuilder<F>, flat: &[Target]| -> Vec<Target> {
+                flat.chunks(dim)
+                    .map(|coords| constraints::from_coordinates::<V, F>(b, coords))
+                    .collect()
+            };
+            let window = Window {
+                main_local: opened.trace_local.clone(),
+                main_next: opened
+                    .trace_next
+                    .clone()
+                    .unwrap_or_else(|| vec![zero; c.layout.main_width]),
+                preprocessed_local: opened.preprocessed_local.clone(),
+                preprocessed_next: opened
+                    .preprocessed_next
+                    .clone()
+                    .unwrap_or_else(|| vec![zero; c.layout.preprocessed_width]),
+                public_values: public_values[i].clone(),
+                periodic: Vec::new(),
+                permutation_local: recombine(builder, &opened.permutation_local),
+                permutation_next: recombine(builder, &opened.permutation_next),
+                challenges: lookup_challenges
+                    .as_ref()
+                    .map_or_else(Vec::new, |all| all[i].clone()),
+                permutation_values: opened.terminal.into_iter().collect(),
+            };
+            let checked = constraints::verify_at_zeta(
+                builder,
+                c,
+                inst.log_degree,
+                zeta,
+                alpha,
+                Opened {
+                    window,
+                    quotient_chunks: opened.quotient_chunks.clone(),
+                },
+            );
+            builder.pop_scope();
+            checked?;
+        }
+        builder.scope("terminal sum", |b| {
+            let terminals: Vec<Target> = instances.iter().filter_map(|i| i.terminal).collect();
+            if !terminals.is_empty() {
+                let sum = b.sum(&terminals);
+                b.assert_zero(sum);
+            }
+        });
+        Ok((pcs, paths))
+    })();
+    builder.pop_scope();
+    let (pcs, paths) = result?;
+    let verifier = BatchStarkVerifier {
+        inputs: BatchStarkInputs {
+            public_values,
+            main_commitment,
+            permutation_commitment,
+            quotient_commitment,
+            lookup_pow,
+            ood_pow,
+            instances,
+        },
+        pcs,
+        paths,
+    };
+    Ok((verifier, challenger))
+}
+
+/// A native p3-batch-stark proof over fixpoint's configuration.
+pub type NativeProof<V, P> = BatchProof<fixpoint_circuit_prover::config::StarkCfg<V, P>>;
+/// p3-batch-stark's common data over fixpoint's configuration.
+pub type NativeCommon<V, P> = CommonData<fixpoint_circuit_prover::config::StarkCfg<V, P>>;
+
+impl<V> BatchPreprocessed<V>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+{
+    /// The pinned commitment and each AIR's preprocessed width, from p3's `CommonData`.
+    pub fn from_common<P>(common: &NativeCommon<V, P>) -> Option<(Self, Vec<usize>)>
+    where
+        P: CryptographicPermutation<[V; 16]>
+            + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+            + Clone,
+    {
+        common.preprocessed.as_ref().map(|g| {
+            (
+                BatchPreprocessed {
+                    commitment: g.commitment.clone(),
+                    matrix_to_instance: g.matrix_to_instance.clone(),
+                },
+                g.instances
+                    .iter()
+                    .map(|m| m.as_ref().map_or(0, |m| m.width))
+                    .collect(),
+            )
+        })
+    }
+}
+
+/// The runner's inputs for one native batch proof.
+#[derive(Clone, Debug)]
+pub struct BatchStarkWitness<V, F> {
+    /// Each AIR's public values, flattened in instance order.
+    pub public_values: Vec<V>,
+    /// The private inputs, in allocation order.
+    pub privates: Vec<F>,
+    /// The query phase's witness.
+    pub query: QueryWitness<V, F>,
+}
+
+impl<V> BatchStarkWitness<V, Ext<V>>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+    Ext<V>: CircuitField<PrimeSubfield = V>,
+{
+    /// Fills every private input of [`verify_circuit`]'s circuit from a native proof,
+    /// checking every length against the shape first.
+    pub fn from_proof<P>(
+        shape: &BatchStarkShape<V, Ext<V>>,
+        perm: &P,
+        proof: &NativeProof<V, P>,
+        public_values: &[Vec<V>],
+    ) -> Result<Self, WitnessError>
+    where
+        P: CryptographicPermutation<[V; 16]>
+            + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+            + Clone,
+    {
+        let n = shape.instances.len();
+        let dim = D;
+        let ov = &proof.opened_values.instances;
+        check_len("AIRs", n, ov.len())?;
+        check_len("degree bits", n, proof.degree_bits.len())?;
+        check_len("lookup terminals", n, proof.lookup_terminals.len())?;
+        check_len("AIRs with public values", n, public_values.len())?;
+        for (i, inst) in shape.instances.iter().enumerate() {
+            let c = &inst.constraints;
+            let o = &ov[i];
+            let b = &o.base_opened_values;
+            check_len(
+                "degree bits of an AIR",
+                inst.log_degree,
+                proof.degree_bits[i],
+            )?;
+            check_len(
+                "public values of an AIR",
+                c.layout.num_public_values,
+                public_values[i].len(),
+            )?;
+            check_len(
+                "trace columns at ζ",
+                c.layout.main_width,
+                b.trace_local.len(),
+            )?;
+            check_len(
+                "trace openings at ζ·h",
+                c.main_next as usize,
+                b.trace_next.is_some() as usize,
+            )?;
+            if let Some(next) = &b.trace_next {
+                check_len("trace columns at ζ·h", c.layout.main_width, next.len())?;
+            }
+            check_len(
+                "quotient chunks",
+                1 << inst.log_quotient_chunks,
+                b.quotient_chunks.len(),
+            )?;
+            for chunk in &b.quotient_chunks {
+                check_len("coordinates of a quotient chunk", dim, chunk.len())?;
+            }
+            let prep = c.layout.preprocessed_width;
+            match &b.preprocessed {
+                None => check_len("preprocessed columns at ζ", prep, 0)?,
+                Some(p) => {
+                    check_len("preprocessed columns at ζ", prep, p.local.len())?;
+                    let want_next = c.preprocessed_next && prep > 0;
+                    check_len(
+                        "preprocessed openings at ζ·h",
+                        want_next as usize,
+                        p.next.is_some() as usize,
+                    )?;
+                    if let Some(next) = &p.next {
+                        check_len("preprocessed columns at ζ·h", prep, next.len())?;
+                    }
+                }
+            }
+            let perm = inst.permutation_width() * dim;
+            check_len(
+                "permutation coordinates at ζ",
+                perm,
+                o.permutation_local.len(),
+            )?;
+            check_len(
+                "permutation coordinates at ζ·h",
+                perm,
+                o.permutation_next.len(),
+            )?;
+            check_len(
+                "lookup terminals of an AIR",
+                (inst.lookups() > 0) as usize,
+                proof.lookup_terminals[i].is_some() as usize,
+            )?;
+            if b.random.is_some() {
+                return Err(ProofShapeError::Unsupported("zero-knowledge proofs").into());
+            }
+        }
+        let has_lookups = shape.has_lookups();
+        let c = &proof.commitments;
+        check_len(
+            "permutation commitments",
+            has_lookups as usize,
+            c.permutation.is_some() as usize,
+        )?;
+        check_len(
+            "lookup PoW witnesses",
+            has_lookups as usize,
+            proof.lookup_pow_witness.is_some() as usize,
+        )?;
+        if c.random.is_some() {
+            return Err(ProofShapeError::Unsupported("zero-knowledge proofs").into());
+        }
+        let pcs_shape = shape.pcs_shape();
+        let roots = pcs_shape.batch_cap_roots();
+        check_len("main cap roots", roots[0], c.main.num_roots())?;
+        check_len(
+            "quotient cap roots",
+            roots[1],
+            c.quotient_chunks.num_roots(),
+        )?;
+        if let Some(cap) = &c.permutation {
+            check_len(
+                "permutation cap roots",
+                roots[roots.len() - 1],
+                cap.num_roots(),
+            )?;
+        }
+        if shape.ood_pow_bits == 0 && !proof.ood_pow_witness.is_zero() {
+            return Err(ProofShapeError::NonCanonicalPow { phase: "OOD" }.into());
+        }
+        if shape.lookup_pow_bits == 0 && proof.lookup_pow_witness.is_some_and(|w| !w.is_zero()) {
+            return Err(ProofShapeError::NonCanonicalPow { phase: "lookup" }.into());
+        }
+
+        let pack = pcs::cap_values::<Ext<V>>;
+        let lift = Ext::<V>::from_prime_subfield;
+        let mut privates = pack(&c.main);
+        if let Some(cap) = &c.permutation {
+            privates.extend(pack(cap));
+        }
+        privates.extend(pack(&c.quotient_chunks));
+        if let Some(w) = proof.lookup_pow_witness {
+            privates.push(lift(w));
+        }
+        privates.push(lift(proof.ood_pow_witness));
+        for (o, terminal) in ov.iter().zip(&proof.lookup_terminals) {
+            let b = &o.base_opened_values;
+            privates.extend(b.trace_local.iter().copied());
+            privates.extend(b.trace_next.iter().flatten().copied());
+            if let Some(p) = &b.preprocessed {
+                privates.extend(p.local.iter().copied());
+                privates.extend(p.next.iter().flatten().copied());
+            }
+            privates.extend(b.quotient_chunks.iter().flatten().copied());
+            privates.extend(o.permutation_local.iter().copied());
+            privates.extend(o.permutation_next.iter().copied());
+            privates.extend(terminal.iter().map(|t| t.0));
+        }
+        privates.extend(pcs::proof_values(&pcs_shape, &proof.opening_proof)?);
+
+        // The native transcript up to the PCS, then p3's own FRI verifier.
+        let mut challenger = DuplexChallenger::<V, P, 16, 8>::new(perm.clone());
+        for &v in &shape.seed {
+            challenger.observe(v);
+        }
+        for inst in &shape.instances {
+            challenger.observe_algebra_element(Ext::<V>::from_prime_subfield(V::from_usize(
+                inst.log_degree,
+            )));
+        }
+        challenger.observe(c.main.clone());
+        for values in public_values {
+            challenger.observe_slice(values);
+        }
+        if let Some(p) = &shape.preprocessed {
+            challenger.observe(p.commitment.clone());
+        }
+        if let Some(w) = proof.lookup_pow_witness {
+            if shape.lookup_pow_bits > 0 && !challenger.check_witness(shape.lookup_pow_bits, w) {
+                return Err(WitnessError::Pow {
+                    phase: "lookup",
+                    bits: shape.lookup_pow_bits,
+                });
+            }
+            let _: Ext<V> = challenger.sample_algebra_element();
+            let _: Ext<V> = challenger.sample_algebra_element();
+        }
+        if let Some(cap) = &c.permutation {
+            challenger.observe(cap.clone());
+        }
+        for t in proof.lookup_terminals.iter().flatten() {
+            challenger.observe_algebra_element(t.0);
+        }
+        let _alpha: Ext<V> = challenger.sample_algebra_element();
+        challenger.observe(c.quotient_chunks.clone());
+        if shape.ood_pow_bits > 0
+            && !challenger.check_witness(shape.ood_pow_bits, proof.ood_pow_witness)
+        {
+            return Err(WitnessError::Pow {
+                phase: "OOD",
+                bits: shape.ood_pow_bits,
+            });
+        }
+        let zeta: Ext<V> = challenger.sample_algebra_element();
+
+        let domain = |bits: usize| {
+            TwoAdicMultiplicativeCoset::<V>::new(V::ONE, bits)
+                .ok_or(ProofShapeError::InvalidShape("a trace is too tall"))
+        };
+        let mut main = Vec::new();
+        let mut quotient = Vec::new();
+        let mut permutation = Vec::new();
+        for (inst, o) in shape.instances.iter().zip(ov) {
+            let d = domain(inst.log_degree)?;
+            let zeta_next = zeta * V::two_adic_generator(inst.log_degree);
+            let b = &o.base_opened_values;
+            let mut points = vec![(zeta, b.trace_local.clone())];
+            if let Some(next) = &b.trace_next {
+                points.push((zeta_next, next.clone()));
+            }
+            main.push((d, points));
+            for chunk in &b.quotient_chunks {
+                quotient.push((d, vec![(zeta, chunk.clone())]));
+            }
+            if inst.lookups() > 0 {
+                permutation.push((
+                    d,
+                    vec![
+                        (zeta, o.permutation_local.clone()),
+                        (zeta_next, o.permutation_next.clone()),
+                    ],
+                ));
+            }
+        }
+        let mut claims: native::Claims<V, Ext<V>> = vec![
+            CommitmentOpening::from((c.main.clone(), main)),
+            CommitmentOpening::from((c.quotient_chunks.clone(), quotient)),
+        ];
+        if let Some(p) = &shape.preprocessed {
+            let mut rows = Vec::new();
+            for &i in &p.matrix_to_instance {
+                let inst = &shape.instances[i];
+                let prep = ov[i].base_opened_values.preprocessed.as_ref().ok_or(
+                    ProofShapeError::Length {
+                        what: "preprocessed openings",
+                        expected: 1,
+                        got: 0,
+                    },
+                )?;
+                let mut points = vec![(zeta, prep.local.clone())];
+                if let Some(next) = &prep.next {
+                    points.push((zeta * V::two_adic_generator(inst.log_degree), next.clone()));
+                }
+                rows.push((domain(inst.log_degree)?, points));
+            }
+            claims.push(CommitmentOpening::from((p.commitment.clone(), rows)));
+        }
+        if let Some(cap) = &c.permutation {
+            claims.push(CommitmentOpening::from((cap.clone(), permutation)));
+        }
+        let (params, mmcs) = crate::uni_stark::native_pcs(&shape.fri, perm);
+        let query = fri::query_witness(
+            &params,
+            &mmcs,
+            &claims,
+            &proof.opening_proof,
+            &mut challenger,
+        )
+        .map_err(WitnessError::Native)?;
+        privates.extend(query.privates.iter().copied());
+        Ok(BatchStarkWitness {
+            public_values: public_values.iter().flatten().copied().collect(),
+            privates,
+            query,
+        })
+    }
+
+    /// Gives the runner the private inputs and every Merkle sibling (the caller sets the
+    /// public inputs: the public values, or what they derive from).
+    pub fn fill(
+        &self,
+        verifier: &BatchStarkVerifier,
+        runner: &mut Runner<'_, Ext<V>>,
+    ) -> Result<(), String> {
+        verifier
+            .paths
+            .set_siblings(
+                runner,
+                &self.query.input_siblings,
+                &self.query.round_siblings,
+            )
+            .map_err(|e| e.to_string())?;
+        runner
+            .set_private_inputs(&self.privates)
+            .map_err(|e| e.to_string())
+    }
+}
