@@ -223,7 +223,7 @@ fn ext_degree_bits<SC: StarkGenericConfig>(
 
 /// The public values of each table: the Public table's are the public inputs'
 /// coordinates; the others (and the `npo_tables` NPO tables) have none.
-fn public_values<V: p3_field::Field, EF: BasedVectorSpace<V>>(
+pub(crate) fn public_values<V: p3_field::Field, EF: BasedVectorSpace<V>>(
     public_inputs: &[EF],
     npo_tables: usize,
 ) -> Vec<Vec<V>> {
@@ -333,6 +333,63 @@ where
     Ok((proof, report))
 }
 
+/// What p3-batch-stark's `verify_batch` takes for a key: every fact comes from the key,
+/// nothing from a proof. See [`VerifyingKey::batch_parts`].
+pub struct BatchParts<SC: StarkGenericConfig, N> {
+    /// The configuration, rebuilt from the key's FRI settings.
+    pub config: ProverConfig<SC>,
+    /// One AIR per table, in instance order (without preprocessed data).
+    pub airs: Vec<CircuitAir<Val<SC>, N>>,
+    /// The bus layout and the pinned preprocessed commitment.
+    pub common: CommonData<SC>,
+    /// Every table's height (log2), as a proof must claim it.
+    pub degree_bits: Vec<usize>,
+}
+
+pub(crate) fn batch_parts<SC, N>(vk: &VerifyingKey<SC, N>) -> Result<BatchParts<SC, N>, VerifyError>
+where
+    SC: CircuitStark,
+    Val<SC>: PrimeField64 + BinomiallyExtendable<D>,
+    SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
+    N: NpoTable<Val<SC>>,
+{
+    vk.check()?;
+    let config = SC::config(vk.fri);
+    let degree_bits = ext_degree_bits(&config.stark, &vk.layout, &vk.npo_log_heights);
+    let airs = vk.airs();
+    // The bus layout is derived from the AIRs (a symbolic pass, no commitment), exactly as
+    // setup derived it, so a key cannot carry lookups that disagree with its tables.
+    let lookups = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
+        .map_err(|e| VerifyError::InvalidKey(format!("{e:?}")))?
+        .common
+        .lookups;
+    let instances = airs
+        .iter()
+        .enumerate()
+        .map(|(i, air)| {
+            Some(PreprocessedInstanceMeta {
+                matrix_index: i,
+                width: p3_air::BaseAir::<Val<SC>>::preprocessed_width(air),
+                degree_bits: degree_bits[i],
+            })
+        })
+        .collect();
+    let common = CommonData {
+        preprocessed: Some(GlobalPreprocessed {
+            commitment: vk.preprocessed_commitment.clone(),
+            instances,
+            matrix_to_instance: (0..airs.len()).collect(),
+        }),
+        lookups,
+    };
+    Ok(BatchParts {
+        config,
+        airs,
+        common,
+        degree_bits,
+    })
+}
+
 fn verify_generic<SC, N>(
     vk: &VerifyingKey<SC, N>,
     public_inputs: &[SC::Challenge],
@@ -355,16 +412,14 @@ where
         });
     }
     vk.check()?;
-    let config = SC::config(vk.fri);
-    // Every shape fact comes from the key; the proof's claimed heights must match it.
-    let expected_bits = ext_degree_bits(&config.stark, &vk.layout, &vk.npo_log_heights);
-    if proof.inner.degree_bits != expected_bits {
+    let parts = batch_parts(vk)?;
+    if proof.inner.degree_bits != parts.degree_bits {
         return Err(VerifyError::Shape(format!(
             "table heights (log2) {:?}, the key says {:?}",
-            proof.inner.degree_bits, expected_bits
+            proof.inner.degree_bits, parts.degree_bits
         )));
     }
-    let tables = TableKind::ALL.len() + vk.npo_tables.len();
+    let tables = parts.airs.len();
     if proof.inner.opened_values.instances.len() != tables
         || proof.inner.lookup_terminals.len() != tables
     {
@@ -374,32 +429,12 @@ where
             proof.inner.lookup_terminals.len()
         )));
     }
-    let airs = vk.airs();
-    // The bus layout is derived from the AIRs (a symbolic pass, no commitment), exactly as
-    // setup derived it, so a key cannot carry lookups that disagree with its tables.
-    let lookups = ProverData::from_airs_and_degrees(&config.stark, &airs, &expected_bits)
-        .map_err(|e| VerifyError::InvalidKey(format!("{e:?}")))?
-        .common
-        .lookups;
-    let instances = airs
-        .iter()
-        .enumerate()
-        .map(|(i, air)| {
-            Some(PreprocessedInstanceMeta {
-                matrix_index: i,
-                width: p3_air::BaseAir::<Val<SC>>::preprocessed_width(air),
-                degree_bits: expected_bits[i],
-            })
-        })
-        .collect();
-    let common = CommonData {
-        preprocessed: Some(GlobalPreprocessed {
-            commitment: vk.preprocessed_commitment.clone(),
-            instances,
-            matrix_to_instance: (0..airs.len()).collect(),
-        }),
-        lookups,
-    };
+    let BatchParts {
+        config,
+        airs,
+        common,
+        ..
+    } = parts;
     let pvs = public_values::<Val<SC>, SC::Challenge>(public_inputs, vk.npo_tables.len());
     verify_batch(&config.stark, &airs, &proof.inner, &pvs, &common)
         .map_err(|e| VerifyError::Rejected(format!("{e:?}")))

@@ -143,6 +143,29 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         Ok(())
     }
 
+    /// Everything p3-batch-stark's `verify_batch` takes for this key (the configuration,
+    /// the AIRs, the common data with the pinned preprocessed commitment, every table's
+    /// height): what a verifier circuit of this key's proofs is built from.
+    pub fn batch_parts(&self) -> Result<crate::engine::BatchParts<SC, N>, crate::error::VerifyError>
+    where
+        SC: crate::CircuitStark,
+        Val<SC>: p3_field::PrimeField64 + p3_field::extension::BinomiallyExtendable<{ crate::D }>,
+        p3_air::symbolic::SymbolicExpressionExt<Val<SC>, SC::Challenge>:
+            p3_field::Algebra<SC::Challenge>,
+        N: crate::npo::NpoTable<Val<SC>>,
+    {
+        crate::engine::batch_parts(self)
+    }
+
+    /// The public values p3-batch-stark sees for `public_inputs`, one list per table: the
+    /// Public table's are the inputs' base coordinates, the other tables have none.
+    pub fn public_values(&self, public_inputs: &[SC::Challenge]) -> Vec<Vec<Val<SC>>>
+    where
+        SC::Challenge: p3_field::BasedVectorSpace<Val<SC>>,
+    {
+        crate::engine::public_values(public_inputs, self.npo_tables.len())
+    }
+
     /// The AIRs, without preprocessed data (the verifier never needs it).
     pub(crate) fn airs(&self) -> Vec<CircuitAir<Val<SC>, N>>
     where

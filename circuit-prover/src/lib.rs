@@ -48,7 +48,7 @@ pub use bus::BusPlan;
 pub use config::{
     BabyBearExt, BabyBearStark, D, FriSettings, KoalaBearExt, KoalaBearStark, ProverConfig,
 };
-pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
+pub use engine::{BatchParts, CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
 pub use keys::{Keys, ProvingKey, VerifyingKey};
 pub use layout::{Lanes, Layout, TableKind, TableShape};

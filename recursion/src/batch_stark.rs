@@ -5,7 +5,8 @@
 //! LogUp constraints (recorded once by `p3_batch_stark::symbolic`), its trace height, its
 //! quotient chunk count and its lookup slots' buses; the bus layout (ids, the tuple width
 //! `W`); the FRI and PoW parameters; and the global preprocessed commitment, **pinned as
-//! constants**. In p3's order the circuit
+//! constants** (or, for recursion layers, a private input: [`KeyBinding`]). In p3's order
+//! the circuit
 //!
 //! 1. absorbs the `p3-batch-stark` seed, every AIR's degree bits (constants), the main
 //!    commitment, the public values and the preprocessed commitment;
@@ -77,7 +78,20 @@ impl<V: TwoAdicField, F: ExtensionField<V>> InstanceShape<V, F> {
     }
 }
 
-/// The global preprocessed commitment of a batch: pinned in the circuit.
+/// How a verifier circuit binds the verifying key's preprocessed commitment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeyBinding {
+    /// Constants: the circuit verifies proofs under one key only, and its content hash
+    /// changes with the key.
+    #[default]
+    Pinned,
+    /// A private input: the circuit verifies proofs under any key of the shape, and the
+    /// caller binds the key, e.g. by hashing it into a public input as the recursion layers
+    /// do ([`crate::layers`]). Its content hash is the shape's alone.
+    PrivateInput,
+}
+
+/// The global preprocessed commitment of a batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchPreprocessed<V> {
     /// The commitment.
@@ -91,8 +105,10 @@ pub struct BatchPreprocessed<V> {
 pub struct BatchStarkShape<V: TwoAdicField, F: ExtensionField<V>> {
     /// The AIRs, in instance order.
     pub instances: Vec<InstanceShape<V, F>>,
-    /// The pinned preprocessed commitment.
+    /// The preprocessed commitment (the circuit holds it as [`Self::key`] says).
     pub preprocessed: Option<BatchPreprocessed<V>>,
+    /// How the circuit binds the preprocessed commitment.
+    pub key: KeyBinding,
     /// `W`: the widest lookup tuple of the batch (at least 1).
     pub max_tuple_width: usize,
     /// The PCS's FRI parameters.
@@ -284,6 +300,7 @@ where
         let shape = BatchStarkShape {
             instances,
             preprocessed,
+            key: KeyBinding::Pinned,
             max_tuple_width,
             fri,
             lookup_pow_bits,
@@ -405,6 +422,8 @@ pub struct InstanceInputs {
 pub struct BatchStarkInputs {
     /// Per AIR, its public values (given by the caller).
     pub public_values: Vec<Vec<Target>>,
+    /// The preprocessed commitment's roots, when the key is a private input.
+    pub preprocessed_commitment: Option<Vec<Digest>>,
     /// The main commitment's roots.
     pub main_commitment: Vec<Digest>,
     /// The permutation commitment's roots, when any AIR has lookups.
@@ -460,6 +479,10 @@ where
     let has_lookups = shape.has_lookups();
 
     // Private inputs, in the order `BatchStarkWitness::from_proof` fills them.
+    let key_input = match (&shape.preprocessed, shape.key) {
+        (Some(_), KeyBinding::PrivateInput) => Some(pcs::private_cap(builder, roots[2])),
+        _ => None,
+    };
     let main_commitment = pcs::private_cap(builder, roots[0]);
     let permutation_commitment =
         has_lookups.then(|| pcs::private_cap(builder, *roots.last().expect("a round")));
@@ -488,10 +511,13 @@ where
             }
         })
         .collect();
-    let preprocessed_commitment = shape
-        .preprocessed
-        .as_ref()
-        .map(|p| pcs::constant_cap(builder, &p.commitment));
+    let preprocessed_commitment = match &key_input {
+        Some(cap) => Some(cap.clone()),
+        None => shape
+            .preprocessed
+            .as_ref()
+            .map(|p| pcs::constant_cap(builder, &p.commitment)),
+    };
 
     builder.push_scope("batch-stark");
     let mut challenger = CircuitChallenger::new(builder);
@@ -677,6 +703,7 @@ where
     let verifier = BatchStarkVerifier {
         inputs: BatchStarkInputs {
             public_values,
+            preprocessed_commitment: key_input,
             main_commitment,
             permutation_commitment,
             quotient_commitment,
@@ -867,7 +894,11 @@ where
 
         let pack = pcs::cap_values::<Ext<V>>;
         let lift = Ext::<V>::from_prime_subfield;
-        let mut privates = pack(&c.main);
+        let mut privates = match (&shape.preprocessed, shape.key) {
+            (Some(p), KeyBinding::PrivateInput) => pack(&p.commitment),
+            _ => Vec::new(),
+        };
+        privates.extend(pack(&c.main));
         if let Some(cap) = &c.permutation {
             privates.extend(pack(cap));
         }

@@ -1,0 +1,109 @@
+//! Verifier circuits of fixpoint's own proofs: one recursion layer. A circuit is proved by
+//! `fixpoint-circuit-prover`, its proof verified inside a second circuit built from the
+//! verifying key alone, and the second circuit proved and verified.
+
+use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
+use fixpoint_circuit_prover::{
+    FriSettings, Lanes, ProverConfig, prove, setup, setup_with_npos, verify,
+};
+use fixpoint_recursion::batch_stark::{BatchStarkVerifier, KeyBinding};
+use fixpoint_recursion::components::ComponentCounts;
+use fixpoint_recursion::fixpoint::{self, FixpointShape, FixpointWitness};
+use p3_field::PrimeCharacteristicRing;
+
+macro_rules! fixpoint_verifier_tests {
+    ($module:ident, $val:ty, $native:path, $config:ident, $table:ty) => {
+        mod $module {
+            use super::*;
+
+            type V = $val;
+            type E = p3_field::extension::BinomialExtensionField<V, 4>;
+
+            const SETTINGS: FriSettings = FriSettings {
+                log_blowup: 1,
+                num_queries: 3,
+                query_pow_bits: 1,
+                commit_pow_bits: 0,
+            };
+
+            /// The verifier circuit of `vk`'s proofs, with the inner public inputs as its own.
+            fn verifier<K: fixpoint::FixpointKey<V>>(
+                vk: &K,
+            ) -> (Circuit<E>, BatchStarkVerifier, FixpointShape<V, E>) {
+                let shape = FixpointShape::new(vk, KeyBinding::Pinned).unwrap();
+                let mut b = CircuitBuilder::<E>::new();
+                let publics = b.public_inputs(shape.public_count);
+                let (verifier, _) = fixpoint::verify_circuit(&mut b, &shape, &publics).unwrap();
+                (b.build().unwrap(), verifier, shape)
+            }
+
+            fn run(
+                circuit: &Circuit<E>,
+                verifier: &BatchStarkVerifier,
+                witness: &FixpointWitness<V>,
+                publics: &[E],
+            ) -> Result<Traces<E>, String> {
+                let mut runner = circuit.runner();
+                fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
+                runner
+                    .set_public_inputs(publics)
+                    .map_err(|e| e.to_string())?;
+                witness.fill(verifier, &mut runner)?;
+                runner.run().map_err(|e| e.to_string())
+            }
+
+            fn prove_outer(
+                circuit: &Circuit<E>,
+                traces: &Traces<E>,
+                publics: &[E],
+            ) -> Result<(), String> {
+                let config = ProverConfig::$config(SETTINGS);
+                let (pk, vk) = setup_with_npos(circuit, &config, &Lanes::default(), &<$table>::ALL)
+                    .map_err(|e| e.to_string())?;
+                let proof = prove(&pk, traces).map_err(|e| e.to_string())?;
+                verify(&vk, publics, &proof).map_err(|e| e.to_string())
+            }
+
+            #[test]
+            fn a_proof_of_37x_is_verified_in_a_circuit_that_proves() {
+                let inner = fixpoint_tests::thirty_seven_x::<E>().unwrap();
+                let config = ProverConfig::$config(SETTINGS);
+                let (pk, vk) = setup(&inner, &config).unwrap();
+                let publics = [E::from_u32(3)];
+                let mut runner = inner.runner();
+                runner.set_public_inputs(&publics).unwrap();
+                let proof = prove(&pk, &runner.run().unwrap()).unwrap();
+                verify(&vk, &publics, &proof).unwrap();
+
+                let (circuit, verifier, shape) = verifier(&vk);
+                let witness =
+                    FixpointWitness::from_proof(&shape, &$native(), &proof, &publics).unwrap();
+                let traces = run(&circuit, &verifier, &witness, &publics).unwrap();
+                prove_outer(&circuit, &traces, &publics).unwrap();
+
+                // Another statement: the outer circuit rejects it.
+                let err = run(&circuit, &verifier, &witness, &[E::from_u32(4)]).unwrap_err();
+                assert!(err.contains("batch-stark/"), "{err}");
+                insta::assert_snapshot!(
+                    format!("fixpoint_verifier_ops_{}", stringify!($module)),
+                    ComponentCounts::of(&circuit.stats()).to_string()
+                );
+            }
+        }
+    };
+}
+
+fixpoint_verifier_tests!(
+    koala_bear,
+    p3_koala_bear::KoalaBear,
+    p3_koala_bear::default_koalabear_poseidon2_16,
+    koala_bear,
+    fixpoint_circuit_prover::poseidon2::koala_bear::Table
+);
+fixpoint_verifier_tests!(
+    baby_bear,
+    p3_baby_bear::BabyBear,
+    p3_baby_bear::default_babybear_poseidon2_16,
+    baby_bear,
+    fixpoint_circuit_prover::poseidon2::baby_bear::Table
+);
