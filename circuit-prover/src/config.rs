@@ -63,6 +63,10 @@ pub struct FriSettings {
     pub query_pow_bits: usize,
     /// Proof-of-work bits before each commit-phase fold.
     pub commit_pow_bits: usize,
+    /// The largest log2-arity of a FRI folding round (1: binary folding).
+    pub max_log_arity: usize,
+    /// log2 of the final polynomial's length (0: a constant).
+    pub log_final_poly_len: usize,
 }
 
 impl FriSettings {
@@ -72,6 +76,8 @@ impl FriSettings {
         num_queries: 2,
         query_pow_bits: 1,
         commit_pow_bits: 1,
+        max_log_arity: 1,
+        log_final_poly_len: 0,
     };
 
     /// The default: blowup 4, 44 queries, 16 bits of query grinding — 104 conjectured bits.
@@ -80,7 +86,16 @@ impl FriSettings {
         num_queries: 44,
         query_pow_bits: 16,
         commit_pow_bits: 0,
+        max_log_arity: 1,
+        log_final_poly_len: 0,
     };
+
+    /// log2 of the shortest table the prover commits: FRI folds a table into its claims
+    /// only if it is taller than the final polynomial, so tables are at least twice its
+    /// length (and at least [`crate::MIN_LOG_HEIGHT`]).
+    pub fn min_log_height(&self) -> usize {
+        crate::MIN_LOG_HEIGHT.max(self.log_final_poly_len + 1)
+    }
 
     /// Conjectured security in bits under the ethSTARK conjecture, as p3 computes it
     /// (`FriParameters::conjectured_soundness_bits`: `log_blowup · num_queries +
@@ -92,8 +107,8 @@ impl FriSettings {
     fn fri_parameters<M>(&self, mmcs: M) -> FriParameters<M> {
         FriParameters {
             log_blowup: self.log_blowup,
-            log_final_poly_len: 0,
-            max_log_arity: 1,
+            log_final_poly_len: self.log_final_poly_len,
+            max_log_arity: self.max_log_arity,
             num_queries: self.num_queries,
             batch_proof_of_work_bits: 0,
             commit_proof_of_work_bits: self.commit_pow_bits,

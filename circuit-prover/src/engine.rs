@@ -110,8 +110,9 @@ where
 {
     let _span = tracing::info_span!("setup", ops = circuit.ops.len()).entered();
     circuit.verify()?;
-    let npo_airs = npo_airs(circuit, npos)?;
-    let layout = Layout::new(circuit, lanes, MIN_LOG_HEIGHT);
+    let min_log_height = config.fri.min_log_height();
+    let npo_airs = npo_airs(circuit, npos, min_log_height)?;
+    let layout = Layout::new(circuit, lanes, min_log_height);
     let plan = BusPlan::new(circuit);
     let preprocessed = TableKind::ALL
         .iter()
@@ -162,6 +163,7 @@ where
 fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
     circuit: &Circuit<EF>,
     npos: &[N],
+    min_log_height: usize,
 ) -> Result<Vec<NpoAir<V, N>>, SetupError> {
     for (i, table) in npos.iter().enumerate() {
         if npos[..i].iter().any(|t| t.kind() == table.kind()) {
@@ -199,7 +201,7 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
             let mut air = NpoAir {
                 table: table.clone(),
                 entries,
-                log_height: (rows.trailing_zeros() as usize).max(MIN_LOG_HEIGHT),
+                log_height: (rows.trailing_zeros() as usize).max(min_log_height),
                 preprocessed: None,
             };
             air.preprocessed = Some(std::sync::Arc::new(tables::npo_preprocessed(circuit, &air)));

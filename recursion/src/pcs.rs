@@ -69,12 +69,12 @@ impl FriConfig {
     }
 
     /// The configuration of fixpoint's own prover ([`fixpoint_circuit_prover::ProverConfig`]):
-    /// binary folding, a constant final polynomial, no batch PoW, cap height 0.
+    /// no batch PoW, cap height 0.
     pub fn from_settings(settings: &fixpoint_circuit_prover::FriSettings) -> Self {
         FriConfig {
             log_blowup: settings.log_blowup,
-            log_final_poly_len: 0,
-            max_log_arity: 1,
+            log_final_poly_len: settings.log_final_poly_len,
+            max_log_arity: settings.max_log_arity,
             num_queries: settings.num_queries,
             batch_pow_bits: 0,
             commit_pow_bits: settings.commit_pow_bits,

@@ -111,6 +111,7 @@ pub mod book {
             "fri-in-a-circuit.md",
             include_str!("../../book/src/fri-in-a-circuit.md"),
         ),
+        ("recursion.md", include_str!("../../book/src/recursion.md")),
     ];
 
     /// The text block marked `<!-- output: name -->` in the book, if there is one.
@@ -151,6 +152,10 @@ pub mod book_non_primitive_ops {}
 /// The book's chapter *Verifying FRI in a circuit*; its code blocks run as doctests.
 #[doc = include_str!("../../book/src/fri-in-a-circuit.md")]
 pub mod book_fri_in_a_circuit {}
+
+/// The book's chapter *Recursion to a fixed point*; its code blocks run as doctests.
+#[doc = include_str!("../../book/src/recursion.md")]
+pub mod book_recursion {}
 
 /// The README's ten-line example, compiled and run by `cargo test`.
 #[doc = include_str!("../../README.md")]

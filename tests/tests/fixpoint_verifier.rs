@@ -24,6 +24,8 @@ macro_rules! fixpoint_verifier_tests {
                 num_queries: 3,
                 query_pow_bits: 1,
                 commit_pow_bits: 0,
+                max_log_arity: 2,
+                log_final_poly_len: 1,
             };
 
             /// The verifier circuit of `vk`'s proofs, with the inner public inputs as its own.
@@ -62,6 +64,61 @@ macro_rules! fixpoint_verifier_tests {
                     .map_err(|e| e.to_string())?;
                 let proof = prove(&pk, traces).map_err(|e| e.to_string())?;
                 verify(&vk, publics, &proof).map_err(|e| e.to_string())
+            }
+
+            /// A random circuit of `ops` additions and multiplications over 4 public
+            /// inputs and the constants `constants..constants + 4`, every value kept alive.
+            fn random_circuit(ops: usize, seed: u64, constants: u32) -> Circuit<E> {
+                use rand::{Rng, SeedableRng};
+                let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+                let mut b = CircuitBuilder::<E>::new();
+                let mut values = b.public_inputs(4);
+                for c in 0..4 {
+                    values.push(b.define_const(E::from_u32(c + constants)));
+                }
+                for _ in 0..ops {
+                    let x = values[rng.random_range(0..values.len())];
+                    let y = values[rng.random_range(0..values.len())];
+                    let z = if rng.random_bool(0.5) {
+                        b.add(x, y)
+                    } else {
+                        b.mul(x, y)
+                    };
+                    values.push(z);
+                }
+                for &v in &values[8..] {
+                    b.expose(v);
+                }
+                b.build().unwrap()
+            }
+
+            #[test]
+            fn a_proof_of_a_large_random_circuit_is_verified_in_a_circuit_that_proves() {
+                let inner = random_circuit(3000, 7, 2);
+                let config = ProverConfig::$config(SETTINGS);
+                let (pk, vk) = setup(&inner, &config).unwrap();
+                let publics: Vec<E> = (1..=4).map(E::from_u32).collect();
+                let mut runner = inner.runner();
+                runner.set_public_inputs(&publics).unwrap();
+                let proof = prove(&pk, &runner.run().unwrap()).unwrap();
+                verify(&vk, &publics, &proof).unwrap();
+
+                let (circuit, verifier, shape) = verifier(&vk);
+                let witness =
+                    FixpointWitness::from_proof(&shape, &$native(), &proof, &publics).unwrap();
+                let traces = run(&circuit, &verifier, &witness, &publics).unwrap();
+                prove_outer(&circuit, &traces, &publics).unwrap();
+                // A proof under another key of the same shape (other constants) is refused
+                // by the pinned key: p3's own verifier rejects it too.
+                let other = random_circuit(3000, 7, 3);
+                let (other_pk, _) = setup(&other, &config).unwrap();
+                let mut runner = other.runner();
+                runner.set_public_inputs(&publics).unwrap();
+                let other_proof = prove(&other_pk, &runner.run().unwrap()).unwrap();
+                let err = FixpointWitness::from_proof(&shape, &$native(), &other_proof, &publics)
+                    .map(|_| ())
+                    .unwrap_err();
+                assert!(err.to_string().contains("p3"), "{err}");
             }
 
             #[test]

@@ -10,6 +10,8 @@ const SMALL: FriSettings = FriSettings {
     num_queries: 2,
     query_pow_bits: 0,
     commit_pow_bits: 0,
+    max_log_arity: 1,
+    log_final_poly_len: 0,
 };
 
 macro_rules! recursion_tests {

@@ -394,3 +394,69 @@ uni_stark_tests!(
     baby_bear,
     fixpoint_circuit_prover::poseidon2::baby_bear::Table
 );
+
+/// A uni-stark proof of p3's own Poseidon2 AIR (KoalaBear: S-box x³, 4+4 full rounds, 20
+/// partial), verified by the circuit, which is proved and verified.
+#[test]
+fn a_proof_of_p3_poseidon2_air_is_verified() {
+    use p3_koala_bear::{
+        GenericPoseidon2LinearLayersKoalaBear as Layers, KOALABEAR_POSEIDON2_RC_16_EXTERNAL_FINAL,
+        KOALABEAR_POSEIDON2_RC_16_EXTERNAL_INITIAL, KOALABEAR_POSEIDON2_RC_16_INTERNAL,
+        KoalaBear as V,
+    };
+    use p3_poseidon2_air::{Poseidon2Air, RoundConstants, generate_trace_rows};
+    type E = p3_field::extension::BinomialExtensionField<V, 4>;
+    type Air = Poseidon2Air<V, Layers, 16, 3, 0, 4, 20>;
+
+    let fri = FriConfig {
+        log_blowup: 2,
+        log_final_poly_len: 0,
+        max_log_arity: 2,
+        num_queries: 3,
+        batch_pow_bits: 0,
+        commit_pow_bits: 0,
+        query_pow_bits: 1,
+        cap_height: 0,
+    };
+    let perm = p3_koala_bear::default_koalabear_poseidon2_16();
+    let (params, mmcs) = uni_stark::native_pcs::<V, E, _>(&fri, &perm);
+    let pcs = p3_fri::TwoAdicFriPcs::new(Default::default(), mmcs, params);
+    let config =
+        p3_uni_stark::StarkConfig::new(pcs, p3_challenger::DuplexChallenger::new(perm.clone()));
+
+    let constants = RoundConstants::new(
+        KOALABEAR_POSEIDON2_RC_16_EXTERNAL_INITIAL,
+        KOALABEAR_POSEIDON2_RC_16_INTERNAL,
+        KOALABEAR_POSEIDON2_RC_16_EXTERNAL_FINAL,
+    );
+    let air = Air::new(constants.clone());
+    let inputs: Vec<[V; 16]> = (0..8u32)
+        .map(|i| std::array::from_fn(|j| V::from_u32(16 * i + j as u32)))
+        .collect();
+    let trace = generate_trace_rows::<V, Layers, 16, 3, 0, 4, 20>(inputs, &constants, 0);
+    let proof = p3_uni_stark::prove(&config, &air, trace, &[]).unwrap();
+    p3_uni_stark::verify(&config, &air, &proof, &[]).expect("p3 accepts its own proof");
+
+    let shape = UniStarkShape::new(&air, fri, 0, proof.degree_bits, None).unwrap();
+    let mut b = CircuitBuilder::<E>::new();
+    let (verifier, _) = uni_stark::verify_circuit(&mut b, &shape).unwrap();
+    let circuit = b.build().unwrap();
+    let w = UniStarkWitness::from_proof(&shape, &perm, &proof, &[]).unwrap();
+    let mut runner = circuit.runner();
+    fixpoint_circuit_prover::poseidon2::koala_bear::register_executors(&mut runner);
+    w.fill(&verifier, &mut runner).unwrap();
+    let traces = runner.run().unwrap();
+    let config = ProverConfig::koala_bear(FriSettings::TEST);
+    let (pk, vk) = setup_with_npos(
+        &circuit,
+        &config,
+        &Lanes::default(),
+        &fixpoint_circuit_prover::poseidon2::koala_bear::Table::ALL,
+    )
+    .unwrap();
+    verify(&vk, &w.publics, &prove(&pk, &traces).unwrap()).unwrap();
+    insta::assert_snapshot!(
+        "uni_stark_ops_poseidon2_air",
+        ComponentCounts::of(&circuit.stats()).to_string()
+    );
+}

@@ -1,0 +1,240 @@
+//! Recursion to a fixed point: prove a Fibonacci circuit of `--n` steps, then run `--layers`
+//! recursion layers, each a circuit that verifies the previous proof, and report what every
+//! layer cost. From the layer whose circuit equals its predecessor's, the setup is reused.
+//!
+//! ```text
+//! cargo run --release --example recursive_fibonacci -- --n 10000 --layers 4
+//! cargo run --release --example recursive_fibonacci -- --field baby-bear --max-log-arity 2 --log-final-poly-len 5
+//! ```
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use fixpoint_circuit_prover::{FriSettings, ProverConfig, prove, setup, verify};
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
+
+const USAGE: &str = "usage: recursive_fibonacci [--field koala-bear|baby-bear] [--n STEPS] \
+[--layers L] [--log-blowup B] [--num-queries Q] [--max-log-arity A] [--log-final-poly-len F] \
+[--query-pow-bits P]";
+
+/// The command line.
+struct Args {
+    field: String,
+    n: usize,
+    layers: usize,
+    fri: FriSettings,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut args = Args {
+        field: "koala-bear".into(),
+        n: 10_000,
+        layers: 4,
+        fri: FriSettings {
+            log_blowup: 2,
+            num_queries: 54,
+            query_pow_bits: 15,
+            commit_pow_bits: 0,
+            max_log_arity: 1,
+            log_final_poly_len: 0,
+        },
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "--help" || flag == "-h" {
+            return Err(USAGE.into());
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let number = || {
+            value
+                .parse::<usize>()
+                .map_err(|_| format!("{flag}: `{value}` is not a number\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--field" => match value.as_str() {
+                "koala-bear" | "baby-bear" => args.field = value.clone(),
+                _ => return Err(format!("--field: `{value}` is not koala-bear or baby-bear")),
+            },
+            "--n" => args.n = number()?,
+            "--layers" => args.layers = number()?,
+            "--log-blowup" => args.fri.log_blowup = number()?,
+            "--num-queries" => args.fri.num_queries = number()?,
+            "--max-log-arity" => args.fri.max_log_arity = number()?,
+            "--log-final-poly-len" => args.fri.log_final_poly_len = number()?,
+            "--query-pow-bits" => args.fri.query_pow_bits = number()?,
+            _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
+        }
+    }
+    if args.n < 2 || args.layers == 0 {
+        return Err(format!(
+            "--n must be at least 2 and --layers at least 1\n{USAGE}"
+        ));
+    }
+    Ok(args)
+}
+
+/// The process's peak resident memory so far, in MB (Linux; 0 elsewhere).
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A table's short name for the per-layer table.
+fn table_name(name: &str) -> &str {
+    match name {
+        "npo#1" => "P2",
+        "npo#2" => "Merkle",
+        "npo#3" => "P2x4",
+        "npo#4" => "Pack",
+        "npo#5" => "Unpack",
+        other => other,
+    }
+}
+
+macro_rules! run_field {
+    ($name:ident, $module:ident, $val:ty) => {
+        fn $name(args: &Args) -> Result<(), String> {
+            use fixpoint_recursion::layers::$module::{LayerReport, recurse};
+            type E = p3_field::extension::BinomialExtensionField<$val, 4>;
+
+            let config = ProverConfig::$module(args.fri);
+            println!(
+                "fixpoint recursion on {} — {} conjectured bits (log_blowup {}, {} queries, query PoW {}, max_log_arity {}, final poly {})",
+                config.field,
+                args.fri.conjectured_security_bits(),
+                args.fri.log_blowup,
+                args.fri.num_queries,
+                args.fri.query_pow_bits,
+                args.fri.max_log_arity,
+                1 << args.fri.log_final_poly_len,
+            );
+
+            // Layer 0: Fibonacci, written with the builder.
+            let start = Instant::now();
+            let base = fixpoint_tests::fibonacci::<E>(args.n).map_err(|e| e.to_string())?;
+            let (mut x, mut y) = (<$val>::ZERO, <$val>::ONE);
+            for _ in 0..args.n {
+                (x, y) = (y, x + y);
+            }
+            let publics = [E::ZERO, E::ONE, E::from(x)];
+            let (pk, vk) = setup(&base, &config).map_err(|e| e.to_string())?;
+            let mut runner = base.runner();
+            runner.set_public_inputs(&publics).map_err(|e| e.to_string())?;
+            let traces = runner.run().map_err(|e| e.to_string())?;
+            let proof = prove(&pk, &traces).map_err(|e| e.to_string())?;
+            verify(&vk, &publics, &proof).map_err(|e| e.to_string())?;
+            println!(
+                "layer 0: Fibonacci of {} steps (F({}) = {}), {} ops, proved and verified in {:.2?}",
+                args.n,
+                args.n,
+                x.as_canonical_u64(),
+                base.ops.len(),
+                start.elapsed()
+            );
+
+            let total = Instant::now();
+            let mut rows: Vec<(LayerReport, f64)> = Vec::new();
+            let outcome = recurse(&vk, &proof, &publics, args.fri, args.layers, |r| {
+                let peak = peak_mb();
+                println!(
+                    "  [{}/{}] layer {} proved in {:.2?} ({:.1?} since the base){}",
+                    r.layer,
+                    args.layers,
+                    r.layer,
+                    r.prove,
+                    total.elapsed(),
+                    if r.fixed_point { ", setup reused" } else { "" }
+                );
+                rows.push((r.clone(), peak));
+            })
+            .map_err(|e| e.to_string())?;
+
+            println!();
+            println!(
+                "layer |   add |   mul |   npo |  hint | witness | rows per table                                                                                   | trace area | build  | run    | setup  | prove  | verify | proof KB | peak MB"
+            );
+            for (r, peak) in &rows {
+                let ops = &r.stats.ops;
+                let tables: Vec<String> = r
+                    .proof
+                    .tables
+                    .iter()
+                    .map(|t| format!("{}:{}", table_name(&t.name), t.height))
+                    .collect();
+                println!(
+                    "{:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>7} | {:<96} | {:>10} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>8.1} | {:>7.0}",
+                    r.layer,
+                    ops.adds,
+                    ops.muls,
+                    ops.npos,
+                    ops.hints,
+                    r.stats.witness_count,
+                    tables.join(" "),
+                    r.proof.trace_area(),
+                    r.build,
+                    r.run,
+                    r.setup,
+                    r.prove,
+                    r.verify,
+                    r.proof.proof_bytes as f64 / 1024.0,
+                    peak
+                );
+            }
+            println!();
+            match outcome.fixed_point_at {
+                Some(layer) => println!(
+                    "FIXED POINT reached at layer {layer}: its circuit (id {}) and verifying key equal layer {}'s; every later layer reuses that setup.",
+                    hex(&outcome.reports[layer - 1].circuit_id.0),
+                    layer - 1
+                ),
+                None => println!(
+                    "no fixed point within {} layers: run more layers (--layers) to reach it.",
+                    args.layers
+                ),
+            }
+            outcome.verify_chain(&outcome.keys)?;
+            println!(
+                "the last proof verifies, and its key chain names all {} keys below it.",
+                outcome.keys.len()
+            );
+            Ok(())
+        }
+    };
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+run_field!(run_koala_bear, koala_bear, p3_koala_bear::KoalaBear);
+run_field!(run_baby_bear, baby_bear, p3_baby_bear::BabyBear);
+
+fn main() -> ExitCode {
+    let args = match parse() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = if args.field == "koala-bear" {
+        run_koala_bear(&args)
+    } else {
+        run_baby_bear(&args)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
