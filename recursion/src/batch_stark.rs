@@ -45,6 +45,7 @@ use p3_symmetric::{CryptographicPermutation, MerkleCap};
 use crate::constraints::{self, AirConstraints, Opened, Window};
 use crate::fri::{self, QueryInputs, QueryPaths, QueryWitness, native};
 use crate::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
+use crate::transcript::RecordingChallenger;
 use crate::uni_stark::{Ext, WitnessError};
 use crate::{CircuitChallenger, seeds};
 
@@ -757,6 +758,9 @@ pub struct BatchStarkWitness<V, F> {
     pub privates: Vec<F>,
     /// The query phase's witness.
     pub query: QueryWitness<V, F>,
+    /// The native verifier's transcript (p3's own FRI verifier after the STARK phases),
+    /// for [`crate::transcript::compare`] against the circuit's.
+    pub transcript: Vec<crate::transcript::NativeEvent<V>>,
 }
 
 impl<V> BatchStarkWitness<V, Ext<V>>
@@ -923,7 +927,8 @@ where
         privates.extend(pcs::proof_values(&pcs_shape, &proof.opening_proof)?);
 
         // The native transcript up to the PCS, then p3's own FRI verifier.
-        let mut challenger = DuplexChallenger::<V, P, 16, 8>::new(perm.clone());
+        let mut challenger =
+            RecordingChallenger::new(DuplexChallenger::<V, P, 16, 8>::new(perm.clone()));
         for &v in &shape.seed {
             challenger.observe(v);
         }
@@ -1036,6 +1041,7 @@ where
             public_values: public_values.iter().flatten().copied().collect(),
             privates,
             query,
+            transcript: challenger.events,
         })
     }
 

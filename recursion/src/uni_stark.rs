@@ -37,6 +37,7 @@ use thiserror::Error;
 use crate::constraints::{self, AirConstraints, Opened, Window};
 use crate::fri::{self, QueryInputs, QueryPaths, QueryWitness, native};
 use crate::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
+use crate::transcript::RecordingChallenger;
 use crate::{CircuitChallenger, seeds};
 
 /// The preprocessed half of a verifying key: pinned in the circuit as constants.
@@ -368,6 +369,9 @@ pub struct UniStarkWitness<V, F> {
     pub privates: Vec<F>,
     /// The query phase's witness (its siblings are private data).
     pub query: QueryWitness<V, F>,
+    /// The native verifier's transcript (p3's own FRI verifier after the STARK phases),
+    /// for [`crate::transcript::compare`] against the circuit's.
+    pub transcript: Vec<crate::transcript::NativeEvent<V>>,
 }
 
 /// The challenge field of fixpoint's configurations over `V`.
@@ -489,7 +493,8 @@ where
         privates.extend(pcs::proof_values(&pcs_shape, &proof.opening_proof)?);
 
         // The native transcript up to the PCS, then p3's own FRI verifier.
-        let mut challenger = DuplexChallenger::<V, P, 16, 8>::new(perm.clone());
+        let mut challenger =
+            RecordingChallenger::new(DuplexChallenger::<V, P, 16, 8>::new(perm.clone()));
         for &v in &shape.seed {
             challenger.observe(v);
         }
@@ -553,6 +558,7 @@ where
             publics,
             privates,
             query,
+            transcript: challenger.events,
         })
     }
 

@@ -198,6 +198,30 @@ macro_rules! batch_stark_tests {
             }
 
             #[test]
+            fn the_circuit_transcript_is_the_native_verifiers() {
+                let case = case(params(2, 1));
+                let mut b = CircuitBuilder::<E>::new();
+                let publics = case.shape.public_inputs(&mut b);
+                let (verifier, challenger) =
+                    batch_stark::verify_circuit(&mut b, &case.shape, publics).unwrap();
+                let circuit = b.build().unwrap();
+                let w = witness(&case, &case.proof, &case.publics).unwrap();
+                let mut runner = circuit.runner();
+                fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
+                runner.set_public_inputs(&publics_of(&w)).unwrap();
+                w.fill(&verifier, &mut runner).unwrap();
+                let traces = runner.run().unwrap();
+                if let Err(d) = fixpoint_recursion::transcript::compare(
+                    &w.transcript,
+                    &circuit,
+                    &traces,
+                    challenger.transcript(),
+                ) {
+                    panic!("{d}");
+                }
+            }
+
+            #[test]
             fn op_counts_by_component() {
                 let case = case(params(1, 0));
                 let counts = ComponentCounts::of(&case.circuit.stats());

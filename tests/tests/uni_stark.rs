@@ -181,6 +181,30 @@ macro_rules! uni_stark_tests {
             }
 
             #[test]
+            fn the_circuit_transcript_is_the_native_verifiers() {
+                for (name, case) in cases() {
+                    let mut b = CircuitBuilder::<E>::new();
+                    let (verifier, challenger) =
+                        uni_stark::verify_circuit(&mut b, &case.shape).unwrap();
+                    let circuit = b.build().unwrap();
+                    let w = witness(&case, &case.proof, &case.publics).unwrap();
+                    let mut runner = circuit.runner();
+                    fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
+                    w.fill(&verifier, &mut runner).unwrap();
+                    let traces = runner.run().unwrap();
+                    assert!(w.transcript.len() > 100);
+                    if let Err(d) = fixpoint_recursion::transcript::compare(
+                        &w.transcript,
+                        &circuit,
+                        &traces,
+                        challenger.transcript(),
+                    ) {
+                        panic!("{name}: {d}");
+                    }
+                }
+            }
+
+            #[test]
             fn two_proofs_of_one_shape_give_one_circuit() {
                 let a = fibonacci(fri(1, 1, 0), 1 << 5);
                 let b = fibonacci(fri(1, 1, 0), 1 << 5);
