@@ -81,8 +81,7 @@ impl ProofReport {
         self.phases.push((phase, time));
     }
 
-    /// Σ height × (main + preprocessed columns), in base-field cells (the LogUp columns
-    /// p3 adds are not counted).
+    /// Σ height × (main + preprocessed + LogUp columns), in base-field cells.
     pub fn trace_area(&self) -> usize {
         self.tables
             .iter()

@@ -486,7 +486,7 @@ where
     };
     let main_commitment = pcs::private_cap(builder, roots[0]);
     let permutation_commitment =
-        has_lookups.then(|| pcs::private_cap(builder, *roots.last().expect("a round")));
+        has_lookups.then(|| pcs::private_cap(builder, roots[roots.len() - 1]));
     let quotient_commitment = pcs::private_cap(builder, roots[1]);
     let lookup_pow = has_lookups.then(|| builder.private_input());
     let ood_pow = builder.private_input();
@@ -651,10 +651,22 @@ where
             builder.push_scope(&format!("air{i}"));
             let zero = builder.zero();
             let c = &inst.constraints;
-            let recombine = |b: &mut CircuitBuilder<F>, flat: &[Target]| -> Vec<Target> {
+            let recombine = |b: &mut CircuitBuilder<F>,
+                             flat: &[Target]|
+             -> Result<Vec<Target>, ProofShapeError> {
                 flat.chunks(dim)
                     .map(|coords| constraints::from_coordinates::<V, F>(b, coords))
                     .collect()
+            };
+            let permutation_local = recombine(builder, &opened.permutation_local);
+            let permutation_next = recombine(builder, &opened.permutation_next);
+            let (permutation_local, permutation_next) = match (permutation_local, permutation_next)
+            {
+                (Ok(l), Ok(n)) => (l, n),
+                (Err(e), _) | (_, Err(e)) => {
+                    builder.pop_scope();
+                    return Err(e);
+                }
             };
             let window = Window {
                 main_local: opened.trace_local.clone(),
@@ -669,8 +681,8 @@ where
                     .unwrap_or_else(|| vec![zero; c.layout.preprocessed_width]),
                 public_values: public_values[i].clone(),
                 periodic: Vec::new(),
-                permutation_local: recombine(builder, &opened.permutation_local),
-                permutation_next: recombine(builder, &opened.permutation_next),
+                permutation_local,
+                permutation_next,
                 challenges: lookup_challenges
                     .as_ref()
                     .map_or_else(Vec::new, |all| all[i].clone()),

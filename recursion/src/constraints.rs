@@ -35,10 +35,11 @@
 //! let mut b = CircuitBuilder::<F>::new();
 //! let zeta = b.public_input();
 //! let alpha = b.public_input();
-//! let window = Window::new(&mut b, &air, 3, zeta);
+//! let window = Window::new(&mut b, &air, 3, zeta)?;
 //! let selectors = constraints::selectors::<V, F>(&mut b, zeta, 3);
 //! let folded = constraints::fold(&mut b, &air, &window, &selectors, alpha).unwrap();
 //! # let _ = folded;
+//! # Ok::<(), fixpoint_recursion::pcs::ProofShapeError>(())
 //! ```
 
 use std::collections::HashMap;
@@ -187,25 +188,24 @@ impl Window {
         air: &AirConstraints<V, F>,
         log_n: usize,
         zeta: Target,
-    ) -> Self
+    ) -> Result<Self, ProofShapeError>
     where
         V: TwoAdicField,
         F: CircuitField + ExtensionField<V>,
     {
         let layout = &air.layout;
-        Window {
+        Ok(Window {
             main_local: builder.private_inputs(layout.main_width),
             main_next: builder.private_inputs(layout.main_width),
             preprocessed_local: builder.private_inputs(layout.preprocessed_width),
             preprocessed_next: builder.private_inputs(layout.preprocessed_width),
             public_values: builder.private_inputs(layout.num_public_values),
-            periodic: periodic_values(builder, &air.periodic, log_n, zeta)
-                .expect("a window for examples has valid periodic columns"),
+            periodic: periodic_values(builder, &air.periodic, log_n, zeta)?,
             permutation_local: builder.private_inputs(layout.permutation_width),
             permutation_next: builder.private_inputs(layout.permutation_width),
             challenges: builder.private_inputs(layout.num_permutation_challenges),
             permutation_values: builder.private_inputs(layout.num_permutation_values),
-        }
+        })
     }
 
     fn check(&self, layout: &AirLayout) -> Result<(), ProofShapeError> {
@@ -524,20 +524,31 @@ where
 }
 
 /// An extension element from its opened basis coordinates: `Σ_k X^k · c_k`, the way p3
-/// recombines a flattened extension column.
-pub fn from_coordinates<V, F>(builder: &mut CircuitBuilder<F>, coords: &[Target]) -> Target
+/// recombines a flattened extension column. At most `D` coordinates.
+pub fn from_coordinates<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    coords: &[Target],
+) -> Result<Target, ProofShapeError>
 where
     V: Field,
     F: CircuitField + ExtensionField<V>,
 {
+    let dim = <F as BasedVectorSpace<V>>::DIMENSION;
+    if coords.len() > dim {
+        return Err(ProofShapeError::Length {
+            what: "coordinates of an extension element",
+            expected: dim,
+            got: coords.len(),
+        });
+    }
     let mut acc = builder.zero();
     for (k, &c) in coords.iter().enumerate() {
-        let basis =
-            builder.define_const(<F as BasedVectorSpace<V>>::ith_basis_element(k).expect("k < D"));
+        let basis = <F as BasedVectorSpace<V>>::ith_basis_element(k).expect("k < D, checked");
+        let basis = builder.define_const(basis);
         let term = builder.mul(basis, c);
         acc = builder.add(acc, term);
     }
-    acc
+    Ok(acc)
 }
 
 /// `Q(ζ)` from the opened quotient chunks (each `D` coordinates) of a trace of
@@ -602,7 +613,7 @@ where
         }
         let inv = builder.define_const(F::from(denominator.inverse()));
         let zps = builder.mul(zps, inv);
-        let value = from_coordinates::<V, F>(builder, chunk);
+        let value = from_coordinates::<V, F>(builder, chunk)?;
         let term = builder.mul(zps, value);
         q = builder.add(q, term);
     }

@@ -93,7 +93,7 @@ where
         .inputs
         .preprocessed_commitment
         .clone()
-        .expect("fixpoint keys always have a preprocessed commitment");
+        .ok_or_else(|| FixpointError::Key("the inner key has no preprocessed commitment".into()))?;
     b.scope("chain", |b| {
         let mut acc = chain_in;
         for root in &key {
