@@ -145,6 +145,56 @@ macro_rules! fixpoint_verifier_tests {
                     format!("fixpoint_verifier_ops_{}", stringify!($module)),
                     ComponentCounts::of(&circuit.stats()).to_string()
                 );
+
+                // A tampered opened value or quotient chunk: p3 rejects the proof, and so
+                // does the witness (it replays p3's FRI verifier).
+                for tamper in 0..2 {
+                    let mut bad =
+                        fixpoint_circuit_prover::Proof::from_bytes(&proof.to_bytes()).unwrap();
+                    let opened = &mut bad.inner.opened_values.instances[3].base_opened_values;
+                    if tamper == 0 {
+                        opened.trace_local[0] += E::ONE;
+                    } else {
+                        opened.quotient_chunks[0][0] += E::ONE;
+                    }
+                    assert!(verify(&vk, &publics, &bad).is_err());
+                    let err = FixpointWitness::from_proof(&shape, &$native(), &bad, &publics)
+                        .map(|_| ())
+                        .unwrap_err();
+                    assert!(err.to_string().contains("p3"), "{err}");
+                }
+            }
+
+            #[test]
+            fn a_malicious_inner_prover_whose_bus_does_not_balance_fails_the_terminal_sum() {
+                // The inner prover claims 37·4 = 111: x's slot is 4 in the Witness and
+                // Public tables, while the Mul row still reads 3. Only the bus can tell.
+                let inner = fixpoint_tests::thirty_seven_x::<E>().unwrap();
+                let config = ProverConfig::$config(SETTINGS);
+                let (pk, vk) = setup(&inner, &config).unwrap();
+                let mut runner = inner.runner();
+                runner.set_public_inputs(&[E::from_u32(3)]).unwrap();
+                let mut traces = runner.run().unwrap();
+                let x = inner
+                    .ops
+                    .iter()
+                    .find_map(|op| match op {
+                        fixpoint_circuit::Op::Public { out, .. } => Some(*out),
+                        _ => None,
+                    })
+                    .unwrap();
+                fixpoint_tests::forge_slot(&mut traces, x, E::ONE);
+                let forged = [E::from_u32(4)];
+                let proof = prove(&pk, &traces).unwrap();
+                let err = verify(&vk, &forged, &proof).unwrap_err();
+                assert!(err.to_string().contains("TerminalSumNonZero"), "{err}");
+
+                // Every opening checks out; the verifier circuit stops at the terminal sum.
+                let (circuit, verifier, shape) = verifier(&vk);
+                let witness =
+                    FixpointWitness::from_proof(&shape, &$native(), &proof, &forged).unwrap();
+                let err = run(&circuit, &verifier, &witness, &forged).unwrap_err();
+                assert!(err.contains("batch-stark/terminal sum"), "{err}");
             }
         }
     };
