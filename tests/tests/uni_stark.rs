@@ -24,10 +24,15 @@ macro_rules! uni_stark_tests {
             type Proof = uni_stark::NativeProof<V, $perm>;
 
             fn config(fri: &FriConfig) -> Config {
+                config_with_ood_pow(fri, 0)
+            }
+
+            fn config_with_ood_pow(fri: &FriConfig, ood_pow_bits: usize) -> Config {
                 let perm = $native();
                 let (params, mmcs) = uni_stark::native_pcs::<V, E, _>(fri, &perm);
                 let pcs = p3_fri::TwoAdicFriPcs::new(Default::default(), mmcs, params);
                 p3_uni_stark::StarkConfig::new(pcs, p3_challenger::DuplexChallenger::new(perm))
+                    .with_ood_proof_of_work_bits(ood_pow_bits)
             }
 
             fn fri(
@@ -63,15 +68,24 @@ macro_rules! uni_stark_tests {
             }
 
             fn fibonacci(fri: FriConfig, rows: usize) -> Case {
-                let config = config(&fri);
+                fibonacci_with_ood_pow(fri, rows, 0)
+            }
+
+            fn fibonacci_with_ood_pow(fri: FriConfig, rows: usize, ood_pow_bits: usize) -> Case {
+                let config = config_with_ood_pow(&fri, ood_pow_bits);
                 let (trace, publics) = fibonacci_trace::<V>(rows);
                 let proof =
                     p3_uni_stark::prove(&config, &Fibonacci::STANDARD, trace, &publics).unwrap();
                 p3_uni_stark::verify(&config, &Fibonacci::STANDARD, &proof, &publics)
                     .expect("p3 accepts its own proof");
-                let shape =
-                    UniStarkShape::new(&Fibonacci::STANDARD, fri, 0, proof.degree_bits, None)
-                        .unwrap();
+                let shape = UniStarkShape::new(
+                    &Fibonacci::STANDARD,
+                    fri,
+                    ood_pow_bits,
+                    proof.degree_bits,
+                    None,
+                )
+                .unwrap();
                 let (circuit, verifier) = build(&shape);
                 Case {
                     shape,
@@ -161,6 +175,10 @@ macro_rules! uni_stark_tests {
             fn cases() -> Vec<(&'static str, Case)> {
                 vec![
                     ("fibonacci, arity 2", fibonacci(fri(1, 1, 0), 1 << 5)),
+                    (
+                        "fibonacci, OOD PoW 2",
+                        fibonacci_with_ood_pow(fri(1, 1, 0), 1 << 5, 2),
+                    ),
                     (
                         "fibonacci, arity 4, final poly 4",
                         fibonacci(fri(2, 2, 2), 1 << 6),
