@@ -256,34 +256,50 @@ macro_rules! uni_stark_tests {
                 assert!(err.contains("uni-stark"), "{err}");
             }
 
-            #[test]
-            fn a_tampered_opened_value_is_rejected() {
-                let case = fibonacci(fri(1, 1, 0), 1 << 5);
-                let mut w = witness(&case, &case.proof, &case.publics).unwrap();
-                // trace_local[0] follows the two caps (2 slots per root).
-                w.privates[4] += E::ONE;
-                let err = run(&case, &w).unwrap_err();
-                assert!(err.contains("uni-stark"), "{err}");
+            /// The position of the first quotient coordinate among the private inputs: after
+            /// the two caps (2 slots each) and the trace and preprocessed openings.
+            fn quotient_position(case: &Case) -> usize {
+                let c = &case.shape.constraints;
+                let (main, prep) = (c.layout.main_width, c.layout.preprocessed_width);
+                4 + main * (1 + c.main_next as usize) + prep * (1 + c.preprocessed_next as usize)
             }
 
             #[test]
-            fn a_tampered_quotient_chunk_is_rejected_by_the_quotient_identity() {
+            fn a_tampered_opened_value_or_quotient_chunk_is_rejected_on_every_source() {
+                for (name, case) in cases() {
+                    let honest = witness(&case, &case.proof, &case.publics).unwrap();
+                    let opened = &case.proof.opened_values;
+                    assert_eq!(honest.privates[4], opened.trace_local[0]);
+                    assert_eq!(
+                        honest.privates[quotient_position(&case)],
+                        opened.quotient_chunks[0][0]
+                    );
+                    for position in [4, quotient_position(&case)] {
+                        let mut w = witness(&case, &case.proof, &case.publics).unwrap();
+                        w.privates[position] += E::ONE;
+                        let err = run(&case, &w).unwrap_err();
+                        assert!(err.contains("uni-stark/"), "{name}: {err}");
+                    }
+                }
+            }
+
+            #[test]
+            fn a_tampered_quotient_chunk_in_the_proof_is_refused_with_p3() {
+                for (name, mut case) in cases() {
+                    case.proof.opened_values.quotient_chunks[0][0] += E::ONE;
+                    let err = witness(&case, &case.proof, &case.publics)
+                        .map(|_| ())
+                        .unwrap_err();
+                    assert!(matches!(err, WitnessError::Native(_)), "{name}: {err}");
+                }
+                // p3 itself rejects it.
                 let mut case = fibonacci(fri(1, 1, 0), 1 << 5);
                 case.proof.opened_values.quotient_chunks[0][0] += E::ONE;
-                // p3 rejects it.
+                let config = config(&case.shape.fri);
                 assert!(
-                    p3_uni_stark::verify(
-                        &config(&case.shape.fri),
-                        &Fibonacci::STANDARD,
-                        &case.proof,
-                        &case.publics
-                    )
-                    .is_err()
+                    p3_uni_stark::verify(&config, &Fibonacci::STANDARD, &case.proof, &case.publics)
+                        .is_err()
                 );
-                let err = witness(&case, &case.proof, &case.publics)
-                    .map(|_| ())
-                    .unwrap_err();
-                assert!(matches!(err, WitnessError::Native(_)), "{err}");
             }
 
             #[test]
@@ -497,6 +513,14 @@ fn a_proof_of_p3_poseidon2_air_is_verified() {
     )
     .unwrap();
     verify(&vk, &w.publics, &prove(&pk, &traces).unwrap()).unwrap();
+    // A tampered opened value is rejected by the verifier circuit.
+    let mut tampered = w.clone();
+    tampered.privates[4] += E::ONE;
+    let mut runner = circuit.runner();
+    fixpoint_circuit_prover::poseidon2::koala_bear::register_executors(&mut runner);
+    tampered.fill(&verifier, &mut runner).unwrap();
+    let err = runner.run().unwrap_err().to_string();
+    assert!(err.contains("uni-stark/"), "{err}");
     insta::assert_snapshot!(
         "uni_stark_ops_poseidon2_air",
         ComponentCounts::of(&circuit.stats()).to_string()
