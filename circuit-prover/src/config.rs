@@ -90,6 +90,36 @@ impl FriSettings {
         log_final_poly_len: 0,
     };
 
+    /// Checks the settings against what p3's prover accepts, so that setup reports a bad
+    /// setting instead of p3 panicking while proving.
+    ///
+    /// ```
+    /// use fixpoint_circuit_prover::FriSettings;
+    /// assert!(FriSettings::DEFAULT.validate().is_ok());
+    /// let bad = FriSettings { num_queries: 0, ..FriSettings::DEFAULT };
+    /// assert!(bad.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), crate::SetupError> {
+        let invalid = |why| Err(crate::SetupError::InvalidFriSettings(why));
+        if self.log_blowup == 0 {
+            return invalid("log_blowup must be at least 1");
+        }
+        if self.max_log_arity == 0 {
+            return invalid("max_log_arity must be at least 1");
+        }
+        if self.num_queries == 0 {
+            return invalid("num_queries must be at least 1");
+        }
+        if self.query_pow_bits >= 31 || self.commit_pow_bits >= 31 {
+            return invalid("PoW bits must be below 31 (2^bits must stay below the field order)");
+        }
+        // Both fields have two-adicity at least 24: the shortest table's LDE must fit.
+        if self.log_final_poly_len + 1 + self.log_blowup > 24 {
+            return invalid("log_final_poly_len + 1 + log_blowup must be at most 24");
+        }
+        Ok(())
+    }
+
     /// log2 of the shortest table the prover commits: FRI folds a table into its claims
     /// only if it is taller than the final polynomial, so tables are at least twice its
     /// length (and at least [`crate::MIN_LOG_HEIGHT`]).

@@ -109,6 +109,7 @@ where
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
 {
     let _span = tracing::info_span!("setup", ops = circuit.ops.len()).entered();
+    config.fri.validate()?;
     circuit.verify()?;
     let min_log_height = config.fri.min_log_height();
     let npo_airs = npo_airs(circuit, npos, min_log_height)?;

@@ -30,6 +30,9 @@ pub enum SetupError {
         /// The call's (inputs, outputs).
         got: (usize, usize),
     },
+    /// The FRI settings are ones p3 cannot prove with.
+    #[error("invalid FRI settings: {0}")]
+    InvalidFriSettings(&'static str),
     /// The PCS failed to commit the preprocessed columns.
     #[error("committing the preprocessed columns failed: {0}")]
     Commit(String),

@@ -67,6 +67,7 @@ fn parse() -> Result<Args, String> {
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
         }
     }
+    args.fri.validate().map_err(|e| format!("{e}\n{USAGE}"))?;
     if args.n < 2 || args.layers == 0 {
         return Err(format!(
             "--n must be at least 2 and --layers at least 1\n{USAGE}"

@@ -306,3 +306,39 @@ fn inconsistent_or_tampered_keys_are_errors_not_panics() {
 
     verify(&vk, &publics, &proof).unwrap();
 }
+
+#[test]
+fn settings_p3_cannot_prove_with_are_setup_errors() {
+    use fixpoint_circuit_prover::{
+        FriSettings, KoalaBearExt as E, ProverConfig, SetupError, setup,
+    };
+    let circuit = thirty_seven_x::<E>().unwrap();
+    let bad = [
+        FriSettings {
+            log_blowup: 0,
+            ..FriSettings::TEST
+        },
+        FriSettings {
+            max_log_arity: 0,
+            ..FriSettings::TEST
+        },
+        FriSettings {
+            num_queries: 0,
+            ..FriSettings::TEST
+        },
+        FriSettings {
+            query_pow_bits: 40,
+            ..FriSettings::TEST
+        },
+        FriSettings {
+            log_final_poly_len: 30,
+            ..FriSettings::TEST
+        },
+    ];
+    for settings in bad {
+        let err = setup(&circuit, &ProverConfig::koala_bear(settings))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(matches!(err, SetupError::InvalidFriSettings(_)), "{err}");
+    }
+}
