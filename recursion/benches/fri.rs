@@ -199,13 +199,7 @@ fn build(shape: &PcsShape) -> (Circuit<E>, QueryPaths) {
 fn run(circuit: &Circuit<E>, paths: &QueryPaths, native: &Native) -> fixpoint_circuit::Traces<E> {
     let mut runner = circuit.runner();
     poseidon2::koala_bear::register_executors(&mut runner);
-    paths
-        .set_siblings(
-            &mut runner,
-            &native.witness.input_siblings,
-            &native.witness.round_siblings,
-        )
-        .unwrap();
+    paths.set_witness(&mut runner, &native.witness).unwrap();
     runner.set_public_inputs(&native.inputs.publics).unwrap();
     runner.set_private_inputs(&native.inputs.privates).unwrap();
     runner.run().unwrap()

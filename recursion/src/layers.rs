@@ -200,11 +200,7 @@ where
         let batch = &witness.fixpoint.batch;
         self.verifier
             .paths
-            .set_siblings(
-                runner,
-                &batch.query.input_siblings,
-                &batch.query.round_siblings,
-            )
+            .set_witness(runner, &batch.query)
             .map_err(|e| e.to_string())?;
         runner
             .set_public_inputs(&witness.publics)

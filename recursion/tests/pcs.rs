@@ -303,11 +303,7 @@ macro_rules! pcs_tests {
                 let mut runner = circuit.runner();
                 fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
                 paths
-                    .set_siblings(
-                        &mut runner,
-                        &run.witness.input_siblings,
-                        &run.witness.round_siblings,
-                    )
+                    .set_witness(&mut runner, &run.witness)
                     .map_err(|e| e.to_string())?;
                 runner
                     .set_public_inputs(&run.inputs.publics)

@@ -76,8 +76,21 @@ macro_rules! batch_stark_tests {
                 unbalance: bool,
                 start: usize,
             ) -> (Vec<LookupAir>, Common, Proof, Vec<Vec<V>>) {
+                prove_lookup_airs(p, 3, 4, start, unbalance)
+            }
+
+            /// Proves [`lookup_airs`] (tables of `2^log_table` rows, a reader of
+            /// `2^log_reads`) with p3-batch-stark.
+            fn prove_lookup_airs(
+                p: &Params,
+                log_table: usize,
+                log_reads: usize,
+                start: usize,
+                unbalance: bool,
+            ) -> (Vec<LookupAir>, Common, Proof, Vec<Vec<V>>) {
                 let config = config(p);
-                let (airs, traces, publics) = lookup_airs::<V>(3, 4, 11, start, unbalance);
+                let (airs, traces, publics) =
+                    lookup_airs::<V>(log_table, log_reads, 11, start, unbalance);
                 let instances: Vec<StarkInstance<'_, Config, LookupAir>> = airs
                     .iter()
                     .zip(&traces)
@@ -296,22 +309,7 @@ macro_rules! batch_stark_tests {
                 let mut pinned = honest.shape.clone();
                 // Another key: the ROM of a table one row taller has another commitment; pin
                 // that commitment instead of the honest one.
-                let (_, other_common, _, _) = {
-                    let config = config(&p);
-                    let (airs, traces, publics) = lookup_airs::<V>(4, 4, 11, 3, false);
-                    let instances: Vec<StarkInstance<'_, Config, LookupAir>> = airs
-                        .iter()
-                        .zip(&traces)
-                        .zip(&publics)
-                        .map(|((air, trace), pv)| StarkInstance {
-                            air,
-                            trace,
-                            public_values: pv.clone(),
-                        })
-                        .collect();
-                    let data = ProverData::from_instances(&config, &instances).unwrap();
-                    ((), data.common, (), ())
-                };
+                let (_, other_common, _, _) = prove_lookup_airs(&p, 4, 4, 3, false);
                 let other = BatchPreprocessed::from_common(&other_common).unwrap().0;
                 pinned.preprocessed.as_mut().unwrap().commitment = other.commitment;
                 let (circuit, verifier) = build(&pinned);
@@ -342,21 +340,7 @@ macro_rules! batch_stark_tests {
 
             /// A case whose reader has `2^log_reads` rows.
             fn case_with_reads(p: Params, log_reads: usize) -> Case {
-                let config = config(&p);
-                let (airs, traces, publics) = lookup_airs::<V>(3, log_reads, 11, 3, false);
-                let instances: Vec<StarkInstance<'_, Config, LookupAir>> = airs
-                    .iter()
-                    .zip(&traces)
-                    .zip(&publics)
-                    .map(|((air, trace), pv)| StarkInstance {
-                        air,
-                        trace,
-                        public_values: pv.clone(),
-                    })
-                    .collect();
-                let data = ProverData::from_instances(&config, &instances).unwrap();
-                let proof = p3_batch_stark::prove_batch(&config, &instances, &data).unwrap();
-                let common = data.common;
+                let (airs, common, proof, publics) = prove_lookup_airs(&p, 3, log_reads, 3, false);
                 let shape = shape_of(&p, &airs, &common, &proof);
                 let (circuit, verifier) = build(&shape);
                 Case {

@@ -12,7 +12,7 @@ use fixpoint_recursion::fixpoint::{self, FixpointShape, FixpointWitness};
 use p3_field::PrimeCharacteristicRing;
 
 macro_rules! fixpoint_verifier_tests {
-    ($module:ident, $val:ty, $native:path, $config:ident, $table:ty) => {
+    ($module:ident, $val:ty, $native:path, $config:ident, $table:ty, $stark:ident) => {
         mod $module {
             use super::*;
 
@@ -66,6 +66,22 @@ macro_rules! fixpoint_verifier_tests {
                 verify(&vk, publics, &proof).map_err(|e| e.to_string())
             }
 
+            /// Proves `inner` on `publics` with fixpoint's prover and checks the proof.
+            fn prove_inner(
+                inner: &Circuit<E>,
+                publics: &[E],
+            ) -> (
+                fixpoint_circuit_prover::VerifyingKey<fixpoint_circuit_prover::$stark>,
+                fixpoint_circuit_prover::Proof<fixpoint_circuit_prover::$stark>,
+            ) {
+                let (pk, vk) = setup(inner, &ProverConfig::$config(SETTINGS)).unwrap();
+                let mut runner = inner.runner();
+                runner.set_public_inputs(publics).unwrap();
+                let proof = prove(&pk, &runner.run().unwrap()).unwrap();
+                verify(&vk, publics, &proof).unwrap();
+                (vk, proof)
+            }
+
             /// A random circuit of `ops` additions and multiplications over 4 public
             /// inputs and the constants `constants..constants + 4`, every value kept alive.
             fn random_circuit(ops: usize, seed: u64, constants: u32) -> Circuit<E> {
@@ -95,13 +111,8 @@ macro_rules! fixpoint_verifier_tests {
             #[test]
             fn a_proof_of_a_large_random_circuit_is_verified_in_a_circuit_that_proves() {
                 let inner = random_circuit(3000, 7, 2);
-                let config = ProverConfig::$config(SETTINGS);
-                let (pk, vk) = setup(&inner, &config).unwrap();
                 let publics: Vec<E> = (1..=4).map(E::from_u32).collect();
-                let mut runner = inner.runner();
-                runner.set_public_inputs(&publics).unwrap();
-                let proof = prove(&pk, &runner.run().unwrap()).unwrap();
-                verify(&vk, &publics, &proof).unwrap();
+                let (vk, proof) = prove_inner(&inner, &publics);
 
                 let (circuit, verifier, shape) = verifier(&vk);
                 let witness =
@@ -110,11 +121,7 @@ macro_rules! fixpoint_verifier_tests {
                 prove_outer(&circuit, &traces, &publics).unwrap();
                 // A proof under another key of the same shape (other constants) is refused
                 // by the pinned key: p3's own verifier rejects it too.
-                let other = random_circuit(3000, 7, 3);
-                let (other_pk, _) = setup(&other, &config).unwrap();
-                let mut runner = other.runner();
-                runner.set_public_inputs(&publics).unwrap();
-                let other_proof = prove(&other_pk, &runner.run().unwrap()).unwrap();
+                let (_, other_proof) = prove_inner(&random_circuit(3000, 7, 3), &publics);
                 let err = FixpointWitness::from_proof(&shape, &$native(), &other_proof, &publics)
                     .map(|_| ())
                     .unwrap_err();
@@ -124,13 +131,8 @@ macro_rules! fixpoint_verifier_tests {
             #[test]
             fn a_proof_of_37x_is_verified_in_a_circuit_that_proves() {
                 let inner = fixpoint_tests::thirty_seven_x::<E>().unwrap();
-                let config = ProverConfig::$config(SETTINGS);
-                let (pk, vk) = setup(&inner, &config).unwrap();
                 let publics = [E::from_u32(3)];
-                let mut runner = inner.runner();
-                runner.set_public_inputs(&publics).unwrap();
-                let proof = prove(&pk, &runner.run().unwrap()).unwrap();
-                verify(&vk, &publics, &proof).unwrap();
+                let (vk, proof) = prove_inner(&inner, &publics);
 
                 let (circuit, verifier, shape) = verifier(&vk);
                 let witness =
@@ -205,12 +207,14 @@ fixpoint_verifier_tests!(
     p3_koala_bear::KoalaBear,
     p3_koala_bear::default_koalabear_poseidon2_16,
     koala_bear,
-    fixpoint_circuit_prover::poseidon2::koala_bear::Table
+    fixpoint_circuit_prover::poseidon2::koala_bear::Table,
+    KoalaBearStark
 );
 fixpoint_verifier_tests!(
     baby_bear,
     p3_baby_bear::BabyBear,
     p3_baby_bear::default_babybear_poseidon2_16,
     baby_bear,
-    fixpoint_circuit_prover::poseidon2::baby_bear::Table
+    fixpoint_circuit_prover::poseidon2::baby_bear::Table,
+    BabyBearStark
 );

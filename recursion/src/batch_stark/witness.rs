@@ -353,11 +353,7 @@ where
     ) -> Result<(), String> {
         verifier
             .paths
-            .set_siblings(
-                runner,
-                &self.query.input_siblings,
-                &self.query.round_siblings,
-            )
+            .set_witness(runner, &self.query)
             .map_err(|e| e.to_string())?;
         runner
             .set_private_inputs(&self.privates)

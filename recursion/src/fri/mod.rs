@@ -123,6 +123,15 @@ impl QueryPaths {
         }
         Ok(())
     }
+
+    /// [`QueryPaths::set_siblings`] with every sibling of a native [`QueryWitness`].
+    pub fn set_witness<F: CircuitField>(
+        &self,
+        runner: &mut Runner<'_, F>,
+        witness: &QueryWitness<F::PrimeSubfield, F>,
+    ) -> Result<(), ProofShapeError> {
+        self.set_siblings(runner, &witness.input_siblings, &witness.round_siblings)
+    }
 }
 
 /// `shift · g^{bitrev_n(i)}`, where `bits` are the `n` bits of `i`, least significant
