@@ -101,7 +101,15 @@ fn bench(c: &mut Criterion) {
         for layout in [Layout::LanePerSlot, Layout::Packed] {
             let (circuit, traces) = chain(n, layout);
             let pk = proving_key(&circuit);
-            let (_, report) = prove_with_report(&pk, &traces).expect("prove");
+            let (proof, report) = prove_with_report(&pk, &traces).expect("prove");
+            let chunks: Vec<usize> = proof
+                .inner
+                .opened_values
+                .instances
+                .iter()
+                .map(|i| i.base_opened_values.quotient_chunks.len())
+                .collect();
+            println!("quotient chunks per table: {chunks:?}");
             let npo = report
                 .tables
                 .iter()
@@ -116,10 +124,11 @@ fn bench(c: &mut Criterion) {
         }
         let (air, trace) = standalone(n);
         let start = Instant::now();
-        p3_uni_stark::prove(&config().stark, &air, trace, &[]).expect("p3 proves");
+        let proof = p3_uni_stark::prove(&config().stark, &air, trace, &[]).expect("p3 proves");
         println!(
-            "p3-poseidon2-air alone, {n} permutations: {:.2?}",
-            start.elapsed()
+            "p3-poseidon2-air alone, {n} permutations: {:.2?}, {} quotient chunks",
+            start.elapsed(),
+            proof.opened_values.quotient_chunks.len()
         );
     }
 

@@ -23,7 +23,7 @@ use crate::bus::BusPlan;
 use crate::config::{D, FriSettings, ProverConfig};
 use crate::error::{ProveError, SetupError, VerifyError};
 use crate::keys::{Keys, ProvingKey, VerifyingKey, airs_for, public_positions};
-use crate::layout::{Lanes, Layout, TableKind};
+use crate::layout::{Lanes, Layout, ShapeFloor, TableKind};
 use crate::npo::{NpoAir, NpoTable};
 use crate::proof::Proof;
 use crate::report::{Phase, ProofReport, TableReport};
@@ -47,6 +47,7 @@ pub trait CircuitStark:
         config: &ProverConfig<Self>,
         lanes: &Lanes,
         npos: &[N],
+        floor: &ShapeFloor,
     ) -> Result<Keys<Self, N>, SetupError>;
     #[doc(hidden)]
     fn prove_impl<N: NpoTable<Val<Self>>>(
@@ -72,8 +73,9 @@ macro_rules! impl_circuit_stark {
                 config: &ProverConfig<Self>,
                 lanes: &Lanes,
                 npos: &[N],
+                floor: &ShapeFloor,
             ) -> Result<Keys<Self, N>, SetupError> {
-                setup_generic(circuit, config, lanes, npos)
+                setup_generic(circuit, config, lanes, npos, floor)
             }
             fn prove_impl<N: NpoTable<Val<Self>>>(
                 pk: &ProvingKey<Self, N>,
@@ -100,6 +102,7 @@ fn setup_generic<SC, N>(
     config: &ProverConfig<SC>,
     lanes: &Lanes,
     npos: &[N],
+    floor: &ShapeFloor,
 ) -> Result<Keys<SC, N>, SetupError>
 where
     SC: StarkGenericConfig,
@@ -112,8 +115,8 @@ where
     config.fri.validate()?;
     circuit.verify()?;
     let min_log_height = config.fri.min_log_height();
-    let npo_airs = npo_airs(circuit, npos, min_log_height)?;
-    let layout = Layout::new(circuit, lanes, min_log_height);
+    let npo_airs = npo_airs(circuit, npos, min_log_height, floor)?;
+    let layout = Layout::with_floor(circuit, lanes, min_log_height, floor);
     let plan = BusPlan::new(circuit);
     let preprocessed = TableKind::ALL
         .iter()
@@ -165,6 +168,7 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
     circuit: &Circuit<EF>,
     npos: &[N],
     min_log_height: usize,
+    floor: &ShapeFloor,
 ) -> Result<Vec<NpoAir<V, N>>, SetupError> {
     for (i, table) in npos.iter().enumerate() {
         if npos[..i].iter().any(|t| t.kind() == table.kind()) {
@@ -194,21 +198,30 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
             entries[t] += 1;
         }
     }
-    Ok(npos
-        .iter()
+    npos.iter()
         .zip(entries)
         .map(|(table, entries)| {
             let rows = entries.max(1).next_power_of_two();
             let mut air = NpoAir {
                 table: table.clone(),
                 entries,
-                log_height: (rows.trailing_zeros() as usize).max(min_log_height),
+                log_height: (rows.trailing_zeros() as usize)
+                    .max(min_log_height)
+                    .max(floor.npo_log_height(table.kind())),
                 preprocessed: None,
             };
+            if let Some((port, columns)) = air.alias_out_of_bounds() {
+                return Err(SetupError::NpoPortAlias {
+                    kind: table.kind(),
+                    port,
+                    columns,
+                    extra: table.extra_columns(),
+                });
+            }
             air.preprocessed = Some(std::sync::Arc::new(tables::npo_preprocessed(circuit, &air)));
-            air
+            Ok(air)
         })
-        .collect())
+        .collect()
 }
 
 /// Each table's extended degree bits as p3 expects them (`log2(height) + is_zk`).

@@ -30,6 +30,20 @@ pub enum SetupError {
         /// The call's (inputs, outputs).
         got: (usize, usize),
     },
+    /// An NPO table aliases a port to columns past its extra columns.
+    #[error(
+        "the {kind} table aliases port {port} to extra columns {columns:?}, but it has only {extra} extra columns"
+    )]
+    NpoPortAlias {
+        /// The kind.
+        kind: fixpoint_circuit::NpoKind,
+        /// The port (inputs first, then outputs).
+        port: usize,
+        /// The extra columns the alias names.
+        columns: std::ops::Range<usize>,
+        /// The table's extra columns.
+        extra: usize,
+    },
     /// The FRI settings are ones p3 cannot prove with.
     #[error("invalid FRI settings: {0}")]
     InvalidFriSettings(&'static str),

@@ -75,6 +75,30 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Clone> Clone for VerifyingKey<SC, 
     }
 }
 
+impl<SC: p3_uni_stark::StarkGenericConfig, N: crate::NpoTable<p3_uni_stark::Val<SC>>>
+    VerifyingKey<SC, N>
+where
+    p3_uni_stark::Val<SC>: p3_field::Field,
+{
+    /// This key's table shapes as a floor for another setup
+    /// ([`setup_with_floor`](crate::setup_with_floor)): every table at least this key's
+    /// lanes and height.
+    pub fn shape_floor(&self) -> crate::ShapeFloor {
+        crate::ShapeFloor {
+            tables: std::array::from_fn(|i| {
+                let t = &self.layout.tables[i];
+                (t.lanes, t.log_height)
+            }),
+            npo_log_heights: self
+                .npo_tables
+                .iter()
+                .zip(&self.npo_log_heights)
+                .map(|(table, &h)| (table.kind(), h))
+                .collect(),
+        }
+    }
+}
+
 impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::DeserializeOwned>
     VerifyingKey<SC, N>
 {

@@ -107,6 +107,52 @@ impl Lanes {
 /// lane adds columns and bus interactions, so past a point they only move cost around.
 pub const MAX_AUTO_LANES: usize = 8;
 
+/// Lower bounds on the table shapes of a setup: every table gets at least its floor's lanes
+/// and height. A recursion layer takes the previous layer's shape as its floor
+/// ([`VerifyingKey::shape_floor`](crate::VerifyingKey::shape_floor)), so that shapes only
+/// grow from layer to layer. Without it, two layers can alternate forever: a taller inner
+/// table can make the verifier cheaper (one height class fewer to hash) and so its own table
+/// shorter, which makes the next verifier dearer again.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::{Lanes, Layout, ShapeFloor, TableKind};
+/// use p3_koala_bear::KoalaBear as F;
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// let y = b.mul(x, x);
+/// b.expose(y);
+/// let circuit = b.build()?;
+/// let mut floor = ShapeFloor::default();
+/// floor.tables[TableKind::Mul as usize] = (2, 5); // at least 2 lanes and 2^5 rows
+/// let layout = Layout::with_floor(&circuit, &Lanes::default(), 1, &floor);
+/// let mul = layout.table(TableKind::Mul);
+/// assert_eq!((mul.lanes, mul.log_height), (2, 5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ShapeFloor {
+    /// `(lanes, log_height)` per table, in [`TableKind::ALL`] order. The lanes floor does
+    /// not apply to the Public table (one lane per public input) or to lanes the caller
+    /// fixed in [`Lanes`].
+    pub tables: [(usize, usize); 5],
+    /// The least log height of each NPO kind's table.
+    pub npo_log_heights: Vec<(fixpoint_circuit::NpoKind, usize)>,
+}
+
+impl ShapeFloor {
+    /// The least log height of `kind`'s NPO table (0 when the floor does not name it).
+    pub fn npo_log_height(&self, kind: fixpoint_circuit::NpoKind) -> usize {
+        self.npo_log_heights
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|&(_, h)| h)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// Every table's shape for one circuit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Layout {
@@ -119,6 +165,17 @@ impl Layout {
     /// [`MAX_AUTO_LANES`] lanes, unless `lanes` fixes them; every height is a power of two
     /// and at least `2^min_log_height`.
     pub fn new<F>(circuit: &Circuit<F>, lanes: &Lanes, min_log_height: usize) -> Self {
+        Self::with_floor(circuit, lanes, min_log_height, &ShapeFloor::default())
+    }
+
+    /// [`Layout::new`], with every table at least as wide (in lanes) and as tall as
+    /// `floor` says.
+    pub fn with_floor<F>(
+        circuit: &Circuit<F>,
+        lanes: &Lanes,
+        min_log_height: usize,
+        floor: &ShapeFloor,
+    ) -> Self {
         let counts: OpCounts = circuit.op_counts();
         let witness = circuit.witness_count as usize;
         let entries = [
@@ -139,10 +196,13 @@ impl Layout {
         let tables = std::array::from_fn(|i| {
             let kind = TableKind::ALL[i];
             let n = entries[i];
+            let (floor_lanes, floor_log_height) = floor.tables[i];
             let lanes = match kind {
                 // All public inputs on one row: the AIR binds each lane to its position.
                 TableKind::Public => n.max(1),
-                _ => fixed[i].unwrap_or_else(|| n.div_ceil(target).max(1)).max(1),
+                _ => fixed[i]
+                    .unwrap_or_else(|| n.div_ceil(target).max(floor_lanes))
+                    .max(1),
             };
             let rows = match kind {
                 TableKind::Public => 1,
@@ -153,7 +213,7 @@ impl Layout {
                 kind,
                 entries: n,
                 lanes,
-                log_height: log_height.max(min_log_height),
+                log_height: log_height.max(min_log_height).max(floor_log_height),
             }
         });
         Layout { tables }
@@ -225,6 +285,34 @@ mod tests {
         assert_eq!(tallest(&one), 13); // 4098 witness slots
         assert_eq!(tallest(&auto), 10); // 8 lanes
         assert!(auto.tables.iter().all(|t| t.lanes <= MAX_AUTO_LANES));
+    }
+
+    #[test]
+    fn a_floor_only_raises_shapes_and_leaves_fixed_lanes_alone() {
+        let circuit = chain(1000);
+        let free = Layout::new(&circuit, &Lanes::default(), 1);
+        let mut floor = ShapeFloor::default();
+        floor.tables[TableKind::Add as usize] = (8, 12);
+        floor.tables[TableKind::Witness as usize] = (1, 0); // below what it needs
+        floor.tables[TableKind::Public as usize] = (9, 0); // the Public table's lanes are its inputs
+        let raised = Layout::with_floor(&circuit, &Lanes::default(), 1, &floor);
+        let add = raised.table(TableKind::Add);
+        assert_eq!((add.lanes, add.log_height), (8, 12));
+        assert_eq!(
+            raised.table(TableKind::Witness),
+            free.table(TableKind::Witness)
+        );
+        assert_eq!(
+            raised.table(TableKind::Public),
+            free.table(TableKind::Public)
+        );
+        // Lanes the caller fixed win over the floor's; its height still applies.
+        let fixed = Lanes {
+            add: Some(1),
+            ..Lanes::default()
+        };
+        let add = *Layout::with_floor(&circuit, &fixed, 1, &floor).table(TableKind::Add);
+        assert_eq!((add.lanes, add.log_height), (1, 12));
     }
 
     #[test]

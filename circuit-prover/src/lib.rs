@@ -51,7 +51,7 @@ pub use config::{
 pub use engine::{BatchParts, CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
 pub use keys::{Keys, ProvingKey, VerifyingKey};
-pub use layout::{Lanes, Layout, TableKind, TableShape};
+pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};
 pub use npo::{NoNpo, NpoAir, NpoTable, PortValues};
 pub use proof::Proof;
 pub use report::{Phase, ProofReport, TableReport};
@@ -63,7 +63,13 @@ pub fn setup<SC: CircuitStark>(
     circuit: &Circuit<SC::Challenge>,
     config: &ProverConfig<SC>,
 ) -> Result<Keys<SC>, SetupError> {
-    SC::setup_impl::<NoNpo>(circuit, config, &Lanes::default(), &[])
+    SC::setup_impl::<NoNpo>(
+        circuit,
+        config,
+        &Lanes::default(),
+        &[],
+        &ShapeFloor::default(),
+    )
 }
 
 /// [`setup`] with lanes chosen by the caller.
@@ -72,7 +78,7 @@ pub fn setup_with_lanes<SC: CircuitStark>(
     config: &ProverConfig<SC>,
     lanes: &Lanes,
 ) -> Result<Keys<SC>, SetupError> {
-    SC::setup_impl::<NoNpo>(circuit, config, lanes, &[])
+    SC::setup_impl::<NoNpo>(circuit, config, lanes, &[], &ShapeFloor::default())
 }
 
 /// [`setup`] for a circuit with non-primitive ops: `npos` holds one table per NPO kind the
@@ -83,7 +89,19 @@ pub fn setup_with_npos<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
     lanes: &Lanes,
     npos: &[N],
 ) -> Result<Keys<SC, N>, SetupError> {
-    SC::setup_impl(circuit, config, lanes, npos)
+    SC::setup_impl(circuit, config, lanes, npos, &ShapeFloor::default())
+}
+
+/// [`setup_with_npos`] with every table at least as wide and as tall as `floor` (see
+/// [`ShapeFloor`]): what a recursion layer uses to keep its shapes from shrinking.
+pub fn setup_with_floor<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
+    circuit: &Circuit<SC::Challenge>,
+    config: &ProverConfig<SC>,
+    lanes: &Lanes,
+    npos: &[N],
+    floor: &ShapeFloor,
+) -> Result<Keys<SC, N>, SetupError> {
+    SC::setup_impl(circuit, config, lanes, npos, floor)
 }
 
 /// Proves that `traces` are a valid execution of the key's circuit.

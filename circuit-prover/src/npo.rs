@@ -1,10 +1,11 @@
 //! Tables for non-primitive operations: the plugin interface on the prover's side.
 //!
 //! An NPO kind is proved by a table with one call per row. fixpoint owns the **ports**:
-//! every input and output value sits in `D` main columns and is read from the bus at the
-//! slot index of a preprocessed column, with a preprocessed `active` flag (0 on padding
-//! rows). The plugin owns the **body**: extra main columns and the constraints tying the
-//! port values together. A user adds a kind by implementing [`NpoTable`] — no change to
+//! every input and output value sits in `D` main columns (one for a base port) and is read
+//! from the bus at the slot index of a preprocessed column, with a preprocessed `active`
+//! flag (0 on padding rows). The plugin owns the **body**: extra main columns and the
+//! constraints tying the port values together. A port may live in the body's columns
+//! ([`NpoTable::port_alias`]) when the body has the value anyway. A user adds a kind by implementing [`NpoTable`] — no change to
 //! fixpoint's code.
 
 use std::fmt::Debug;
@@ -60,6 +61,19 @@ pub trait NpoTable<V: Field>:
     /// columns, the default) or [`PortValues::Base`] (one column).
     fn port_values(&self, _port: usize) -> PortValues {
         PortValues::Extension
+    }
+    /// Where port `port`'s value lives: `None` (the default) gives it columns of its own;
+    /// `Some(offset)` makes it the `port_values(port).columns()` extra columns from
+    /// `offset` on, so that a value the body already has in a column (a permutation's
+    /// input or output lanes, say) is read from the bus where it is, with no copy and no
+    /// equality constraint.
+    ///
+    /// An aliased port is bound only by the body's constraints on those columns, and on
+    /// padding rows it holds whatever [`fill_padding`](Self::fill_padding) wrote (padding
+    /// rows read nothing from the bus). `setup` refuses an alias that leaves the extra
+    /// columns ([`SetupError::NpoPortAlias`](crate::SetupError::NpoPortAlias)).
+    fn port_alias(&self, _port: usize) -> Option<usize> {
+        None
     }
     /// Extra main columns per row, beyond the port values.
     fn extra_columns(&self) -> usize {
@@ -127,24 +141,41 @@ impl<V: Field, N: NpoTable<V>> NpoAir<V, N> {
         self.table.num_inputs() + self.table.num_outputs()
     }
 
-    /// The main columns of each port's value: the ports come first, in port order.
+    /// The main columns of each port's value. Ports with columns of their own come first,
+    /// in port order; an aliased port's range lies in the extra columns.
     pub fn port_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        let own = self.port_columns();
         let mut start = 0;
         (0..self.ports())
             .map(|port| {
-                let end = start + self.table.port_values(port).columns();
-                let range = start..end;
-                start = end;
-                range
+                let width = self.table.port_values(port).columns();
+                match self.table.port_alias(port) {
+                    Some(offset) => own + offset..own + offset + width,
+                    None => {
+                        start += width;
+                        start - width..start
+                    }
+                }
             })
             .collect()
     }
 
-    /// Main columns of the port values (the first main columns).
+    /// Main columns that hold port values of their own (the first main columns); aliased
+    /// ports take none.
     pub fn port_columns(&self) -> usize {
         (0..self.ports())
+            .filter(|&port| self.table.port_alias(port).is_none())
             .map(|port| self.table.port_values(port).columns())
             .sum()
+    }
+
+    /// The first port whose alias leaves the extra columns, with its range there.
+    pub(crate) fn alias_out_of_bounds(&self) -> Option<(usize, std::ops::Range<usize>)> {
+        (0..self.ports()).find_map(|port| {
+            let offset = self.table.port_alias(port)?;
+            let range = offset..offset + self.table.port_values(port).columns();
+            (range.end > self.table.extra_columns()).then_some((port, range))
+        })
     }
 
     /// Main columns: the port values, then the extra columns.

@@ -10,10 +10,11 @@
 //!
 //! | layout | kind | ports per permutation | bus interactions | Witness slots |
 //! |---|---|---|---|---|
-//! | one lane per slot | [`POSEIDON2_16`] | 32 base ports (1 column each) | 32 | 32 |
-//! | four lanes per slot | [`POSEIDON2_16_PACKED`] | 8 extension ports (4 columns each) | 8 | 8 |
+//! | one lane per slot | [`POSEIDON2_16`] | 32 base ports (1 lane each) | 32 | 32 |
+//! | four lanes per slot | [`POSEIDON2_16_PACKED`] | 8 extension ports (4 lanes each) | 8 | 8 |
 //!
-//! Both take one row per permutation and the same port columns (32); packing cuts the bus
+//! Both take one row per permutation, and neither has port columns of its own: the ports
+//! are the permutation's input and output lanes ([`NpoTable::port_alias`]). Packing cuts the bus
 //! interactions, their LogUp columns and the Witness table's rows by 4. **Packed is the
 //! layout of the hashing gadgets** ([`hash_pad_free_packed`], [`compress_packed`],
 //! [`merkle_step`], and [`crate::merkle`]): digests, Merkle caps and extension-field values
@@ -27,7 +28,8 @@
 //! # Tables
 //!
 //! One table per kind ([`koala_bear::Table`], [`baby_bear::Table`]), one call per row. The
-//! permutation rows are `p3-poseidon2-air`'s columns and constraints, tied to the ports.
+//! permutation rows are `p3-poseidon2-air`'s columns and constraints; the bus reads the
+//! inputs and outputs where the permutation has them.
 //! Rows do not chain: a sponge's next input is the previous output's own witness slot, so
 //! binding it through the bus costs no extra Witness row, and a port is a column whether
 //! a row reads it or not.
@@ -290,6 +292,13 @@ macro_rules! poseidon2_field {
             static AIR: LazyLock<Air> = LazyLock::new(|| Air::new(constants()));
             static CONSTANTS: LazyLock<RoundConstants<$val, WIDTH, $half, $partial>> =
                 LazyLock::new(constants);
+            /// Where the permutation's input lanes and output lanes (the last full
+            /// round's `post`) start among its columns; each is 16 lanes in a row.
+            static LANE_COLUMNS: LazyLock<(usize, usize)> = LazyLock::new(|| {
+                let indices: Vec<usize> = (0..COLUMNS).collect();
+                let cols: &Cols<usize> = indices[..].borrow();
+                (cols.inputs[0], cols.ending_full_rounds[$half - 1].post[0])
+            });
 
             /// Registers the native semantics of every kind of this module on the runner:
             /// [`POSEIDON2_16`], [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`] and
@@ -346,15 +355,15 @@ macro_rules! poseidon2_field {
             /// [`Table::ALL`]) to [`setup_with_npos`](crate::setup_with_npos).
             #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
             pub enum Table {
-                /// [`POSEIDON2_16`]: 16 base input and 16 base output ports, then the
-                /// permutation's columns.
+                /// [`POSEIDON2_16`]: 16 base input and 16 base output ports, which are
+                /// the permutation's own input and output lanes (no columns of their own).
                 Permutation,
                 /// [`POSEIDON2_16_PACKED`]: 4 input and 4 output ports of 4 lanes each,
-                /// then the permutation's columns.
+                /// which are the permutation's own input and output lanes.
                 PackedPermutation,
-                /// [`MERKLE_STEP`]: 2 packed digest ports, the base direction-bit port and
-                /// 2 packed output ports; then the 8 sibling lanes (private data) and the
-                /// permutation's columns.
+                /// [`MERKLE_STEP`]: 2 packed digest ports and the base direction-bit port;
+                /// then the 8 sibling lanes (private data) and the permutation's columns,
+                /// whose first 8 output lanes are the 2 packed output ports.
                 MerkleStep,
                 /// [`PACK`]: 4 base input ports and one packed output port.
                 Pack,
@@ -444,6 +453,21 @@ macro_rules! poseidon2_field {
                         PortValues::Extension
                     }
                 }
+                /// The permutation's own input and output lanes are the ports: a
+                /// packed port is four adjacent lanes, a base port one. The Merkle
+                /// step's inputs are ordered by its bit, so only its outputs alias.
+                fn port_alias(&self, port: usize) -> Option<usize> {
+                    let (inputs, outputs) = *LANE_COLUMNS;
+                    let width = if self.packed() { LANES } else { 1 };
+                    let first_output = self.num_inputs();
+                    let start = match self {
+                        Table::Pack | Table::Unpack => return None,
+                        Table::MerkleStep if port < first_output => return None,
+                        _ if port < first_output => inputs + port * width,
+                        _ => outputs + (port - first_output) * width,
+                    };
+                    Some(self.private_columns() + start)
+                }
                 fn extra_columns(&self) -> usize {
                     if self.permutes() {
                         self.private_columns() + COLUMNS
@@ -485,7 +509,7 @@ macro_rules! poseidon2_field {
                 fn eval<AB: InteractionBuilder<F = $val>>(
                     &self,
                     builder: &mut AB,
-                    active: AB::Expr,
+                    _active: AB::Expr,
                     inputs: &[&[AB::Expr]],
                     outputs: &[&[AB::Expr]],
                     extra: &[AB::Expr],
@@ -506,41 +530,34 @@ macro_rules! poseidon2_field {
                         }
                         _ => {}
                     }
-                    let port_columns: usize =
-                        inputs.iter().chain(outputs).map(|port| port.len()).sum();
-                    let start = port_columns + self.private_columns();
+                    // The extra columns start after the ports with columns of their
+                    // own: the Merkle step's digest and bit.
+                    let own_ports: usize = match self {
+                        Table::MerkleStep => inputs.iter().map(|port| port.len()).sum(),
+                        _ => 0,
+                    };
+                    let start = own_ports + self.private_columns();
                     {
                         let mut sub =
                             SubAirBuilder::<AB, Air, AB::Var>::new(builder, start..start + COLUMNS);
                         p3_air::Air::eval(&*AIR, &mut sub);
                     }
-                    let cols: &Cols<AB::Expr> = extra[self.private_columns()..][..COLUMNS].borrow();
-                    let packed = self.packed();
-                    match self {
-                        Table::MerkleStep => {
-                            // The bit orders (digest, sibling): left = d + b·(s − d),
-                            // right = s − b·(s − d).
-                            let bit = inputs[PACKED_DIGEST][0].clone();
-                            builder.assert_bool(bit.clone());
-                            for j in 0..DIGEST {
-                                let digest = lane(inputs, j, true);
-                                let sibling = extra[j].clone();
-                                let swap = bit.clone() * (sibling.clone() - digest.clone());
-                                builder.assert_eq(cols.inputs[j].clone(), digest + swap.clone());
-                                builder.assert_eq(cols.inputs[DIGEST + j].clone(), sibling - swap);
-                            }
+                    // The permutation's inputs and outputs are the ports' own columns
+                    // (`port_alias`): only the Merkle step orders its inputs.
+                    if let Table::MerkleStep = self {
+                        let cols: &Cols<AB::Expr> =
+                            extra[self.private_columns()..][..COLUMNS].borrow();
+                        // The bit orders (digest, sibling): left = d + b·(s − d),
+                        // right = s − b·(s − d).
+                        let bit = inputs[PACKED_DIGEST][0].clone();
+                        builder.assert_bool(bit.clone());
+                        for j in 0..DIGEST {
+                            let digest = lane(inputs, j, true);
+                            let sibling = extra[j].clone();
+                            let swap = bit.clone() * (sibling.clone() - digest.clone());
+                            builder.assert_eq(cols.inputs[j].clone(), digest + swap.clone());
+                            builder.assert_eq(cols.inputs[DIGEST + j].clone(), sibling - swap);
                         }
-                        _ => {
-                            for (j, col) in cols.inputs.iter().enumerate() {
-                                builder.assert_eq(lane(inputs, j, packed), col.clone());
-                            }
-                        }
-                    }
-                    let last = &cols.ending_full_rounds[$half - 1].post;
-                    let output_lanes = outputs.len() * if packed { LANES } else { 1 };
-                    for (j, col) in last.iter().enumerate().take(output_lanes) {
-                        let output = lane(outputs, j, packed);
-                        builder.assert_zero(active.clone() * (output - col.clone()));
                     }
                 }
             }

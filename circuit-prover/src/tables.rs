@@ -242,13 +242,17 @@ pub(crate) fn npo_main<V: Field, EF: BasedVectorSpace<V> + Copy, N: NpoTable<V>>
                     port,
                 });
             }
-            out[range.clone()].copy_from_slice(&value[..range.len()]);
             port_values.push(&value[..range.len()]);
         }
         let (inputs, outputs) = port_values.split_at(row.inputs.len());
         let private: Vec<&[V]> = row.private.iter().map(coords).collect();
         air.table
             .fill_extra(inputs, outputs, &private, &mut out[port_columns..]);
+        // The ports last, so that an aliased port holds the runner's value: if the body
+        // computed another, its constraints fail instead of the bus silently moving.
+        for (value, range) in port_values.iter().zip(&port_ranges) {
+            out[range.clone()].copy_from_slice(value);
+        }
     }
     for out in values.chunks_mut(width).skip(rows.len()) {
         air.table.fill_padding(&mut out[port_columns..]);

@@ -253,7 +253,7 @@ macro_rules! recursion_driver {
             use fixpoint_circuit::{CircuitId, CircuitStats};
             use fixpoint_circuit_prover::{
                 FriSettings, Lanes, ProofReport, ProverConfig, VerifyingKey, prove_with_report,
-                setup_with_npos, verify,
+                setup_with_floor, verify,
             };
 
             use super::*;
@@ -368,17 +368,26 @@ macro_rules! recursion_driver {
                     let id = built.circuit.id();
 
                     let start = Instant::now();
+                    // Shapes only grow: from layer 3 on (the first layer that verifies a
+                    // layer like itself), the previous layer's shapes are this one's floor,
+                    // so two layers cannot alternate between two shapes (see `ShapeFloor`).
+                    let floor = previous
+                        .as_ref()
+                        .filter(|_| layer >= 3)
+                        .map(|(_, pk)| pk.vk.shape_floor())
+                        .unwrap_or_default();
                     let reuse = previous.as_ref().is_some_and(|(prev, _)| *prev == id);
                     let pk = if reuse {
                         let (_, pk) = previous.take().expect("checked");
                         if fixed_point_at.is_none() {
                             fixed_point_at = Some(layer);
                             // Once: a fresh setup of the same circuit gives the same key.
-                            let (_, vk) = setup_with_npos(
+                            let (_, vk) = setup_with_floor(
                                 &built.circuit,
                                 &config,
                                 &Lanes::default(),
                                 &Table::ALL,
+                                &floor,
                             )
                             .map_err(|e| phase(layer, "setup")(e.to_string()))?;
                             if vk.hash() != pk.vk.hash() {
@@ -387,9 +396,15 @@ macro_rules! recursion_driver {
                         }
                         pk
                     } else {
-                        setup_with_npos(&built.circuit, &config, &Lanes::default(), &Table::ALL)
-                            .map_err(|e| phase(layer, "setup")(e.to_string()))?
-                            .0
+                        setup_with_floor(
+                            &built.circuit,
+                            &config,
+                            &Lanes::default(),
+                            &Table::ALL,
+                            &floor,
+                        )
+                        .map_err(|e| phase(layer, "setup")(e.to_string()))?
+                        .0
                     };
                     let setup = if reuse {
                         Duration::ZERO

@@ -148,8 +148,18 @@ mod user_table {
 
     const POW7: NpoKind = NpoKind(2000);
 
+    /// The table; `output_alias: Some(offset)` keeps `x^7` in a fourth extra column
+    /// group and reads the output port from the extra columns at `offset`
+    /// ([`NpoTable::port_alias`]) instead of giving it columns of its own.
     #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-    struct Pow7;
+    struct Pow7 {
+        output_alias: Option<usize>,
+    }
+
+    const OWN: Pow7 = Pow7 { output_alias: None };
+    const ALIASED: Pow7 = Pow7 {
+        output_alias: Some(3 * D),
+    };
 
     fn ext(coords: &[V]) -> E {
         E::from_basis_coefficients_slice(coords).expect("D coordinates")
@@ -165,13 +175,21 @@ mod user_table {
         fn num_outputs(&self) -> usize {
             1
         }
+        fn port_alias(&self, port: usize) -> Option<usize> {
+            self.output_alias.filter(|_| port == 1)
+        }
         fn extra_columns(&self) -> usize {
-            3 * D
+            if self.output_alias.is_some() {
+                4 * D
+            } else {
+                3 * D
+            }
         }
         fn fill_extra(&self, inputs: &[&[V]], _: &[&[V]], _: &[&[V]], extra: &mut [V]) {
             let x = ext(inputs[0]);
             let (x2, x3) = (x * x, x * x * x);
-            for (chunk, value) in extra.chunks_mut(D).zip([x2, x3, x3 * x3]) {
+            let powers = [x2, x3, x3 * x3, x3 * x3 * x];
+            for (chunk, value) in extra.chunks_mut(D).zip(powers) {
                 chunk.copy_from_slice(value.as_basis_coefficients_slice());
             }
         }
@@ -186,7 +204,7 @@ mod user_table {
             // All-zero padding rows satisfy these (0^k = 0): no selector needed.
             let w = AB::Expr::from(<V as BinomiallyExtendable<D>>::W);
             let (x, y) = (inputs[0], outputs[0]);
-            let (x2, x3, x6) = (&extra[..D], &extra[D..2 * D], &extra[2 * D..]);
+            let (x2, x3, x6) = (&extra[..D], &extra[D..2 * D], &extra[2 * D..3 * D]);
             let checks = [
                 (x2, ext_mul(x, x, w.clone())),
                 (x3, ext_mul(x2, x, w.clone())),
@@ -228,7 +246,7 @@ mod user_table {
         let y = x.exp_u64(7);
         let (circuit, traces) = circuit_and_traces(x, y);
         let config = ProverConfig::koala_bear(FriSettings::TEST);
-        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[Pow7]).unwrap();
+        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[OWN]).unwrap();
         let proof = prove(&pk, &traces.unwrap()).unwrap();
         verify(&vk, &[x, y], &proof).unwrap();
         assert!(verify(&vk, &[x, y + E::ONE], &proof).is_err());
@@ -244,7 +262,7 @@ mod user_table {
         let y = x.exp_u64(7);
         let (circuit, traces) = circuit_and_traces(x, y);
         let config = ProverConfig::koala_bear(FriSettings::TEST);
-        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[Pow7]).unwrap();
+        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[OWN]).unwrap();
 
         // The NPO row is a valid x ↦ x^7 for another x than the Witness table holds: the
         // body holds, the bus does not balance.
@@ -272,12 +290,64 @@ mod user_table {
         let (circuit, _) = circuit_and_traces(E::ONE, E::ONE);
         let config = ProverConfig::koala_bear(FriSettings::TEST);
         assert!(matches!(
-            setup_with_npos(&circuit, &config, &Lanes::default(), &[Pow7, Pow7]),
+            setup_with_npos(&circuit, &config, &Lanes::default(), &[OWN, OWN]),
             Err(fixpoint_circuit_prover::SetupError::DuplicateNpoTable { kind: POW7 })
         ));
         assert!(matches!(
             setup_with_npos::<_, Pow7>(&circuit, &config, &Lanes::default(), &[]),
             Err(fixpoint_circuit_prover::SetupError::UnsupportedNpo { kind: POW7 })
         ));
+        // An alias past the extra columns.
+        let past = Pow7 {
+            output_alias: Some(3 * D + 1),
+        };
+        let Err(err) = setup_with_npos(&circuit, &config, &Lanes::default(), &[past]) else {
+            panic!("an alias past the extra columns was accepted");
+        };
+        assert!(
+            matches!(
+                &err,
+                fixpoint_circuit_prover::SetupError::NpoPortAlias { kind: POW7, port: 1, columns, extra: 16 }
+                    if *columns == (3 * D + 1..4 * D + 1)
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_aliased_output_port_is_read_from_the_extra_columns() {
+        let x = E::GENERATOR;
+        let y = x.exp_u64(7);
+        let (circuit, traces) = circuit_and_traces(x, y);
+        let config = ProverConfig::koala_bear(FriSettings::TEST);
+        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[ALIASED]).unwrap();
+        let (_, own_report) = {
+            let (pk, _) = setup_with_npos(&circuit, &config, &Lanes::default(), &[OWN]).unwrap();
+            fixpoint_circuit_prover::prove_with_report(&pk, traces.as_ref().unwrap()).unwrap()
+        };
+        let (proof, report) =
+            fixpoint_circuit_prover::prove_with_report(&pk, traces.as_ref().unwrap()).unwrap();
+        verify(&vk, &[x, y], &proof).unwrap();
+        // The output's columns: 2 ports + 3 powers own, 1 port + 4 powers aliased.
+        let columns = |r: &fixpoint_circuit_prover::ProofReport| {
+            r.tables
+                .iter()
+                .find(|t| t.name == POW7.to_string())
+                .map(|t| t.main_columns)
+        };
+        assert_eq!(columns(&own_report), Some(5 * D));
+        assert_eq!(columns(&report), Some(5 * D));
+
+        // The Witness table and the row agree on a wrong x^7 for the unread call: the
+        // aliased port carries it into x^7's own column, where the body refuses it.
+        let mut bad = traces.unwrap();
+        let slot = circuit.ops.iter().rev().find_map(|op| match op {
+            fixpoint_circuit::Op::Npo { outputs, .. } => Some(outputs[0]),
+            _ => None,
+        });
+        bad.npo[1].outputs[0] += E::ONE;
+        bad.witness.values[slot.unwrap().index()] += E::ONE;
+        let err = verify(&vk, &[x, y], &prove(&pk, &bad).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("OodEvaluationMismatch"), "{err}");
     }
 }
