@@ -6,8 +6,6 @@
 //!
 //! `cargo bench -p fixpoint-recursion --bench fri`
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -18,37 +16,18 @@ use fixpoint_circuit_prover::{
 };
 use fixpoint_recursion::CircuitChallenger;
 use fixpoint_recursion::components::ComponentCounts;
-use fixpoint_recursion::fri::{self, QueryInputs, QueryPaths, QueryWitness};
+use fixpoint_recursion::counting::CountingPermutation;
+use fixpoint_recursion::fri::{
+    self, MerkleSharing, QueryInputs, QueryPaths, QueryWitness, TreeCost,
+};
 use fixpoint_recursion::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape};
 use p3_challenger::DuplexChallenger;
 use p3_commit::{CommitmentOpening, Pcs};
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
 use p3_koala_bear::{KoalaBear as V, Poseidon2KoalaBear, default_koalabear_poseidon2_16};
 use p3_matrix::dense::RowMajorMatrix;
-use p3_symmetric::{CryptographicPermutation, Permutation};
 
-/// Poseidon2 that counts its permutations (a packed call counts one per lane).
-#[derive(Clone)]
-struct Counting {
-    inner: Poseidon2KoalaBear<16>,
-    count: Arc<AtomicUsize>,
-}
-
-impl<T: Clone + Sync> Permutation<[T; 16]> for Counting
-where
-    Poseidon2KoalaBear<16>: Permutation<[T; 16]>,
-{
-    fn permute_mut(&self, input: &mut [T; 16]) {
-        // A packed value holds size_of::<T>() / size_of::<V>() lanes.
-        let lanes = std::mem::size_of::<T>() / std::mem::size_of::<V>();
-        self.count.fetch_add(lanes, Ordering::Relaxed);
-        self.inner.permute_mut(input);
-    }
-}
-impl<T: Clone + Sync> CryptographicPermutation<[T; 16]> for Counting where
-    Poseidon2KoalaBear<16>: CryptographicPermutation<[T; 16]>
-{
-}
+type Counting = CountingPermutation<Poseidon2KoalaBear<16>, V>;
 
 type ValMmcs = fri::native::ValMmcs<V, Counting>;
 type ChallengeMmcs = fri::native::ChallengeMmcs<V, E, Counting>;
@@ -164,10 +143,10 @@ fn native(shape: &PcsShape, perm: &Counting) -> Native {
         .collect();
 
     // The native verifier's permutations.
-    perm.count.store(0, Ordering::Relaxed);
+    perm.reset();
     pcs.verify(openings.clone(), &proof, &mut Challenger::new(perm.clone()))
         .expect("p3 accepts");
-    let native_permutations = perm.count.load(Ordering::Relaxed);
+    let native_permutations = perm.count();
 
     let witness = fri::query_witness(
         &params,
@@ -184,6 +163,25 @@ fn native(shape: &PcsShape, perm: &Counting) -> Native {
         witness,
         native_permutations,
     }
+}
+
+/// Prints the Merkle permutations of every tree (one path per query, each distinct node
+/// once, the fixed-shape bound) and returns the totals.
+fn report_merkle_sharing(shape: &PcsShape, witness: &QueryWitness<V, E>) -> TreeCost {
+    let sharing = MerkleSharing::of(shape, witness);
+    println!("Merkle permutations per tree (per query / shared natively / fixed-shape bound)");
+    for (tree, t) in sharing.trees.iter().enumerate() {
+        println!(
+            "  tree {tree:>2} depth {:>2}: {:>5} / {:>5} / {:>5}",
+            t.depth, t.per_query, t.shared, t.bound
+        );
+    }
+    let total = sharing.total();
+    println!(
+        "  all trees: {:>5} / {:>5} / {:>5}",
+        total.per_query, total.shared, total.bound
+    );
+    total
 }
 
 fn build(shape: &PcsShape) -> (Circuit<E>, QueryPaths) {
@@ -206,10 +204,7 @@ fn run(circuit: &Circuit<E>, paths: &QueryPaths, native: &Native) -> fixpoint_ci
 }
 
 fn bench(c: &mut Criterion) {
-    let perm = Counting {
-        inner: default_koalabear_poseidon2_16(),
-        count: Arc::new(AtomicUsize::new(0)),
-    };
+    let perm = Counting::new(default_koalabear_poseidon2_16());
     let mut group = c.benchmark_group("fri_verifier");
     group.sample_size(10);
     for max_log_arity in [1, 2] {
@@ -239,6 +234,20 @@ fn bench(c: &mut Criterion) {
         println!(
             "Poseidon2 permutations: circuit {permutations}, native verifier {}",
             native.native_permutations
+        );
+        let TreeCost {
+            per_query,
+            shared,
+            bound,
+            ..
+        } = report_merkle_sharing(&shape, &native.witness);
+        println!(
+            "circuit - native = {}; Merkle per query - shared = {}; \
+             a fixed-shape circuit needs at least {} (native + {})",
+            permutations as isize - native.native_permutations as isize,
+            per_query - shared,
+            permutations - (per_query - bound),
+            bound - shared,
         );
         println!("{}, {} witness slots", stats.ops, stats.witness_count);
         print!("{}", ComponentCounts::of(&stats));

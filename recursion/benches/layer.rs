@@ -13,7 +13,7 @@ use fixpoint_circuit::CircuitBuilder;
 use fixpoint_circuit_prover::poseidon2::koala_bear::{Table, register_executors};
 use fixpoint_circuit_prover::{
     FriSettings, KoalaBearExt as E, Lanes, ProverConfig, prove, prove_with_report, setup,
-    setup_with_npos,
+    setup_with_floor,
 };
 use fixpoint_recursion::layers::{self, koala_bear::recurse};
 use p3_field::PrimeCharacteristicRing;
@@ -51,8 +51,16 @@ fn bench(c: &mut Criterion) {
 
     let perm = default_koalabear_poseidon2_16();
     let layer = layers::layer_circuit(&outcome.vk, true).unwrap();
-    let (layer_pk, _) =
-        setup_with_npos(&layer.circuit, &config, &Lanes::default(), &Table::ALL).unwrap();
+    // The steady state's own shapes: the recursion's last key is this setup's floor.
+    let (layer_pk, layer_vk) = setup_with_floor(
+        &layer.circuit,
+        &config,
+        &Lanes::default(),
+        &Table::ALL,
+        &outcome.vk.shape_floor(),
+    )
+    .unwrap();
+    assert_eq!(layer_vk.hash(), outcome.vk.hash(), "the fixed point's key");
     let key = outcome.vk.preprocessed_commitment.clone();
     let witness = layer
         .witness(&perm, &outcome.proof, &outcome.publics, &key)

@@ -26,6 +26,7 @@ pub mod batch_stark;
 pub mod challenger;
 pub mod components;
 pub mod constraints;
+pub mod counting;
 pub mod fixpoint;
 pub mod fri;
 pub mod layers;

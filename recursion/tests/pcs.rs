@@ -6,6 +6,7 @@
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::{FriSettings, Lanes, ProverConfig, prove, setup_with_npos, verify};
 use fixpoint_recursion::CircuitChallenger;
+use fixpoint_recursion::counting::CountingPermutation;
 use fixpoint_recursion::fri::{self, QueryInputs, QueryPaths};
 use fixpoint_recursion::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError};
 use fixpoint_recursion::transcript::{self, RecordingChallenger};
@@ -98,7 +99,14 @@ macro_rules! pcs_tests {
             fn native_parts(
                 fri: &FriConfig,
             ) -> (NativePcs, p3_fri::FriParameters<ChallengeMmcs>, ValMmcs) {
-                let perm = $native();
+                native_parts_with(fri, $native())
+            }
+
+            /// [`native_parts`] hashing with `perm` (and its count).
+            fn native_parts_with(
+                fri: &FriConfig,
+                perm: $perm,
+            ) -> (NativePcs, p3_fri::FriParameters<ChallengeMmcs>, ValMmcs) {
                 let val_mmcs = ValMmcs::new(
                     p3_symmetric::PaddingFreeSponge::new(perm.clone()),
                     p3_symmetric::TruncatedPermutation::new(perm),
@@ -312,6 +320,51 @@ macro_rules! pcs_tests {
                     .set_private_inputs(&run.inputs.privates)
                     .map_err(|e| e.to_string())?;
                 runner.run().map_err(|e| e.to_string())
+            }
+
+            #[test]
+            fn the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares() {
+                // p3's pruned multiproof computes a node that several queries share once;
+                // the circuit, fixed before the indices are drawn, hashes one path per
+                // query. Everything else must cost exactly what it costs natively.
+                let mut shapes_that_share = 0;
+                for (s, shape) in all_shapes().iter().enumerate() {
+                    let (_, proof, _, openings) = native_with_openings(shape, s as u64);
+                    let perm = $native();
+                    let (pcs, params, val_mmcs) = native_parts_with(&shape.fri, perm.clone());
+                    pcs.verify(openings.clone(), &proof, &mut Challenger::new(perm.clone()))
+                        .unwrap();
+                    let native = perm.count();
+                    let witness = fri::query_witness(
+                        &params,
+                        &val_mmcs,
+                        &openings,
+                        &proof,
+                        &mut Challenger::new($native()),
+                    )
+                    .unwrap();
+                    let merkle = fri::MerkleSharing::of(shape, &witness).total();
+                    let (circuit, _) = build_full(shape);
+                    let permutations = circuit
+                        .ops
+                        .iter()
+                        .filter(|op| {
+                            matches!(op, fixpoint_circuit::Op::Npo { kind, .. }
+                                if *kind == fixpoint_circuit_prover::poseidon2::POSEIDON2_16
+                                    || *kind == fixpoint_circuit_prover::poseidon2::POSEIDON2_16_PACKED
+                                    || *kind == fixpoint_circuit_prover::poseidon2::MERKLE_STEP)
+                        })
+                        .count();
+                    assert_eq!(
+                        permutations,
+                        native + merkle.per_query - merkle.shared,
+                        "shape {s}: {shape:?}"
+                    );
+                    assert!(merkle.shared <= merkle.bound && merkle.bound <= merkle.per_query);
+                    shapes_that_share += usize::from(merkle.shared < merkle.per_query);
+                }
+                // The identity is not the trivial one: queries do share nodes.
+                assert!(shapes_that_share > 0);
             }
 
             /// Every shape, and each again with binary folding.
@@ -606,19 +659,33 @@ macro_rules! pcs_tests {
     };
 }
 
+/// The fields' Poseidon2, counting its permutations.
+type CountingKoalaBear =
+    CountingPermutation<p3_koala_bear::Poseidon2KoalaBear<16>, p3_koala_bear::KoalaBear>;
+type CountingBabyBear =
+    CountingPermutation<p3_baby_bear::Poseidon2BabyBear<16>, p3_baby_bear::BabyBear>;
+
+fn counting_koala_bear() -> CountingKoalaBear {
+    CountingPermutation::new(p3_koala_bear::default_koalabear_poseidon2_16())
+}
+
+fn counting_baby_bear() -> CountingBabyBear {
+    CountingPermutation::new(p3_baby_bear::default_babybear_poseidon2_16())
+}
+
 pcs_tests!(
     koala_bear,
     p3_koala_bear::KoalaBear,
-    p3_koala_bear::Poseidon2KoalaBear<16>,
-    p3_koala_bear::default_koalabear_poseidon2_16,
+    CountingKoalaBear,
+    counting_koala_bear,
     koala_bear,
     fixpoint_circuit_prover::poseidon2::koala_bear::Table
 );
 pcs_tests!(
     baby_bear,
     p3_baby_bear::BabyBear,
-    p3_baby_bear::Poseidon2BabyBear<16>,
-    p3_baby_bear::default_babybear_poseidon2_16,
+    CountingBabyBear,
+    counting_baby_bear,
     baby_bear,
     fixpoint_circuit_prover::poseidon2::baby_bear::Table
 );

@@ -30,8 +30,10 @@ use p3_field::{ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicFie
 
 use crate::pcs::{PcsChallenges, PcsInputs, PcsShape, ProofShapeError, check_len};
 
+mod sharing;
 mod witness;
 
+pub use sharing::{MerkleSharing, TreeCost};
 pub use witness::{QueryWitness, native, query_witness};
 
 /// The query phase's proof values as circuit targets.
