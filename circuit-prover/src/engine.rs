@@ -373,6 +373,19 @@ where
     let config = SC::config(vk.fri);
     let degree_bits = ext_degree_bits(&config.stark, &vk.layout, &vk.npo_log_heights);
     let airs = vk.airs();
+    // A decoded key's tables are data too: an alias past the extra columns would index
+    // out of the row when the constraints are evaluated.
+    for air in &airs {
+        if let CircuitAir::Npo(npo) = air
+            && let Some((port, columns)) = npo.alias_out_of_bounds()
+        {
+            return Err(VerifyError::InvalidKey(format!(
+                "the {} table aliases port {port} to extra columns {columns:?}, past its {}",
+                npo.table.kind(),
+                npo.table.extra_columns()
+            )));
+        }
+    }
     // The bus layout is derived from the AIRs (a symbolic pass, no commitment), exactly as
     // setup derived it, so a key cannot carry lookups that disagree with its tables.
     let lookups = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)

@@ -5,8 +5,8 @@
 //! from the bus at the slot index of a preprocessed column, with a preprocessed `active`
 //! flag (0 on padding rows). The plugin owns the **body**: extra main columns and the
 //! constraints tying the port values together. A port may live in the body's columns
-//! ([`NpoTable::port_alias`]) when the body has the value anyway. A user adds a kind by implementing [`NpoTable`] — no change to
-//! fixpoint's code.
+//! ([`NpoTable::port_alias`]) when the body has the value anyway. A user adds a kind by
+//! implementing [`NpoTable`] — no change to fixpoint's code.
 
 use std::fmt::Debug;
 use std::sync::Arc;

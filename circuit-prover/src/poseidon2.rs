@@ -531,11 +531,11 @@ macro_rules! poseidon2_field {
                         _ => {}
                     }
                     // The extra columns start after the ports with columns of their
-                    // own: the Merkle step's digest and bit.
-                    let own_ports: usize = match self {
-                        Table::MerkleStep => inputs.iter().map(|port| port.len()).sum(),
-                        _ => 0,
-                    };
+                    // own (only the Merkle step's digest and bit).
+                    let own_ports: usize = (0..self.num_inputs() + self.num_outputs())
+                        .filter(|&port| self.port_alias(port).is_none())
+                        .map(|port| self.port_values(port).columns())
+                        .sum();
                     let start = own_ports + self.private_columns();
                     {
                         let mut sub =

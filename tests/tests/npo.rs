@@ -328,6 +328,16 @@ mod user_table {
         let (proof, report) =
             fixpoint_circuit_prover::prove_with_report(&pk, traces.as_ref().unwrap()).unwrap();
         verify(&vk, &[x, y], &proof).unwrap();
+        // A key is data: one whose table aliases past its columns is refused, not indexed.
+        let mut forged = vk.clone();
+        forged.npo_tables[0] = Pow7 {
+            output_alias: Some(3 * D + 1),
+        };
+        let err = verify(&forged, &[x, y], &proof).unwrap_err();
+        assert!(
+            matches!(err, fixpoint_circuit_prover::VerifyError::InvalidKey(_)),
+            "{err}"
+        );
         // The output's columns: 2 ports + 3 powers own, 1 port + 4 powers aliased.
         let columns = |r: &fixpoint_circuit_prover::ProofReport| {
             r.tables
