@@ -45,9 +45,9 @@ impl PortValues {
 /// The body of one NPO kind's table.
 ///
 /// Port values arrive as [`port_values`](Self::port_values)`(port).columns()` base-field
-/// coordinates each. The constraints must hold on
-/// padding rows too (all port values and extra columns zero, `active = 0`): multiply by
-/// `active` where they would not.
+/// coordinates each. The constraints must hold on padding rows too (`active = 0`; ports
+/// with columns of their own are zero, the extra columns hold what
+/// [`fill_padding`](Self::fill_padding) wrote): multiply by `active` where they would not.
 pub trait NpoTable<V: Field>:
     Clone + Debug + Send + Sync + Serialize + DeserializeOwned + 'static
 {

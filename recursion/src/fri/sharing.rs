@@ -79,7 +79,12 @@ impl MerkleSharing {
                     }
                 })
                 .collect();
-            trees.push(tree_cost(&witness.indices, top - batch_top, cap, &levels));
+            trees.push(tree_cost(
+                &witness.indices,
+                top - batch_top,
+                batch_top,
+                &levels,
+            ));
         }
         let mut height = top;
         for arity in shape.log_arities() {
@@ -89,7 +94,7 @@ impl MerkleSharing {
             let levels: Vec<usize> = (0..=height.saturating_sub(cap))
                 .map(|level| if level == 0 { leaf } else { 1 })
                 .collect();
-            trees.push(tree_cost(&witness.indices, top - height, cap, &levels));
+            trees.push(tree_cost(&witness.indices, top - height, height, &levels));
         }
         MerkleSharing { trees }
     }
@@ -107,9 +112,14 @@ impl MerkleSharing {
     }
 }
 
-/// One tree whose leaves are the query indices shifted right by `shift`, with
-/// `level_perms[ℓ]` permutations per node at level ℓ (0 = the leaves).
-fn tree_cost(indices: &[usize], shift: usize, cap: usize, level_perms: &[usize]) -> TreeCost {
+/// One tree of `2^log_leaves` leaves, which are the query indices shifted right by `shift`,
+/// with `level_perms[ℓ]` permutations per node at level ℓ (0 = the leaves) up to the cap.
+fn tree_cost(
+    indices: &[usize],
+    shift: usize,
+    log_leaves: usize,
+    level_perms: &[usize],
+) -> TreeCost {
     let q = indices.len();
     let depth = level_perms.len() - 1;
     let mut cost = TreeCost {
@@ -120,8 +130,9 @@ fn tree_cost(indices: &[usize], shift: usize, cap: usize, level_perms: &[usize])
         let mut nodes: Vec<usize> = indices.iter().map(|&i| i >> (shift + level)).collect();
         nodes.sort_unstable();
         nodes.dedup();
+        // p3 shrinks the cap of a tree shorter than it, so the leaf count decides.
         let level_nodes = 1usize
-            .checked_shl((depth + cap - level) as u32)
+            .checked_shl((log_leaves - level) as u32)
             .unwrap_or(usize::MAX);
         cost.per_query += q * perms;
         cost.shared += nodes.len() * perms;
@@ -137,13 +148,24 @@ mod tests {
     #[test]
     fn two_queries_under_one_parent_share_it_and_everything_above() {
         // Depth 3, one permutation per node: leaves 0 and 1 share their parent.
-        let cost = tree_cost(&[0, 1], 0, 0, &[1, 1, 1, 1]);
+        let cost = tree_cost(&[0, 1], 0, 3, &[1, 1, 1, 1]);
         assert_eq!(cost.per_query, 2 * 4);
         assert_eq!(cost.shared, 2 + 1 + 1 + 1);
         // Two queries can always be kept apart below the root.
         assert_eq!(cost.bound, 2 + 2 + 2 + 1);
         // Far apart, nothing but the root is shared.
-        let apart = tree_cost(&[0, 7], 0, 0, &[1, 1, 1, 1]);
+        let apart = tree_cost(&[0, 7], 0, 3, &[1, 1, 1, 1]);
         assert_eq!(apart.shared, apart.bound);
+    }
+
+    #[test]
+    fn a_tree_shorter_than_the_cap_has_only_its_own_leaves() {
+        // 2 leaves under a cap of height 4: p3 opens them against a cap of 2 roots, so
+        // five queries cannot need more than 2 leaf hashes.
+        let cost = tree_cost(&[0, 1, 2, 3, 4], 2, 1, &[1]);
+        assert_eq!((cost.per_query, cost.shared, cost.bound), (5, 2, 2));
+        // Under the cap, a tree of 8 leaves with a cap of 2 roots: 2 levels below it.
+        let capped = tree_cost(&[0, 4], 0, 3, &[1, 1, 1]);
+        assert_eq!(capped.bound, 2 + 2 + 2);
     }
 }
