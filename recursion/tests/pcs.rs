@@ -287,17 +287,27 @@ macro_rules! pcs_tests {
                 witness: fri::QueryWitness<V, E>,
             }
 
+            /// The query phase's witness of a native proof, on a fresh transcript.
+            fn query_witness(
+                params: &p3_fri::FriParameters<ChallengeMmcs>,
+                val_mmcs: &ValMmcs,
+                openings: &fri::native::Claims<V, E>,
+                proof: &Proof,
+            ) -> fri::QueryWitness<V, E> {
+                fri::query_witness(
+                    params,
+                    val_mmcs,
+                    openings,
+                    proof,
+                    &mut Challenger::new($native()),
+                )
+                .unwrap()
+            }
+
             fn full_run(shape: &PcsShape, seed: u64) -> FullRun {
                 let (claims, proof, _, openings) = native_with_openings(shape, seed);
                 let (_, params, val_mmcs) = native_parts(&shape.fri);
-                let witness = fri::query_witness(
-                    &params,
-                    &val_mmcs,
-                    &openings,
-                    &proof,
-                    &mut Challenger::new($native()),
-                )
-                .unwrap();
+                let witness = query_witness(&params, &val_mmcs, &openings, &proof);
                 let mut inputs = pcs::inputs(shape, &claims, &proof).unwrap();
                 inputs.privates.extend(witness.privates.iter().copied());
                 FullRun { inputs, witness }
@@ -335,14 +345,7 @@ macro_rules! pcs_tests {
                     pcs.verify(openings.clone(), &proof, &mut Challenger::new(perm.clone()))
                         .unwrap();
                     let native = perm.count();
-                    let witness = fri::query_witness(
-                        &params,
-                        &val_mmcs,
-                        &openings,
-                        &proof,
-                        &mut Challenger::new($native()),
-                    )
-                    .unwrap();
+                    let witness = query_witness(&params, &val_mmcs, &openings, &proof);
                     let merkle = fri::MerkleSharing::of(shape, &witness).total();
                     let (circuit, _) = build_full(shape);
                     let permutations = circuit

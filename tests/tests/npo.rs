@@ -240,6 +240,21 @@ mod user_table {
         (circuit, traces)
     }
 
+    /// `traces` with the unread second call's output off by one, in its row and in the
+    /// Witness table alike: only the table's body can refuse it.
+    fn wrong_unread_output(
+        circuit: &fixpoint_circuit::Circuit<E>,
+        mut traces: Traces<E>,
+    ) -> Traces<E> {
+        let slot = circuit.ops.iter().rev().find_map(|op| match op {
+            fixpoint_circuit::Op::Npo { outputs, .. } => Some(outputs[0]),
+            _ => None,
+        });
+        traces.npo[1].outputs[0] += E::ONE;
+        traces.witness.values[slot.expect("an NPO call").index()] += E::ONE;
+        traces
+    }
+
     #[test]
     fn a_user_npo_proves_and_verifies_through_the_public_api() {
         let x = E::GENERATOR;
@@ -274,13 +289,7 @@ mod user_table {
         assert!(err.to_string().contains("TerminalSumNonZero"), "{err}");
 
         // Witness and row agree on a wrong x^7 (for the unread second call): the body.
-        let mut bad = traces.unwrap();
-        let slot = circuit.ops.iter().rev().find_map(|op| match op {
-            fixpoint_circuit::Op::Npo { outputs, .. } => Some(outputs[0]),
-            _ => None,
-        });
-        bad.npo[1].outputs[0] += E::ONE;
-        bad.witness.values[slot.unwrap().index()] += E::ONE;
+        let bad = wrong_unread_output(&circuit, traces.unwrap());
         let err = verify(&vk, &[x, y], &prove(&pk, &bad).unwrap()).unwrap_err();
         assert!(err.to_string().contains("OodEvaluationMismatch"), "{err}");
     }
@@ -350,13 +359,7 @@ mod user_table {
 
         // The Witness table and the row agree on a wrong x^7 for the unread call: the
         // aliased port carries it into x^7's own column, where the body refuses it.
-        let mut bad = traces.unwrap();
-        let slot = circuit.ops.iter().rev().find_map(|op| match op {
-            fixpoint_circuit::Op::Npo { outputs, .. } => Some(outputs[0]),
-            _ => None,
-        });
-        bad.npo[1].outputs[0] += E::ONE;
-        bad.witness.values[slot.unwrap().index()] += E::ONE;
+        let bad = wrong_unread_output(&circuit, traces.unwrap());
         let err = verify(&vk, &[x, y], &prove(&pk, &bad).unwrap()).unwrap_err();
         assert!(err.to_string().contains("OodEvaluationMismatch"), "{err}");
     }
