@@ -52,6 +52,11 @@ pub type KoalaBearExt = BinomialExtensionField<KoalaBear, D>;
 /// The circuit field for [`BabyBearStark`].
 pub type BabyBearExt = BinomialExtensionField<BabyBear, D>;
 
+/// The most FRI queries [`FriSettings::validate`] accepts.
+pub const MAX_NUM_QUERIES: usize = 1024;
+/// The largest `max_log_arity` [`FriSettings::validate`] accepts (arity 64).
+pub const MAX_LOG_ARITY: usize = 6;
+
 /// FRI parameters, with p3's conjectured security estimate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FriSettings {
@@ -109,6 +114,13 @@ impl FriSettings {
         }
         if self.num_queries == 0 {
             return invalid("num_queries must be at least 1");
+        }
+        // Bounds for decoded keys: a verifier loops and allocates per query and per arity.
+        if self.num_queries > MAX_NUM_QUERIES {
+            return invalid("num_queries must be at most 1024");
+        }
+        if self.max_log_arity > MAX_LOG_ARITY {
+            return invalid("max_log_arity must be at most 6");
         }
         if self.query_pow_bits >= 31 || self.commit_pow_bits >= 31 {
             return invalid("PoW bits must be below 31 (2^bits must stay below the field order)");

@@ -39,6 +39,8 @@ pub const MIN_LOG_HEIGHT: usize = 1;
 pub trait CircuitStark:
     StarkGenericConfig<Challenge: fixpoint_circuit::CircuitField> + Sized
 {
+    /// The base field's name, as keys record it (`"KoalaBear"`, `"BabyBear"`).
+    const FIELD: &'static str;
     /// The configuration for `fri`.
     fn config(fri: FriSettings) -> ProverConfig<Self>;
     #[doc(hidden)]
@@ -63,8 +65,9 @@ pub trait CircuitStark:
 }
 
 macro_rules! impl_circuit_stark {
-    ($sc:ty, $ctor:ident) => {
+    ($sc:ty, $ctor:ident, $field:literal) => {
         impl CircuitStark for $sc {
+            const FIELD: &'static str = $field;
             fn config(fri: FriSettings) -> ProverConfig<Self> {
                 ProverConfig::<$sc>::$ctor(fri)
             }
@@ -94,8 +97,8 @@ macro_rules! impl_circuit_stark {
     };
 }
 
-impl_circuit_stark!(crate::config::KoalaBearStark, koala_bear);
-impl_circuit_stark!(crate::config::BabyBearStark, baby_bear);
+impl_circuit_stark!(crate::config::KoalaBearStark, koala_bear, "KoalaBear");
+impl_circuit_stark!(crate::config::BabyBearStark, baby_bear, "BabyBear");
 
 fn setup_generic<SC, N>(
     circuit: &Circuit<SC::Challenge>,
@@ -365,10 +368,17 @@ pub struct BatchParts<SC: StarkGenericConfig, N> {
 pub(crate) fn batch_parts<SC, N>(vk: &VerifyingKey<SC, N>) -> Result<BatchParts<SC, N>, VerifyError>
 where
     SC: CircuitStark,
-    Val<SC>: PrimeField64 + BinomiallyExtendable<D>,
+    Val<SC>: PrimeField64 + BinomiallyExtendable<D> + p3_field::TwoAdicField,
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
     N: NpoTable<Val<SC>>,
 {
+    if vk.field != SC::FIELD {
+        return Err(VerifyError::InvalidKey(format!(
+            "the key is for {}, this verifier for {}",
+            vk.field,
+            SC::FIELD
+        )));
+    }
     vk.check()?;
     let config = SC::config(vk.fri);
     let degree_bits = ext_degree_bits(&config.stark, &vk.layout, &vk.npo_log_heights);
@@ -426,7 +436,7 @@ fn verify_generic<SC, N>(
 ) -> Result<(), VerifyError>
 where
     SC: CircuitStark,
-    Val<SC>: PrimeField64 + BinomiallyExtendable<D>,
+    Val<SC>: PrimeField64 + BinomiallyExtendable<D> + p3_field::TwoAdicField,
     SC::Challenge: BasedVectorSpace<Val<SC>>,
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
     SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
@@ -440,7 +450,6 @@ where
             got: public_inputs.len(),
         });
     }
-    vk.check()?;
     let parts = batch_parts(vk)?;
     if proof.inner.degree_bits != parts.degree_bits {
         return Err(VerifyError::Shape(format!(

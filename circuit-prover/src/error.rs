@@ -94,6 +94,17 @@ pub enum VerifyError {
     /// The verifying key is internally inconsistent (corrupted or hand-made).
     #[error("the verifying key is invalid: {0}")]
     InvalidKey(String),
+    /// The key's conjectured security is below the verifier's minimum
+    /// ([`VerifyOptions`](crate::VerifyOptions)).
+    #[error(
+        "the verifying key has {bits} conjectured bits of security, below the minimum of {min}"
+    )]
+    Insecure {
+        /// The key's conjectured bits.
+        bits: usize,
+        /// The verifier's minimum.
+        min: usize,
+    },
     /// The proof's shape (table count, heights) differs from the verifying key's.
     #[error("the proof's shape does not match the verifying key: {0}")]
     Shape(String),

@@ -14,6 +14,45 @@ use crate::error::DecodeError;
 use crate::layout::{Layout, TableKind};
 use crate::npo::{NoNpo, NpoAir};
 
+/// The most lanes a table of a verifying key may have. Setup never chooses more than
+/// [`MAX_AUTO_LANES`](crate::layout::MAX_AUTO_LANES) for the op tables; the Public table has
+/// one lane per public input, so this bounds a key's public inputs too.
+pub const MAX_LANES: usize = 1 << 12;
+
+/// The tallest table a verifying key may have, as log2 (the fields' two-adic subgroups
+/// bound it further, with the blowup).
+pub const MAX_LOG_HEIGHT: usize = 27;
+
+/// What a verifier demands of a key beyond its consistency.
+///
+/// ```
+/// use fixpoint_circuit_prover::{FriSettings, VerifyOptions};
+/// let strict = VerifyOptions::default();
+/// assert_eq!(strict.min_conjectured_bits, 100);
+/// assert!(FriSettings::TEST.conjectured_security_bits() < strict.min_conjectured_bits);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyOptions {
+    /// Keys whose conjectured security ([`FriSettings::conjectured_security_bits`]) is below
+    /// this are refused with their figure. The default is 100.
+    pub min_conjectured_bits: usize,
+}
+
+impl VerifyOptions {
+    /// No minimum security: accepts keys made with [`FriSettings::TEST`]. For tests only.
+    pub const ANY_SECURITY: VerifyOptions = VerifyOptions {
+        min_conjectured_bits: 0,
+    };
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            min_conjectured_bits: 100,
+        }
+    }
+}
+
 /// What `setup` returns: the proving key and the verifying key.
 pub type Keys<SC, N = NoNpo> = (ProvingKey<SC, N>, VerifyingKey<SC, N>);
 
@@ -39,9 +78,13 @@ pub struct ProvingKey<SC: p3_uni_stark::StarkGenericConfig, N = NoNpo> {
     deserialize = "Commitment<SC>: serde::de::DeserializeOwned, N: serde::de::DeserializeOwned"
 ))]
 pub struct VerifyingKey<SC: p3_uni_stark::StarkGenericConfig, N = NoNpo> {
-    /// The circuit the key is for.
+    /// The content hash of the circuit the key was set up for. A **label, not
+    /// authenticated**: nothing in a proof or in the preprocessed commitment ties it to the
+    /// key, so a verifier never decides on it. Pin [`VerifyingKey::hash`], which covers it
+    /// and every fact below, to pin a key.
     pub circuit_id: CircuitId,
-    /// The base field's name.
+    /// The base field's name; [`crate::verify`] refuses a key whose field is not the
+    /// configuration's.
     pub field: String,
     /// FRI settings (the configuration is rebuilt from them).
     pub fri: FriSettings,
@@ -112,17 +155,108 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         crate::error::decode("verifying key", bytes)
     }
 
+    /// The key as a file ([`crate::files`]): header, then its canonical encoding.
+    pub fn to_file(&self) -> Vec<u8>
+    where
+        SC: crate::CircuitStark,
+    {
+        crate::files::encode_file(
+            field_tag::<SC>(),
+            crate::files::FileKind::VerifyingKey,
+            self,
+        )
+    }
+
+    /// A key from a file of [`to_file`](Self::to_file): the header must name a verifying key
+    /// over this configuration's field, the payload must be canonical, and the key's own
+    /// field must agree. [`crate::verify`] checks the rest ([`VerifyingKey::check`]).
+    pub fn from_file(bytes: &[u8]) -> Result<Self, crate::files::FileError>
+    where
+        SC: crate::CircuitStark,
+    {
+        let vk: Self = crate::files::decode_file(
+            field_tag::<SC>(),
+            crate::files::FileKind::VerifyingKey,
+            bytes,
+        )?;
+        if vk.field != SC::FIELD {
+            return Err(crate::files::FileError::Malformed {
+                kind: crate::files::FileKind::VerifyingKey,
+                reason: format!("a {} file holding a key for {}", SC::FIELD, vk.field),
+            });
+        }
+        Ok(vk)
+    }
+
     /// BLAKE3 content hash of the key: pin it to pin the circuit, its layout and its
     /// preprocessed columns.
     pub fn hash(&self) -> [u8; 32] {
         *blake3::hash(&self.to_bytes()).as_bytes()
     }
 
-    /// Checks that the key is internally consistent, so that building its AIRs cannot
-    /// fail: the Public table has one lane per bound position, every position is below the
-    /// public-input count, and every table can hold its entries.
-    pub fn check(&self) -> Result<(), crate::error::VerifyError> {
-        let invalid = |why: String| Err(crate::error::VerifyError::InvalidKey(why));
+    /// Checks that the key is internally consistent and bounded, so that building its AIRs
+    /// and verifying under it can neither fail nor allocate without bound: the FRI settings
+    /// pass [`FriSettings::validate`], every table has at most [`MAX_LANES`] lanes and at
+    /// most [`MAX_LOG_HEIGHT`] as log2 height, its low-degree extension fits the field's
+    /// two-adic subgroup, the Public table has one lane per bound position, every position
+    /// is below the public-input count, and every table can hold its entries. Every figure
+    /// is bounded *before* any arithmetic uses it.
+    ///
+    /// ```
+    /// use fixpoint_circuit::CircuitBuilder;
+    /// use fixpoint_circuit_prover::{FriSettings, KoalaBearExt as F, ProverConfig, setup};
+    ///
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// b.assert_zero(x);
+    /// let (_, mut vk) = setup(&b.build()?, &ProverConfig::koala_bear(FriSettings::TEST))?;
+    /// assert!(vk.check().is_ok());
+    /// vk.fri.query_pow_bits = 40; // p3's grinding would panic on it
+    /// assert!(vk.check().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check(&self) -> Result<(), crate::error::VerifyError>
+    where
+        p3_uni_stark::Val<SC>: p3_field::TwoAdicField,
+    {
+        use crate::error::VerifyError;
+        self.fri
+            .validate()
+            .map_err(|e| VerifyError::InvalidKey(e.to_string()))?;
+        let invalid = |why: String| Err(VerifyError::InvalidKey(why));
+        // log2 of the largest LDE the field can hold, with p3's zero-knowledge bit.
+        let two_adicity = <p3_uni_stark::Val<SC> as p3_field::TwoAdicField>::TWO_ADICITY;
+        let fits = |log_height: usize| {
+            log_height <= MAX_LOG_HEIGHT && log_height + self.fri.log_blowup <= two_adicity
+        };
+        for (i, t) in self.layout.tables.iter().enumerate() {
+            if t.kind != TableKind::ALL[i] || t.lanes == 0 || t.lanes > MAX_LANES {
+                return invalid(format!(
+                    "the {} table's lanes are impossible (at most {MAX_LANES}): {t:?}",
+                    t.kind.name()
+                ));
+            }
+            if !fits(t.log_height) {
+                return invalid(format!(
+                    "the {} table's height 2^{} is too tall (at most 2^{MAX_LOG_HEIGHT}, and \
+                     2^{two_adicity} with its blowup)",
+                    t.kind.name(),
+                    t.log_height
+                ));
+            }
+            let rows = if t.kind == TableKind::Public {
+                1
+            } else {
+                t.height()
+            };
+            // Both factors are bounded above: the product fits in a u64.
+            if (t.lanes as u64) * (rows as u64) < t.entries as u64 {
+                return invalid(format!(
+                    "the {} table cannot hold its entries: {t:?}",
+                    t.kind.name()
+                ));
+            }
+        }
         let public = self.layout.table(TableKind::Public);
         if public.entries != self.public_positions.len() || public.lanes != public.entries.max(1) {
             return invalid(format!(
@@ -142,27 +276,31 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
                 self.public_count
             ));
         }
-        if self.npo_tables.len() != self.npo_log_heights.len()
-            || self.npo_log_heights.iter().any(|&h| h >= 28)
-        {
-            return invalid("the NPO tables and their heights do not match".into());
+        if self.npo_tables.len() != self.npo_log_heights.len() {
+            return invalid(format!(
+                "{} NPO tables with {} heights",
+                self.npo_tables.len(),
+                self.npo_log_heights.len()
+            ));
         }
-        for (i, t) in self.layout.tables.iter().enumerate() {
-            let rows = if t.kind == TableKind::Public {
-                1
-            } else {
-                t.height()
-            };
-            if t.kind != TableKind::ALL[i]
-                || t.lanes == 0
-                || t.log_height >= 28
-                || t.lanes * rows < t.entries
-            {
-                return invalid(format!(
-                    "the {} table's shape is impossible: {t:?}",
-                    t.kind.name()
-                ));
-            }
+        if let Some(&h) = self.npo_log_heights.iter().find(|&&h| !fits(h)) {
+            return invalid(format!(
+                "an NPO table's height 2^{h} is too tall (at most 2^{MAX_LOG_HEIGHT}, and \
+                 2^{two_adicity} with its blowup)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a key whose conjectured security is below `options.min_conjectured_bits`
+    /// (see [`FriSettings::conjectured_security_bits`]).
+    pub fn check_security(&self, options: &VerifyOptions) -> Result<(), crate::error::VerifyError> {
+        let bits = self.fri.conjectured_security_bits();
+        if bits < options.min_conjectured_bits {
+            return Err(crate::error::VerifyError::Insecure {
+                bits,
+                min: options.min_conjectured_bits,
+            });
         }
         Ok(())
     }
@@ -173,7 +311,9 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
     pub fn batch_parts(&self) -> Result<crate::engine::BatchParts<SC, N>, crate::error::VerifyError>
     where
         SC: crate::CircuitStark,
-        Val<SC>: p3_field::PrimeField64 + p3_field::extension::BinomiallyExtendable<{ crate::D }>,
+        Val<SC>: p3_field::PrimeField64
+            + p3_field::TwoAdicField
+            + p3_field::extension::BinomiallyExtendable<{ crate::D }>,
         p3_air::symbolic::SymbolicExpressionExt<Val<SC>, SC::Challenge>:
             p3_field::Algebra<SC::Challenge>,
         N: crate::npo::NpoTable<Val<SC>>,
@@ -213,6 +353,11 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         }));
         airs
     }
+}
+
+/// The file tag of `SC`'s field.
+pub(crate) fn field_tag<SC: crate::CircuitStark>() -> crate::files::FieldTag {
+    crate::files::FieldTag::from_name(SC::FIELD).expect("every CircuitStark field has a tag")
 }
 
 /// The public-input position of each `Public` op, in op order.

@@ -35,6 +35,7 @@ pub mod bus;
 pub mod config;
 mod engine;
 pub mod error;
+pub mod files;
 pub mod keys;
 pub mod layout;
 pub mod merkle;
@@ -50,7 +51,7 @@ pub use config::{
 };
 pub use engine::{BatchParts, CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
-pub use keys::{Keys, ProvingKey, VerifyingKey};
+pub use keys::{Keys, MAX_LANES, MAX_LOG_HEIGHT, ProvingKey, VerifyOptions, VerifyingKey};
 pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};
 pub use npo::{NoNpo, NpoAir, NpoTable, PortValues};
 pub use proof::Proof;
@@ -121,11 +122,45 @@ pub fn prove_with_report<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
 }
 
 /// Verifies `proof` against the key and the public inputs. Every shape fact and the
-/// preprocessed commitment come from `vk`, never from the proof.
+/// preprocessed commitment come from `vk`, never from the proof. No minimum security is
+/// demanded of the key: a verifier of published bytes uses [`verify_with_options`].
 pub fn verify<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
     vk: &VerifyingKey<SC, N>,
     public_inputs: &[SC::Challenge],
     proof: &Proof<SC>,
 ) -> Result<(), VerifyError> {
+    SC::verify_impl(vk, public_inputs, proof)
+}
+
+/// [`verify`], after refusing a key below `options`' minimum security
+/// ([`VerifyError::Insecure`], with the key's figure).
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::{
+///     FriSettings, KoalaBearExt as F, ProverConfig, VerifyError, VerifyOptions, prove, setup,
+///     verify_with_options,
+/// };
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// b.assert_zero(x);
+/// let circuit = b.build()?;
+/// let (pk, vk) = setup(&circuit, &ProverConfig::koala_bear(FriSettings::TEST))?;
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::default()])?;
+/// let proof = prove(&pk, &runner.run()?)?;
+/// let refused = verify_with_options(&vk, &[F::default()], &proof, &VerifyOptions::default());
+/// assert!(matches!(refused, Err(VerifyError::Insecure { bits: 5, min: 100 })));
+/// verify_with_options(&vk, &[F::default()], &proof, &VerifyOptions::ANY_SECURITY)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_with_options<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
+    vk: &VerifyingKey<SC, N>,
+    public_inputs: &[SC::Challenge],
+    proof: &Proof<SC>,
+    options: &VerifyOptions,
+) -> Result<(), VerifyError> {
+    vk.check_security(options)?;
     SC::verify_impl(vk, public_inputs, proof)
 }

@@ -20,6 +20,30 @@ impl<SC: StarkGenericConfig> Proof<SC> {
         crate::error::encode(self)
     }
 
+    /// The proof as a file ([`crate::files`]): header, then its canonical encoding.
+    pub fn to_file(&self) -> Vec<u8>
+    where
+        SC: crate::CircuitStark,
+    {
+        crate::files::encode_file(
+            crate::keys::field_tag::<SC>(),
+            crate::files::FileKind::Proof,
+            self,
+        )
+    }
+
+    /// A proof from a file of [`to_file`](Self::to_file) over this configuration's field.
+    pub fn from_file(bytes: &[u8]) -> Result<Self, crate::files::FileError>
+    where
+        SC: crate::CircuitStark,
+    {
+        crate::files::decode_file(
+            crate::keys::field_tag::<SC>(),
+            crate::files::FileKind::Proof,
+            bytes,
+        )
+    }
+
     /// Decodes a proof. Malformed bytes are an error, never a panic; a decoded proof's
     /// shape is checked against the verifying key by [`crate::verify`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {

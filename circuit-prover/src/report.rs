@@ -7,7 +7,7 @@ use crate::config::ProverConfig;
 use crate::layout::Layout;
 
 /// A proving phase.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Phase {
     /// Building the main traces from the runner's traces.
     TraceGeneration,
@@ -18,7 +18,7 @@ pub enum Phase {
 }
 
 /// One table's size.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TableReport {
     /// Table name (`npo#K` for a non-primitive table).
     pub name: String,
@@ -38,10 +38,10 @@ pub struct TableReport {
 }
 
 /// The cost of one proof.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProofReport {
     /// Base field name.
-    pub field: &'static str,
+    pub field: String,
     /// Conjectured security of the FRI settings.
     pub security_bits: usize,
     /// Per table.
@@ -68,7 +68,7 @@ impl ProofReport {
             })
             .collect();
         ProofReport {
-            field: config.field,
+            field: config.field.to_owned(),
             security_bits: config.fri.conjectured_security_bits(),
             tables,
             proof_bytes: 0,

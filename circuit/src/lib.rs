@@ -37,7 +37,7 @@ pub mod io;
 pub mod ir;
 pub mod lower;
 
-pub use builder::{CircuitBuilder, NpoCall, Target, max_range_bits};
+pub use builder::{CircuitBuilder, HintCheck, NpoCall, Target, max_range_bits};
 pub use exec::{
     AluRow, AluTrace, CircuitField, ConstRow, ConstTrace, PublicRow, PublicTrace, RunError, Runner,
     Traces, WitnessTrace,

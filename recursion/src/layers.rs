@@ -8,12 +8,13 @@
 //!
 //! **The key chain.** So that a proof of the last layer still says *which* circuits were
 //! verified all the way down, every layer's public inputs are the base circuit's statement,
-//! forwarded unchanged, followed by a *chain digest* (two packed slots):
-//! `chain₁ = compress(0, key₀)` and `chainₙ₊₁ = compress(chainₙ, keyₙ)`, where `keyₙ` is
-//! the preprocessed commitment of layer `n`'s key and `compress` is the Merkle tree's
-//! Poseidon2 compression. The layer circuit recomputes it from the inner proof's public
-//! chain and the key it verified under; a verifier of the last proof recomputes it natively
-//! from the keys it trusts ([`chain_digest`]).
+//! forwarded unchanged, followed by a *chain digest* (two packed slots) and the layer's
+//! *depth* (one slot): `chain₁ = compress(0, key₀)` and `chainₙ₊₁ = compress(chainₙ, keyₙ)`,
+//! where `keyₙ` is the preprocessed commitment of layer `n`'s key and `compress` is the
+//! Merkle tree's Poseidon2 compression; `depth₁ = 1` and `depthₙ₊₁ = depthₙ + 1`. The layer
+//! circuit recomputes both from the inner proof's public chain and depth and the key it
+//! verified under; a verifier of the last proof recomputes the chain natively from the keys
+//! it trusts, for the depth the proof claims ([`crate::trusted`]).
 //!
 //! **Why the shape converges.** A layer's size depends on the inner key's table heights,
 //! which are powers of two, and on the FRI parameters, which are fixed: once two
@@ -35,8 +36,11 @@ use crate::fixpoint::{self, FixpointError, FixpointKey, FixpointShape, FixpointW
 use crate::pcs::{ProofShapeError, check_len};
 use crate::uni_stark::Ext;
 
-/// Public inputs a layer adds after the statement: the chain digest's two packed slots.
+/// The chain digest's two packed slots, after the statement.
 pub const CHAIN_SLOTS: usize = 2;
+
+/// Public inputs a layer adds after the statement: the chain digest, then the depth.
+pub const LAYER_SLOTS: usize = CHAIN_SLOTS + 1;
 
 /// One recursion layer's circuit and its handles.
 #[derive(Clone, Debug)]
@@ -49,14 +53,14 @@ pub struct LayerCircuit<V: TwoAdicField + BinomiallyExtendable<D>> {
     pub verifier: BatchStarkVerifier,
     /// Statement public inputs, forwarded from the inner proof.
     pub statement: usize,
-    /// Whether the inner proof carries a chain digest (every layer's does; the base
-    /// circuit's does not).
+    /// Whether the inner proof carries a chain digest and a depth (every layer's does; the
+    /// base circuit's does not).
     pub inner_chain: bool,
 }
 
 /// Builds the layer that verifies proofs under `inner_vk`. `inner_chain` says whether the
-/// inner circuit is itself a layer (its last [`CHAIN_SLOTS`] public inputs are a chain
-/// digest).
+/// inner circuit is itself a layer (its last [`LAYER_SLOTS`] public inputs are a chain
+/// digest and a depth).
 pub fn layer_circuit<V, K>(
     inner_vk: &K,
     inner_chain: bool,
@@ -67,26 +71,29 @@ where
     K: FixpointKey<V>,
 {
     let shape = FixpointShape::new(inner_vk, KeyBinding::PrivateInput)?;
-    let chain_slots = if inner_chain { CHAIN_SLOTS } else { 0 };
+    let layer_slots = if inner_chain { LAYER_SLOTS } else { 0 };
     let statement = shape
         .public_count
-        .checked_sub(chain_slots)
+        .checked_sub(layer_slots)
         .ok_or(ProofShapeError::Length {
             what: "public inputs of an inner layer",
-            expected: CHAIN_SLOTS,
+            expected: LAYER_SLOTS,
             got: shape.public_count,
         })?;
     let mut b = CircuitBuilder::<Ext<V>>::new();
     let forwarded = b.public_inputs(statement);
     let chain_out = b.public_inputs(CHAIN_SLOTS);
-    let chain_in: Digest = if inner_chain {
-        [b.private_input(), b.private_input()]
+    let depth_out = b.public_input();
+    let (chain_in, depth_in): (Digest, _) = if inner_chain {
+        let chain = [b.private_input(), b.private_input()];
+        (chain, b.private_input())
     } else {
-        [b.zero(), b.zero()]
+        ([b.zero(), b.zero()], b.zero())
     };
     let mut inner_publics = forwarded.clone();
     if inner_chain {
         inner_publics.extend(chain_in);
+        inner_publics.push(depth_in);
     }
     let (verifier, _) = fixpoint::verify_circuit(&mut b, &shape, &inner_publics)?;
     let key = verifier
@@ -101,6 +108,9 @@ where
         }
         b.connect(acc[0], chain_out[0]);
         b.connect(acc[1], chain_out[1]);
+        let one = b.one();
+        let depth = b.add(depth_in, one);
+        b.connect(depth, depth_out);
     });
     let circuit = b
         .build()
@@ -126,21 +136,25 @@ where
         .fold(prev, |acc, root| compress.compress([acc, *root]))
 }
 
-/// A chain digest from its two packed public slots.
-pub fn unpack_chain<V: PrimeField64 + BinomiallyExtendable<D>>(slots: &[Ext<V>]) -> [V; 8] {
+/// A chain digest from its [`CHAIN_SLOTS`] packed public slots.
+pub fn unpack_chain<V: PrimeField64 + BinomiallyExtendable<D>>(
+    slots: &[Ext<V>],
+) -> Result<[V; 8], ProofShapeError> {
+    check_len("chain digest slots", CHAIN_SLOTS, slots.len())?;
     let lanes: Vec<V> = slots
         .iter()
         .flat_map(|s| s.as_basis_coefficients_slice().to_vec())
         .collect();
-    std::array::from_fn(|i| lanes[i])
+    Ok(std::array::from_fn(|i| lanes[i]))
 }
 
 /// A layer's inputs for one inner proof.
 #[derive(Clone, Debug)]
 pub struct LayerWitness<V> {
-    /// The layer's public inputs: the statement and the new chain digest.
+    /// The layer's public inputs: the statement, the new chain digest and the depth.
     pub publics: Vec<Ext<V>>,
-    /// The inner chain digest's slots (private), when the inner proof has one.
+    /// The inner chain digest's slots and the inner depth (private), when the inner proof
+    /// has them.
     pub inner_chain: Vec<Ext<V>>,
     /// The verifier's witness.
     pub fixpoint: FixpointWitness<V>,
@@ -176,14 +190,15 @@ where
         }
         let fixpoint = FixpointWitness::from_proof(&shape, perm, proof, inner_publics)?;
         let (statement, chain) = inner_publics.split_at(self.statement);
-        let prev = if self.inner_chain {
-            unpack_chain(chain)
+        let (prev, depth) = if self.inner_chain {
+            (unpack_chain(&chain[..CHAIN_SLOTS])?, chain[CHAIN_SLOTS])
         } else {
-            [V::ZERO; 8]
+            ([V::ZERO; 8], Ext::<V>::ZERO)
         };
         let next = chain_digest(perm, prev, inner_key);
         let mut publics = statement.to_vec();
         publics.extend(poseidon2::pack_values::<Ext<V>>(&next));
+        publics.push(depth + Ext::<V>::ONE);
         Ok(LayerWitness {
             publics,
             inner_chain: chain.to_vec(),
@@ -251,12 +266,18 @@ macro_rules! recursion_driver {
             use std::time::{Duration, Instant};
 
             use fixpoint_circuit::{CircuitId, CircuitStats};
+            use fixpoint_circuit_prover::files;
             use fixpoint_circuit_prover::{
-                FriSettings, Lanes, ProofReport, ProverConfig, VerifyingKey, prove_with_report,
-                setup_with_floor, verify,
+                FriSettings, Lanes, ProofReport, ProverConfig, VerifyOptions, VerifyingKey,
+                prove_with_report, setup_with_floor, verify,
             };
+            use serde::{Deserialize, Serialize};
 
             use super::*;
+            use crate::trusted::{
+                BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS, BUNDLE_VK, BundleError,
+                RecursionCheckError, TrustedCommitment, TrustedKeys,
+            };
 
             type V = $v;
             type E = Ext<$v>;
@@ -264,7 +285,7 @@ macro_rules! recursion_driver {
             type Table = fixpoint_circuit_prover::poseidon2::$module::Table;
 
             /// What one layer cost.
-            #[derive(Clone, Debug)]
+            #[derive(Clone, Debug, Serialize, Deserialize)]
             pub struct LayerReport {
                 /// 1 verifies the base proof.
                 pub layer: usize,
@@ -290,7 +311,10 @@ macro_rules! recursion_driver {
                 pub fixed_point: bool,
             }
 
-            /// The last layer's proof and what it took to get there.
+            /// The last layer's proof and what it took to get there: the prover's side of a
+            /// run. Serialisable; a third party needs only what [`Outcome::bundle`] hands
+            /// out.
+            #[derive(Serialize, Deserialize)]
             pub struct Outcome {
                 /// One report per layer.
                 pub reports: Vec<LayerReport>,
@@ -300,29 +324,266 @@ macro_rules! recursion_driver {
                 pub vk: VerifyingKey<SC, Table>,
                 /// The last layer's proof.
                 pub proof: Proof<SC>,
-                /// Its public inputs: the statement, then the chain digest.
+                /// Its public inputs: the statement, the chain digest, the depth.
                 pub publics: Vec<E>,
-                /// The preprocessed commitment of every key in the chain, base key first.
-                pub keys: Vec<MerkleCap<V, [V; 8]>>,
+                /// Every key the last proof's chain folds, base key first: the key of every
+                /// layer below the last.
+                pub keys: Vec<TrustedCommitment>,
             }
 
             impl Outcome {
-                /// Checks the last proof as a verifier who trusts `keys` would: the proof
-                /// verifies under the last key and its chain digest is the digest of
-                /// `keys`.
-                pub fn verify_chain(&self, keys: &[MerkleCap<V, [V; 8]>]) -> Result<(), String> {
-                    verify(&self.vk, &self.publics, &self.proof).map_err(|e| e.to_string())?;
-                    let perm = $native();
-                    let expected = keys
-                        .iter()
-                        .fold([V::ZERO; 8], |acc, key| chain_digest(&perm, acc, key));
-                    let chain = unpack_chain(&self.publics[self.publics.len() - CHAIN_SLOTS..]);
-                    if chain == expected {
-                        Ok(())
-                    } else {
-                        Err("the proof's key chain is not the trusted keys' chain".into())
+                /// The trusted key set to publish: the base key, the layer keys below the
+                /// fixed point and the fixed-point key. `None` before the fixed point is
+                /// reached (run more layers): until then no set is fixed.
+                pub fn trusted_keys(&self) -> Option<TrustedKeys> {
+                    let at = self.fixed_point_at?;
+                    // Layer `at` has layer `at − 1`'s key: that key is the fixed point, and
+                    // the keys of layers 1 to `at − 2` are below it.
+                    let fixed_point = self.reports.get(at.checked_sub(2)?)?.vk_hash;
+                    if fixed_point != self.vk.hash() {
+                        return None;
+                    }
+                    Some(TrustedKeys {
+                        field: <SC as fixpoint_circuit_prover::CircuitStark>::FIELD.to_owned(),
+                        statement_len: (self.publics.len().checked_sub(LAYER_SLOTS)?) as u32,
+                        base: self.keys.first()?.clone(),
+                        below_fixed_point: self.keys.get(1..at - 1)?.to_vec(),
+                        fixed_point,
+                    })
+                }
+
+                /// What a third party receives: the final key, the proof, the public inputs
+                /// and the trusted key set (`None` before the fixed point).
+                pub fn bundle(&self) -> Option<Bundle> {
+                    Some(Bundle {
+                        vk: self.vk.clone(),
+                        proof: Proof::from_bytes(&self.proof.to_bytes()).ok()?,
+                        publics: self.publics.clone(),
+                        trusted: self.trusted_keys()?,
+                    })
+                }
+            }
+
+            /// A recursion result as published: the final key, its proof, its public inputs
+            /// and the trusted key set, one file each in a directory ([`Bundle::write`]).
+            pub struct Bundle {
+                /// The final verifying key.
+                pub vk: VerifyingKey<SC, Table>,
+                /// The final proof.
+                pub proof: Proof<SC>,
+                /// Its public inputs.
+                pub publics: Vec<E>,
+                /// The trusted key set (a verifier keeps its own copy).
+                pub trusted: TrustedKeys,
+            }
+
+            impl Bundle {
+                /// Writes the four files into `dir`, created if missing:
+                /// [`BUNDLE_VK`], [`BUNDLE_PROOF`], [`BUNDLE_PUBLICS`] and
+                /// [`BUNDLE_TRUSTED_KEYS`].
+                pub fn write(&self, dir: &std::path::Path) -> Result<(), BundleError> {
+                    let io = |path: std::path::PathBuf| {
+                        move |source| BundleError::Io {
+                            path,
+                            source: std::sync::Arc::new(source),
+                        }
+                    };
+                    std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
+                    let field = crate::trusted::field_tag_of(&self.trusted)?;
+                    let files = [
+                        (BUNDLE_VK, self.vk.to_file()),
+                        (BUNDLE_PROOF, self.proof.to_file()),
+                        (
+                            BUNDLE_PUBLICS,
+                            files::public_inputs_to_file(field, &self.publics),
+                        ),
+                        (
+                            BUNDLE_TRUSTED_KEYS,
+                            self.trusted.to_file().map_err(BundleError::Check)?,
+                        ),
+                    ];
+                    for (name, bytes) in files {
+                        let path = dir.join(name);
+                        std::fs::write(&path, bytes).map_err(io(path.clone()))?;
+                    }
+                    Ok(())
+                }
+
+                /// Reads a bundle written by [`Bundle::write`]. Every file is decoded
+                /// canonically; nothing is verified yet ([`verify_bundle`]).
+                pub fn read(dir: &std::path::Path) -> Result<Self, BundleError> {
+                    let read = |name: &str| {
+                        let path = dir.join(name);
+                        std::fs::read(&path).map_err(|source| BundleError::Io {
+                            path,
+                            source: std::sync::Arc::new(source),
+                        })
+                    };
+                    let file =
+                        |name: &'static str| move |source| BundleError::File { file: name, source };
+                    let field = crate::trusted::field_tag_of_sc::<SC>();
+                    Ok(Bundle {
+                        vk: VerifyingKey::from_file(&read(BUNDLE_VK)?).map_err(file(BUNDLE_VK))?,
+                        proof: Proof::from_file(&read(BUNDLE_PROOF)?)
+                            .map_err(file(BUNDLE_PROOF))?,
+                        publics: files::public_inputs_from_file(field, &read(BUNDLE_PUBLICS)?)
+                            .map_err(file(BUNDLE_PUBLICS))?,
+                        trusted: TrustedKeys::from_file(&read(BUNDLE_TRUSTED_KEYS)?)
+                            .map_err(file(BUNDLE_TRUSTED_KEYS))?,
+                    })
+                }
+            }
+
+            /// Checks a recursion result with only what a third party holds: the
+            /// `trusted` key set, the `statement` they expect, and the final key, public
+            /// inputs and proof they were sent. See [`crate::trusted`] for what is checked
+            /// and why it is enough; the error names the check that failed.
+            pub fn verify_recursion(
+                trusted: &TrustedKeys,
+                statement: &[E],
+                vk: &VerifyingKey<SC, Table>,
+                publics: &[E],
+                proof: &Proof<SC>,
+                options: &VerifyOptions,
+            ) -> Result<(), RecursionCheckError> {
+                let field = <SC as fixpoint_circuit_prover::CircuitStark>::FIELD;
+                if trusted.field != field {
+                    return Err(RecursionCheckError::WrongField {
+                        trusted: trusted.field.clone(),
+                        verifier: field,
+                    });
+                }
+                // 1. The final key is the fixed-point key, by its full hash.
+                let hash = vk.hash();
+                if hash != trusted.fixed_point {
+                    return Err(RecursionCheckError::FinalKeyNotTrusted {
+                        found: hash,
+                        trusted: trusted.fixed_point,
+                    });
+                }
+                let fixed_point = &vk.preprocessed_commitment;
+                // 2. The final key is as secure as demanded.
+                let min = options.min_conjectured_bits;
+                let bits = vk.fri.conjectured_security_bits();
+                if bits < min {
+                    return Err(RecursionCheckError::Insecure { bits, min });
+                }
+                // 3. The statement, then the chain digest and the depth.
+                let got = publics
+                    .len()
+                    .checked_sub(LAYER_SLOTS)
+                    .ok_or(RecursionCheckError::PublicsTooShort { got: publics.len() })?;
+                for expected in [statement.len(), trusted.statement_len as usize] {
+                    if got != expected {
+                        return Err(RecursionCheckError::StatementLength { expected, got });
                     }
                 }
+                if let Some(index) = (0..got).find(|&i| publics[i] != statement[i]) {
+                    return Err(RecursionCheckError::StatementMismatch { index });
+                }
+                // 4. The depth: a base-field integer from the first fixed-point layer on.
+                let depth = crate::trusted::depth_of::<V>(&publics[publics.len() - 1], trusted)?;
+                // 5. The chain the proof carries is the trusted keys' chain at that depth.
+                let perm = $native();
+                let mut caps = vec![trusted.base.cap::<V>()?];
+                for key in &trusted.below_fixed_point {
+                    caps.push(key.cap::<V>()?);
+                }
+                let repeats = (depth - trusted.min_depth()) as usize;
+                let expected = crate::trusted::chain_of(
+                    &perm,
+                    caps.iter().chain(std::iter::repeat_n(fixed_point, repeats)),
+                );
+                let chain = unpack_chain(&publics[got..got + CHAIN_SLOTS])
+                    .map_err(|e| RecursionCheckError::Depth(e.to_string()))?;
+                if chain != expected {
+                    return Err(RecursionCheckError::ChainMismatch { depth });
+                }
+                // 6. The proof, under the final key.
+                verify(vk, publics, proof).map_err(RecursionCheckError::Proof)
+            }
+
+            /// [`verify_recursion`] on a bundle, with the given trusted set (a verifier's
+            /// own copy) or, when `None`, the bundle's; the statement is the bundle's own.
+            pub fn verify_bundle(
+                bundle: &Bundle,
+                trusted: Option<&TrustedKeys>,
+                statement: Option<&[E]>,
+                options: &VerifyOptions,
+            ) -> Result<(), RecursionCheckError> {
+                let trusted = trusted.unwrap_or(&bundle.trusted);
+                let own = bundle.publics.len().checked_sub(LAYER_SLOTS).ok_or(
+                    RecursionCheckError::PublicsTooShort {
+                        got: bundle.publics.len(),
+                    },
+                )?;
+                let statement = statement.unwrap_or(&bundle.publics[..own]);
+                verify_recursion(
+                    trusted,
+                    statement,
+                    &bundle.vk,
+                    &bundle.publics,
+                    &bundle.proof,
+                    options,
+                )
+            }
+
+            /// One proved layer (see [`prove_layer`]).
+            pub struct LayerProof {
+                /// The layer's proof.
+                pub proof: Proof<SC>,
+                /// Its public inputs: the statement, the chain digest, the depth.
+                pub publics: Vec<E>,
+                /// What the proof cost.
+                pub report: ProofReport,
+                /// Witness generation and run time.
+                pub run: Duration,
+                /// Prove time.
+                pub prove: Duration,
+            }
+
+            /// Proves layer `layer`: `built`, with its proving key `pk`, verifying
+            /// `inner_proof` of `inner_publics` under `inner_vk`.
+            pub fn prove_layer<N>(
+                layer: usize,
+                built: &LayerCircuit<V>,
+                pk: &fixpoint_circuit_prover::ProvingKey<SC, Table>,
+                inner_vk: &VerifyingKey<SC, N>,
+                inner_proof: &Proof<SC>,
+                inner_publics: &[E],
+            ) -> Result<LayerProof, RecursionError> {
+                let phase = |phase: &'static str| {
+                    move |e: String| RecursionError::Phase {
+                        layer,
+                        phase,
+                        message: e,
+                    }
+                };
+                let perm = $native();
+                let start = Instant::now();
+                let witness = built
+                    .witness(
+                        &perm,
+                        inner_proof,
+                        inner_publics,
+                        &inner_vk.preprocessed_commitment,
+                    )
+                    .map_err(|source| RecursionError::Layer { layer, source })?;
+                let mut runner = built.circuit.runner();
+                fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
+                built.fill(&witness, &mut runner).map_err(phase("run"))?;
+                let traces = runner.run().map_err(|e| phase("run")(e.to_string()))?;
+                let run = start.elapsed();
+                let start = Instant::now();
+                let (proof, report) =
+                    prove_with_report(pk, &traces).map_err(|e| phase("prove")(e.to_string()))?;
+                Ok(LayerProof {
+                    proof,
+                    publics: witness.publics,
+                    report,
+                    run,
+                    prove: start.elapsed(),
+                })
             }
 
             /// Runs `layers` recursion layers on `base_proof` of `base_publics` under
@@ -342,9 +603,9 @@ macro_rules! recursion_driver {
             ) -> Result<Outcome, RecursionError>
             where
                 VerifyingKey<SC, N>: FixpointKey<V>,
+                N: Serialize + serde::de::DeserializeOwned,
             {
                 let config = ProverConfig::$ctor(settings);
-                let perm = $native();
                 let phase = |layer: usize, phase: &'static str| {
                     move |e: String| RecursionError::Phase {
                         layer,
@@ -352,7 +613,7 @@ macro_rules! recursion_driver {
                         message: e,
                     }
                 };
-                let mut keys = vec![base_vk.preprocessed_commitment.clone()];
+                let mut keys = vec![TrustedCommitment::new(&base_vk.preprocessed_commitment)];
                 let mut reports: Vec<LayerReport> = Vec::new();
                 let mut fixed_point_at = None;
                 let mut inner: Option<(VerifyingKey<SC, Table>, Proof<SC>, Vec<E>)> = None;
@@ -415,35 +676,14 @@ macro_rules! recursion_driver {
                         start.elapsed()
                     };
 
-                    let start = Instant::now();
-                    let witness = match &inner {
-                        None => built.witness(
-                            &perm,
-                            base_proof,
-                            base_publics,
-                            &base_vk.preprocessed_commitment,
-                        ),
+                    let proved = match &inner {
+                        None => prove_layer(layer, &built, &pk, base_vk, base_proof, base_publics),
                         Some((vk, proof, publics)) => {
-                            built.witness(&perm, proof, publics, &vk.preprocessed_commitment)
+                            prove_layer(layer, &built, &pk, vk, proof, publics)
                         }
-                    }
-                    .map_err(|source| RecursionError::Layer { layer, source })?;
-                    let mut runner = built.circuit.runner();
-                    fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
-                    built
-                        .fill(&witness, &mut runner)
-                        .map_err(phase(layer, "run"))?;
-                    let traces = runner
-                        .run()
-                        .map_err(|e| phase(layer, "run")(e.to_string()))?;
-                    let run = start.elapsed();
-
+                    }?;
                     let start = Instant::now();
-                    let (proof, report) = prove_with_report(&pk, &traces)
-                        .map_err(|e| phase(layer, "prove")(e.to_string()))?;
-                    let prove = start.elapsed();
-                    let start = Instant::now();
-                    verify(&pk.vk, &witness.publics, &proof)
+                    verify(&pk.vk, &proved.publics, &proved.proof)
                         .map_err(|e| phase(layer, "verify")(e.to_string()))?;
                     let verify_time = start.elapsed();
 
@@ -451,19 +691,19 @@ macro_rules! recursion_driver {
                         layer,
                         circuit_id: id,
                         stats: built.circuit.stats(),
-                        proof: report,
+                        proof: proved.report,
                         build,
                         setup,
-                        run,
-                        prove,
+                        run: proved.run,
+                        prove: proved.prove,
                         verify: verify_time,
                         vk_hash: pk.vk.hash(),
                         fixed_point: reuse,
                     };
                     progress(&report);
                     reports.push(report);
-                    keys.push(pk.vk.preprocessed_commitment.clone());
-                    inner = Some((pk.vk.clone(), proof, witness.publics));
+                    keys.push(TrustedCommitment::new(&pk.vk.preprocessed_commitment));
+                    inner = Some((pk.vk.clone(), proved.proof, proved.publics));
                     previous = Some((id, pk));
                 }
                 let (vk, proof, publics) = inner.ok_or(RecursionError::Phase {

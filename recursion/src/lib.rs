@@ -33,6 +33,7 @@ pub mod layers;
 pub mod pcs;
 pub mod seeds;
 pub mod transcript;
+pub mod trusted;
 pub mod uni_stark;
 
 pub use challenger::{ChallengerError, CircuitChallenger, RATE};

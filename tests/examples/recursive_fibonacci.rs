@@ -5,7 +5,12 @@
 //! ```text
 //! cargo run --release --example recursive_fibonacci -- --n 10000 --layers 4
 //! cargo run --release --example recursive_fibonacci -- --field baby-bear --max-log-arity 2 --log-final-poly-len 5
+//! cargo run --release --example recursive_fibonacci -- --out result   # then: fixpoint verify-recursion --bundle result
 //! ```
+//!
+//! With `--out DIR`, the result is written as a bundle (the final key, the proof, the
+//! public inputs and the trusted key set, one file each) that the `fixpoint` command
+//! verifies; `--save-circuit FILE` writes the base circuit for `fixpoint inspect`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -15,7 +20,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField64};
 
 const USAGE: &str = "usage: recursive_fibonacci [--field koala-bear|baby-bear] [--n STEPS] \
 [--layers L] [--log-blowup B] [--num-queries Q] [--max-log-arity A] [--log-final-poly-len F] \
-[--query-pow-bits P]";
+[--query-pow-bits P] [--out DIR] [--save-circuit FILE]";
 
 /// The command line.
 struct Args {
@@ -23,6 +28,8 @@ struct Args {
     n: usize,
     layers: usize,
     fri: FriSettings,
+    out: Option<std::path::PathBuf>,
+    save_circuit: Option<std::path::PathBuf>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -38,6 +45,8 @@ fn parse() -> Result<Args, String> {
             max_log_arity: 1,
             log_final_poly_len: 0,
         },
+        out: None,
+        save_circuit: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -64,6 +73,8 @@ fn parse() -> Result<Args, String> {
             "--max-log-arity" => args.fri.max_log_arity = number()?,
             "--log-final-poly-len" => args.fri.log_final_poly_len = number()?,
             "--query-pow-bits" => args.fri.query_pow_bits = number()?,
+            "--out" => args.out = Some(value.into()),
+            "--save-circuit" => args.save_circuit = Some(value.into()),
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
         }
     }
@@ -103,7 +114,9 @@ fn table_name(name: &str) -> &str {
 macro_rules! run_field {
     ($name:ident, $module:ident, $val:ty) => {
         fn $name(args: &Args) -> Result<(), String> {
-            use fixpoint_recursion::layers::$module::{LayerReport, recurse};
+            use fixpoint_circuit_prover::files::{self, FieldTag, FileKind};
+            use fixpoint_circuit_prover::VerifyOptions;
+            use fixpoint_recursion::layers::$module::{LayerReport, recurse, verify_recursion};
             type E = p3_field::extension::BinomialExtensionField<$val, 4>;
 
             let config = ProverConfig::$module(args.fri);
@@ -121,6 +134,12 @@ macro_rules! run_field {
             // Layer 0: Fibonacci, written with the builder.
             let start = Instant::now();
             let base = fixpoint_tests::fibonacci::<E>(args.n).map_err(|e| e.to_string())?;
+            if let Some(path) = &args.save_circuit {
+                let field = FieldTag::from_name(config.field).ok_or("unknown field")?;
+                let bytes = files::encode_file(field, FileKind::Circuit, &base);
+                std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+                println!("wrote the base circuit to {}", path.display());
+            }
             let (mut x, mut y) = (<$val>::ZERO, <$val>::ONE);
             for _ in 0..args.n {
                 (x, y) = (y, x + y);
@@ -201,11 +220,49 @@ macro_rules! run_field {
                     args.layers
                 ),
             }
-            outcome.verify_chain(&outcome.keys)?;
+            // Check the result as a third party would: with the trusted key set only.
+            let Some(bundle) = outcome.bundle() else {
+                return match &args.out {
+                    Some(dir) => Err(format!(
+                        "no bundle written to {}: a trusted key set exists from the fixed point on (run more --layers)",
+                        dir.display()
+                    )),
+                    None => Ok(()),
+                };
+            };
+            let bits = bundle.vk.fri.conjectured_security_bits();
+            let options = VerifyOptions {
+                min_conjectured_bits: VerifyOptions::default().min_conjectured_bits.min(bits),
+            };
+            verify_recursion(
+                &bundle.trusted,
+                &publics,
+                &bundle.vk,
+                &bundle.publics,
+                &bundle.proof,
+                &options,
+            )
+            .map_err(|e| e.to_string())?;
             println!(
-                "the last proof verifies, and its key chain names all {} keys below it.",
-                outcome.keys.len()
+                "the last proof (depth {}) verifies with only the trusted key set: the base key, {} key(s) below the fixed point and the fixed-point key {}.",
+                outcome.reports.len(),
+                bundle.trusted.below_fixed_point.len(),
+                hex(&bundle.trusted.fixed_point)
             );
+            if bits < VerifyOptions::default().min_conjectured_bits {
+                println!(
+                    "note: {bits} conjectured bits is below the `fixpoint` command's default minimum of {}; pass --min-bits {bits} to verify this bundle.",
+                    VerifyOptions::default().min_conjectured_bits
+                );
+            }
+            if let Some(dir) = &args.out {
+                bundle.write(dir).map_err(|e| e.to_string())?;
+                println!(
+                    "wrote the bundle to {}; check it with: fixpoint verify-recursion --bundle {}",
+                    dir.display(),
+                    dir.display()
+                );
+            }
             Ok(())
         }
     };

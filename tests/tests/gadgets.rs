@@ -61,10 +61,11 @@ fn canonical_decomposition_cases<F: PrimeField64 + CircuitField>() {
         Err(RunError::WitnessConflict { .. })
     ));
     // The same advice is accepted without the canonicity check (it is the check that
-    // rejects, not the bits or the sum).
+    // rejects, not the bits or the sum). Booleanity and recomposition pin no single bit
+    // alone, so the loose bits are vouched for like the library's own.
     let mut b = CircuitBuilder::<F>::new();
     let x = b.public_input();
-    let hinted = b.hint(HintKind::User(99), &[x], n);
+    let hinted = b.hint_vouched(HintKind::User(99), &[x], n);
     let mut acc = b.zero();
     for (i, &bit) in hinted.iter().enumerate() {
         b.assert_bool(bit);
@@ -273,6 +274,98 @@ fn unconstrained_hint_outputs_are_a_build_error() {
 }
 
 #[test]
+fn hint_outputs_must_be_determined_one_unknown_at_a_time() {
+    type F = KoalaBear;
+    // h₁ + h₂ = x is read by a constraint, but (3, 7) and (4, 6) both fit x = 10.
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let h1 = b.scope("advice", |b| b.hint(HintKind::User(1), &[x], 1)[0]);
+    let h2 = b.hint(HintKind::User(2), &[x], 1)[0];
+    let sum = b.add(h1, h2);
+    b.connect(sum, x);
+    let err = b.build().unwrap_err();
+    assert_eq!(
+        err,
+        BuildError::UndeterminedHintOutput {
+            kind: HintKind::User(1),
+            output: 0,
+            scope: "advice".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "output 0 of a User(1) hint (in scope `advice`) is determined by no constraint \
+         (solving one unknown at a time)"
+    );
+    // Tying one summand to a public input determines the other.
+    let y = b.public_input();
+    b.connect(h2, y);
+    let circuit = b.build().unwrap();
+    let mut runner = circuit.runner();
+    runner.register_hint(1, |xs| Ok(vec![xs[0] - F::from_u32(7)]));
+    runner.register_hint(2, |_| Ok(vec![F::from_u32(7)]));
+    runner
+        .set_public_inputs(&[F::from_u32(10), F::from_u32(7)])
+        .unwrap();
+    runner.run().unwrap();
+
+    // h · 2 = x: dividing by a nonzero constant determines h.
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let h = b.hint(HintKind::User(1), &[x], 1)[0];
+    let two = b.define_const(F::TWO);
+    let doubled = b.mul(h, two);
+    b.connect(doubled, x);
+    let circuit = b.build().unwrap();
+    let mut runner = circuit.runner();
+    runner.register_hint(1, |xs| Ok(vec![xs[0] / F::TWO]));
+    runner.set_public_inputs(&[F::from_u32(10)]).unwrap();
+    runner.run().unwrap();
+
+    // h · 0 = x says nothing about h. Folding removes the op, so nothing reads h at all;
+    // without folding the op stays and reads h, but does not determine it.
+    let zero_factor = |options: &LowerOptions| {
+        let mut b = CircuitBuilder::<F>::new();
+        let x = b.public_input();
+        let h = b.hint(HintKind::User(1), &[x], 1)[0];
+        let zero = b.zero();
+        let product = b.mul(h, zero);
+        b.connect(product, x);
+        b.build_with(options)
+    };
+    assert!(matches!(
+        zero_factor(&LowerOptions::default()),
+        Err(BuildError::UnconstrainedHintOutput { .. })
+    ));
+    assert!(matches!(
+        zero_factor(&LowerOptions::none()),
+        Err(BuildError::UndeterminedHintOutput { .. })
+    ));
+
+    // h · h = x leaves ±h, and h + h = x is not solved either (one unknown, twice).
+    for square in [true, false] {
+        let mut b = CircuitBuilder::<F>::new();
+        let x = b.public_input();
+        let h = b.hint(HintKind::User(1), &[x], 1)[0];
+        let twice = if square { b.mul(h, h) } else { b.add(h, h) };
+        b.connect(twice, x);
+        assert!(matches!(
+            b.build(),
+            Err(BuildError::UndeterminedHintOutput { .. })
+        ));
+    }
+
+    // Vouched advice only needs to be read.
+    let mut b = CircuitBuilder::<F>::new();
+    let x = b.public_input();
+    let h1 = b.hint_vouched(HintKind::User(1), &[x], 1)[0];
+    let h2 = b.hint_vouched(HintKind::User(2), &[x], 1)[0];
+    let sum = b.add(h1, h2);
+    b.connect(sum, x);
+    assert!(b.build().is_ok());
+}
+
+#[test]
 fn advice_for_a_slot_already_fixed_is_not_checked_by_the_runner() {
     // root² = x with root tied to a public input: −√x is as valid as √x.
     type F = KoalaBear;
@@ -296,11 +389,14 @@ fn advice_for_a_slot_already_fixed_is_not_checked_by_the_runner() {
 #[test]
 fn user_hint_errors_are_typed() {
     type F = KoalaBear;
+    // A half of x, checked by `2 · y = x`, which determines `y` (a square root checked by
+    // `y · y = x` would be refused by build: `−y` fits as well).
     let mut b = CircuitBuilder::<F>::new();
     let x = b.public_input();
     let y = b.hint(HintKind::User(5), &[x], 1)[0];
-    let sq = b.square(y);
-    b.connect(sq, x);
+    let two = b.define_const(F::TWO);
+    let doubled = b.mul(y, two);
+    b.connect(doubled, x);
     let circuit = b.build().unwrap();
     assert!(matches!(
         run(&circuit, &[F::from_u32(4)]),
@@ -310,7 +406,7 @@ fn user_hint_errors_are_typed() {
     runner.register_hint(5, |_| Ok(vec![F::ONE, F::TWO]));
     runner.set_public_inputs(&[F::from_u32(4)]).unwrap();
     assert!(matches!(runner.run(), Err(RunError::HintFailed { .. })));
-    runner.register_hint(5, |_| Err("no root".into()));
+    runner.register_hint(5, |_| Err("no half".into()));
     assert!(matches!(runner.run(), Err(RunError::HintFailed { .. })));
 }
 

@@ -100,14 +100,39 @@ fn missing_executors_and_private_data_are_typed_errors() {
 }
 
 #[test]
-fn hint_advice_fed_only_to_an_npo_counts_as_constrained() {
+fn hint_advice_fed_only_to_an_npo_is_read_but_not_determined() {
+    // The NPO's table reads the advice, so the read check passes; but NPOs run forward
+    // only (their inputs are never solved from their outputs), so nothing determines it —
+    // whether the output is only exposed or even pinned to a public input.
+    for pinned in [false, true] {
+        let mut b = CircuitBuilder::<F>::new();
+        let x = b.public_input();
+        let advice = b.hint(HintKind::Inverse, &[x], 1)[0];
+        let call = b.npo(POW7, &[advice], 1, 0);
+        if pinned {
+            let y = b.public_input();
+            b.connect(call.outputs[0], y);
+        } else {
+            b.expose(call.outputs[0]);
+        }
+        assert!(matches!(
+            b.build(),
+            Err(BuildError::UndeterminedHintOutput {
+                kind: HintKind::Inverse,
+                output: 0,
+                ..
+            })
+        ));
+    }
+    // Forward, an NPO of known inputs has known outputs: they determine the advice.
     let mut b = CircuitBuilder::<F>::new();
     let x = b.public_input();
-    let advice = b.hint(HintKind::Inverse, &[x], 1)[0];
-    let call = b.npo(POW7, &[advice], 1, 0);
-    b.expose(call.outputs[0]);
+    let call = b.npo(POW7, &[x], 1, 0);
+    let advice = b.hint(HintKind::User(1), &[x], 1)[0];
+    let sum = b.add(advice, call.outputs[0]);
+    b.connect(sum, x);
     assert!(b.build().is_ok());
-    // Without the NPO the same advice is refused.
+    // Without the NPO the same advice is refused, by the read check.
     let mut b = CircuitBuilder::<F>::new();
     let x = b.public_input();
     b.hint(HintKind::Inverse, &[x], 1);

@@ -1,5 +1,7 @@
 //! Gadgets built on hints: bit decomposition and range checks, comparison, and
-//! extension ↔ base coordinates. Each hint's outputs are fully constrained here.
+//! extension ↔ base coordinates. Each hint's outputs are fully constrained here, by
+//! booleanity and recomposition — non-linear checks that pin all outputs together but no
+//! single one alone, so the hints are recorded [`Vouched`](super::HintCheck::Vouched).
 
 use p3_field::{BasedVectorSpace, Field};
 
@@ -84,7 +86,8 @@ impl<F: Field> CircuitBuilder<F> {
 
     /// Hints `n` bits of `x` and constrains them (boolean, recomposing to `x`).
     fn constrained_bits(&mut self, x: Target, n: usize) -> Vec<Target> {
-        let bits = self.hint(HintKind::BitsLe { bits: n as u8 }, &[x], n);
+        // Vouched: each bit is pinned by booleanity and the recomposition together.
+        let bits = self.hint_vouched(HintKind::BitsLe { bits: n as u8 }, &[x], n);
         for &bit in &bits {
             self.assert_bool(bit);
         }
@@ -144,7 +147,8 @@ impl<F: CircuitField> CircuitBuilder<F> {
     /// decomposition, and recombining to `x`.
     pub fn to_base_coeffs(&mut self, x: Target) -> Vec<Target> {
         let d = <F as BasedVectorSpace<F::PrimeSubfield>>::DIMENSION;
-        let coeffs = self.hint(HintKind::BaseCoeffs, &[x], d);
+        // Vouched: each coefficient's canonical bits and the recombination pin them.
+        let coeffs = self.hint_vouched(HintKind::BaseCoeffs, &[x], d);
         for &c in &coeffs {
             self.to_bits_canonical(c);
         }

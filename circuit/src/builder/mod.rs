@@ -28,6 +28,40 @@ pub(crate) struct HintCall {
     pub(crate) inputs: Vec<ExprId>,
     pub(crate) first_output: ExprId,
     pub(crate) outputs: u32,
+    /// Which of the lint's checks the outputs must pass.
+    pub(crate) check: HintCheck,
+}
+
+/// How [`build`](CircuitBuilder::build)'s hint lint checks a hint's outputs.
+///
+/// Every hint output must be *read* by some constraint
+/// ([`BuildError::UnconstrainedHintOutput`]). On top of that, the lint can require the
+/// constraints to *determine* each output ([`BuildError::UndeterminedHintOutput`]),
+/// solving one unknown at a time:
+///
+/// - a class of connected targets is *known* when it holds a constant, a public input or a
+///   private input, or is an output of a non-primitive op or of a vouched hint whose
+///   inputs are all known;
+/// - an op `y = a ∘ b` with two of its three values known gives the third, except that a
+///   product is never solved by dividing by the constant zero (`0 · h = y` leaves `h`
+///   free); a square `h · h = y` never gives `h` (`−h` fits too).
+///
+/// Limits: a known factor that is a variable is assumed nonzero when dividing by it (rule
+/// zero out with [`assert_nonzero`](CircuitBuilder::assert_nonzero) if it matters), and a
+/// non-primitive op is never solved backwards (its inputs do not follow from its outputs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum HintCheck {
+    /// The constraints must determine every output, one unknown at a time. What
+    /// [`CircuitBuilder::hint`] records.
+    #[default]
+    Determined,
+    /// The caller vouches that its own constraints pin the outputs, in a way the
+    /// one-unknown-at-a-time solving cannot follow (booleanity plus recomposition for a bit
+    /// decomposition: each bit alone is not solved from the sum). Only the read check
+    /// applies; wherever all the hint's inputs are known, its outputs count as known for
+    /// the other hints' determined check. A private input is recorded this way too: it has
+    /// no inputs and is the statement's witness, known by definition.
+    Vouched,
 }
 
 /// A non-primitive call recorded by the builder: a marker node, then its outputs.
@@ -185,7 +219,8 @@ impl<F: Field> CircuitBuilder<F> {
     /// [`Runner::set_private_inputs`](crate::Runner::set_private_inputs), in allocation
     /// order. It lives in the Witness table only (no Public-table lane, nothing the verifier
     /// sees), and like a hint output it is advice: `build` refuses one that no constraint
-    /// reads.
+    /// reads. It is the statement's existential witness, so the lint counts it as known
+    /// when it checks that other hints are determined ([`HintCheck::Vouched`]).
     ///
     /// ```
     /// use fixpoint_circuit::CircuitBuilder;
@@ -211,7 +246,13 @@ impl<F: Field> CircuitBuilder<F> {
     pub fn private_input(&mut self) -> Target {
         let index = self.private_count;
         self.private_count += 1;
-        self.hint(crate::HintKind::PrivateInput { index }, &[], 1)[0]
+        // The statement's witness: known by definition, so only the read check applies.
+        self.hint_with(
+            crate::HintKind::PrivateInput { index },
+            &[],
+            1,
+            HintCheck::Vouched,
+        )[0]
     }
 
     /// `n` private inputs.
@@ -296,13 +337,69 @@ impl<F: Field> CircuitBuilder<F> {
 
     /// `outputs` new targets computed natively from `inputs` by the runner — **advice**,
     /// not constraints: only the ops that read the outputs constrain them. `build` refuses
-    /// a hint output that no constraint reads ([`BuildError::UnconstrainedHintOutput`]).
-    /// See [`Runner::register_hint`](crate::Runner::register_hint) for user hints.
+    /// a hint output that no constraint reads ([`BuildError::UnconstrainedHintOutput`]),
+    /// and one that the constraints do not *determine*
+    /// ([`BuildError::UndeterminedHintOutput`]): solving one unknown at a time from
+    /// constants, public and private inputs, every output must get a unique value. So
+    /// `h₁ + h₂ = x` with two hinted summands is refused (both `(3, 7)` and `(4, 6)` fit
+    /// `x = 10`), and so is a square root checked by `r · r = x` (`−r` fits too), while
+    /// `2 · h = x` is accepted; [`HintCheck`] has the rules. For advice that a gadget's own
+    /// constraints pin in a way the solving cannot follow, use
+    /// [`hint_vouched`](Self::hint_vouched). See
+    /// [`Runner::register_hint`](crate::Runner::register_hint) for user hints.
     pub fn hint(
         &mut self,
         kind: crate::HintKind,
         inputs: &[Target],
         outputs: usize,
+    ) -> Vec<Target> {
+        self.hint_with(kind, inputs, outputs, HintCheck::Determined)
+    }
+
+    /// A hint whose outputs `build` only checks are read by some constraint
+    /// ([`HintCheck::Vouched`]): the caller vouches that its own constraints pin them. Meant
+    /// for gadgets such as a bit decomposition, whose booleanity and recomposition checks
+    /// fix every bit without determining any one bit alone.
+    ///
+    /// ```
+    /// use fixpoint_circuit::{CircuitBuilder, HintKind};
+    /// use p3_field::PrimeCharacteristicRing;
+    /// use p3_koala_bear::KoalaBear as F;
+    ///
+    /// // Two bits of x: boolean, and b₀ + 2·b₁ = x.
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// let bits = b.hint_vouched(HintKind::BitsLe { bits: 2 }, &[x], 2);
+    /// b.assert_bool(bits[0]);
+    /// b.assert_bool(bits[1]);
+    /// let two = b.define_const(F::TWO);
+    /// let high = b.mul(bits[1], two);
+    /// let sum = b.add(bits[0], high);
+    /// b.connect(sum, x);
+    /// let circuit = b.build()?; // `hint` would be refused: no single bit is solved from x
+    ///
+    /// let mut runner = circuit.runner();
+    /// runner.set_public_inputs(&[F::from_u32(3)])?;
+    /// runner.run()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn hint_vouched(
+        &mut self,
+        kind: crate::HintKind,
+        inputs: &[Target],
+        outputs: usize,
+    ) -> Vec<Target> {
+        self.hint_with(kind, inputs, outputs, HintCheck::Vouched)
+    }
+
+    /// A hint checked by the lint as `check` says: [`hint`](Self::hint) and
+    /// [`hint_vouched`](Self::hint_vouched) with the check as a value.
+    pub fn hint_with(
+        &mut self,
+        kind: crate::HintKind,
+        inputs: &[Target],
+        outputs: usize,
+        check: HintCheck,
     ) -> Vec<Target> {
         let inputs = inputs.iter().map(|&t| self.node(t)).collect();
         let call = self.hint_calls.len() as u32;
@@ -312,6 +409,7 @@ impl<F: Field> CircuitBuilder<F> {
             inputs,
             first_output,
             outputs: outputs as u32,
+            check,
         });
         (0..outputs as u32)
             .map(|index| self.push(Expr::HintOutput { call, index }))

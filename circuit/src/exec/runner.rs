@@ -251,20 +251,23 @@ impl<'c, F: CircuitField> Runner<'c, F> {
     ///
     /// ```
     /// use fixpoint_circuit::{CircuitBuilder, HintKind};
-    /// use p3_field::PrimeCharacteristicRing;
+    /// use p3_field::{Field, PrimeCharacteristicRing};
     /// use p3_koala_bear::KoalaBear as F;
     ///
-    /// // A square root found natively, checked by one Mul.
+    /// // An inverse found natively, checked by one Mul: `x · inv = 1` determines `inv`.
+    /// // (A square root checked by `root · root = x` would be refused by `build`: `−root`
+    /// // fits as well, so the constraint does not determine the hint.)
     /// let mut b = CircuitBuilder::<F>::new();
     /// let x = b.public_input();
-    /// let root = b.hint(HintKind::User(7), &[x], 1)[0];
-    /// let square = b.square(root);
-    /// b.connect(square, x);
+    /// let inv = b.hint(HintKind::User(7), &[x], 1)[0];
+    /// let product = b.mul(x, inv);
+    /// let one = b.one();
+    /// b.connect(product, one);
     /// let circuit = b.build()?;
     ///
     /// let mut runner = circuit.runner();
     /// runner.register_hint(7, |xs| {
-    ///     xs[0].try_sqrt().map(|r| vec![r]).ok_or_else(|| "not a square".to_string())
+    ///     xs[0].try_inverse().map(|i| vec![i]).ok_or_else(|| "no inverse".to_string())
     /// });
     /// runner.set_public_inputs(&[F::from_u32(49)])?;
     /// runner.run()?;

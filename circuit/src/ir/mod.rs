@@ -156,7 +156,8 @@ pub enum Op<F> {
     },
     /// `outputs = kind(inputs)`, computed natively by the runner and **not constrained**:
     /// the values are advice that only the ops reading them constrain. The builder's lint
-    /// refuses a hint output that no constraint reads. Proving a hint costs no table row.
+    /// refuses a hint output that no constraint reads, or (unless the hint was vouched for)
+    /// that the constraints do not determine. Proving a hint costs no table row.
     Hint {
         /// What the hint computes.
         kind: HintKind,

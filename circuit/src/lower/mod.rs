@@ -11,7 +11,10 @@
 //!    normalised), so that a merge found by one can feed the other further down;
 //! 4. `dce.rs` removes ops whose result nothing reads, connects or exposes (public inputs
 //!    and divisions stay: `b · q = a` constrains its inputs);
-//! 5. `lint.rs` refuses hint outputs that no constraint pins;
+//! 5. `lint.rs` refuses hint outputs that no constraint reads, and outputs of hints made
+//!    with [`CircuitBuilder::hint`] that the constraints do not determine (solving one
+//!    unknown at a time; see [`BuildError::UndeterminedHintOutput`] and
+//!    [`HintCheck`](crate::HintCheck));
 //! 6. `alloc.rs` orders the ops (constants, then public inputs, then computed ops in creation
 //!    order — every op then has at most one undefined slot) and numbers the slots in order
 //!    of first definition.
@@ -134,6 +137,25 @@ pub enum BuildError<F: Field> {
     /// likes. Constrain it (or do not ask for it).
     #[error("output {output} of a {kind} hint (in {}) is read by no constraint", describe_scope(.scope))]
     UnconstrainedHintOutput {
+        /// The hint's kind.
+        kind: crate::HintKind,
+        /// Which output.
+        output: usize,
+        /// Scope of the hint call.
+        scope: String,
+    },
+    /// A hint output that constraints read but do not determine: solving one unknown at a
+    /// time — from constants, public inputs, private inputs, outputs of non-primitive ops
+    /// and vouched hints whose inputs are known, and the outputs already solved — never
+    /// reaches it, so the prover may have a choice (`h₁ + h₂ = x` for two hints, or
+    /// `r · r = x`, where `−r` fits as well). Add a constraint that pins it, or record the
+    /// hint with [`CircuitBuilder::hint_vouched`] if the gadget's own constraints pin it.
+    #[error(
+        "output {output} of a {kind} hint (in {}) is determined by no constraint (solving one \
+         unknown at a time)",
+        describe_scope(.scope)
+    )]
+    UndeterminedHintOutput {
         /// The hint's kind.
         kind: crate::HintKind,
         /// Which output.

@@ -1,0 +1,221 @@
+//! `fixpoint verify` and `fixpoint verify-recursion`.
+
+use std::path::Path;
+
+use fixpoint_circuit_prover::files::{self, FieldTag, FileError, Header};
+use fixpoint_circuit_prover::{
+    BabyBearStark, CircuitStark, KoalaBearStark, NpoTable, Proof, VerifyOptions, VerifyingKey,
+    poseidon2, verify_with_options,
+};
+use fixpoint_recursion::trusted::{TrustedKeys, hex};
+use p3_field::{BasedVectorSpace, PrimeField64};
+use p3_uni_stark::Val;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::failure::{Failure, read};
+
+/// The field a file is over, from its header.
+fn field_of(path: &Path, bytes: &[u8]) -> Result<FieldTag, Failure> {
+    Header::read(bytes)
+        .map(|(header, _)| header.field)
+        .map_err(|e| Failure::undecodable(path, &e))
+}
+
+/// Public inputs from a fixpoint file or, when the file does not start with the magic tag,
+/// from JSON.
+fn publics<V, EF>(field: FieldTag, path: &Path) -> Result<Vec<EF>, Failure>
+where
+    V: PrimeField64,
+    EF: BasedVectorSpace<V> + Serialize + DeserializeOwned,
+{
+    let bytes = read(path)?;
+    let decoded = if bytes.starts_with(&files::MAGIC) {
+        files::public_inputs_from_file(field, &bytes)
+    } else {
+        std::str::from_utf8(&bytes)
+            .map_err(|e| FileError::Json(e.to_string()))
+            .and_then(files::public_inputs_from_json::<V, EF>)
+    };
+    decoded.map_err(|e| Failure::undecodable(path, &e))
+}
+
+/// A hash given as 64 hex digits.
+fn parse_hash(hex_digits: &str) -> Result<[u8; 32], Failure> {
+    let bad = || Failure::Unusable(format!("--vk-hash: `{hex_digits}` is not 64 hex digits"));
+    if hex_digits.len() != 64 || !hex_digits.is_ascii() {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex_digits[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+/// `fixpoint verify`.
+pub fn proof(
+    vk: &Path,
+    proof: &Path,
+    publics: &Path,
+    vk_hash: Option<&str>,
+    min_bits: usize,
+) -> Result<String, Failure> {
+    let pinned = vk_hash.map(parse_hash).transpose()?;
+    let vk_bytes = read(vk)?;
+    let options = VerifyOptions {
+        min_conjectured_bits: min_bits,
+    };
+    let paths = Paths { vk, proof, publics };
+    match field_of(vk, &vk_bytes)? {
+        FieldTag::KoalaBear => proof_over::<KoalaBearStark, poseidon2::koala_bear::Table>(
+            FieldTag::KoalaBear,
+            &vk_bytes,
+            &paths,
+            pinned,
+            &options,
+        ),
+        FieldTag::BabyBear => proof_over::<BabyBearStark, poseidon2::baby_bear::Table>(
+            FieldTag::BabyBear,
+            &vk_bytes,
+            &paths,
+            pinned,
+            &options,
+        ),
+    }
+}
+
+/// The files of `fixpoint verify`.
+struct Paths<'a> {
+    vk: &'a Path,
+    proof: &'a Path,
+    publics: &'a Path,
+}
+
+fn proof_over<SC, N>(
+    field: FieldTag,
+    vk_bytes: &[u8],
+    paths: &Paths<'_>,
+    pinned: Option<[u8; 32]>,
+    options: &VerifyOptions,
+) -> Result<String, Failure>
+where
+    SC: CircuitStark,
+    Val<SC>: PrimeField64,
+    SC::Challenge: BasedVectorSpace<Val<SC>> + Serialize + DeserializeOwned,
+    N: NpoTable<Val<SC>>,
+    VerifyingKey<SC, N>: Serialize + DeserializeOwned,
+{
+    // A key with no NPO tables decodes under any table type: its table list is empty.
+    let vk = VerifyingKey::<SC, N>::from_file(vk_bytes)
+        .map_err(|e| Failure::undecodable(paths.vk, &e))?;
+    let proof = Proof::<SC>::from_file(&read(paths.proof)?)
+        .map_err(|e| Failure::undecodable(paths.proof, &e))?;
+    let publics = publics::<Val<SC>, SC::Challenge>(field, paths.publics)?;
+    let hash = vk.hash();
+    if let Some(pinned) = pinned
+        && pinned != hash
+    {
+        return Err(Failure::Rejected(format!(
+            "rejected: the key hashes to {}, not the pinned {}",
+            hex(&hash),
+            hex(&pinned)
+        )));
+    }
+    verify_with_options(&vk, &publics, &proof, options).map_err(|e| Failure::rejected(&e))?;
+    Ok(format!(
+        "accepted: the proof verifies under the {field} key {} ({} conjectured bits, {} public inputs)\n",
+        hex(&hash),
+        vk.fri.conjectured_security_bits(),
+        publics.len()
+    ))
+}
+
+/// `fixpoint verify-recursion`.
+pub fn recursion(
+    bundle: &Path,
+    trusted_keys: Option<&Path>,
+    statement: Option<&Path>,
+    min_bits: usize,
+) -> Result<String, Failure> {
+    let options = VerifyOptions {
+        min_conjectured_bits: min_bits,
+    };
+    let vk_path = bundle.join(fixpoint_recursion::trusted::BUNDLE_VK);
+    let field = field_of(&vk_path, &read(&vk_path)?)?;
+    let trusted = trusted_keys
+        .map(|path| {
+            TrustedKeys::from_file(&read(path)?).map_err(|e| Failure::undecodable(path, &e))
+        })
+        .transpose()?;
+    let input = RecursionInput {
+        bundle,
+        trusted: trusted.as_ref(),
+        statement,
+        options: &options,
+    };
+    match field {
+        FieldTag::KoalaBear => recursion_koala_bear(&input),
+        FieldTag::BabyBear => recursion_baby_bear(&input),
+    }
+}
+
+/// What `fixpoint verify-recursion` checks.
+struct RecursionInput<'a> {
+    bundle: &'a Path,
+    trusted: Option<&'a TrustedKeys>,
+    statement: Option<&'a Path>,
+    options: &'a VerifyOptions,
+}
+
+/// `fixpoint verify-recursion` over one field: `$module` is the field's recursion driver.
+macro_rules! recursion_over {
+    ($name:ident, $module:ident, $stark:ty, $field:expr) => {
+        fn $name(input: &RecursionInput<'_>) -> Result<String, Failure> {
+            use fixpoint_recursion::layers::$module::{Bundle, verify_bundle};
+            type SC = $stark;
+            let bundle = Bundle::read(input.bundle).map_err(|e| Failure::undecodable(input.bundle, &e))?;
+            let statement = input
+                .statement
+                .map(|path| publics::<Val<SC>, <SC as p3_uni_stark::StarkGenericConfig>::Challenge>($field, path))
+                .transpose()?;
+            let mut notes = String::new();
+            if let Some(trusted) = input.trusted
+                && *trusted != bundle.trusted
+            {
+                notes.push_str(
+                    "note: the bundle's own trusted-keys file differs from --trusted-keys; the latter is used\n",
+                );
+            }
+            verify_bundle(&bundle, input.trusted, statement.as_deref(), input.options)
+                .map_err(|e| Failure::rejected(&e))?;
+            let trusted = input.trusted.unwrap_or(&bundle.trusted);
+            // Accepted: the last public input is the depth, a base-field integer.
+            let last = bundle.publics.len() - 1;
+            let depth = <<SC as p3_uni_stark::StarkGenericConfig>::Challenge as BasedVectorSpace<Val<SC>>>::as_basis_coefficients_slice(&bundle.publics[last])[0].as_canonical_u64();
+            let statement_len = bundle.publics.len() - fixpoint_recursion::layers::LAYER_SLOTS;
+            Ok(format!(
+                "{notes}accepted: a recursion result over {} at depth {}\n  statement: {}\n  final key: {} ({} conjectured bits)\n  trusted keys: the base key and {} key(s) below the fixed point\n",
+                $field,
+                depth,
+                files::public_inputs_to_json::<Val<SC>, _>(&bundle.publics[..statement_len]),
+                hex(&bundle.vk.hash()),
+                bundle.vk.fri.conjectured_security_bits(),
+                trusted.below_fixed_point.len(),
+            ))
+        }
+    };
+}
+
+recursion_over!(
+    recursion_koala_bear,
+    koala_bear,
+    KoalaBearStark,
+    FieldTag::KoalaBear
+);
+recursion_over!(
+    recursion_baby_bear,
+    baby_bear,
+    BabyBearStark,
+    FieldTag::BabyBear
+);

@@ -1,0 +1,350 @@
+//! The built `fixpoint` binary, run as a third party would: on files only.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use fixpoint_circuit_prover::files::{self, FieldTag, FileKind};
+use fixpoint_circuit_prover::{FriSettings, KoalaBearExt as E, ProverConfig, prove, setup};
+use fixpoint_recursion::layers::koala_bear::recurse;
+use fixpoint_recursion::trusted::{BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS, BUNDLE_VK};
+use p3_field::PrimeCharacteristicRing;
+
+/// Small FRI parameters (2 conjectured bits): every check below passes `--min-bits 0`
+/// except the one that tests the minimum.
+const SMALL: FriSettings = FriSettings {
+    log_blowup: 1,
+    num_queries: 2,
+    query_pow_bits: 0,
+    commit_pow_bits: 0,
+    max_log_arity: 1,
+    log_final_poly_len: 0,
+};
+
+const BUNDLE_FILES: [&str; 4] = [BUNDLE_VK, BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS];
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fixpoint-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A bundle of Fibonacci(20) = 6765 after 5 layers, and the base circuit's file, written
+/// once.
+fn bundle() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = scratch("bundle");
+        let base = fixpoint_tests::fibonacci::<E>(20).unwrap();
+        let (pk, vk) = setup(&base, &ProverConfig::koala_bear(SMALL)).unwrap();
+        let publics = [E::ZERO, E::ONE, E::from_u32(6765)];
+        let mut runner = base.runner();
+        runner.set_public_inputs(&publics).unwrap();
+        let proof = prove(&pk, &runner.run().unwrap()).unwrap();
+        let outcome = recurse(&vk, &proof, &publics, SMALL, 5, |_| {}).unwrap();
+        outcome.bundle().unwrap().write(&dir).unwrap();
+        let circuit = files::encode_file(FieldTag::KoalaBear, FileKind::Circuit, &base);
+        std::fs::write(dir.with_extension("circuit.fxp"), circuit).unwrap();
+        dir
+    })
+}
+
+/// A copy of the bundle in a fresh directory.
+fn copy_of_bundle(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    for file in BUNDLE_FILES {
+        std::fs::copy(bundle().join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+fn fixpoint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fixpoint"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `fixpoint args` and checks its exit code, and that `message` is in stdout (exit 0)
+/// or stderr (otherwise).
+fn expect(args: &[&str], code: i32, message: &str) -> Output {
+    let out = fixpoint(args);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "fixpoint {args:?}\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    let shown = if code == 0 { &stdout } else { &stderr };
+    assert!(
+        shown.contains(message),
+        "fixpoint {args:?}: `{message}` not in\n{shown}"
+    );
+    out
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn the_bundle_round_trip_is_accepted() {
+    let dir = bundle();
+    let out = expect(
+        &["verify-recursion", "--bundle", path(dir), "--min-bits", "0"],
+        0,
+        "accepted: a recursion result over KoalaBear at depth 5",
+    );
+    assert!(text(&out.stdout).contains("statement: [[0,0,0,0],[1,0,0,0],[6765,0,0,0]]"));
+    // With the verifier's own copy of the trusted keys and the statement it expects.
+    let statement = scratch("statement").join("statement.json");
+    std::fs::write(&statement, "[[0,0,0,0],[1,0,0,0],[6765,0,0,0]]").unwrap();
+    let trusted = dir.join(BUNDLE_TRUSTED_KEYS);
+    expect(
+        &[
+            "verify-recursion",
+            "--bundle",
+            path(dir),
+            "--trusted-keys",
+            path(&trusted),
+            "--statement",
+            path(&statement),
+            "--min-bits",
+            "0",
+        ],
+        0,
+        "accepted",
+    );
+}
+
+#[test]
+fn the_default_minimum_security_refuses_the_small_settings_with_their_figure() {
+    expect(
+        &["verify-recursion", "--bundle", path(bundle())],
+        1,
+        "the final key has 2 conjectured bits of security, below the minimum of 100",
+    );
+}
+
+#[test]
+fn another_statement_is_rejected() {
+    let statement = scratch("wrong-statement").join("statement.json");
+    std::fs::write(&statement, "[[0,0,0,0],[1,0,0,0],[6766,0,0,0]]").unwrap();
+    expect(
+        &[
+            "verify-recursion",
+            "--bundle",
+            path(bundle()),
+            "--statement",
+            path(&statement),
+            "--min-bits",
+            "0",
+        ],
+        1,
+        "differs from the expected one at public input 2",
+    );
+}
+
+#[test]
+fn changing_any_byte_of_any_bundle_file_is_never_accepted() {
+    let dir = copy_of_bundle("flipped");
+    for file in BUNDLE_FILES {
+        let original = std::fs::read(bundle().join(file)).unwrap();
+        let len = original.len();
+        // The header, a spread of payload bytes, and the last byte.
+        let mut positions: Vec<usize> = (0..files::HEADER_LEN).collect();
+        positions.extend((1..8).map(|k| files::HEADER_LEN + k * (len - files::HEADER_LEN) / 8));
+        positions.push(len - 1);
+        for &at in &positions {
+            let mut bytes = original.clone();
+            bytes[at] ^= 0x01;
+            std::fs::write(dir.join(file), &bytes).unwrap();
+            let out = fixpoint(&[
+                "verify-recursion",
+                "--bundle",
+                path(&dir),
+                "--min-bits",
+                "0",
+            ]);
+            let code = out.status.code();
+            assert!(
+                code == Some(1) || code == Some(2),
+                "{file} byte {at} flipped: exit {code:?}, stderr {}",
+                text(&out.stderr)
+            );
+        }
+        std::fs::write(dir.join(file), &original).unwrap();
+    }
+}
+
+#[test]
+fn a_flipped_proof_byte_is_rejected_and_an_undecodable_file_is_exit_2() {
+    let dir = copy_of_bundle("proof-byte");
+    let file = dir.join(BUNDLE_PROOF);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x10;
+    std::fs::write(&file, &bytes).unwrap();
+    let out = fixpoint(&[
+        "verify-recursion",
+        "--bundle",
+        path(&dir),
+        "--min-bits",
+        "0",
+    ]);
+    assert!(matches!(out.status.code(), Some(1) | Some(2)));
+    // Truncated: undecodable.
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    expect(
+        &[
+            "verify-recursion",
+            "--bundle",
+            path(&dir),
+            "--min-bits",
+            "0",
+        ],
+        2,
+        "malformed proof",
+    );
+}
+
+#[test]
+fn verify_accepts_the_final_proof_and_rejects_a_wrong_hash_edited_publics_and_wrong_kinds() {
+    let dir = bundle();
+    let (vk, proof, publics) = (
+        dir.join(BUNDLE_VK),
+        dir.join(BUNDLE_PROOF),
+        dir.join(BUNDLE_PUBLICS),
+    );
+    let args = |vk: &Path, proof: &Path, publics: &Path| -> Vec<String> {
+        [
+            "verify",
+            "--vk",
+            path(vk),
+            "--proof",
+            path(proof),
+            "--publics",
+            path(publics),
+            "--min-bits",
+            "0",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let run = |args: &[String], code: i32, message: &str| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        expect(&args, code, message)
+    };
+    let out = run(
+        &args(&vk, &proof, &publics),
+        0,
+        "accepted: the proof verifies",
+    );
+    // The key's hash, printed by inspect, pins it.
+    let inspected =
+        text(&expect(&["inspect", path(&vk)], 0, "a verifying key over KoalaBear").stdout);
+    let hash = inspected
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("hash: "))
+        .unwrap()
+        .to_owned();
+    assert!(text(&out.stdout).contains(&hash));
+    let mut pinned = args(&vk, &proof, &publics);
+    pinned.extend(["--vk-hash".into(), hash.clone()]);
+    run(&pinned, 0, "accepted");
+    let mut wrong = args(&vk, &proof, &publics);
+    let mut other = hash.into_bytes();
+    other[0] = if other[0] == b'0' { b'1' } else { b'0' };
+    wrong.extend(["--vk-hash".into(), String::from_utf8(other).unwrap()]);
+    run(&wrong, 1, "not the pinned");
+    let mut malformed = args(&vk, &proof, &publics);
+    malformed.extend(["--vk-hash".into(), "xyz".into()]);
+    run(&malformed, 2, "is not 64 hex digits");
+
+    // The publics as JSON, as inspect prints them, then one coordinate edited.
+    let json = text(&expect(&["inspect", path(&publics)], 0, "6 public inputs").stdout);
+    let json = json
+        .lines()
+        .last()
+        .unwrap()
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let scratch = scratch("publics");
+    let as_json = scratch.join("publics.json");
+    std::fs::write(&as_json, &json).unwrap();
+    run(&args(&vk, &proof, &as_json), 0, "accepted");
+    let edited = json.replacen("6765", "6766", 1);
+    assert_ne!(edited, json);
+    std::fs::write(&as_json, edited).unwrap();
+    run(
+        &args(&vk, &proof, &as_json),
+        1,
+        "rejected: the proof is invalid",
+    );
+    std::fs::write(&as_json, "[[1,2,3]]").unwrap();
+    run(&args(&vk, &proof, &as_json), 2, "has 3 coordinates");
+
+    // A file of the wrong kind.
+    run(
+        &args(&proof, &proof, &publics),
+        2,
+        "holds a proof, not a verifying key",
+    );
+    run(
+        &args(&vk, &vk, &publics),
+        2,
+        "holds a verifying key, not a proof",
+    );
+}
+
+#[test]
+fn inspect_names_every_kind_and_prints_a_circuit() {
+    let dir = bundle();
+    expect(
+        &["inspect", path(&dir.join(BUNDLE_VK))],
+        0,
+        "conjectured security: 2 bits",
+    );
+    expect(
+        &["inspect", path(&dir.join(BUNDLE_PROOF))],
+        0,
+        "a proof over KoalaBear",
+    );
+    expect(
+        &["inspect", path(&dir.join(BUNDLE_TRUSTED_KEYS))],
+        0,
+        "fixed point (layer",
+    );
+    let circuit = dir.with_extension("circuit.fxp");
+    expect(&["inspect", path(&circuit)], 0, "a circuit over KoalaBear");
+    expect(&["inspect", path(&circuit), "--dot"], 0, "digraph");
+    expect(&["inspect", path(&circuit), "--dump"], 0, "Public");
+    expect(
+        &["inspect", path(&dir.join(BUNDLE_VK)), "--dot"],
+        2,
+        "are for circuit files",
+    );
+    let junk = scratch("junk").join("junk");
+    std::fs::write(&junk, b"hello").unwrap();
+    expect(&["inspect", path(&junk)], 2, "fewer than the 8-byte header");
+}
+
+#[test]
+fn help_goes_to_stdout_and_usage_errors_exit_2() {
+    let out = expect(&["--help"], 0, "verify-recursion");
+    assert!(out.stderr.is_empty());
+    expect(&["verify"], 2, "--vk");
+    expect(&["frobnicate"], 2, "unrecognized subcommand");
+    expect(
+        &["verify-recursion", "--bundle", "/nonexistent/bundle"],
+        2,
+        "/nonexistent/bundle",
+    );
+}
