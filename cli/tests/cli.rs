@@ -10,16 +10,8 @@ use fixpoint_recursion::layers::koala_bear::recurse;
 use fixpoint_recursion::trusted::{BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS, BUNDLE_VK};
 use p3_field::PrimeCharacteristicRing;
 
-/// Small FRI parameters (2 conjectured bits): every check below passes `--min-bits 0`
-/// except the one that tests the minimum.
-const SMALL: FriSettings = FriSettings {
-    log_blowup: 1,
-    num_queries: 2,
-    query_pow_bits: 0,
-    commit_pow_bits: 0,
-    max_log_arity: 1,
-    log_final_poly_len: 0,
-};
+/// Small FRI parameters, so that the layers fit the CI budget (2 conjectured bits).
+const SMALL: FriSettings = fixpoint_tests::TINY_FRI;
 
 const BUNDLE_FILES: [&str; 4] = [BUNDLE_VK, BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS];
 
@@ -164,13 +156,7 @@ fn changing_any_byte_of_any_bundle_file_is_never_accepted() {
             let mut bytes = original.clone();
             bytes[at] ^= 0x01;
             std::fs::write(dir.join(file), &bytes).unwrap();
-            let out = fixpoint(&[
-                "verify-recursion",
-                "--bundle",
-                path(&dir),
-                "--min-bits",
-                "0",
-            ]);
+            let out = verify_bundle_dir(&dir);
             let code = out.status.code();
             assert!(
                 code == Some(1) || code == Some(2),
@@ -182,34 +168,41 @@ fn changing_any_byte_of_any_bundle_file_is_never_accepted() {
     }
 }
 
+/// `fixpoint verify-recursion --bundle dir --min-bits 0`.
+fn verify_bundle_dir(dir: &Path) -> Output {
+    fixpoint(&["verify-recursion", "--bundle", path(dir), "--min-bits", "0"])
+}
+
 #[test]
 fn a_flipped_proof_byte_is_rejected_and_an_undecodable_file_is_exit_2() {
+    use fixpoint_circuit_prover::{KoalaBearStark, Proof};
     let dir = copy_of_bundle("proof-byte");
     let file = dir.join(BUNDLE_PROOF);
-    let mut bytes = std::fs::read(&file).unwrap();
-    let at = bytes.len() / 2;
-    bytes[at] ^= 0x10;
-    std::fs::write(&file, &bytes).unwrap();
-    let out = fixpoint(&[
-        "verify-recursion",
-        "--bundle",
-        path(&dir),
-        "--min-bits",
-        "0",
-    ]);
-    assert!(matches!(out.status.code(), Some(1) | Some(2)));
+    let original = std::fs::read(&file).unwrap();
+    // The first flip from the middle on that still decodes: a proof that says something else.
+    let flipped = (original.len() / 2..original.len())
+        .map(|at| {
+            let mut bytes = original.clone();
+            bytes[at] ^= 0x01;
+            bytes
+        })
+        .find(|bytes| Proof::<KoalaBearStark>::from_file(bytes).is_ok())
+        .unwrap();
+    std::fs::write(&file, &flipped).unwrap();
+    let out = verify_bundle_dir(&dir);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("rejected: the final proof does not verify: the proof is invalid")
+    );
     // Truncated: undecodable.
-    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
-    expect(
-        &[
-            "verify-recursion",
-            "--bundle",
-            path(&dir),
-            "--min-bits",
-            "0",
-        ],
-        2,
-        "malformed proof",
+    std::fs::write(&file, &original[..original.len() / 2]).unwrap();
+    let out = verify_bundle_dir(&dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("proof.fxp: malformed proof"),
+        "{}",
+        text(&out.stderr)
     );
 }
 

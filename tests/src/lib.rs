@@ -12,6 +12,19 @@ pub mod airs;
 use fixpoint_circuit::{BuildError, Circuit, CircuitBuilder, Target, circuit};
 use p3_field::Field;
 
+/// FRI settings small enough for recursion tests to fit the CI budget: blowup 2, two
+/// queries, no grinding, so 2 conjectured bits. Tests that check a result with
+/// [`VerifyOptions`](fixpoint_circuit_prover::VerifyOptions) pass
+/// [`VerifyOptions::ANY_SECURITY`](fixpoint_circuit_prover::VerifyOptions::ANY_SECURITY).
+pub const TINY_FRI: fixpoint_circuit_prover::FriSettings = fixpoint_circuit_prover::FriSettings {
+    log_blowup: 1,
+    num_queries: 2,
+    query_pow_bits: 0,
+    commit_pow_bits: 0,
+    max_log_arity: 1,
+    log_final_poly_len: 0,
+};
+
 /// `37 · x − 111 = 0` with `x` the one public input (satisfied by `x = 3`), written with
 /// [`circuit!`]; the book's first chapter writes the same circuit with builder calls.
 ///

@@ -181,3 +181,21 @@ proptest! {
         let _ = verify_decoded(&vk);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Any byte of an encoded proof changed: the proof decodes to an error, or verify
+    /// answers (an error, since the proof now says something else) without panicking.
+    #[test]
+    fn a_mutated_proof_never_panics(index in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let f = fixture();
+        let mut bytes = f.proof.to_bytes();
+        let i = index.index(bytes.len());
+        prop_assume!(bytes[i] != byte);
+        bytes[i] = byte;
+        if let Ok(proof) = Proof::<SC>::from_bytes(&bytes) {
+            let _ = verify(&f.vk, &f.publics, &proof);
+        }
+    }
+}

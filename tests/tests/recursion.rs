@@ -6,14 +6,7 @@ use fixpoint_circuit_prover::{FriSettings, ProverConfig, VerifyOptions, prove, s
 use p3_field::PrimeCharacteristicRing;
 
 /// Small FRI parameters, so that the layers fit the CI budget (2 conjectured bits).
-const SMALL: FriSettings = FriSettings {
-    log_blowup: 1,
-    num_queries: 2,
-    query_pow_bits: 0,
-    commit_pow_bits: 0,
-    max_log_arity: 1,
-    log_final_poly_len: 0,
-};
+const SMALL: FriSettings = fixpoint_tests::TINY_FRI;
 
 /// The statement every run here proves: Fibonacci(20) = 6765.
 const FIB_20: u32 = 6765;
