@@ -125,8 +125,12 @@ impl FriSettings {
         if self.query_pow_bits >= 31 || self.commit_pow_bits >= 31 {
             return invalid("PoW bits must be below 31 (2^bits must stay below the field order)");
         }
-        // Both fields have two-adicity at least 24: the shortest table's LDE must fit.
-        if self.log_final_poly_len + 1 + self.log_blowup > 24 {
+        // Both fields have two-adicity at least 24: the shortest table's LDE must fit. Each
+        // term is bounded first, so that a decoded key's figures cannot wrap the sum.
+        if self.log_blowup > 23
+            || self.log_final_poly_len > 22
+            || self.log_final_poly_len + 1 + self.log_blowup > 24
+        {
             return invalid("log_final_poly_len + 1 + log_blowup must be at most 24");
         }
         Ok(())
@@ -141,9 +145,12 @@ impl FriSettings {
 
     /// Conjectured security in bits under the ethSTARK conjecture, as p3 computes it
     /// (`FriParameters::conjectured_soundness_bits`: `log_blowup · num_queries +
-    /// query_pow_bits`).
+    /// query_pow_bits`). Saturating, so that the figure of settings that fail
+    /// [`validate`](Self::validate) (a decoded key's) cannot wrap into a large one.
     pub fn conjectured_security_bits(&self) -> usize {
-        self.fri_parameters(()).conjectured_soundness_bits()
+        self.log_blowup
+            .saturating_mul(self.num_queries)
+            .saturating_add(self.query_pow_bits)
     }
 
     fn fri_parameters<M>(&self, mmcs: M) -> FriParameters<M> {

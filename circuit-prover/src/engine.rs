@@ -450,6 +450,15 @@ where
             got: public_inputs.len(),
         });
     }
+    // Cheap before the key's AIRs are built: the key's own bounds, then one height per table.
+    vk.check()?;
+    let tables = TableKind::ALL.len() + vk.npo_tables.len();
+    if proof.inner.degree_bits.len() != tables {
+        return Err(VerifyError::Shape(format!(
+            "{} table heights for {tables} tables",
+            proof.inner.degree_bits.len()
+        )));
+    }
     let parts = batch_parts(vk)?;
     if proof.inner.degree_bits != parts.degree_bits {
         return Err(VerifyError::Shape(format!(

@@ -19,6 +19,9 @@ use crate::npo::{NoNpo, NpoAir};
 /// one lane per public input, so this bounds a key's public inputs too.
 pub const MAX_LANES: usize = 1 << 12;
 
+/// The most public inputs a verifying key may declare.
+pub const MAX_PUBLIC_INPUTS: u32 = 1 << 16;
+
 /// The tallest table a verifying key may have, as log2 (the fields' two-adic subgroups
 /// bound it further, with the blowup).
 pub const MAX_LOG_HEIGHT: usize = 27;
@@ -218,6 +221,7 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
     pub fn check(&self) -> Result<(), crate::error::VerifyError>
     where
         p3_uni_stark::Val<SC>: p3_field::TwoAdicField,
+        N: crate::NpoTable<p3_uni_stark::Val<SC>>,
     {
         use crate::error::VerifyError;
         self.fri
@@ -276,6 +280,21 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
                 self.public_count
             ));
         }
+        if self.public_count > MAX_PUBLIC_INPUTS {
+            return invalid(format!(
+                "{} public inputs (at most {MAX_PUBLIC_INPUTS})",
+                self.public_count
+            ));
+        }
+        // One table per kind, as setup makes them: this also bounds the number of AIRs.
+        for (i, table) in self.npo_tables.iter().enumerate() {
+            if self.npo_tables[..i]
+                .iter()
+                .any(|t| t.kind() == table.kind())
+            {
+                return invalid(format!("two NPO tables for {}", table.kind()));
+            }
+        }
         if self.npo_tables.len() != self.npo_log_heights.len() {
             return invalid(format!(
                 "{} NPO tables with {} heights",
@@ -292,9 +311,12 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         Ok(())
     }
 
-    /// Refuses a key whose conjectured security is below `options.min_conjectured_bits`
-    /// (see [`FriSettings::conjectured_security_bits`]).
+    /// Refuses a key whose FRI settings are invalid, or whose conjectured security is below
+    /// `options.min_conjectured_bits` (see [`FriSettings::conjectured_security_bits`]).
     pub fn check_security(&self, options: &VerifyOptions) -> Result<(), crate::error::VerifyError> {
+        self.fri
+            .validate()
+            .map_err(|e| crate::error::VerifyError::InvalidKey(e.to_string()))?;
         let bits = self.fri.conjectured_security_bits();
         if bits < options.min_conjectured_bits {
             return Err(crate::error::VerifyError::Insecure {

@@ -43,7 +43,7 @@ where
 /// A hash given as 64 hex digits.
 fn parse_hash(hex_digits: &str) -> Result<[u8; 32], Failure> {
     let bad = || Failure::Unusable(format!("--vk-hash: `{hex_digits}` is not 64 hex digits"));
-    if hex_digits.len() != 64 || !hex_digits.is_ascii() {
+    if hex_digits.len() != 64 || !hex_digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());
     }
     let mut out = [0u8; 32];
@@ -194,14 +194,27 @@ macro_rules! recursion_over {
             let last = bundle.publics.len() - 1;
             let depth = <<SC as p3_uni_stark::StarkGenericConfig>::Challenge as BasedVectorSpace<Val<SC>>>::as_basis_coefficients_slice(&bundle.publics[last])[0].as_canonical_u64();
             let statement_len = bundle.publics.len() - fixpoint_recursion::layers::LAYER_SLOTS;
+            let source = if input.trusted.is_some() {
+                "--trusted-keys"
+            } else {
+                "the bundle's own trusted-keys file: it shows the bundle is consistent, not that it is the result you trust; compare the base commitment and the fixed-point key with yours, or pass --trusted-keys"
+            };
+            let base: String = trusted
+                .base
+                .0
+                .iter()
+                .flat_map(|root| root.iter().map(|v| format!("{v:08x}")))
+                .collect();
             Ok(format!(
-                "{notes}accepted: a recursion result over {} at depth {}\n  statement: {}\n  final key: {} ({} conjectured bits)\n  trusted keys: the base key and {} key(s) below the fixed point\n",
+                "{notes}accepted: a recursion result over {} at depth {}\n  statement: {}\n  final key: {} ({} conjectured bits), the trusted fixed-point key\n  base key: commitment {}, then {} key(s) below the fixed point\n  trusted keys from {}\n",
                 $field,
                 depth,
                 files::public_inputs_to_json::<Val<SC>, _>(&bundle.publics[..statement_len]),
                 hex(&bundle.vk.hash()),
                 bundle.vk.fri.conjectured_security_bits(),
+                base,
                 trusted.below_fixed_point.len(),
+                source,
             ))
         }
     };

@@ -93,6 +93,8 @@ fn the_bundle_round_trip_is_accepted() {
         "accepted: a recursion result over KoalaBear at depth 5",
     );
     assert!(text(&out.stdout).contains("statement: [[0,0,0,0],[1,0,0,0],[6765,0,0,0]]"));
+    // The bundle's own set is self-attested, and the output says so.
+    assert!(text(&out.stdout).contains("trusted keys from the bundle's own trusted-keys file"));
     // With the verifier's own copy of the trusted keys and the statement it expects.
     let statement = scratch("statement").join("statement.json");
     std::fs::write(&statement, "[[0,0,0,0],[1,0,0,0],[6765,0,0,0]]").unwrap();
@@ -110,7 +112,7 @@ fn the_bundle_round_trip_is_accepted() {
             "0",
         ],
         0,
-        "accepted",
+        "trusted keys from --trusted-keys",
     );
 }
 

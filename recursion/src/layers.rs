@@ -463,6 +463,11 @@ macro_rules! recursion_driver {
                 }
                 let fixed_point = &vk.preprocessed_commitment;
                 // 2. The final key is as secure as demanded.
+                vk.fri.validate().map_err(|e| {
+                    RecursionCheckError::Proof(fixpoint_circuit_prover::VerifyError::InvalidKey(
+                        e.to_string(),
+                    ))
+                })?;
                 let min = options.min_conjectured_bits;
                 let bits = vk.fri.conjectured_security_bits();
                 if bits < min {

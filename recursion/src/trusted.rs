@@ -43,8 +43,9 @@ use fixpoint_circuit_prover::files::{self, FieldTag, FileError, FileKind};
 
 pub use crate::layers::{LAYER_SLOTS, baby_bear, koala_bear};
 
-/// The deepest recursion a result may claim: the verifier folds one compression per layer.
-pub const MAX_DEPTH: u64 = 1 << 20;
+/// The deepest recursion a result may claim: the verifier folds one compression per layer,
+/// before it checks the proof, so this bounds that work (about 50 ms).
+pub const MAX_DEPTH: u64 = 1 << 16;
 
 /// The most roots a trusted commitment may have (keys commit with cap height 0: one root).
 pub const MAX_CAP_ROOTS: usize = 16;

@@ -1,5 +1,8 @@
 //! Every build and run error, provoked on purpose: each must be a typed error naming the
-//! op, slot and scope — never a panic.
+//! op, slot and scope — never a panic. Decoded verifying keys and proofs are in [`keys`].
+
+#[path = "errors/keys.rs"]
+mod keys;
 
 use fixpoint_circuit::{
     BuildError, Circuit, CircuitBuilder, IrError, LowerOptions, Op, OpId, OpKind, RunError,

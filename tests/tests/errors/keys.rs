@@ -1,4 +1,4 @@
-//! Decoded verifying keys are data: bad FRI settings, huge lanes or heights and another
+//! Decoded verifying keys and proofs are data: bad FRI settings, huge lanes or heights and another
 //! field are errors of `verify`, never a p3 panic, an overflow or an out-of-memory abort.
 
 use std::sync::OnceLock;
@@ -58,6 +58,38 @@ fn bad_fri_settings_in_a_decoded_key_are_an_error_not_a_p3_panic() {
     assert!(invalid_key_reason(verify_decoded(&vk)).contains("num_queries"));
     let vk = decoded(|vk| vk.fri.log_blowup = 0);
     assert!(invalid_key_reason(verify_decoded(&vk)).contains("log_blowup"));
+    // Figures that would wrap a sum of them in release builds.
+    let vk = decoded(|vk| vk.fri.log_blowup = usize::MAX);
+    assert!(invalid_key_reason(verify_decoded(&vk)).contains("log_blowup"));
+    let vk = decoded(|vk| vk.fri.log_final_poly_len = usize::MAX);
+    assert!(invalid_key_reason(verify_decoded(&vk)).contains("log_final_poly_len"));
+    // The security figure of such a key saturates instead of wrapping.
+    let vk = decoded(|vk| {
+        vk.fri.log_blowup = usize::MAX;
+        vk.fri.num_queries = 2;
+    });
+    assert_eq!(vk.fri.conjectured_security_bits(), usize::MAX);
+    let f = fixture();
+    assert!(matches!(
+        verify_with_options(&vk, &f.publics, &f.proof, &VerifyOptions::default()),
+        Err(VerifyError::InvalidKey(_))
+    ));
+}
+
+#[test]
+fn huge_public_counts_and_repeated_npo_tables_are_invalid() {
+    use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
+    let vk = decoded(|vk| vk.public_count = u32::MAX);
+    assert!(invalid_key_reason(vk.check()).contains("public inputs"));
+    // The key has no NPO tables, so its bytes decode under any table type; give it two
+    // tables of one kind.
+    let mut with_tables = VerifyingKey::<SC, Table>::from_bytes(&fixture().vk.to_bytes()).unwrap();
+    with_tables.npo_tables = vec![Table::ALL[0], Table::ALL[0]];
+    with_tables.npo_log_heights = vec![1, 1];
+    let f = fixture();
+    assert!(
+        invalid_key_reason(verify(&with_tables, &f.publics, &f.proof)).contains("two NPO tables")
+    );
 }
 
 #[test]
