@@ -1,8 +1,6 @@
 //! Every build and run error, provoked on purpose: each must be a typed error naming the
-//! op, slot and scope — never a panic. Decoded verifying keys and proofs are in [`keys`].
-
-#[path = "errors/keys.rs"]
-mod keys;
+//! op, slot and scope — never a panic. Decoded verifying keys and proofs are in the
+//! prover's tests (`prover/keys.rs`).
 
 use fixpoint_circuit::{
     BuildError, Circuit, CircuitBuilder, IrError, LowerOptions, Op, OpId, OpKind, RunError,

@@ -1,6 +1,10 @@
 //! End-to-end proving: honest executions verify, on both fields; a malicious prover that
 //! builds traces by hand is rejected by `verify` (ARCHITECTURE §3, invariants 1–4 and 7).
 
+/// Decoded keys and proofs: errors, never panics (it shares this binary's prover code).
+#[path = "prover/keys.rs"]
+mod keys;
+
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::{
     BabyBearStark, CircuitStark, FriSettings, KoalaBearStark, Lanes, Proof, ProverConfig,
