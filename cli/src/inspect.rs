@@ -56,6 +56,7 @@ where
     SC: CircuitStark,
     Val<SC>: PrimeField64,
     SC::Challenge: BasedVectorSpace<Val<SC>> + Serialize + DeserializeOwned + std::fmt::Display,
+    Val<SC>: p3_field::TwoAdicField,
     N: NpoTable<Val<SC>>,
     VerifyingKey<SC, N>: Serialize + DeserializeOwned,
 {
@@ -101,11 +102,21 @@ where
 fn key<SC, N>(vk: &VerifyingKey<SC, N>) -> String
 where
     SC: CircuitStark,
+    Val<SC>: p3_field::TwoAdicField,
     N: NpoTable<Val<SC>>,
     VerifyingKey<SC, N>: Serialize + DeserializeOwned,
 {
     let mut out = String::new();
     let _ = writeln!(out, "  hash: {}", hex(&vk.hash()));
+    // The figures below are printed as decoded; `verify` refuses an invalid key.
+    match vk.check() {
+        Ok(()) => {
+            out.push_str("  consistent: yes (the bounds and shape checks of `verify` pass)\n")
+        }
+        Err(e) => {
+            let _ = writeln!(out, "  consistent: NO: {e}");
+        }
+    }
     let _ = writeln!(
         out,
         "  circuit id (a label, not authenticated): {}",

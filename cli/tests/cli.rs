@@ -308,6 +308,11 @@ fn inspect_names_every_kind_and_prints_a_circuit() {
         "conjectured security: 2 bits",
     );
     expect(
+        &["inspect", path(&dir.join(BUNDLE_VK))],
+        0,
+        "consistent: yes",
+    );
+    expect(
         &["inspect", path(&dir.join(BUNDLE_PROOF))],
         0,
         "a proof over KoalaBear",
@@ -325,6 +330,19 @@ fn inspect_names_every_kind_and_prints_a_circuit() {
         &["inspect", path(&dir.join(BUNDLE_VK)), "--dot"],
         2,
         "are for circuit files",
+    );
+    // A decoded key that `verify` would refuse is shown as such.
+    use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
+    use fixpoint_circuit_prover::{KoalaBearStark, VerifyingKey};
+    let bytes = std::fs::read(dir.join(BUNDLE_VK)).unwrap();
+    let mut vk = VerifyingKey::<KoalaBearStark, Table>::from_file(&bytes).unwrap();
+    vk.fri.query_pow_bits = 40;
+    let bad = scratch("bad-key").join("bad.fxp");
+    std::fs::write(&bad, vk.to_file()).unwrap();
+    expect(
+        &["inspect", path(&bad)],
+        0,
+        "consistent: NO: the verifying key is invalid",
     );
     let junk = scratch("junk").join("junk");
     std::fs::write(&junk, b"hello").unwrap();
