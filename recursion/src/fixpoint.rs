@@ -200,7 +200,7 @@ where
         &self,
         verifier: &BatchStarkVerifier,
         runner: &mut Runner<'_, Ext<V>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::fill::FillError<Ext<V>>> {
         self.batch.fill(verifier, runner)
     }
 }

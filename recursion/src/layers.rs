@@ -32,6 +32,7 @@ use p3_symmetric::{
 };
 
 use crate::batch_stark::{BatchStarkVerifier, KeyBinding};
+use crate::fill::FillError;
 use crate::fixpoint::{self, FixpointError, FixpointKey, FixpointShape, FixpointWitness};
 use crate::pcs::{ProofShapeError, check_len};
 use crate::uni_stark::Ext;
@@ -211,26 +212,27 @@ where
         &self,
         witness: &LayerWitness<V>,
         runner: &mut Runner<'_, Ext<V>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), FillError<Ext<V>>> {
         let batch = &witness.fixpoint.batch;
         self.verifier
             .paths
             .set_witness(runner, &batch.query)
-            .map_err(|e| e.to_string())?;
+            .map_err(FillError::Paths)?;
         runner
             .set_public_inputs(&witness.publics)
-            .map_err(|e| e.to_string())?;
+            .map_err(FillError::Inputs)?;
         let mut privates = witness.inner_chain.clone();
         privates.extend(batch.privates.iter().copied());
         runner
             .set_private_inputs(&privates)
-            .map_err(|e| e.to_string())
+            .map_err(FillError::Inputs)
     }
 }
 
-/// Why recursion stopped.
+/// Why recursion stopped; `F` is the circuit field. Each phase's error is the variant's
+/// source.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum RecursionError {
+pub enum RecursionError<F: p3_field::Field> {
     /// A layer's circuit or witness could not be built.
     #[error("layer {layer}: {source}")]
     Layer {
@@ -239,16 +241,54 @@ pub enum RecursionError {
         /// What failed.
         source: FixpointError,
     },
-    /// Setup, run, prove or verify of a layer failed.
-    #[error("layer {layer}: {phase} failed: {message}")]
-    Phase {
+    /// A layer's setup failed.
+    #[error("layer {layer}: setup failed")]
+    Setup {
         /// The layer.
         layer: usize,
-        /// setup, run, prove or verify.
-        phase: &'static str,
-        /// The error.
-        message: String,
+        /// Why.
+        #[source]
+        source: fixpoint_circuit_prover::SetupError,
     },
+    /// A layer's witness did not fill its runner.
+    #[error("layer {layer}: the witness does not fill the layer circuit")]
+    Fill {
+        /// The layer.
+        layer: usize,
+        /// Why.
+        #[source]
+        source: FillError<F>,
+    },
+    /// A layer's circuit did not run.
+    #[error("layer {layer}: the run failed")]
+    Run {
+        /// The layer.
+        layer: usize,
+        /// Why.
+        #[source]
+        source: fixpoint_circuit::RunError<F>,
+    },
+    /// A layer could not be proved.
+    #[error("layer {layer}: proving failed")]
+    Prove {
+        /// The layer.
+        layer: usize,
+        /// Why.
+        #[source]
+        source: fixpoint_circuit_prover::ProveError,
+    },
+    /// A layer's proof did not verify under its own key.
+    #[error("layer {layer}: the layer's proof does not verify")]
+    Verify {
+        /// The layer.
+        layer: usize,
+        /// Why.
+        #[source]
+        source: fixpoint_circuit_prover::VerifyError,
+    },
+    /// `recurse` was asked for no layer.
+    #[error("no layer to run: ask for at least one")]
+    NoLayers,
     /// Two layers with one circuit got different verifying keys.
     #[error("layer {layer} has the previous layer's circuit but another verifying key")]
     KeyChanged {
@@ -556,14 +596,7 @@ macro_rules! recursion_driver {
                 inner_vk: &VerifyingKey<SC, N>,
                 inner_proof: &Proof<SC>,
                 inner_publics: &[E],
-            ) -> Result<LayerProof, RecursionError> {
-                let phase = |phase: &'static str| {
-                    move |e: String| RecursionError::Phase {
-                        layer,
-                        phase,
-                        message: e,
-                    }
-                };
+            ) -> Result<LayerProof, RecursionError<E>> {
                 let perm = $native();
                 let start = Instant::now();
                 let witness = built
@@ -576,12 +609,16 @@ macro_rules! recursion_driver {
                     .map_err(|source| RecursionError::Layer { layer, source })?;
                 let mut runner = built.circuit.runner();
                 fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
-                built.fill(&witness, &mut runner).map_err(phase("run"))?;
-                let traces = runner.run().map_err(|e| phase("run")(e.to_string()))?;
+                built
+                    .fill(&witness, &mut runner)
+                    .map_err(|source| RecursionError::Fill { layer, source })?;
+                let traces = runner
+                    .run()
+                    .map_err(|source| RecursionError::Run { layer, source })?;
                 let run = start.elapsed();
                 let start = Instant::now();
-                let (proof, report) =
-                    prove_with_report(pk, &traces).map_err(|e| phase("prove")(e.to_string()))?;
+                let (proof, report) = prove_with_report(pk, &traces)
+                    .map_err(|source| RecursionError::Prove { layer, source })?;
                 Ok(LayerProof {
                     proof,
                     publics: witness.publics,
@@ -605,19 +642,12 @@ macro_rules! recursion_driver {
                 settings: FriSettings,
                 layers: usize,
                 mut progress: impl FnMut(&LayerReport),
-            ) -> Result<Outcome, RecursionError>
+            ) -> Result<Outcome, RecursionError<E>>
             where
                 VerifyingKey<SC, N>: FixpointKey<V>,
                 N: Serialize + serde::de::DeserializeOwned,
             {
                 let config = ProverConfig::$ctor(settings);
-                let phase = |layer: usize, phase: &'static str| {
-                    move |e: String| RecursionError::Phase {
-                        layer,
-                        phase,
-                        message: e,
-                    }
-                };
                 let mut keys = vec![TrustedCommitment::new(&base_vk.preprocessed_commitment)];
                 let mut reports: Vec<LayerReport> = Vec::new();
                 let mut fixed_point_at = None;
@@ -658,7 +688,7 @@ macro_rules! recursion_driver {
                                 &Table::ALL,
                                 &floor,
                             )
-                            .map_err(|e| phase(layer, "setup")(e.to_string()))?;
+                            .map_err(|source| RecursionError::Setup { layer, source })?;
                             if vk.hash() != pk.vk.hash() {
                                 return Err(RecursionError::KeyChanged { layer });
                             }
@@ -672,7 +702,7 @@ macro_rules! recursion_driver {
                             &Table::ALL,
                             &floor,
                         )
-                        .map_err(|e| phase(layer, "setup")(e.to_string()))?
+                        .map_err(|source| RecursionError::Setup { layer, source })?
                         .0
                     };
                     let setup = if reuse {
@@ -689,7 +719,7 @@ macro_rules! recursion_driver {
                     }?;
                     let start = Instant::now();
                     verify(&pk.vk, &proved.publics, &proved.proof)
-                        .map_err(|e| phase(layer, "verify")(e.to_string()))?;
+                        .map_err(|source| RecursionError::Verify { layer, source })?;
                     let verify_time = start.elapsed();
 
                     let report = LayerReport {
@@ -711,11 +741,7 @@ macro_rules! recursion_driver {
                     inner = Some((pk.vk.clone(), proved.proof, proved.publics));
                     previous = Some((id, pk));
                 }
-                let (vk, proof, publics) = inner.ok_or(RecursionError::Phase {
-                    layer: 0,
-                    phase: "recursion",
-                    message: "no layer to run".into(),
-                })?;
+                let (vk, proof, publics) = inner.ok_or(RecursionError::NoLayers)?;
                 // The last key verifies the last proof; it is not part of the chain.
                 keys.pop();
                 Ok(Outcome {

@@ -27,6 +27,7 @@ pub mod challenger;
 pub mod components;
 pub mod constraints;
 pub mod counting;
+pub mod fill;
 pub mod fixpoint;
 pub mod fri;
 pub mod layers;

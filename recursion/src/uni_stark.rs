@@ -567,17 +567,18 @@ where
         &self,
         verifier: &UniStarkVerifier,
         runner: &mut Runner<'_, Ext<V>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::fill::FillError<Ext<V>>> {
+        use crate::fill::FillError;
         verifier
             .paths
             .set_witness(runner, &self.query)
-            .map_err(|e| e.to_string())?;
+            .map_err(FillError::Paths)?;
         runner
             .set_public_inputs(&self.publics)
-            .map_err(|e| e.to_string())?;
+            .map_err(FillError::Inputs)?;
         runner
             .set_private_inputs(&self.privates)
-            .map_err(|e| e.to_string())
+            .map_err(FillError::Inputs)
     }
 }
 

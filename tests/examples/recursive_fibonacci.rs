@@ -175,7 +175,7 @@ macro_rules! run_field {
                 );
                 rows.push((r.clone(), peak));
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| chain(&e))?;
 
             println!();
             println!(
@@ -242,7 +242,7 @@ macro_rules! run_field {
                 &bundle.proof,
                 &options,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| chain(&e))?;
             println!(
                 "the last proof (depth {}) verifies with only the trusted key set: the base key, {} key(s) below the fixed point and the fixed-point key {}.",
                 outcome.reports.len(),
@@ -266,6 +266,18 @@ macro_rules! run_field {
             Ok(())
         }
     };
+}
+
+/// An error and its sources, joined by `: `.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -350,13 +350,14 @@ where
         &self,
         verifier: &BatchStarkVerifier,
         runner: &mut Runner<'_, Ext<V>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::fill::FillError<Ext<V>>> {
+        use crate::fill::FillError;
         verifier
             .paths
             .set_witness(runner, &self.query)
-            .map_err(|e| e.to_string())?;
+            .map_err(FillError::Paths)?;
         runner
             .set_private_inputs(&self.privates)
-            .map_err(|e| e.to_string())
+            .map_err(FillError::Inputs)
     }
 }

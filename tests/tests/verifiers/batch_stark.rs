@@ -171,7 +171,8 @@ macro_rules! batch_stark_tests {
                 runner
                     .set_public_inputs(publics)
                     .map_err(|e| e.to_string())?;
-                w.fill(&case.verifier, &mut runner)?;
+                w.fill(&case.verifier, &mut runner)
+                    .map_err(|e| e.to_string())?;
                 runner.run().map_err(|e| e.to_string())
             }
 

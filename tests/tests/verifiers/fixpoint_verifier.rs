@@ -50,7 +50,9 @@ macro_rules! fixpoint_verifier_tests {
                 runner
                     .set_public_inputs(publics)
                     .map_err(|e| e.to_string())?;
-                witness.fill(verifier, &mut runner)?;
+                witness
+                    .fill(verifier, &mut runner)
+                    .map_err(|e| e.to_string())?;
                 runner.run().map_err(|e| e.to_string())
             }
 

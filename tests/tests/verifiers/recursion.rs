@@ -150,6 +150,24 @@ mod checking_a_result {
     }
 
     #[test]
+    fn a_witness_that_does_not_fill_the_layer_is_a_typed_error() {
+        use fixpoint_circuit::RunError;
+        use fixpoint_recursion::fill::FillError;
+        let o = outcome();
+        let built = layer_circuit(&o.vk, true).unwrap();
+        let perm = p3_koala_bear::default_koalabear_poseidon2_16();
+        let mut witness = built
+            .witness(&perm, &o.proof, &o.publics, &o.vk.preprocessed_commitment)
+            .unwrap();
+        witness.inner_chain.pop();
+        let mut runner = built.circuit.runner();
+        assert!(matches!(
+            built.fill(&witness, &mut runner),
+            Err(FillError::Inputs(RunError::PrivateInputCount { .. }))
+        ));
+    }
+
+    #[test]
     fn the_result_verifies_with_only_the_trusted_set() {
         let o = outcome();
         check_outcome(&trusted(), &statement(), &o.publics).unwrap();

@@ -155,7 +155,9 @@ macro_rules! uni_stark_tests {
             fn run(case: &Case, witness: &UniStarkWitness<V, E>) -> Result<Traces<E>, String> {
                 let mut runner = case.circuit.runner();
                 fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
-                witness.fill(&case.verifier, &mut runner)?;
+                witness
+                    .fill(&case.verifier, &mut runner)
+                    .map_err(|e| e.to_string())?;
                 runner.run().map_err(|e| e.to_string())
             }
 
