@@ -39,8 +39,9 @@ pub const MIN_LOG_HEIGHT: usize = 1;
 pub trait CircuitStark:
     StarkGenericConfig<Challenge: fixpoint_circuit::CircuitField> + Sized
 {
-    /// The base field's name, as keys record it (`"KoalaBear"`, `"BabyBear"`).
-    const FIELD: &'static str;
+    /// The base field; keys record its name ([`FieldTag::name`](crate::files::FieldTag::name))
+    /// and files its tag.
+    const FIELD: crate::files::FieldTag;
     /// The configuration for `fri`.
     fn config(fri: FriSettings) -> ProverConfig<Self>;
     #[doc(hidden)]
@@ -65,9 +66,9 @@ pub trait CircuitStark:
 }
 
 macro_rules! impl_circuit_stark {
-    ($sc:ty, $ctor:ident, $field:literal) => {
+    ($sc:ty, $ctor:ident, $field:expr) => {
         impl CircuitStark for $sc {
-            const FIELD: &'static str = $field;
+            const FIELD: crate::files::FieldTag = $field;
             fn config(fri: FriSettings) -> ProverConfig<Self> {
                 ProverConfig::<$sc>::$ctor(fri)
             }
@@ -97,8 +98,16 @@ macro_rules! impl_circuit_stark {
     };
 }
 
-impl_circuit_stark!(crate::config::KoalaBearStark, koala_bear, "KoalaBear");
-impl_circuit_stark!(crate::config::BabyBearStark, baby_bear, "BabyBear");
+impl_circuit_stark!(
+    crate::config::KoalaBearStark,
+    koala_bear,
+    crate::files::FieldTag::KoalaBear
+);
+impl_circuit_stark!(
+    crate::config::BabyBearStark,
+    baby_bear,
+    crate::files::FieldTag::BabyBear
+);
 
 fn setup_generic<SC, N>(
     circuit: &Circuit<SC::Challenge>,
@@ -372,14 +381,36 @@ where
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
     N: NpoTable<Val<SC>>,
 {
-    if vk.field != SC::FIELD {
+    check_key(vk)?;
+    parts_of_checked_key(vk)
+}
+
+/// The key is for `SC`'s field and passes [`VerifyingKey::check`]: cheap, and before any of
+/// its figures sizes anything.
+fn check_key<SC, N>(vk: &VerifyingKey<SC, N>) -> Result<(), VerifyError>
+where
+    SC: CircuitStark,
+    Val<SC>: p3_field::TwoAdicField,
+    N: NpoTable<Val<SC>>,
+{
+    if vk.field != SC::FIELD.name() {
         return Err(VerifyError::InvalidKey(format!(
             "the key is for {}, this verifier for {}",
             vk.field,
             SC::FIELD
         )));
     }
-    vk.check()?;
+    vk.check()
+}
+
+/// [`batch_parts`] of a key that passed [`check_key`].
+fn parts_of_checked_key<SC, N>(vk: &VerifyingKey<SC, N>) -> Result<BatchParts<SC, N>, VerifyError>
+where
+    SC: CircuitStark,
+    Val<SC>: PrimeField64 + BinomiallyExtendable<D> + p3_field::TwoAdicField,
+    SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
+    N: NpoTable<Val<SC>>,
+{
     let config = SC::config(vk.fri);
     let degree_bits = ext_degree_bits(&config.stark, &vk.layout, &vk.npo_log_heights);
     let airs = vk.airs();
@@ -451,7 +482,7 @@ where
         });
     }
     // Cheap before the key's AIRs are built: the key's own bounds, then one height per table.
-    vk.check()?;
+    check_key(vk)?;
     let tables = TableKind::ALL.len() + vk.npo_tables.len();
     if proof.inner.degree_bits.len() != tables {
         return Err(VerifyError::Shape(format!(
@@ -459,7 +490,7 @@ where
             proof.inner.degree_bits.len()
         )));
     }
-    let parts = batch_parts(vk)?;
+    let parts = parts_of_checked_key(vk)?;
     if proof.inner.degree_bits != parts.degree_bits {
         return Err(VerifyError::Shape(format!(
             "table heights (log2) {:?}, the key says {:?}",

@@ -163,11 +163,7 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
     where
         SC: crate::CircuitStark,
     {
-        crate::files::encode_file(
-            field_tag::<SC>(),
-            crate::files::FileKind::VerifyingKey,
-            self,
-        )
+        crate::files::encode_file(SC::FIELD, crate::files::FileKind::VerifyingKey, self)
     }
 
     /// A key from a file of [`to_file`](Self::to_file): the header must name a verifying key
@@ -177,12 +173,9 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
     where
         SC: crate::CircuitStark,
     {
-        let vk: Self = crate::files::decode_file(
-            field_tag::<SC>(),
-            crate::files::FileKind::VerifyingKey,
-            bytes,
-        )?;
-        if vk.field != SC::FIELD {
+        let vk: Self =
+            crate::files::decode_file(SC::FIELD, crate::files::FileKind::VerifyingKey, bytes)?;
+        if vk.field != SC::FIELD.name() {
             return Err(crate::files::FileError::Malformed {
                 kind: crate::files::FileKind::VerifyingKey,
                 reason: format!("a {} file holding a key for {}", SC::FIELD, vk.field),
@@ -375,11 +368,6 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         }));
         airs
     }
-}
-
-/// The file tag of `SC`'s field.
-pub(crate) fn field_tag<SC: crate::CircuitStark>() -> crate::files::FieldTag {
-    crate::files::FieldTag::from_name(SC::FIELD).expect("every CircuitStark field has a tag")
 }
 
 /// The public-input position of each `Public` op, in op order.

@@ -25,11 +25,7 @@ impl<SC: StarkGenericConfig> Proof<SC> {
     where
         SC: crate::CircuitStark,
     {
-        crate::files::encode_file(
-            crate::keys::field_tag::<SC>(),
-            crate::files::FileKind::Proof,
-            self,
-        )
+        crate::files::encode_file(SC::FIELD, crate::files::FileKind::Proof, self)
     }
 
     /// A proof from a file of [`to_file`](Self::to_file) over this configuration's field.
@@ -37,11 +33,7 @@ impl<SC: StarkGenericConfig> Proof<SC> {
     where
         SC: crate::CircuitStark,
     {
-        crate::files::decode_file(
-            crate::keys::field_tag::<SC>(),
-            crate::files::FileKind::Proof,
-            bytes,
-        )
+        crate::files::decode_file(SC::FIELD, crate::files::FileKind::Proof, bytes)
     }
 
     /// Decodes a proof. Malformed bytes are an error, never a panic; a decoded proof's

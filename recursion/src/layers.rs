@@ -384,7 +384,9 @@ macro_rules! recursion_driver {
                         return None;
                     }
                     Some(TrustedKeys {
-                        field: <SC as fixpoint_circuit_prover::CircuitStark>::FIELD.to_owned(),
+                        field: <SC as fixpoint_circuit_prover::CircuitStark>::FIELD
+                            .name()
+                            .to_owned(),
                         statement_len: (self.publics.len().checked_sub(LAYER_SLOTS)?) as u32,
                         base: self.keys.first()?.clone(),
                         below_fixed_point: self.keys.get(1..at - 1)?.to_vec(),
@@ -429,7 +431,7 @@ macro_rules! recursion_driver {
                         }
                     };
                     std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
-                    let field = crate::trusted::field_tag_of(&self.trusted)?;
+                    let field = self.trusted.field_tag()?;
                     let files = [
                         (BUNDLE_VK, self.vk.to_file()),
                         (BUNDLE_PROOF, self.proof.to_file()),
@@ -461,7 +463,7 @@ macro_rules! recursion_driver {
                     };
                     let file =
                         |name: &'static str| move |source| BundleError::File { file: name, source };
-                    let field = crate::trusted::field_tag_of_sc::<SC>();
+                    let field = <SC as fixpoint_circuit_prover::CircuitStark>::FIELD;
                     Ok(Bundle {
                         vk: VerifyingKey::from_file(&read(BUNDLE_VK)?).map_err(file(BUNDLE_VK))?,
                         proof: Proof::from_file(&read(BUNDLE_PROOF)?)
@@ -486,7 +488,7 @@ macro_rules! recursion_driver {
                 proof: &Proof<SC>,
                 options: &VerifyOptions,
             ) -> Result<(), RecursionCheckError> {
-                let field = <SC as fixpoint_circuit_prover::CircuitStark>::FIELD;
+                let field = <SC as fixpoint_circuit_prover::CircuitStark>::FIELD.name();
                 if trusted.field != field {
                     return Err(RecursionCheckError::WrongField {
                         trusted: trusted.field.clone(),

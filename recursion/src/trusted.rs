@@ -270,16 +270,6 @@ pub enum BundleError {
     Check(#[from] RecursionCheckError),
 }
 
-/// The file tag of a trusted set's field.
-pub(crate) fn field_tag_of(trusted: &TrustedKeys) -> Result<FieldTag, BundleError> {
-    Ok(trusted.field_tag()?)
-}
-
-/// The file tag of `SC`'s field.
-pub(crate) fn field_tag_of_sc<SC: fixpoint_circuit_prover::CircuitStark>() -> FieldTag {
-    FieldTag::from_name(SC::FIELD).expect("every CircuitStark field has a tag")
-}
-
 /// The depth a result's last public input claims: a base-field integer (its other
 /// coordinates zero) from the trusted set's first fixed-point depth to [`MAX_DEPTH`].
 pub(crate) fn depth_of<V>(
