@@ -326,26 +326,27 @@ macro_rules! poseidon2_field {
                             inputs.len(),
                             private.len(),
                             PACKED_DIGEST + 1
-                        ));
+                        )
+                        .into());
                     }
                     let digest = lanes::<$val, $ext>(&inputs[..PACKED_DIGEST], LANES)?;
                     let sibling = lanes::<$val, $ext>(private, LANES)?;
                     let bit = lanes::<$val, $ext>(&inputs[PACKED_DIGEST..], 1)?[0];
                     if !bit.is_zero() && !bit.is_one() {
-                        return Err(format!("direction bit {bit} is not 0 or 1"));
+                        return Err(format!("direction bit {bit} is not 0 or 1").into());
                     }
                     let state = perm.permute(merkle_state(&digest, &sibling, bit));
                     Ok(from_lanes(&state[..DIGEST], LANES))
                 });
                 runner.register_npo(PACK, |inputs, _| {
                     if inputs.len() != LANES {
-                        return Err(format!("{} inputs, expected {LANES}", inputs.len()));
+                        return Err(format!("{} inputs, expected {LANES}", inputs.len()).into());
                     }
                     Ok(from_lanes(&lanes::<$val, $ext>(inputs, 1)?, LANES))
                 });
                 runner.register_npo(UNPACK, |inputs, _| {
                     if inputs.len() != 1 {
-                        return Err(format!("{} inputs, expected 1", inputs.len()));
+                        return Err(format!("{} inputs, expected 1", inputs.len()).into());
                     }
                     Ok(from_lanes(&lanes::<$val, $ext>(inputs, LANES)?, 1))
                 });

@@ -9,7 +9,9 @@
 pub use p3_field::Field;
 use thiserror::Error;
 
-use crate::{CircuitBuilder, RunError, Runner, Target};
+use crate::arena::Target;
+use crate::builder::CircuitBuilder;
+use crate::exec::{RunError, Runner};
 
 /// Why typed values could not be turned into public inputs.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -201,7 +203,7 @@ pub enum SetIoError<F: Field> {
     Run(#[from] RunError<F>),
 }
 
-impl<F: crate::CircuitField> Runner<'_, F> {
+impl<F: crate::field::CircuitField> Runner<'_, F> {
     /// Sets the public inputs from typed values: `values` is flattened in allocation order.
     /// `io` must cover every public input of the circuit.
     pub fn set_public_io<T: CircuitIo>(

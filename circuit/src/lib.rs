@@ -24,24 +24,30 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Data flows one way: [`builder`] → [`lower`] → [`ir`] → [`exec`].
+//! Data flows one way: the [`builder`] records into an expression arena, [`lower`] reads
+//! the arena and writes the [`ir`], and [`exec`] runs the IR. Each module imports only
+//! the ones below it: `field` and `ir` at the bottom, then the arena and `exec`, then
+//! `lower`, `builder` and `io`.
 
 #![warn(missing_docs)]
 
 // Lets the derive macros' generated `::fixpoint_circuit::…` paths resolve inside this crate.
 extern crate self as fixpoint_circuit;
 
+mod arena;
 pub mod builder;
 pub mod exec;
+pub mod field;
 pub mod io;
 pub mod ir;
 pub mod lower;
 
 pub use builder::{CircuitBuilder, HintCheck, NpoCall, Target, max_range_bits};
 pub use exec::{
-    AluRow, AluTrace, CircuitField, ConstRow, ConstTrace, PublicRow, PublicTrace, RunError, Runner,
-    Traces, WitnessTrace,
+    AluRow, AluTrace, ConstRow, ConstTrace, ExecutorError, HintError, PublicRow, PublicTrace,
+    RunError, Runner, Traces, WitnessTrace,
 };
+pub use field::CircuitField;
 #[cfg(feature = "macros")]
 pub use fixpoint_macros::{CircuitIo, circuit};
 pub use io::{CircuitIo, IoError, IoField, SetIoError, VecLengths};

@@ -27,7 +27,7 @@ use crate::pcs::{FriConfig, ProofShapeError, check_len};
 use crate::uni_stark::{Ext, WitnessError};
 
 /// Why a verifier circuit cannot be built from a key, or a proof cannot fill it.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Debug, Error)]
 pub enum FixpointError {
     /// The key is inconsistent (p3 cannot rebuild its bus layout).
     #[error("the verifying key is invalid: {0}")]

@@ -231,7 +231,7 @@ where
 
 /// Why recursion stopped; `F` is the circuit field. Each phase's error is the variant's
 /// source.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum RecursionError<F: p3_field::Field> {
     /// A layer's circuit or witness could not be built.
     #[error("layer {layer}: {source}")]

@@ -339,7 +339,7 @@ where
 }
 
 /// Why a native proof cannot fill a verifier circuit.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Debug, Error)]
 pub enum WitnessError {
     /// The proof does not have the shape.
     #[error(transparent)]
@@ -353,8 +353,8 @@ pub enum WitnessError {
         bits: usize,
     },
     /// p3's own verifier rejects the opening proof.
-    #[error("p3's FRI verifier rejects the proof: {0}")]
-    Native(String),
+    #[error("p3's FRI verifier rejects the proof")]
+    Native(#[source] crate::fri::NativeFriError),
 }
 
 /// A native p3-uni-stark proof over fixpoint's configuration.

@@ -3,8 +3,8 @@
 //! unconstrained output) is rejected.
 
 use fixpoint_circuit::{
-    BuildError, Circuit, CircuitBuilder, CircuitField, HintKind, LowerOptions, Op, RunError,
-    max_range_bits,
+    BuildError, Circuit, CircuitBuilder, CircuitField, HintError, HintKind, LowerOptions, Op,
+    RunError, max_range_bits,
 };
 use fixpoint_circuit_prover::{CircuitStark, FriSettings, KoalaBearExt, prove, setup, verify};
 use p3_baby_bear::BabyBear;
@@ -103,7 +103,13 @@ fn range_checks_accept_in_range_and_reject_out_of_range() {
     // The honest hint refuses 256…
     assert!(matches!(
         run(&circuit, &[F::from_u32(256)]),
-        Err(RunError::HintFailed { .. })
+        Err(RunError::HintFailed {
+            source: HintError::TooWide {
+                value: 256,
+                bits: 8
+            },
+            ..
+        })
     ));
     // …and advice of 8 bits (256 mod 2^8 = 0) fails the recomposition.
     let evil = with_user_hint(&circuit, HintKind::BitsLe { bits: 8 });
@@ -405,9 +411,21 @@ fn user_hint_errors_are_typed() {
     let mut runner = circuit.runner();
     runner.register_hint(5, |_| Ok(vec![F::ONE, F::TWO]));
     runner.set_public_inputs(&[F::from_u32(4)]).unwrap();
-    assert!(matches!(runner.run(), Err(RunError::HintFailed { .. })));
+    assert!(matches!(
+        runner.run(),
+        Err(RunError::HintFailed {
+            source: HintError::OutputCount {
+                expected: 1,
+                got: 2
+            },
+            ..
+        })
+    ));
     runner.register_hint(5, |_| Err("no half".into()));
-    assert!(matches!(runner.run(), Err(RunError::HintFailed { .. })));
+    assert!(matches!(
+        runner.run(),
+        Err(RunError::HintFailed { source: HintError::Executor(e), .. }) if e.to_string() == "no half"
+    ));
 }
 
 fn proves_with_gadgets<SC: CircuitStark>() {

@@ -96,7 +96,19 @@ fn missing_executors_and_private_data_are_typed_errors() {
     let out = circuit.witness_of(call.outputs[0]).unwrap();
     assert_eq!(traces.witness.get(out), Some(F::from_u32(4)));
     runner.register_npo(SUM_WITH_SECRET, |_, _| Ok(vec![]));
-    assert!(matches!(runner.run(), Err(RunError::NpoFailed { .. })));
+    assert!(matches!(
+        runner.run(),
+        Err(RunError::NpoOutputCount {
+            expected: 1,
+            got: 0,
+            ..
+        })
+    ));
+    runner.register_npo(SUM_WITH_SECRET, |_, _| Err("no sum today".into()));
+    let failed = runner.run().unwrap_err();
+    assert!(
+        matches!(&failed, RunError::NpoFailed { source, .. } if source.to_string() == "no sum today")
+    );
 }
 
 #[test]

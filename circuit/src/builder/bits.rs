@@ -6,7 +6,8 @@
 use p3_field::{BasedVectorSpace, Field};
 
 use super::{CircuitBuilder, Target};
-use crate::{CircuitField, HintKind};
+use crate::field::CircuitField;
+use crate::ir::HintKind;
 
 /// The prime `p` of `F`'s prime subfield, if it fits in 64 bits.
 fn prime<F: Field>() -> u64 {

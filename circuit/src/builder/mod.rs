@@ -5,91 +5,26 @@
 //! [`CircuitBuilder::build`], which runs the lowering passes of [`crate::lower`].
 
 mod bits;
-mod expr;
 mod gadgets;
-mod scope;
 
 pub use bits::max_range_bits;
-pub use expr::Target;
 
-pub(crate) use expr::{BuilderId, Expr, ExprId};
-pub(crate) use scope::Scopes;
+pub use crate::arena::{HintCheck, Target};
 
 use p3_field::Field;
 
-use crate::ir::{Circuit, ScopeId};
+use crate::arena::{Connection, Expr, ExprArena, ExprId, HintCall, NpoCallRecord};
+use crate::ir::Circuit;
 use crate::lower::{self, BuildError, LowerOptions};
-
-/// A hint call recorded by the builder; its outputs are the consecutive nodes from
-/// `first_output`.
-#[derive(Clone, Debug)]
-pub(crate) struct HintCall {
-    pub(crate) kind: crate::HintKind,
-    pub(crate) inputs: Vec<ExprId>,
-    pub(crate) first_output: ExprId,
-    pub(crate) outputs: u32,
-    /// Which of the lint's checks the outputs must pass.
-    pub(crate) check: HintCheck,
-}
-
-/// How [`build`](CircuitBuilder::build)'s hint lint checks a hint's outputs.
-///
-/// Every hint output must be *read* by some constraint
-/// ([`BuildError::UnconstrainedHintOutput`]). On top of that, the lint can require the
-/// constraints to *determine* each output ([`BuildError::UndeterminedHintOutput`]),
-/// solving one unknown at a time:
-///
-/// - a class of connected targets is *known* when it holds a constant, a public input or a
-///   private input, or is an output of a non-primitive op or of a vouched hint whose
-///   inputs are all known;
-/// - an op `y = a ∘ b` with two of its three values known gives the third, except that a
-///   product is never solved by dividing by the constant zero (`0 · h = y` leaves `h`
-///   free); a square `h · h = y` never gives `h` (`−h` fits too).
-///
-/// Limits: a known factor that is a variable is assumed nonzero when dividing by it (rule
-/// zero out with [`assert_nonzero`](CircuitBuilder::assert_nonzero) if it matters), and a
-/// non-primitive op is never solved backwards (its inputs do not follow from its outputs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum HintCheck {
-    /// The constraints must determine every output, one unknown at a time. What
-    /// [`CircuitBuilder::hint`] records.
-    #[default]
-    Determined,
-    /// The caller vouches that its own constraints pin the outputs, in a way the
-    /// one-unknown-at-a-time solving cannot follow (booleanity plus recomposition for a bit
-    /// decomposition: each bit alone is not solved from the sum). Only the read check
-    /// applies; wherever all the hint's inputs are known, its outputs count as known for
-    /// the other hints' determined check. A private input is recorded this way too: it has
-    /// no inputs and is the statement's witness, known by definition.
-    Vouched,
-}
-
-/// A non-primitive call recorded by the builder: a marker node, then its outputs.
-#[derive(Clone, Debug)]
-pub(crate) struct NpoCallRecord {
-    pub(crate) kind: crate::NpoKind,
-    pub(crate) inputs: Vec<ExprId>,
-    pub(crate) marker: ExprId,
-    pub(crate) outputs: u32,
-    pub(crate) private_len: u32,
-}
 
 /// The result of [`CircuitBuilder::npo`]: the call's id (the key of its private data) and
 /// its output targets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NpoCall {
     /// Give the runner this call's private data under this id.
-    pub id: crate::NpoCallId,
+    pub id: crate::ir::NpoCallId,
     /// The outputs, in port order.
     pub outputs: Vec<Target>,
-}
-
-/// A constraint recorded by the builder: the two targets must hold the same value.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Connection {
-    pub(crate) a: ExprId,
-    pub(crate) b: ExprId,
-    pub(crate) scope: ScopeId,
 }
 
 /// Records a circuit as symbolic [`Target`]s; [`build`](Self::build) lowers it to a
@@ -120,18 +55,8 @@ pub(crate) struct Connection {
 /// ```
 #[derive(Clone, Debug)]
 pub struct CircuitBuilder<F> {
-    pub(crate) id: BuilderId,
-    pub(crate) exprs: Vec<Expr<F>>,
-    pub(crate) expr_scopes: Vec<ScopeId>,
-    pub(crate) connections: Vec<Connection>,
-    pub(crate) hint_calls: Vec<HintCall>,
-    pub(crate) npo_calls: Vec<NpoCallRecord>,
-    pub(crate) exposed: Vec<(ExprId, ScopeId)>,
-    /// The first target of another builder passed to this one, and where.
-    pub(crate) foreign: Option<(Target, ScopeId)>,
-    pub(crate) public_count: u32,
-    pub(crate) private_count: u32,
-    pub(crate) scopes: Scopes,
+    /// Everything recorded so far; `build` lowers it.
+    pub(crate) arena: ExprArena<F>,
 }
 
 impl<F: Field> Default for CircuitBuilder<F> {
@@ -144,35 +69,25 @@ impl<F: Field> CircuitBuilder<F> {
     /// An empty builder.
     pub fn new() -> Self {
         CircuitBuilder {
-            id: BuilderId::fresh(),
-            exprs: Vec::new(),
-            expr_scopes: Vec::new(),
-            connections: Vec::new(),
-            hint_calls: Vec::new(),
-            npo_calls: Vec::new(),
-            exposed: Vec::new(),
-            foreign: None,
-            public_count: 0,
-            private_count: 0,
-            scopes: Scopes::default(),
+            arena: ExprArena::new(),
         }
     }
 
     /// An empty builder with room for `exprs` targets, for large generated circuits.
     pub fn with_capacity(exprs: usize) -> Self {
         let mut builder = Self::new();
-        builder.exprs.reserve(exprs);
-        builder.expr_scopes.reserve(exprs);
+        builder.arena.exprs.reserve(exprs);
+        builder.arena.expr_scopes.reserve(exprs);
         builder
     }
 
     #[inline]
     fn push(&mut self, expr: Expr<F>) -> Target {
-        let id = ExprId(self.exprs.len() as u32);
-        self.exprs.push(expr);
-        self.expr_scopes.push(self.scopes.current());
+        let id = ExprId(self.arena.exprs.len() as u32);
+        self.arena.exprs.push(expr);
+        self.arena.expr_scopes.push(self.arena.scopes.current());
         Target {
-            builder: self.id,
+            builder: self.arena.id,
             expr: id,
         }
     }
@@ -181,8 +96,8 @@ impl<F: Field> CircuitBuilder<F> {
     /// to report.
     #[inline]
     fn node(&mut self, target: Target) -> ExprId {
-        if target.builder != self.id && self.foreign.is_none() {
-            self.foreign = Some((target, self.scopes.current()));
+        if target.builder != self.arena.id && self.arena.foreign.is_none() {
+            self.arena.foreign = Some((target, self.arena.scopes.current()));
         }
         target.expr
     }
@@ -195,13 +110,13 @@ impl<F: Field> CircuitBuilder<F> {
 
     /// Number of targets created so far.
     pub fn target_count(&self) -> usize {
-        self.exprs.len()
+        self.arena.exprs.len()
     }
 
     /// A new public input, at the next position of the public-input vector.
     pub fn public_input(&mut self) -> Target {
-        let pos = self.public_count;
-        self.public_count += 1;
+        let pos = self.arena.public_count;
+        self.arena.public_count += 1;
         self.push(Expr::Public(pos))
     }
 
@@ -212,7 +127,7 @@ impl<F: Field> CircuitBuilder<F> {
 
     /// Number of public inputs allocated so far.
     pub fn public_count(&self) -> usize {
-        self.public_count as usize
+        self.arena.public_count as usize
     }
 
     /// A private input: a value the runner takes from
@@ -244,11 +159,11 @@ impl<F: Field> CircuitBuilder<F> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn private_input(&mut self) -> Target {
-        let index = self.private_count;
-        self.private_count += 1;
+        let index = self.arena.private_count;
+        self.arena.private_count += 1;
         // The statement's witness: known by definition, so only the read check applies.
         self.hint_with(
-            crate::HintKind::PrivateInput { index },
+            crate::ir::HintKind::PrivateInput { index },
             &[],
             1,
             HintCheck::Vouched,
@@ -331,8 +246,8 @@ impl<F: Field> CircuitBuilder<F> {
     /// [`BuildError::ConflictingConstants`].
     pub fn connect(&mut self, a: Target, b: Target) {
         let (a, b) = (self.node(a), self.node(b));
-        let scope = self.scopes.current();
-        self.connections.push(Connection { a, b, scope });
+        let scope = self.arena.scopes.current();
+        self.arena.connections.push(Connection { a, b, scope });
     }
 
     /// `outputs` new targets computed natively from `inputs` by the runner — **advice**,
@@ -349,7 +264,7 @@ impl<F: Field> CircuitBuilder<F> {
     /// [`Runner::register_hint`](crate::Runner::register_hint) for user hints.
     pub fn hint(
         &mut self,
-        kind: crate::HintKind,
+        kind: crate::ir::HintKind,
         inputs: &[Target],
         outputs: usize,
     ) -> Vec<Target> {
@@ -385,7 +300,7 @@ impl<F: Field> CircuitBuilder<F> {
     /// ```
     pub fn hint_vouched(
         &mut self,
-        kind: crate::HintKind,
+        kind: crate::ir::HintKind,
         inputs: &[Target],
         outputs: usize,
     ) -> Vec<Target> {
@@ -396,15 +311,15 @@ impl<F: Field> CircuitBuilder<F> {
     /// [`hint_vouched`](Self::hint_vouched) with the check as a value.
     pub fn hint_with(
         &mut self,
-        kind: crate::HintKind,
+        kind: crate::ir::HintKind,
         inputs: &[Target],
         outputs: usize,
         check: HintCheck,
     ) -> Vec<Target> {
         let inputs = inputs.iter().map(|&t| self.node(t)).collect();
-        let call = self.hint_calls.len() as u32;
-        let first_output = ExprId(self.exprs.len() as u32);
-        self.hint_calls.push(HintCall {
+        let call = self.arena.hint_calls.len() as u32;
+        let first_output = ExprId(self.arena.exprs.len() as u32);
+        self.arena.hint_calls.push(HintCall {
             kind,
             inputs,
             first_output,
@@ -444,15 +359,15 @@ impl<F: Field> CircuitBuilder<F> {
     /// ```
     pub fn npo(
         &mut self,
-        kind: crate::NpoKind,
+        kind: crate::ir::NpoKind,
         inputs: &[Target],
         outputs: usize,
         private_len: usize,
     ) -> NpoCall {
         let inputs = inputs.iter().map(|&t| self.node(t)).collect();
-        let call = self.npo_calls.len() as u32;
+        let call = self.arena.npo_calls.len() as u32;
         let marker = self.push(Expr::Npo { call }).expr;
-        self.npo_calls.push(NpoCallRecord {
+        self.arena.npo_calls.push(NpoCallRecord {
             kind,
             inputs,
             marker,
@@ -463,7 +378,7 @@ impl<F: Field> CircuitBuilder<F> {
             .map(|index| self.push(Expr::NpoOutput { call, index }))
             .collect();
         NpoCall {
-            id: crate::NpoCallId(call),
+            id: crate::ir::NpoCallId(call),
             outputs,
         }
     }
@@ -509,7 +424,7 @@ impl<F: Field> CircuitBuilder<F> {
     /// be read from the traces ([`Circuit::witness_of`]).
     pub fn expose(&mut self, target: Target) {
         let node = self.node(target);
-        self.exposed.push((node, self.scopes.current()));
+        self.arena.exposed.push((node, self.arena.scopes.current()));
     }
 
     /// Runs `f` inside a named scope; every op created inside records the scope path
@@ -537,17 +452,17 @@ impl<F: Field> CircuitBuilder<F> {
     /// Opens a named scope; close it with [`pop_scope`](Self::pop_scope). Unbalanced
     /// pushes and pops are reported by [`build`](Self::build).
     pub fn push_scope(&mut self, name: &str) {
-        self.scopes.push(name);
+        self.arena.scopes.push(name);
     }
 
     /// Closes the innermost scope.
     pub fn pop_scope(&mut self) {
-        self.scopes.pop();
+        self.arena.scopes.pop();
     }
 
     /// The path of the innermost open scope (`""` at the root), e.g. `"fri/fold"`.
     pub fn current_scope(&self) -> &str {
-        self.scopes.path(self.scopes.current())
+        self.arena.scopes.path(self.arena.scopes.current())
     }
 
     /// Lowers the recorded circuit with every pass enabled; see [`crate::lower`].
@@ -557,6 +472,6 @@ impl<F: Field> CircuitBuilder<F> {
 
     /// Lowers the recorded circuit with the chosen passes (for comparing passes on and off).
     pub fn build_with(&self, options: &LowerOptions) -> Result<Circuit<F>, BuildError<F>> {
-        lower::lower(self, options)
+        lower::lower(&self.arena, options)
     }
 }

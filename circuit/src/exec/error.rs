@@ -1,5 +1,8 @@
 //! Runner errors: each names the op, the slot and the builder scope.
 
+use std::fmt::{self, Display, Formatter};
+use std::sync::Arc;
+
 use p3_field::Field;
 use thiserror::Error;
 
@@ -50,7 +53,7 @@ pub enum RunError<F: Field> {
         /// The violated op.
         op: OpId,
         /// The op's kind.
-        kind: crate::OpKind,
+        kind: crate::ir::OpKind,
         /// The slot whose value disagrees.
         slot: WitnessId,
         /// The value the slot already holds.
@@ -80,7 +83,7 @@ pub enum RunError<F: Field> {
         /// The op.
         op: OpId,
         /// The op's kind.
-        kind: crate::OpKind,
+        kind: crate::ir::OpKind,
         /// The first slot without a value.
         slot: WitnessId,
         /// The op's builder scope.
@@ -93,14 +96,15 @@ pub enum RunError<F: Field> {
         slot: WitnessId,
     },
     /// A hint could not compute its outputs.
-    #[error("{op} (hint {kind}) failed: {reason}")]
+    #[error("{op} (hint {kind}) failed")]
     HintFailed {
         /// The hint.
         op: OpId,
         /// Its kind.
-        kind: crate::HintKind,
+        kind: crate::ir::HintKind,
         /// Why.
-        reason: String,
+        #[source]
+        source: HintError<F>,
     },
     /// A user hint whose executor was never registered on the runner.
     #[error("{op} is user hint {id}, but no executor is registered for it (Runner::register_hint)")]
@@ -116,7 +120,7 @@ pub enum RunError<F: Field> {
         /// The op.
         op: OpId,
         /// Its kind.
-        kind: crate::NpoKind,
+        kind: crate::ir::NpoKind,
     },
     /// A non-primitive op's private data was never given.
     #[error("{op} ({kind}, call {}) needs {expected} private values, none were given (Runner::set_private_data)", .call.0)]
@@ -124,9 +128,9 @@ pub enum RunError<F: Field> {
         /// The op.
         op: OpId,
         /// Its kind.
-        kind: crate::NpoKind,
+        kind: crate::ir::NpoKind,
         /// Its builder call.
-        call: crate::NpoCallId,
+        call: crate::ir::NpoCallId,
         /// Values it needs.
         expected: usize,
     },
@@ -136,23 +140,36 @@ pub enum RunError<F: Field> {
         /// The op.
         op: OpId,
         /// Its kind.
-        kind: crate::NpoKind,
+        kind: crate::ir::NpoKind,
         /// Its builder call.
-        call: crate::NpoCallId,
+        call: crate::ir::NpoCallId,
         /// Values it needs.
         expected: usize,
         /// Values given.
         got: usize,
     },
-    /// A non-primitive op's executor failed or returned the wrong number of outputs.
-    #[error("{op} ({kind}) failed: {reason}")]
+    /// A non-primitive op's executor failed.
+    #[error("{op} ({kind}) failed")]
     NpoFailed {
         /// The op.
         op: OpId,
         /// Its kind.
-        kind: crate::NpoKind,
-        /// Why.
-        reason: String,
+        kind: crate::ir::NpoKind,
+        /// The executor's error.
+        #[source]
+        source: ExecutorError,
+    },
+    /// A non-primitive op's executor returned another number of outputs than the op has.
+    #[error("{op} ({kind}) returned {got} outputs for {expected} slots")]
+    NpoOutputCount {
+        /// The op.
+        op: OpId,
+        /// Its kind.
+        kind: crate::ir::NpoKind,
+        /// The op's outputs.
+        expected: usize,
+        /// Values the executor returned.
+        got: usize,
     },
     /// An op refers to a slot or public position outside the circuit's declared counts.
     #[error("{op}: {what} is out of range")]
@@ -163,3 +180,124 @@ pub enum RunError<F: Field> {
         what: String,
     },
 }
+
+/// Why a hint could not compute its outputs.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum HintError<F: Field> {
+    /// A built-in hint of one input was given another number.
+    #[error("takes one input, got {got}")]
+    InputCount {
+        /// Inputs given.
+        got: usize,
+    },
+    /// A bit decomposition of a value outside the prime field.
+    #[error("{value} is not a base-field value")]
+    NotBase {
+        /// The value.
+        value: F,
+    },
+    /// A bit decomposition into more bits than a `u64` has.
+    #[error("{bits} bits is more than a 64-bit value has")]
+    TooManyBits {
+        /// Bits asked for.
+        bits: u32,
+    },
+    /// A bit decomposition of a value that does not fit its bits.
+    #[error("{value} does not fit in {bits} bits")]
+    TooWide {
+        /// The value, as an integer.
+        value: u64,
+        /// Bits asked for.
+        bits: u32,
+    },
+    /// The inverse of zero.
+    #[error("0 has no inverse")]
+    ZeroInverse,
+    /// The hint returned another number of outputs than it has.
+    #[error("{got} outputs for {expected} slots")]
+    OutputCount {
+        /// The hint's outputs.
+        expected: usize,
+        /// Values returned.
+        got: usize,
+    },
+    /// A user hint's executor failed.
+    #[error(transparent)]
+    Executor(ExecutorError),
+}
+
+/// The error a hint or non-primitive executor returns
+/// ([`Runner::register_hint`](crate::exec::Runner::register_hint),
+/// [`Runner::register_npo`](crate::exec::Runner::register_npo)): any error type, kept as the
+/// source of the [`RunError`], or a message.
+///
+/// Two are equal when they display the same text (so that [`RunError`] stays comparable).
+///
+/// ```
+/// use fixpoint_circuit::exec::ExecutorError;
+///
+/// let parsed: Result<u32, _> = "x".parse::<u32>();
+/// let from_error = ExecutorError::new(parsed.unwrap_err());
+/// assert_eq!(from_error.to_string(), "invalid digit found in string");
+/// let from_message = ExecutorError::from("no square root");
+/// assert_eq!(from_message.to_string(), "no square root");
+/// ```
+#[derive(Clone, Debug)]
+pub struct ExecutorError(Arc<dyn std::error::Error + Send + Sync>);
+
+impl ExecutorError {
+    /// Wraps an executor's own error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ExecutorError(Arc::new(error))
+    }
+
+    /// The executor's own error.
+    pub fn inner(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+/// An executor error that is only a message.
+#[derive(Debug)]
+struct Message(String);
+
+impl Display for Message {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}
+
+impl From<String> for ExecutorError {
+    fn from(message: String) -> Self {
+        ExecutorError::new(Message(message))
+    }
+}
+
+impl From<&str> for ExecutorError {
+    fn from(message: &str) -> Self {
+        ExecutorError::from(message.to_owned())
+    }
+}
+
+impl Display for ExecutorError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The wrapped error's own sources: the wrapper adds no message of its own.
+impl std::error::Error for ExecutorError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for ExecutorError {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for ExecutorError {}

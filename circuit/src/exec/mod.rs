@@ -4,8 +4,8 @@ mod error;
 mod runner;
 mod traces;
 
-pub use error::RunError;
-pub use runner::{CircuitField, Runner};
+pub use error::{ExecutorError, HintError, RunError};
+pub use runner::Runner;
 pub use traces::{
     AluRow, AluTrace, ConstRow, ConstTrace, PublicRow, PublicTrace, Traces, WitnessTrace,
 };

@@ -2,12 +2,13 @@
 
 use std::collections::HashMap;
 
-use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, PrimeField};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField};
 
-use super::RunError;
 use super::traces::{
     AluRow, AluTrace, ConstRow, ConstTrace, NpoRow, PublicRow, PublicTrace, Traces, WitnessTrace,
 };
+use super::{ExecutorError, HintError, RunError};
+use crate::field::CircuitField;
 use crate::ir::{Circuit, HintKind, NpoCallId, NpoKind, Op, OpId, WitnessId};
 
 /// Executes a [`Circuit`] on public inputs; see [`Circuit::runner`].
@@ -43,10 +44,10 @@ pub struct Runner<'c, F> {
 }
 
 /// A non-primitive op's native semantics: `(inputs, private data)` in, outputs out.
-type NpoExecutor<'c, F> = Box<dyn Fn(&[F], &[F]) -> Result<Vec<F>, String> + 'c>;
+type NpoExecutor<'c, F> = Box<dyn Fn(&[F], &[F]) -> Result<Vec<F>, ExecutorError> + 'c>;
 
 /// A user hint's executor: inputs in, outputs (or a reason) out.
-type UserHint<'c, F> = Box<dyn Fn(&[F]) -> Result<Vec<F>, String> + 'c>;
+type UserHint<'c, F> = Box<dyn Fn(&[F]) -> Result<Vec<F>, ExecutorError> + 'c>;
 
 impl<F: std::fmt::Debug> std::fmt::Debug for Runner<'_, F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,15 +62,6 @@ impl<F: std::fmt::Debug> std::fmt::Debug for Runner<'_, F> {
             .finish()
     }
 }
-
-/// A field the runner can execute hints over: its values have coordinates over the prime
-/// field (one for a prime field, `D` for a degree-`D` extension). Every p3 field is one.
-pub trait CircuitField:
-    Field + BasedVectorSpace<<Self as PrimeCharacteristicRing>::PrimeSubfield>
-{
-}
-
-impl<F: Field + BasedVectorSpace<F::PrimeSubfield>> CircuitField for F {}
 
 impl<F: CircuitField> Circuit<F> {
     /// A runner for this circuit. Set the public inputs, then [`Runner::run`].
@@ -267,7 +259,7 @@ impl<'c, F: CircuitField> Runner<'c, F> {
     ///
     /// let mut runner = circuit.runner();
     /// runner.register_hint(7, |xs| {
-    ///     xs[0].try_inverse().map(|i| vec![i]).ok_or_else(|| "no inverse".to_string())
+    ///     xs[0].try_inverse().map(|i| vec![i]).ok_or_else(|| "no inverse".into())
     /// });
     /// runner.set_public_inputs(&[F::from_u32(49)])?;
     /// runner.run()?;
@@ -276,34 +268,35 @@ impl<'c, F: CircuitField> Runner<'c, F> {
     pub fn register_hint(
         &mut self,
         id: u32,
-        executor: impl Fn(&[F]) -> Result<Vec<F>, String> + 'c,
+        executor: impl Fn(&[F]) -> Result<Vec<F>, ExecutorError> + 'c,
     ) {
         self.user_hints.insert(id, Box::new(executor));
     }
 
     /// Runs a hint natively.
     fn execute_hint(&self, op: usize, kind: HintKind, inputs: &[F]) -> Result<Vec<F>, RunError<F>> {
-        let failed = |reason: String| RunError::HintFailed {
+        let failed = |source: HintError<F>| RunError::HintFailed {
             op: OpId(op as u32),
             kind,
-            reason,
+            source,
         };
         let single = || match inputs {
             [x] => Ok(*x),
-            _ => Err(failed(format!("takes one input, got {}", inputs.len()))),
+            _ => Err(failed(HintError::InputCount { got: inputs.len() })),
         };
         match kind {
             HintKind::BitsLe { bits } => {
                 let x = single()?;
-                let value = canonical_u64(&x)
-                    .ok_or_else(|| failed(format!("{x} is not a base-field value")))?;
+                let value =
+                    canonical_u64(&x).ok_or_else(|| failed(HintError::NotBase { value: x }))?;
                 if bits > 64 {
-                    return Err(failed(format!(
-                        "{bits} bits is more than a 64-bit value has"
-                    )));
+                    return Err(failed(HintError::TooManyBits { bits: bits.into() }));
                 }
                 if bits < 64 && value >> bits != 0 {
-                    return Err(failed(format!("{value} does not fit in {bits} bits")));
+                    return Err(failed(HintError::TooWide {
+                        value,
+                        bits: bits.into(),
+                    }));
                 }
                 Ok((0..bits)
                     .map(|i| F::from_bool((value >> i) & 1 == 1))
@@ -313,7 +306,7 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                 let x = single()?;
                 x.try_inverse()
                     .map(|inv| vec![inv])
-                    .ok_or_else(|| failed("0 has no inverse".into()))
+                    .ok_or_else(|| failed(HintError::ZeroInverse))
             }
             HintKind::BaseCoeffs => {
                 let x = single()?;
@@ -337,7 +330,7 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                         op: OpId(op as u32),
                         id,
                     })?;
-                executor(inputs).map_err(failed)
+                executor(inputs).map_err(|e| failed(HintError::Executor(e)))
             }
         }
     }
@@ -348,7 +341,7 @@ impl<'c, F: CircuitField> Runner<'c, F> {
     pub fn register_npo(
         &mut self,
         kind: NpoKind,
-        executor: impl Fn(&[F], &[F]) -> Result<Vec<F>, String> + 'c,
+        executor: impl Fn(&[F], &[F]) -> Result<Vec<F>, ExecutorError> + 'c,
     ) {
         self.npo_executors.insert(kind, Box::new(executor));
     }
@@ -394,10 +387,10 @@ impl<'c, F: CircuitField> Runner<'c, F> {
             .npo_executors
             .get(&kind)
             .ok_or(RunError::MissingNpoExecutor { op: op_id, kind })?;
-        let outputs = executor(inputs, &private).map_err(|reason| RunError::NpoFailed {
+        let outputs = executor(inputs, &private).map_err(|source| RunError::NpoFailed {
             op: op_id,
             kind,
-            reason,
+            source,
         })?;
         Ok((outputs, private))
     }
@@ -480,11 +473,12 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                     let values = w.inputs(i, inputs)?;
                     let (results, private) =
                         self.execute_npo(i, kind, call, private_len, &values)?;
-                    if let Some(reason) = output_count_mismatch(&results, outputs) {
-                        return Err(RunError::NpoFailed {
+                    if results.len() != outputs.len() {
+                        return Err(RunError::NpoOutputCount {
                             op: OpId(i as u32),
                             kind,
-                            reason,
+                            expected: outputs.len(),
+                            got: results.len(),
                         });
                     }
                     // Unlike a hint, a non-primitive op is a constraint: its table proves
@@ -508,11 +502,14 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                 } => {
                     let values = w.inputs(i, inputs)?;
                     let results = self.execute_hint(i, kind, &values)?;
-                    if let Some(reason) = output_count_mismatch(&results, outputs) {
+                    if results.len() != outputs.len() {
                         return Err(RunError::HintFailed {
                             op: OpId(i as u32),
                             kind,
-                            reason,
+                            source: HintError::OutputCount {
+                                expected: outputs.len(),
+                                got: results.len(),
+                            },
                         });
                     }
                     // Advice only fills slots that nothing defined yet: a slot an earlier op
@@ -557,12 +554,6 @@ impl<'c, F: CircuitField> Runner<'c, F> {
             npo,
         })
     }
-}
-
-/// Why an executor's results do not fit the op's output slots, if they do not.
-fn output_count_mismatch<F>(results: &[F], outputs: &[WitnessId]) -> Option<String> {
-    (results.len() != outputs.len())
-        .then(|| format!("{} outputs for {} slots", results.len(), outputs.len()))
 }
 
 /// The canonical integer of a value in the prime subfield, or `None` for an extension

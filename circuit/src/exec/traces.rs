@@ -90,11 +90,11 @@ pub struct AluTrace<F> {
 #[serde(bound = "F: p3_field::Field")]
 pub struct NpoRow<F> {
     /// The op in the circuit.
-    pub op: crate::OpId,
+    pub op: crate::ir::OpId,
     /// Its kind.
-    pub kind: crate::NpoKind,
+    pub kind: crate::ir::NpoKind,
     /// Its builder call.
-    pub call: crate::NpoCallId,
+    pub call: crate::ir::NpoCallId,
     /// Input values, in port order.
     pub inputs: Vec<F>,
     /// Output values, in port order.

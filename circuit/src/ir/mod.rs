@@ -356,14 +356,4 @@ impl<F> Circuit<F> {
             .max()
             .unwrap_or(0)
     }
-
-    /// The slot holding `target`'s value, or `None` if lowering removed the target (nothing
-    /// reads it; use [`CircuitBuilder::expose`](crate::CircuitBuilder::expose) to keep it).
-    pub fn witness_of(&self, target: crate::Target) -> Option<WitnessId> {
-        self.debug
-            .target_slots
-            .get(target.index())
-            .copied()
-            .flatten()
-    }
 }

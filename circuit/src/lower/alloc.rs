@@ -10,7 +10,7 @@ use p3_field::Field;
 
 use super::State;
 use super::dce::Liveness;
-use crate::builder::{Expr, ExprId};
+use crate::arena::{Expr, ExprId};
 use crate::ir::{Circuit, DebugInfo, Op, ScopeId, WitnessId};
 
 const UNALLOCATED: u32 = u32::MAX;
@@ -69,7 +69,7 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
         }
     }
     for i in 0..n {
-        if let (Expr::Public(pos), true) = (state.builder.exprs[i], liveness.node_live[i]) {
+        if let (Expr::Public(pos), true) = (state.arena.exprs[i], liveness.node_live[i]) {
             let node = ExprId(i as u32);
             let out = e.slot(state.uf.find(node));
             e.push(Op::Public { out, pos }, state.node_scope(node));
@@ -82,7 +82,7 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
         let node = ExprId(i as u32);
         let expr = state.expr(node);
         if let Expr::Npo { call } = expr {
-            let record = &state.builder.npo_calls[call as usize];
+            let record = &state.arena.npo_calls[call as usize];
             let first = record.marker.index() + 1;
             let input_roots: Vec<ExprId> =
                 record.inputs.iter().map(|&t| state.uf.find(t)).collect();
@@ -95,7 +95,7 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
             e.push(
                 Op::Npo {
                     kind,
-                    call: crate::NpoCallId(call),
+                    call: crate::ir::NpoCallId(call),
                     inputs,
                     outputs,
                     private_len,
@@ -106,7 +106,7 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
         }
         if let Expr::HintOutput { call, index: 0 } = expr {
             // The whole hint is emitted at its first output: its inputs precede it.
-            let hint = &state.builder.hint_calls[call as usize];
+            let hint = &state.arena.hint_calls[call as usize];
             let first = hint.first_output.index();
             let input_roots: Vec<ExprId> = hint.inputs.iter().map(|&t| state.uf.find(t)).collect();
             let output_roots: Vec<ExprId> = (first..first + hint.outputs as usize)
@@ -171,9 +171,9 @@ pub(crate) fn emit<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> C
     Circuit {
         ops: e.ops,
         witness_count: e.next_slot,
-        public_count: state.builder.public_count,
+        public_count: state.arena.public_count,
         debug: DebugInfo {
-            scopes: state.builder.scopes.paths.clone(),
+            scopes: state.arena.scopes.paths.clone(),
             op_scopes: e.op_scopes,
             target_slots,
         },

@@ -6,7 +6,7 @@ use super::{BuildError, State};
 
 /// Merges the classes of every recorded connection, in recording order.
 pub(crate) fn apply<F: Field>(state: &mut State<'_, F>) -> Result<(), BuildError<F>> {
-    for c in &state.builder.connections {
+    for c in &state.arena.connections {
         state.union(c.a, c.b, c.scope)?;
     }
     Ok(())

@@ -4,11 +4,11 @@
 use p3_field::Field;
 
 use super::{BuildError, State};
-use crate::builder::{Expr, ExprId};
+use crate::arena::{Expr, ExprId};
 
 /// Seeds each `define_const` node's class with its value.
 pub(crate) fn seed<F: Field>(state: &mut State<'_, F>) -> Result<(), BuildError<F>> {
-    for (i, expr) in state.builder.exprs.iter().enumerate() {
+    for (i, expr) in state.arena.exprs.iter().enumerate() {
         if let Expr::Const(value) = *expr {
             let node = ExprId(i as u32);
             state.set_const(node, value, node)?;

@@ -10,7 +10,7 @@ use p3_field::Field;
 
 use super::state::Role;
 use super::{BuildError, State};
-use crate::builder::{Expr, ExprId};
+use crate::arena::{Expr, ExprId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Operation {

@@ -15,7 +15,7 @@ use p3_field::Field;
 
 use super::State;
 use super::state::Role;
-use crate::builder::{Expr, ExprId};
+use crate::arena::{Expr, ExprId};
 
 /// Which ops survive: per node (for `Emit` nodes) and per class root (for constants).
 pub(crate) struct Liveness {
@@ -43,7 +43,7 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
     // `needed`: the class must have a value (read by a live op, exposed, or checked by a
     // second definer).
     let mut needed: Vec<bool> = definers.iter().map(|&d| d >= 2).collect();
-    for &(t, _) in &state.builder.exposed {
+    for &(t, _) in &state.arena.exposed {
         needed[state.uf.find(t).index()] = true;
     }
     let mut node_live = vec![false; n];
@@ -56,7 +56,7 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
         if let Expr::HintOutput { call, index } = expr {
             // A hint lives or dies whole; decide at its first output (visited last).
             if index == 0 {
-                let hint = &state.builder.hint_calls[call as usize];
+                let hint = &state.arena.hint_calls[call as usize];
                 let first = hint.first_output.index();
                 let outputs = first..first + hint.outputs as usize;
                 let live = !remove_dead_ops
@@ -65,7 +65,7 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
                         .any(|o| needed[state.uf.find(ExprId(o as u32)).index()]);
                 if live {
                     outputs.for_each(|o| node_live[o] = true);
-                    for input in state.builder.hint_calls[call as usize].inputs.clone() {
+                    for input in state.arena.hint_calls[call as usize].inputs.clone() {
                         needed[state.uf.find(input).index()] = true;
                     }
                 }
@@ -77,10 +77,10 @@ pub(crate) fn liveness<F: Field>(state: &mut State<'_, F>, remove_dead_ops: bool
             Expr::NpoOutput { .. } => continue,
             // A non-primitive op is a constraint: always live, with all its outputs.
             Expr::Npo { call } => {
-                let record = &state.builder.npo_calls[call as usize];
+                let record = &state.arena.npo_calls[call as usize];
                 let first = record.marker.index() + 1;
                 (i..first + record.outputs as usize).for_each(|o| node_live[o] = true);
-                for input in state.builder.npo_calls[call as usize].inputs.clone() {
+                for input in state.arena.npo_calls[call as usize].inputs.clone() {
                     needed[state.uf.find(input).index()] = true;
                 }
                 continue;

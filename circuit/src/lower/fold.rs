@@ -10,7 +10,7 @@ use p3_field::Field;
 
 use super::state::Role;
 use super::{BuildError, State};
-use crate::builder::{Expr, ExprId};
+use crate::arena::{Expr, ExprId};
 
 /// Folds `node` if it can; returns whether it was folded (and so emits no op).
 pub(crate) fn visit<F: Field>(

@@ -53,7 +53,7 @@ use p3_field::Field;
 
 use super::dce::Liveness;
 use super::{BuildError, State};
-use crate::builder::{Expr, ExprId, HintCall, HintCheck};
+use crate::arena::{Expr, ExprId, HintCall, HintCheck};
 
 /// Runs the read check on every hint, then the determined check on the hints that ask for
 /// it.
@@ -61,8 +61,8 @@ pub(crate) fn check_hints<F: Field>(
     state: &mut State<'_, F>,
     liveness: &Liveness,
 ) -> Result<(), BuildError<F>> {
-    let builder = state.builder;
-    let hints = &builder.hint_calls;
+    let arena = state.arena;
+    let hints = &arena.hint_calls;
     if hints.is_empty() {
         return Ok(());
     }
@@ -96,7 +96,7 @@ fn check_outputs<'h, F: Field>(
     state: &mut State<'_, F>,
     hints: impl IntoIterator<Item = &'h HintCall>,
     marked: &[bool],
-    error: impl Fn(crate::HintKind, usize, String) -> BuildError<F>,
+    error: impl Fn(crate::ir::HintKind, usize, String) -> BuildError<F>,
 ) -> Result<(), BuildError<F>> {
     for hint in hints {
         let first = hint.first_output.index();
@@ -131,7 +131,7 @@ fn constrained_classes<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) 
             // A non-primitive op's table reads its inputs: treat them as constrained (its
             // outputs count as row definers below).
             Expr::Npo { call } => {
-                for input in &state.builder.npo_calls[call as usize].inputs {
+                for input in &state.arena.npo_calls[call as usize].inputs {
                     let input_root = state.uf.find(*input).index();
                     constrained[input_root] = true;
                 }
@@ -307,12 +307,12 @@ fn seed_known<F: Field>(state: &mut State<'_, F>, liveness: &Liveness, known: &m
 
 /// The non-primitive calls and the live vouched hints (private inputs among them).
 fn forward_calls<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> Vec<Forward> {
-    let builder = state.builder;
-    let npos = builder.npo_calls.iter().map(|call| {
+    let arena = state.arena;
+    let npos = arena.npo_calls.iter().map(|call| {
         let first = call.marker.index() + 1;
         (&call.inputs, first, call.outputs)
     });
-    let vouched = builder
+    let vouched = arena
         .hint_calls
         .iter()
         .filter(|h| h.check == HintCheck::Vouched && h.outputs > 0)

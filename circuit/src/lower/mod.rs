@@ -38,7 +38,7 @@ mod union_find;
 use p3_field::Field;
 use thiserror::Error;
 
-use crate::builder::{CircuitBuilder, Target};
+use crate::arena::{ExprArena, Target};
 use crate::ir::{Circuit, describe_scope};
 
 pub(crate) use state::State;
@@ -138,7 +138,7 @@ pub enum BuildError<F: Field> {
     #[error("output {output} of a {kind} hint (in {}) is read by no constraint", describe_scope(.scope))]
     UnconstrainedHintOutput {
         /// The hint's kind.
-        kind: crate::HintKind,
+        kind: crate::ir::HintKind,
         /// Which output.
         output: usize,
         /// Scope of the hint call.
@@ -157,7 +157,7 @@ pub enum BuildError<F: Field> {
     )]
     UndeterminedHintOutput {
         /// The hint's kind.
-        kind: crate::HintKind,
+        kind: crate::ir::HintKind,
         /// Which output.
         output: usize,
         /// Scope of the hint call.
@@ -177,31 +177,31 @@ pub enum BuildError<F: Field> {
     },
 }
 
-/// Runs the passes selected by `options` over `builder`'s recorded circuit.
-#[tracing::instrument(name = "lower", skip_all, fields(targets = builder.exprs.len()))]
+/// Runs the passes selected by `options` over a builder's recorded `arena`.
+#[tracing::instrument(name = "lower", skip_all, fields(targets = arena.exprs.len()))]
 pub(crate) fn lower<F: Field>(
-    builder: &CircuitBuilder<F>,
+    arena: &ExprArena<F>,
     options: &LowerOptions,
 ) -> Result<Circuit<F>, BuildError<F>> {
-    if let Some(scope) = builder.scopes.open() {
+    if let Some(scope) = arena.scopes.open() {
         return Err(BuildError::UnclosedScope {
             scope: scope.to_owned(),
         });
     }
-    if builder.scopes.unmatched_pops > 0 {
+    if arena.scopes.unmatched_pops > 0 {
         return Err(BuildError::UnmatchedPopScope {
-            count: builder.scopes.unmatched_pops,
+            count: arena.scopes.unmatched_pops,
         });
     }
-    state::check_targets(builder)?;
+    state::check_targets(arena)?;
 
-    let mut state = State::new(builder, options.dedup_constants);
+    let mut state = State::new(arena, options.dedup_constants);
     const_pool::seed(&mut state)?;
     connect::apply(&mut state)?;
     if options.fold_constants || options.cse {
         let mut table = cse::Table::default();
-        for node in 0..builder.exprs.len() {
-            let node = crate::builder::ExprId(node as u32);
+        for node in 0..arena.exprs.len() {
+            let node = crate::arena::ExprId(node as u32);
             if options.fold_constants && fold::visit(&mut state, node)? {
                 continue;
             }

@@ -5,7 +5,7 @@ use p3_field::Field;
 
 use super::BuildError;
 use super::union_find::UnionFind;
-use crate::builder::{CircuitBuilder, Expr, ExprId, Target};
+use crate::arena::{Expr, ExprArena, ExprId, Target};
 use crate::ir::ScopeId;
 
 /// A class's constant value and the node that introduced it (for error messages and for
@@ -27,7 +27,7 @@ pub(crate) enum Role {
 }
 
 pub(crate) struct State<'b, F> {
-    pub(crate) builder: &'b CircuitBuilder<F>,
+    pub(crate) arena: &'b ExprArena<F>,
     pub(crate) uf: UnionFind,
     /// Constant held by each class, stored at the class root.
     consts: Vec<Option<ConstFact<F>>>,
@@ -37,9 +37,9 @@ pub(crate) struct State<'b, F> {
 }
 
 impl<'b, F: Field> State<'b, F> {
-    pub(crate) fn new(builder: &'b CircuitBuilder<F>, dedup_constants: bool) -> Self {
-        let n = builder.exprs.len();
-        let role = builder
+    pub(crate) fn new(arena: &'b ExprArena<F>, dedup_constants: bool) -> Self {
+        let n = arena.exprs.len();
+        let role = arena
             .exprs
             .iter()
             .map(|e| match e {
@@ -48,7 +48,7 @@ impl<'b, F: Field> State<'b, F> {
             })
             .collect();
         State {
-            builder,
+            arena,
             uf: UnionFind::new(n),
             consts: vec![None; n],
             pool: dedup_constants.then(HashMap::new),
@@ -58,15 +58,15 @@ impl<'b, F: Field> State<'b, F> {
 
     #[inline]
     pub(crate) fn expr(&self, node: ExprId) -> Expr<F> {
-        self.builder.exprs[node.index()]
+        self.arena.exprs[node.index()]
     }
 
     pub(crate) fn scope_path(&self, scope: ScopeId) -> String {
-        self.builder.scopes.path(scope).to_owned()
+        self.arena.scopes.path(scope).to_owned()
     }
 
     pub(crate) fn node_scope(&self, node: ExprId) -> ScopeId {
-        self.builder.expr_scopes[node.index()]
+        self.arena.expr_scopes[node.index()]
     }
 
     /// The constant held by `node`'s class, if any.
@@ -141,34 +141,29 @@ impl<'b, F: Field> State<'b, F> {
 
 /// Rejects targets this builder did not create (another builder's, or a clone's newer
 /// ones): an operand must precede its node, and a connected or exposed target must exist.
-pub(crate) fn check_targets<F: Field>(builder: &CircuitBuilder<F>) -> Result<(), BuildError<F>> {
-    if let Some((target, scope)) = builder.foreign {
+pub(crate) fn check_targets<F: Field>(arena: &ExprArena<F>) -> Result<(), BuildError<F>> {
+    if let Some((target, scope)) = arena.foreign {
         return Err(BuildError::UnknownTarget {
             target,
-            scope: builder.scopes.path(scope).to_owned(),
+            scope: arena.scopes.path(scope).to_owned(),
         });
     }
     // A clone of this builder shares its id; its newer targets are out of range here.
     let unknown = |expr: ExprId, scope: ScopeId| BuildError::UnknownTarget {
         target: Target {
-            builder: builder.id,
+            builder: arena.id,
             expr,
         },
-        scope: builder.scopes.path(scope).to_owned(),
+        scope: arena.scopes.path(scope).to_owned(),
     };
     // A call's inputs must precede the call (its marker or first output).
-    let calls = builder
+    let calls = arena
         .npo_calls
         .iter()
         .map(|c| (&c.inputs, c.marker))
-        .chain(
-            builder
-                .hint_calls
-                .iter()
-                .map(|c| (&c.inputs, c.first_output)),
-        );
+        .chain(arena.hint_calls.iter().map(|c| (&c.inputs, c.first_output)));
     for (inputs, anchor) in calls {
-        let scope = builder
+        let scope = arena
             .expr_scopes
             .get(anchor.index())
             .copied()
@@ -177,24 +172,24 @@ pub(crate) fn check_targets<F: Field>(builder: &CircuitBuilder<F>) -> Result<(),
             return Err(unknown(input, scope));
         }
     }
-    for (i, expr) in builder.exprs.iter().enumerate() {
+    for (i, expr) in arena.exprs.iter().enumerate() {
         if let Some((a, b)) = expr.operands() {
             for operand in [a, b] {
                 if operand.index() >= i {
-                    return Err(unknown(operand, builder.expr_scopes[i]));
+                    return Err(unknown(operand, arena.expr_scopes[i]));
                 }
             }
         }
     }
-    let n = builder.exprs.len();
-    for c in &builder.connections {
+    let n = arena.exprs.len();
+    for c in &arena.connections {
         for target in [c.a, c.b] {
             if target.index() >= n {
                 return Err(unknown(target, c.scope));
             }
         }
     }
-    if let Some(&(target, scope)) = builder.exposed.iter().find(|(t, _)| t.index() >= n) {
+    if let Some(&(target, scope)) = arena.exposed.iter().find(|(t, _)| t.index() >= n) {
         return Err(unknown(target, scope));
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! Disjoint sets over expression ids (union by size, path halving).
 
-use crate::builder::ExprId;
+use crate::arena::ExprId;
 
 #[derive(Clone, Debug)]
 pub(crate) struct UnionFind {

@@ -34,7 +34,7 @@ mod sharing;
 mod witness;
 
 pub use sharing::{MerkleSharing, TreeCost};
-pub use witness::{QueryWitness, native, query_witness};
+pub use witness::{NativeFriError, P3FriError, QueryWitness, native, query_witness};
 
 /// The query phase's proof values as circuit targets.
 #[derive(Clone, Debug)]

@@ -2,6 +2,8 @@
 //! pruned multiproof expanded into per-query paths.
 
 use p3_field::{ExtensionField, PrimeField64, TwoAdicField};
+use p3_merkle_tree::MerkleTreeError;
+use thiserror::Error;
 
 /// What the query phase needs from a native proof: the private inputs of [`QueryInputs`](super::QueryInputs),
 /// and the Merkle siblings of every path (p3's pruned multiproofs expanded per query).
@@ -41,14 +43,15 @@ pub mod native {
 /// Replays the native verifier (p3's own transcript, `open_inputs` and `fold_query`) from
 /// `challenger`, the verifier's challenger when it calls `TwoAdicFriPcs::verify`, and
 /// expands every pruned multiproof into per-query paths
-/// (`MerkleTreeMmcs::restore_and_recompute_paths`). Fails with p3's reason if p3 rejects.
+/// (`MerkleTreeMmcs::restore_and_recompute_paths`). Fails with p3's own error, as the
+/// source of a [`NativeFriError`], where p3 rejects.
 pub fn query_witness<V, EF, P, C>(
     params: &native::Params<V, EF, P>,
     input_mmcs: &native::ValMmcs<V, P>,
     claims: &native::Claims<V, EF>,
     proof: &native::Proof<V, EF, P>,
     challenger: &mut C,
-) -> Result<QueryWitness<V, EF>, String>
+) -> Result<QueryWitness<V, EF>, NativeFriError>
 where
     V: PrimeField64 + TwoAdicField,
     EF: ExtensionField<V>,
@@ -71,7 +74,11 @@ where
                 .map(|m| m.domain.log_size() + params.log_blowup)
         })
         .collect();
-    let h_max = heights.iter().copied().max().ok_or("nothing committed")?;
+    let h_max = heights
+        .iter()
+        .copied()
+        .max()
+        .ok_or(NativeFriError::NothingCommitted)?;
     let mut distinct = heights.clone();
     distinct.sort_unstable_by(|a, b| b.cmp(a));
     distinct.dedup();
@@ -86,12 +93,8 @@ where
         challenger,
         p3_fri::PcsShape::from_claims(params, claims),
     );
-    transcript
-        .claimed_openings(claims)
-        .map_err(|e| e.to_string())?;
-    let alpha = transcript
-        .batch_phase(Some(proof.batch_pow_witness))
-        .map_err(|e| e.to_string())?;
+    transcript.claimed_openings(claims)?;
+    let alpha = transcript.batch_phase(Some(proof.batch_pow_witness))?;
     let fri = transcript.delegate(|challenger| {
         let mut fri = VerifierTranscript::<C, V, EF>::new(
             challenger,
@@ -103,7 +106,7 @@ where
         Ok::<_, p3_fri::TranscriptFailure>((betas, indices))
     });
     transcript.finish();
-    let (betas, indices) = fri.map_err(|e| e.to_string())?;
+    let (betas, indices) = fri?;
 
     let reduced = verifier::open_inputs(
         params,
@@ -114,7 +117,7 @@ where
         input_mmcs,
         claims,
     )
-    .map_err(|e| format!("{e:?}"))?;
+    .map_err(NativeFriError::OpenInputs)?;
     let folding = TwoAdicFriFolding::<
         Vec<BatchMultiOpening<V, native::ValMmcs<V, P>>>,
         p3_merkle_tree::MerkleTreeError,
@@ -136,7 +139,7 @@ where
             &mut group_indices,
             &mut rows_by_round,
         )
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|source| NativeFriError::FoldQuery { query, source })?;
     }
 
     use p3_fri::BatchMultiOpening;
@@ -161,7 +164,7 @@ where
                 &opening.opened_values,
                 &opening.opening_proof,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(NativeFriError::InputPaths)?;
         for (per_query, path) in input_siblings.iter_mut().zip(paths) {
             per_query.push(path.siblings);
         }
@@ -195,14 +198,17 @@ where
                 &rows,
                 &proof.commit_phase_openings[round].opening_proof,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(|source| NativeFriError::RoundPaths { round, source })?;
         round_siblings.push(paths.into_iter().map(|p| p.siblings).collect());
     }
 
     let mut privates = Vec::new();
     for q in 0..indices.len() {
         for opening in &proof.input_openings {
-            let rows = opening.opened_values.get(q).ok_or("missing opened rows")?;
+            let rows = opening
+                .opened_values
+                .get(q)
+                .ok_or(NativeFriError::MissingRows { query: q })?;
             privates.extend(rows.iter().flatten().map(|&v| EF::from(v)));
         }
     }
@@ -215,4 +221,52 @@ where
         input_siblings,
         round_siblings,
     })
+}
+
+/// p3's FRI error over fixpoint's Merkle trees (input and commit-phase MMCS alike).
+pub type P3FriError = p3_fri::verifier::FriError<MerkleTreeError, MerkleTreeError>;
+
+/// Why p3's own FRI verifier, replayed by [`query_witness`], rejects a proof: p3's error is
+/// the source.
+#[derive(Debug, Error)]
+pub enum NativeFriError {
+    /// The claims commit no matrix.
+    #[error("the claims commit nothing")]
+    NothingCommitted,
+    /// The PCS transcript (claimed openings, batching PoW) rejects the proof.
+    #[error("p3's PCS transcript rejects the proof")]
+    PcsTranscript(#[from] p3_fri::PcsTranscriptFailure),
+    /// The FRI transcript (commit rounds, final polynomial, query PoW) rejects the proof.
+    #[error("p3's FRI transcript rejects the proof")]
+    FriTranscript(#[from] p3_fri::TranscriptFailure),
+    /// `open_inputs` rejects the input openings.
+    #[error("p3's open_inputs rejects the input openings")]
+    OpenInputs(#[source] P3FriError),
+    /// `fold_query` rejects a query.
+    #[error("p3's fold_query rejects query {query}")]
+    FoldQuery {
+        /// The query.
+        query: usize,
+        /// p3's error.
+        #[source]
+        source: P3FriError,
+    },
+    /// A batch opening's pruned multiproof does not restore.
+    #[error("an input opening's Merkle multiproof does not restore")]
+    InputPaths(#[source] MerkleTreeError),
+    /// A commit round's pruned multiproof does not restore.
+    #[error("commit round {round}'s Merkle multiproof does not restore")]
+    RoundPaths {
+        /// The round.
+        round: usize,
+        /// p3's error.
+        #[source]
+        source: MerkleTreeError,
+    },
+    /// A query with no opened rows.
+    #[error("query {query} has no opened rows")]
+    MissingRows {
+        /// The query.
+        query: usize,
+    },
 }
