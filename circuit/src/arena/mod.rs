@@ -42,12 +42,12 @@ pub(crate) struct HintCall {
 ///   free); a square `h · h = y` never gives `h` (`−h` fits too).
 ///
 /// Limits: a known factor that is a variable is assumed nonzero when dividing by it (rule
-/// zero out with [`assert_nonzero`](CircuitBuilder::assert_nonzero) if it matters), and a
+/// zero out with [`assert_nonzero`](crate::CircuitBuilder::assert_nonzero) if it matters), and a
 /// non-primitive op is never solved backwards (its inputs do not follow from its outputs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum HintCheck {
     /// The constraints must determine every output, one unknown at a time. What
-    /// [`CircuitBuilder::hint`] records.
+    /// [`CircuitBuilder::hint`](crate::CircuitBuilder::hint) records.
     #[default]
     Determined,
     /// The caller vouches that its own constraints pin the outputs, in a way the

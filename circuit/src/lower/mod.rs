@@ -12,7 +12,7 @@
 //! 4. `dce.rs` removes ops whose result nothing reads, connects or exposes (public inputs
 //!    and divisions stay: `b · q = a` constrains its inputs);
 //! 5. `lint.rs` refuses hint outputs that no constraint reads, and outputs of hints made
-//!    with [`CircuitBuilder::hint`] that the constraints do not determine (solving one
+//!    with [`CircuitBuilder::hint`](crate::CircuitBuilder::hint) that the constraints do not determine (solving one
 //!    unknown at a time; see [`BuildError::UndeterminedHintOutput`] and
 //!    [`HintCheck`](crate::HintCheck));
 //! 6. `alloc.rs` orders the ops (constants, then public inputs, then computed ops in creation
@@ -149,7 +149,7 @@ pub enum BuildError<F: Field> {
     /// and vouched hints whose inputs are known, and the outputs already solved — never
     /// reaches it, so the prover may have a choice (`h₁ + h₂ = x` for two hints, or
     /// `r · r = x`, where `−r` fits as well). Add a constraint that pins it, or record the
-    /// hint with [`CircuitBuilder::hint_vouched`] if the gadget's own constraints pin it.
+    /// hint with [`CircuitBuilder::hint_vouched`](crate::CircuitBuilder::hint_vouched) if the gadget's own constraints pin it.
     #[error(
         "output {output} of a {kind} hint (in {}) is determined by no constraint (solving one \
          unknown at a time)",
