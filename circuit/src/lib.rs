@@ -53,6 +53,6 @@ pub use fixpoint_macros::{CircuitIo, circuit};
 pub use io::{CircuitIo, IoError, IoField, SetIoError, VecLengths};
 pub use ir::{
     Circuit, CircuitId, CircuitStats, DebugInfo, Definitions, HintKind, IrError, NpoCallId,
-    NpoKind, Op, OpCounts, OpId, OpKind, ScopeId, WitnessId,
+    NpoKind, Op, OpCounts, OpId, OpKind, PrivateGroup, ScopeId, WitnessId,
 };
 pub use lower::{BuildError, LowerOptions};

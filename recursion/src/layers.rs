@@ -22,7 +22,7 @@
 //! (same content hash), hence the same key, and every later layer is that one again.
 //! [`koala_bear::recurse`] and [`baby_bear::recurse`] run the layers and detect that point.
 
-use fixpoint_circuit::{Circuit, CircuitBuilder, Runner};
+use fixpoint_circuit::{Circuit, CircuitBuilder, PrivateGroup, Runner};
 use fixpoint_circuit_prover::merkle::Digest;
 use fixpoint_circuit_prover::{D, Proof, poseidon2};
 use p3_field::extension::BinomiallyExtendable;
@@ -57,6 +57,9 @@ pub struct LayerCircuit<V: TwoAdicField + BinomiallyExtendable<D>> {
     /// Whether the inner proof carries a chain digest and a depth (every layer's does; the
     /// base circuit's does not).
     pub inner_chain: bool,
+    /// The inner chain digest's slots and depth, private inputs of their own group (empty
+    /// when the inner proof has none).
+    pub chain_privates: PrivateGroup,
 }
 
 /// Builds the layer that verifies proofs under `inner_vk`. `inner_chain` says whether the
@@ -85,12 +88,14 @@ where
     let forwarded = b.public_inputs(statement);
     let chain_out = b.public_inputs(CHAIN_SLOTS);
     let depth_out = b.public_input();
-    let (chain_in, depth_in): (Digest, _) = if inner_chain {
-        let chain = [b.private_input(), b.private_input()];
-        (chain, b.private_input())
-    } else {
-        ([b.zero(), b.zero()], b.zero())
-    };
+    let (chain_privates, (chain_in, depth_in)): (_, (Digest, _)) = b.private_group(|b| {
+        if inner_chain {
+            let chain = [b.private_input(), b.private_input()];
+            (chain, b.private_input())
+        } else {
+            ([b.zero(), b.zero()], b.zero())
+        }
+    });
     let mut inner_publics = forwarded.clone();
     if inner_chain {
         inner_publics.extend(chain_in);
@@ -122,6 +127,7 @@ where
         verifier,
         statement,
         inner_chain,
+        chain_privates,
     })
 }
 
@@ -213,18 +219,12 @@ where
         witness: &LayerWitness<V>,
         runner: &mut Runner<'_, Ext<V>>,
     ) -> Result<(), FillError<Ext<V>>> {
-        let batch = &witness.fixpoint.batch;
-        self.verifier
-            .paths
-            .set_witness(runner, &batch.query)
-            .map_err(FillError::Paths)?;
+        witness.fixpoint.fill(&self.verifier, runner)?;
         runner
             .set_public_inputs(&witness.publics)
             .map_err(FillError::Inputs)?;
-        let mut privates = witness.inner_chain.clone();
-        privates.extend(batch.privates.iter().copied());
         runner
-            .set_private_inputs(&privates)
+            .set_private_group(&self.chain_privates, &witness.inner_chain)
             .map_err(FillError::Inputs)
     }
 }

@@ -19,7 +19,7 @@
 //! witnesses, the FRI proof, the opened rows and (as private data) the Merkle siblings.
 //! [`UniStarkWitness::from_proof`] fills them all from a native proof.
 
-use fixpoint_circuit::{CircuitBuilder, CircuitField, Runner, Target};
+use fixpoint_circuit::{CircuitBuilder, CircuitField, PrivateGroup, Runner, Target};
 use fixpoint_circuit_prover::D;
 use fixpoint_circuit_prover::merkle::Digest;
 use p3_air::symbolic::{AirLayout, SymbolicAirBuilder};
@@ -210,7 +210,13 @@ pub struct UniStarkVerifier {
     pub pcs: PcsInputs,
     /// The Merkle paths whose siblings are private data.
     pub paths: QueryPaths,
+    /// Every private input this verifier allocated (what [`UniStarkWitness::fill`] sets).
+    pub privates: PrivateGroup,
 }
+
+/// What [`emit_verifier`] builds: the verifier's handles but its private group, and the
+/// challenger.
+type Emitted<F> = (UniStarkInputs, PcsInputs, QueryPaths, CircuitChallenger<F>);
 
 /// Emits the verifier of `shape` on `builder`, on a fresh challenger. Returns the handles
 /// and the challenger (whose transcript [`crate::transcript::compare`] reads).
@@ -218,6 +224,26 @@ pub fn verify_circuit<V, F>(
     builder: &mut CircuitBuilder<F>,
     shape: &UniStarkShape<V, F>,
 ) -> Result<(UniStarkVerifier, CircuitChallenger<F>), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    let (privates, emitted) = builder.private_group(|builder| emit_verifier(builder, shape));
+    let (inputs, pcs, paths, challenger) = emitted?;
+    let verifier = UniStarkVerifier {
+        inputs,
+        pcs,
+        paths,
+        privates,
+    };
+    Ok((verifier, challenger))
+}
+
+/// [`verify_circuit`]'s body: every private input it allocates is in the verifier's group.
+fn emit_verifier<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &UniStarkShape<V, F>,
+) -> Result<Emitted<F>, ProofShapeError>
 where
     V: PrimeField64 + TwoAdicField,
     F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
@@ -320,22 +346,18 @@ where
     })();
     builder.pop_scope();
     let (pcs, paths) = result?;
-    let verifier = UniStarkVerifier {
-        inputs: UniStarkInputs {
-            public_values,
-            trace_commitment,
-            quotient_commitment,
-            trace_local,
-            trace_next,
-            preprocessed_local,
-            preprocessed_next,
-            quotient_chunks,
-            ood_pow,
-        },
-        pcs,
-        paths,
+    let inputs = UniStarkInputs {
+        public_values,
+        trace_commitment,
+        quotient_commitment,
+        trace_local,
+        trace_next,
+        preprocessed_local,
+        preprocessed_next,
+        quotient_chunks,
+        ood_pow,
     };
-    Ok((verifier, challenger))
+    Ok((inputs, pcs, paths, challenger))
 }
 
 /// Why a native proof cannot fill a verifier circuit.
@@ -577,7 +599,7 @@ where
             .set_public_inputs(&self.publics)
             .map_err(FillError::Inputs)?;
         runner
-            .set_private_inputs(&self.privates)
+            .set_private_group(&verifier.privates, &self.privates)
             .map_err(FillError::Inputs)
     }
 }

@@ -62,3 +62,60 @@ fn private_inputs_have_typed_errors() {
         Err(BuildError::UnconstrainedHintOutput { .. })
     ));
 }
+
+#[test]
+fn private_groups_are_filled_on_their_own_and_checked() {
+    // Two knowledge-of-root gadgets, each its own group of one private input.
+    let mut b = CircuitBuilder::<E>::new();
+    let gadget = |b: &mut CircuitBuilder<E>| {
+        let y = b.public_input();
+        let (group, _) = b.private_group(|b| {
+            let x = b.private_input();
+            let square = b.square(x);
+            b.connect(square, y);
+        });
+        group
+    };
+    let (first, second) = (gadget(&mut b), gadget(&mut b));
+    let circuit = b.build().unwrap();
+    assert_eq!(
+        (first.first, first.len, second.first, second.len),
+        (0, 1, 1, 1)
+    );
+
+    let mut runner = circuit.runner();
+    runner
+        .set_public_inputs(&[E::from_u32(49), E::from_u32(9)])
+        .unwrap();
+    // Too many values for a group, or a group past the circuit's inputs: typed, not a panic.
+    assert_eq!(
+        runner.set_private_group(&first, &[E::ONE, E::ONE]),
+        Err(RunError::PrivateGroupSize {
+            first: 0,
+            len: 1,
+            got: 2,
+            count: 2
+        })
+    );
+    let past = fixpoint_circuit::PrivateGroup { first: 2, len: 1 };
+    assert!(matches!(
+        runner.set_private_group(&past, &[E::ONE]),
+        Err(RunError::PrivateGroupSize { first: 2, .. })
+    ));
+    // One group given: the other's input is named as missing.
+    runner
+        .set_private_group(&second, &[E::from_u32(3)])
+        .unwrap();
+    assert_eq!(
+        runner.run().map(|_| ()),
+        Err(RunError::PrivateInputNotSet { index: 0 })
+    );
+    runner.set_private_group(&first, &[E::from_u32(7)]).unwrap();
+    runner.run().unwrap();
+    // A wrong value in one group fails that gadget's constraint.
+    runner.set_private_group(&first, &[E::from_u32(6)]).unwrap();
+    assert!(matches!(
+        runner.run(),
+        Err(RunError::WitnessConflict { .. })
+    ));
+}

@@ -8,5 +8,7 @@ mod batch_stark;
 mod fixpoint_verifier;
 #[path = "verifiers/recursion.rs"]
 mod recursion;
+#[path = "verifiers/two_verifiers.rs"]
+mod two_verifiers;
 #[path = "verifiers/uni_stark.rs"]
 mod uni_stark;

@@ -170,6 +170,50 @@ impl<F: Field> CircuitBuilder<F> {
         )[0]
     }
 
+    /// Runs `allocate` and returns, with its result, the group of every private input it
+    /// allocated: the handle the runner fills with
+    /// [`Runner::set_private_group`](crate::Runner::set_private_group). Groups may nest; an
+    /// inner group's inputs belong to the outer group too.
+    ///
+    /// ```
+    /// use fixpoint_circuit::CircuitBuilder;
+    /// use p3_field::PrimeCharacteristicRing;
+    /// use p3_koala_bear::KoalaBear as F;
+    ///
+    /// // Two square roots, each its own group: neither knows the other's position.
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let root_of = |b: &mut CircuitBuilder<F>| {
+    ///     let y = b.public_input();
+    ///     b.private_group(|b| {
+    ///         let root = b.private_input();
+    ///         let square = b.square(root);
+    ///         b.connect(square, y);
+    ///     })
+    ///     .0
+    /// };
+    /// let (first, second) = (root_of(&mut b), root_of(&mut b));
+    /// let circuit = b.build()?;
+    ///
+    /// let mut runner = circuit.runner();
+    /// runner.set_public_inputs(&[F::from_u32(49), F::from_u32(9)])?;
+    /// runner.set_private_group(&second, &[F::from_u32(3)])?;
+    /// runner.set_private_group(&first, &[F::from_u32(7)])?;
+    /// runner.run()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn private_group<R>(
+        &mut self,
+        allocate: impl FnOnce(&mut Self) -> R,
+    ) -> (crate::ir::PrivateGroup, R) {
+        let first = self.arena.private_count;
+        let result = allocate(self);
+        let group = crate::ir::PrivateGroup {
+            first,
+            len: self.arena.private_count - first,
+        };
+        (group, result)
+    }
+
     /// `n` private inputs.
     pub fn private_inputs(&mut self, n: usize) -> Vec<Target> {
         (0..n).map(|_| self.private_input()).collect()

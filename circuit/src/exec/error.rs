@@ -36,6 +36,28 @@ pub enum RunError<F: Field> {
         /// Number of private inputs the circuit expects.
         expected: usize,
     },
+    /// [`Runner::run`](crate::Runner::run) was called with some private inputs set
+    /// (through groups) but not this one.
+    #[error("private input {index} is not set: no group covering it was given")]
+    PrivateInputNotSet {
+        /// The private input's index.
+        index: usize,
+    },
+    /// A private group given values of another length, or naming inputs past the circuit's.
+    #[error(
+        "private group {first}..{} takes {} values, got {got} (the circuit has {count} \
+         private inputs)", .first + .len, .len
+    )]
+    PrivateGroupSize {
+        /// The group's first private input.
+        first: usize,
+        /// The group's length.
+        len: usize,
+        /// Values given.
+        got: usize,
+        /// The circuit's private-input count.
+        count: usize,
+    },
     /// The private-input vector has the wrong length.
     #[error("wrong number of private inputs: the circuit expects {expected}, got {got}")]
     PrivateInputCount {

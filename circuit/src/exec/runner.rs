@@ -9,7 +9,7 @@ use super::traces::{
 };
 use super::{ExecutorError, HintError, RunError};
 use crate::field::CircuitField;
-use crate::ir::{Circuit, HintKind, NpoCallId, NpoKind, Op, OpId, WitnessId};
+use crate::ir::{Circuit, HintKind, NpoCallId, NpoKind, Op, OpId, PrivateGroup, WitnessId};
 
 /// Executes a [`Circuit`] on public inputs; see [`Circuit::runner`].
 ///
@@ -37,7 +37,8 @@ use crate::ir::{Circuit, HintKind, NpoCallId, NpoKind, Op, OpId, WitnessId};
 pub struct Runner<'c, F> {
     circuit: &'c Circuit<F>,
     public_inputs: Option<Vec<F>>,
-    private_inputs: Vec<F>,
+    /// Per private input, its value once set.
+    private_inputs: Vec<Option<F>>,
     user_hints: HashMap<u32, UserHint<'c, F>>,
     npo_executors: HashMap<NpoKind, NpoExecutor<'c, F>>,
     private_data: HashMap<NpoCallId, Vec<F>>,
@@ -315,13 +316,15 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                     .map(|&c| F::from_prime_subfield(c))
                     .collect())
             }
-            HintKind::PrivateInput { index } => self
-                .private_inputs
-                .get(index as usize)
-                .map(|&value| vec![value])
-                .ok_or_else(|| RunError::PrivateInputsNotSet {
+            HintKind::PrivateInput { index } => match self.private_inputs.get(index as usize) {
+                Some(Some(value)) => Ok(vec![*value]),
+                Some(None) => Err(RunError::PrivateInputNotSet {
+                    index: index as usize,
+                }),
+                None => Err(RunError::PrivateInputsNotSet {
                     expected: self.circuit.private_count(),
                 }),
+            },
             HintKind::User(id) => {
                 let executor = self
                     .user_hints
@@ -423,7 +426,32 @@ impl<'c, F: CircuitField> Runner<'c, F> {
                 got: inputs.len(),
             });
         }
-        self.private_inputs = inputs.to_vec();
+        self.private_inputs = inputs.iter().copied().map(Some).collect();
+        Ok(())
+    }
+
+    /// Sets the private inputs of one group (see
+    /// [`CircuitBuilder::private_group`](crate::CircuitBuilder::private_group)), in the
+    /// order the group allocated them; the other private inputs keep their values.
+    pub fn set_private_group(
+        &mut self,
+        group: &PrivateGroup,
+        values: &[F],
+    ) -> Result<(), RunError<F>> {
+        let count = self.circuit.private_count();
+        let range = group.indices();
+        if values.len() != range.len() || range.end > count {
+            return Err(RunError::PrivateGroupSize {
+                first: range.start,
+                len: range.len(),
+                got: values.len(),
+                count,
+            });
+        }
+        self.private_inputs.resize(count, None);
+        for (slot, &value) in self.private_inputs[range].iter_mut().zip(values) {
+            *slot = Some(value);
+        }
         Ok(())
     }
 

@@ -184,6 +184,26 @@ impl std::fmt::Display for NpoKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct NpoCallId(pub u32);
 
+/// A run of consecutive private inputs that one gadget allocated, such as one verifier
+/// circuit's proof values: the handle through which the runner is given exactly those
+/// values ([`Runner::set_private_group`](crate::Runner::set_private_group)), so that two
+/// gadgets with private inputs can share a circuit. Made by
+/// [`CircuitBuilder::private_group`](crate::CircuitBuilder::private_group).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PrivateGroup {
+    /// The index of the group's first private input.
+    pub first: u32,
+    /// How many private inputs the group holds.
+    pub len: u32,
+}
+
+impl PrivateGroup {
+    /// The private-input indices of the group.
+    pub fn indices(&self) -> std::ops::Range<usize> {
+        self.first as usize..self.first as usize + self.len as usize
+    }
+}
+
 /// What a hint computes. Hints are data: a runner executes the built-in kinds itself and
 /// [`HintKind::User`] kinds through executors registered by id
 /// ([`Runner::register_hint`](crate::Runner::register_hint)).

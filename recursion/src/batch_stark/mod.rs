@@ -26,7 +26,7 @@
 
 use std::collections::HashMap;
 
-use fixpoint_circuit::{CircuitBuilder, CircuitField, Target};
+use fixpoint_circuit::{CircuitBuilder, CircuitField, PrivateGroup, Target};
 use fixpoint_circuit_prover::merkle::Digest;
 use p3_air::symbolic::AirLayout;
 use p3_air::{Air, BaseAir};
@@ -445,7 +445,20 @@ pub struct BatchStarkVerifier {
     pub pcs: PcsInputs,
     /// The Merkle paths whose siblings are private data.
     pub paths: QueryPaths,
+    /// Every private input this verifier allocated: what
+    /// [`BatchStarkWitness::fill`](crate::batch_stark::BatchStarkWitness::fill) sets, so that
+    /// the circuit may hold other gadgets' private inputs too.
+    pub privates: PrivateGroup,
 }
+
+/// What [`emit_verifier`] builds: the verifier's handles but its private group, and the
+/// challenger.
+type Emitted<F> = (
+    BatchStarkInputs,
+    PcsInputs,
+    QueryPaths,
+    CircuitChallenger<F>,
+);
 
 /// Emits the verifier of `shape` on `builder`, on a fresh challenger; `public_values`
 /// holds each AIR's public values as base-valued targets.
@@ -454,6 +467,28 @@ pub fn verify_circuit<V, F>(
     shape: &BatchStarkShape<V, F>,
     public_values: Vec<Vec<Target>>,
 ) -> Result<(BatchStarkVerifier, CircuitChallenger<F>), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    let (privates, emitted) =
+        builder.private_group(|builder| emit_verifier(builder, shape, public_values));
+    let (inputs, pcs, paths, challenger) = emitted?;
+    let verifier = BatchStarkVerifier {
+        inputs,
+        pcs,
+        paths,
+        privates,
+    };
+    Ok((verifier, challenger))
+}
+
+/// [`verify_circuit`]'s body: every private input it allocates is in the verifier's group.
+fn emit_verifier<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &BatchStarkShape<V, F>,
+    public_values: Vec<Vec<Target>>,
+) -> Result<Emitted<F>, ProofShapeError>
 where
     V: PrimeField64 + TwoAdicField,
     F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
@@ -476,7 +511,8 @@ where
     let roots = pcs_shape.batch_cap_roots();
     let has_lookups = shape.has_lookups();
 
-    // Private inputs, in the order `BatchStarkWitness::from_proof` fills them.
+    // Private inputs, in the order `BatchStarkWitness::from_proof` lists them (the
+    // verifier's group: `verify_circuit` records it).
     let key_input = match (&shape.preprocessed, shape.key) {
         (Some(_), KeyBinding::PrivateInput) => Some(pcs::private_cap(builder, roots[2])),
         _ => None,
@@ -710,19 +746,15 @@ where
     })();
     builder.pop_scope();
     let (pcs, paths) = result?;
-    let verifier = BatchStarkVerifier {
-        inputs: BatchStarkInputs {
-            public_values,
-            preprocessed_commitment: key_input,
-            main_commitment,
-            permutation_commitment,
-            quotient_commitment,
-            lookup_pow,
-            ood_pow,
-            instances,
-        },
-        pcs,
-        paths,
+    let inputs = BatchStarkInputs {
+        public_values,
+        preprocessed_commitment: key_input,
+        main_commitment,
+        permutation_commitment,
+        quotient_commitment,
+        lookup_pow,
+        ood_pow,
+        instances,
     };
-    Ok((verifier, challenger))
+    Ok((inputs, pcs, paths, challenger))
 }

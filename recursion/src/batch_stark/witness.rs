@@ -357,7 +357,7 @@ where
             .set_witness(runner, &self.query)
             .map_err(FillError::Paths)?;
         runner
-            .set_private_inputs(&self.privates)
+            .set_private_group(&verifier.privates, &self.privates)
             .map_err(FillError::Inputs)
     }
 }
