@@ -163,7 +163,11 @@ mod checking_a_result {
         let mut runner = built.circuit.runner();
         assert!(matches!(
             built.fill(&witness, &mut runner),
-            Err(FillError::Inputs(RunError::PrivateInputCount { .. }))
+            Err(FillError::Inputs(RunError::PrivateGroupSize {
+                len: 3,
+                got: 2,
+                ..
+            }))
         ));
     }
 
