@@ -36,6 +36,7 @@ pub mod config;
 mod engine;
 pub mod error;
 pub mod files;
+mod instances;
 pub mod keys;
 pub mod layout;
 pub mod merkle;
@@ -43,14 +44,16 @@ pub mod npo;
 pub mod poseidon2;
 pub mod proof;
 pub mod report;
-mod tables;
+pub mod tables;
+mod trace;
 
 pub use bus::BusPlan;
 pub use config::{
     BabyBearExt, BabyBearStark, D, FriSettings, KoalaBearExt, KoalaBearStark, ProverConfig,
 };
-pub use engine::{BatchParts, CircuitStark, MIN_LOG_HEIGHT};
+pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
+pub use instances::BatchParts;
 pub use keys::{Keys, MAX_LANES, MAX_LOG_HEIGHT, ProvingKey, VerifyOptions, VerifyingKey};
 pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};
 pub use npo::{NoNpo, NpoAir, NpoTable, PortValues};
