@@ -127,8 +127,8 @@ where
     p3_uni_stark::Val<SC>: p3_field::Field,
 {
     /// This key's table shapes as a floor for another setup
-    /// ([`setup_with_floor`](crate::setup_with_floor)): every table at least this key's
-    /// lanes and height.
+    /// ([`SetupOptions::with_floor`](crate::SetupOptions::with_floor)): every table at least
+    /// this key's lanes and height.
     pub fn shape_floor(&self) -> crate::ShapeFloor {
         crate::ShapeFloor {
             tables: std::array::from_fn(|i| {
