@@ -8,7 +8,7 @@ use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerkleShape};
 use fixpoint_circuit_prover::poseidon2::{self, koala_bear::Table};
 use fixpoint_circuit_prover::{
-    FriSettings, KoalaBearExt as E, Lanes, ProverConfig, prove_with_report, setup_with_npos,
+    FriSettings, KoalaBearExt as E, ProverConfig, SetupOptions, prove_with_report, setup_with,
 };
 use p3_commit::Mmcs;
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -80,8 +80,12 @@ fn paths() -> (Circuit<E>, Traces<E>) {
 fn bench(c: &mut Criterion) {
     let (circuit, traces) = paths();
     let config = ProverConfig::koala_bear(FriSettings::DEFAULT);
-    let (pk, _) =
-        setup_with_npos(&circuit, &config, &Lanes::default(), &Table::ALL).expect("setup");
+    let (pk, _) = setup_with(
+        &circuit,
+        &config,
+        &SetupOptions::new().with_npos(&Table::ALL),
+    )
+    .expect("setup");
     let (_, report) = prove_with_report(&pk, &traces).expect("prove");
     println!("--- {PATHS} Merkle paths of depth {DEPTH}, leaves of {WIDTH} values");
     print!("{}", circuit.stats());

@@ -10,8 +10,8 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::poseidon2::{self, PACKED_WIDTH, WIDTH};
 use fixpoint_circuit_prover::{
-    FriSettings, KoalaBearExt as E, KoalaBearStark, Lanes, ProverConfig, ProvingKey,
-    prove_with_report, setup_with_npos,
+    FriSettings, KoalaBearExt as E, KoalaBearStark, ProverConfig, ProvingKey, SetupOptions,
+    prove_with_report, setup_with,
 };
 use p3_field::PrimeCharacteristicRing;
 use p3_koala_bear::{
@@ -69,7 +69,7 @@ fn config() -> ProverConfig<KoalaBearStark> {
 
 fn proving_key(circuit: &Circuit<E>) -> ProvingKey<KoalaBearStark, poseidon2::koala_bear::Table> {
     let tables = poseidon2::koala_bear::Table::ALL;
-    setup_with_npos(circuit, &config(), &Lanes::default(), &tables)
+    setup_with(circuit, &config(), &SetupOptions::new().with_npos(&tables))
         .expect("setup")
         .0
 }

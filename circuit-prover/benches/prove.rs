@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::{
-    FriSettings, KoalaBearExt as F, KoalaBearStark, Lanes, ProverConfig, prove, prove_with_report,
-    setup, setup_with_lanes, verify,
+    FriSettings, KoalaBearExt as F, KoalaBearStark, Lanes, ProverConfig, SetupOptions, prove,
+    prove_with_report, setup, setup_with, verify,
 };
 use p3_field::PrimeCharacteristicRing;
 use tracing::span;
@@ -112,7 +112,8 @@ fn print_reports() {
             ("auto lanes", Lanes::default()),
             ("1 lane", Lanes::uniform(1)),
         ] {
-            let (pk, _) = setup_with_lanes(&circuit, &config(), &lanes).expect("setup");
+            let (pk, _) = setup_with(&circuit, &config(), &SetupOptions::new().with_lanes(lanes))
+                .expect("setup");
             let (_, report) = prove_with_report(&pk, &traces).expect("prove");
             let witness = &report.tables[0];
             let witness_area =

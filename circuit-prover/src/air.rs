@@ -1,52 +1,22 @@
-//! The AIRs of the five tables.
-//!
-//! Column layout, per lane (`D = 4` base columns per extension value):
-//!
-//! | table | preprocessed | main |
-//! |---|---|---|
-//! | Witness | `index, multiplicity` | `value[D]` |
-//! | Const | `index, active, value[D]` | — |
-//! | Public | `index, active` | `value[D]` |
-//! | Add, Mul | `a, b, out, active` (slot indices) | `a[D], b[D], out[D]` |
-//!
-//! Every bus message is `(index, v₀, v₁, v₂, v₃)` on the one bus [`BUS`]. The Witness table
-//! provides each slot with its multiplicity; every other table reads with count `active`.
-//! All indices, multiplicities and `active` flags are preprocessed: fixed by the verifying
-//! key, never chosen by the prover.
+//! The AIRs of a batch: [`TableAir`], one primitive table (its constraints live in the
+//! table's module under [`crate::tables`]; this is the one dispatch over [`TableKind`]), and
+//! [`CircuitAir`], a primitive or an NPO table, the one Rust type p3-batch-stark proves.
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 
-use p3_air::{Air, BaseAir, WindowAccess};
-use p3_field::{Field, PrimeCharacteristicRing};
-use p3_lookup::{Count, InteractionBuilder, LookupBus};
+use p3_air::{Air, BaseAir};
+use p3_field::Field;
+use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::config::D;
 use crate::layout::{TableKind, TableShape};
-
-/// The name of the one LogUp bus.
-pub const BUS: &str = "witness";
-
-/// Width of a bus message: the slot index and `D` value coordinates.
-pub const MESSAGE_WIDTH: usize = 1 + D;
-
-/// Preprocessed columns per lane.
-pub fn preprocessed_lane_width(kind: TableKind) -> usize {
-    match kind {
-        TableKind::Witness | TableKind::Public => 2,
-        TableKind::Const => 2 + D,
-        TableKind::Add | TableKind::Mul => 4,
-    }
-}
-
-/// Main columns per lane.
-pub fn main_lane_width(kind: TableKind) -> usize {
-    match kind {
-        TableKind::Witness | TableKind::Public => D,
-        TableKind::Const => 0,
-        TableKind::Add | TableKind::Mul => 3 * D,
-    }
-}
+use crate::npo::{NpoAir, NpoTable};
+use crate::tables::alu::{self, AluOp};
+use crate::tables::common::{current_row, lanes};
+pub use crate::tables::{BUS, MESSAGE_WIDTH, ext_mul};
+use crate::tables::{constant, public, witness};
 
 /// One table's AIR. All tables share this type (p3-batch-stark proves one Rust type).
 #[derive(Clone, Debug)]
@@ -93,99 +63,31 @@ impl<V: Field> BaseAir<V> for TableAir<V> {
     }
 }
 
-/// The current row's preprocessed and main cells, as expressions.
-pub(crate) fn current_row<AB: InteractionBuilder>(builder: &AB) -> (Vec<AB::Expr>, Vec<AB::Expr>) {
-    let prep = builder
-        .preprocessed()
-        .current_slice()
-        .iter()
-        .map(|&v| v.into())
-        .collect();
-    let main = builder
-        .main()
-        .current_slice()
-        .iter()
-        .map(|&v| v.into())
-        .collect();
-    (prep, main)
-}
-
-/// Reads `(index, value)` from the bus when `active` (a preprocessed 0/1 flag).
-pub(crate) fn read_port<AB: InteractionBuilder>(
-    builder: &mut AB,
-    index: &AB::Expr,
-    value: &[AB::Expr],
-    active: &AB::Expr,
-) {
-    let message: Vec<AB::Expr> = std::iter::once(index.clone())
-        .chain(value.iter().cloned())
-        .collect();
-    LookupBus::new(BUS).lookup_key(builder, message, Count::bounded(active.clone(), 1));
-}
-
-/// `a · b` in `F[X]/(X^D − W)` (for NPO tables too), coordinates in the power basis: `X^i · X^j` lands on
-/// coordinate `i + j`, wrapping past `D` with a factor `W`.
-pub fn ext_mul<E: PrimeCharacteristicRing + Clone>(a: &[E], b: &[E], w: E) -> [E; D] {
-    let mut low: [E; D] = std::array::from_fn(|_| E::ZERO);
-    let mut high: [E; D] = std::array::from_fn(|_| E::ZERO);
-    for (i, ai) in a.iter().enumerate() {
-        for (j, bj) in b.iter().enumerate() {
-            let product = ai.clone() * bj.clone();
-            if i + j < D {
-                low[i + j] += product;
-            } else {
-                high[i + j - D] += product;
-            }
-        }
-    }
-    std::array::from_fn(|k| low[k].clone() + w.clone() * high[k].clone())
-}
-
 impl<V: Field, AB: InteractionBuilder<F = V>> Air<AB> for TableAir<V> {
     fn eval(&self, builder: &mut AB) {
         let kind = self.shape.kind;
-        let (pw, mw) = (preprocessed_lane_width(kind), main_lane_width(kind));
+        let (pw, mw) = (kind.preprocessed_lane_width(), kind.main_lane_width());
         let (prep, main) = current_row(builder);
         let publics: Vec<AB::Expr> = builder.public_values().iter().map(|&v| v.into()).collect();
-        for lane in 0..self.shape.lanes {
-            let p = &prep[lane * pw..(lane + 1) * pw];
-            let m = &main[lane * mw..(lane + 1) * mw];
+        let rows = lanes(&prep, pw, self.shape.lanes).zip(lanes(&main, mw, self.shape.lanes));
+        for (lane, (p, m)) in rows.enumerate() {
             match kind {
-                TableKind::Witness => {
-                    // Provides (index, value) as often as ports read it.
-                    let message: Vec<AB::Expr> = std::iter::once(p[0].clone())
-                        .chain(m.iter().cloned())
-                        .collect();
-                    LookupBus::new(BUS).table_entry(builder, message, p[1].clone());
-                }
+                TableKind::Witness => witness::eval(builder, p.borrow(), m.borrow()),
                 TableKind::Const => {
                     if lane == 0 {
-                        builder.assert_zero(main[0].clone());
+                        constant::eval_main_column(builder, &main[0]);
                     }
-                    read_port(builder, &p[0], &p[2..], &p[1]);
+                    constant::eval(builder, p.borrow());
                 }
                 TableKind::Public => {
-                    // Every row holds the public inputs: the value is bound to the proof's
-                    // public values on every row, and only the active row reads the bus.
-                    if let Some(&pos) = self.public_positions.get(lane) {
-                        for (j, v) in m.iter().enumerate() {
-                            builder.assert_eq(v.clone(), publics[pos as usize * D + j].clone());
-                        }
-                    }
-                    read_port(builder, &p[0], m, &p[1]);
+                    let position = self.public_positions.get(lane).copied();
+                    public::eval(builder, p.borrow(), m.borrow(), position, &publics);
                 }
-                TableKind::Add | TableKind::Mul => {
-                    let (a, b, out) = (&m[..D], &m[D..2 * D], &m[2 * D..]);
-                    let expected: [AB::Expr; D] = match kind {
-                        TableKind::Add => std::array::from_fn(|k| a[k].clone() + b[k].clone()),
-                        _ => ext_mul(a, b, AB::Expr::from(self.w)),
-                    };
-                    for (o, e) in out.iter().zip(expected) {
-                        builder.assert_eq(o.clone(), e);
-                    }
-                    for (index, value) in [(&p[0], a), (&p[1], b), (&p[2], out)] {
-                        read_port(builder, index, value, &p[3]);
-                    }
+                TableKind::Add => {
+                    alu::eval(builder, AluOp::Add, self.w.into(), p.borrow(), m.borrow())
+                }
+                TableKind::Mul => {
+                    alu::eval(builder, AluOp::Mul, self.w.into(), p.borrow(), m.borrow())
                 }
             }
         }
@@ -199,10 +101,10 @@ pub enum CircuitAir<V, N> {
     /// A primitive table.
     Table(TableAir<V>),
     /// A non-primitive op's table.
-    Npo(crate::npo::NpoAir<V, N>),
+    Npo(NpoAir<V, N>),
 }
 
-impl<V: Field, N: crate::npo::NpoTable<V>> BaseAir<V> for CircuitAir<V, N> {
+impl<V: Field, N: NpoTable<V>> BaseAir<V> for CircuitAir<V, N> {
     fn width(&self) -> usize {
         match self {
             CircuitAir::Table(t) => t.width(),
@@ -235,9 +137,7 @@ impl<V: Field, N: crate::npo::NpoTable<V>> BaseAir<V> for CircuitAir<V, N> {
     }
 }
 
-impl<V: Field, N: crate::npo::NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB>
-    for CircuitAir<V, N>
-{
+impl<V: Field, N: NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB> for CircuitAir<V, N> {
     fn eval(&self, builder: &mut AB) {
         match self {
             CircuitAir::Table(t) => t.eval(builder),

@@ -8,6 +8,9 @@
 
 use fixpoint_circuit::{Circuit, Op};
 
+use crate::layout::TableKind;
+use crate::tables::{alu, constant, public, witness};
+
 /// Multiplicity of every witness slot on the bus.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BusPlan {
@@ -70,7 +73,7 @@ impl BusPlan {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BusMessage<F> {
     /// The table sending it.
-    pub table: crate::TableKind,
+    pub table: TableKind,
     /// The port: `a`, `b`, `out` or `value`.
     pub port: &'static str,
     /// The slot.
@@ -92,7 +95,9 @@ impl<F: std::fmt::Display> std::fmt::Display for BusMessage<F> {
     }
 }
 
-/// Every message the tables send for `traces`, in table order (padding rows send nothing).
+/// Every message the tables send for `traces`, in table order, each table's ports as its
+/// module under [`crate::tables`] names them (padding rows send nothing).
+///
 /// The bus balances — every `(index, value)` pair's counts sum to zero — exactly when every
 /// port agrees with the Witness table.
 ///
@@ -119,7 +124,6 @@ pub fn messages<F: Copy>(
     circuit: &Circuit<F>,
     traces: &fixpoint_circuit::Traces<F>,
 ) -> Vec<BusMessage<F>> {
-    use crate::TableKind;
     let plan = BusPlan::new(circuit);
     let mut out = Vec::new();
     let mut msg = |table, port, index, value, count| {
@@ -140,23 +144,31 @@ pub fn messages<F: Copy>(
     {
         if m > 0 {
             let index = fixpoint_circuit::WitnessId(slot as u32);
-            msg(TableKind::Witness, "value", index, value, -i64::from(m));
+            msg(
+                TableKind::Witness,
+                witness::PORT,
+                index,
+                value,
+                -i64::from(m),
+            );
         }
     }
     for row in &traces.constant.rows {
-        msg(TableKind::Const, "value", row.out, row.val, 1);
+        let (port, index, value) = constant::port(row);
+        msg(TableKind::Const, port, index, value, 1);
     }
     for row in &traces.public.rows {
-        msg(TableKind::Public, "value", row.out, row.val, 1);
+        let (port, index, value) = public::port(row);
+        msg(TableKind::Public, port, index, value, 1);
     }
     for (table, rows) in [
         (TableKind::Add, &traces.add.rows),
         (TableKind::Mul, &traces.mul.rows),
     ] {
         for r in rows {
-            msg(table, "a", r.a, r.a_val, 1);
-            msg(table, "b", r.b, r.b_val, 1);
-            msg(table, "out", r.out, r.out_val, 1);
+            for (port, index, value) in alu::ports(r) {
+                msg(table, port, index, value, 1);
+            }
         }
     }
     out

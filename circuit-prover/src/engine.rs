@@ -8,11 +8,10 @@ use std::time::Instant;
 
 use fixpoint_circuit::{Circuit, Traces};
 use p3_air::symbolic::SymbolicExpressionExt;
-use p3_batch_stark::common::{GlobalPreprocessed, PreprocessedInstanceMeta};
 use p3_batch_stark::folder::{
     ProverConstraintFolderWithLookups, VerifierConstraintFolderWithLookups,
 };
-use p3_batch_stark::{CommonData, ProverData, StarkInstance, prove_batch, verify_batch};
+use p3_batch_stark::{ProverData, StarkInstance, prove_batch, verify_batch};
 use p3_challenger::GrindingChallenger;
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{Algebra, BasedVectorSpace, PrimeField64};
@@ -22,12 +21,15 @@ use crate::air::CircuitAir;
 use crate::bus::BusPlan;
 use crate::config::{D, FriSettings, ProverConfig};
 use crate::error::{ProveError, SetupError, VerifyError};
-use crate::keys::{Keys, ProvingKey, VerifyingKey, airs_for, public_positions};
+use crate::instances::{
+    BatchParts, airs_for, ext_degree_bits, parts_of_checked_key, public_positions, public_values,
+};
+use crate::keys::{Keys, ProvingKey, VerifyingKey};
 use crate::layout::{Lanes, Layout, ShapeFloor, TableKind};
-use crate::npo::{NpoAir, NpoTable};
+use crate::npo::{self, NpoAir, NpoTable};
 use crate::proof::Proof;
 use crate::report::{Phase, ProofReport, TableReport};
-use crate::tables;
+use crate::trace;
 
 /// The smallest table height, as log2: FRI needs every input to be taller than its final
 /// polynomial (length 1 here), so a table has at least 2 rows.
@@ -132,7 +134,7 @@ where
     let plan = BusPlan::new(circuit);
     let preprocessed = TableKind::ALL
         .iter()
-        .map(|&kind| tables::preprocessed::<Val<SC>, SC::Challenge>(circuit, &layout, kind, &plan))
+        .map(|&kind| trace::preprocessed::<Val<SC>, SC::Challenge>(circuit, &layout, kind, &plan))
         .collect();
     let positions = public_positions(circuit);
     let mut airs = airs_for(
@@ -230,40 +232,9 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
                     extra: table.extra_columns(),
                 });
             }
-            air.preprocessed = Some(std::sync::Arc::new(tables::npo_preprocessed(circuit, &air)));
+            air.preprocessed = Some(std::sync::Arc::new(npo::npo_preprocessed(circuit, &air)));
             Ok(air)
         })
-        .collect()
-}
-
-/// Each table's extended degree bits as p3 expects them (`log2(height) + is_zk`).
-fn ext_degree_bits<SC: StarkGenericConfig>(
-    config: &SC,
-    layout: &Layout,
-    npo_log_heights: &[usize],
-) -> Vec<usize> {
-    let primitive = layout.tables.iter().map(|t| t.log_height);
-    primitive
-        .chain(npo_log_heights.iter().copied())
-        .map(|log_height| log_height + config.is_zk())
-        .collect()
-}
-
-/// The public values of each table: the Public table's are the public inputs'
-/// coordinates; the others (and the `npo_tables` NPO tables) have none.
-pub(crate) fn public_values<V: p3_field::Field, EF: BasedVectorSpace<V>>(
-    public_inputs: &[EF],
-    npo_tables: usize,
-) -> Vec<Vec<V>> {
-    let primitive = TableKind::ALL.iter().map(|&kind| match kind {
-        TableKind::Public => public_inputs
-            .iter()
-            .flat_map(|v| v.as_basis_coefficients_slice().iter().copied())
-            .collect(),
-        _ => Vec::new(),
-    });
-    primitive
-        .chain((0..npo_tables).map(|_| Vec::new()))
         .collect()
 }
 
@@ -316,11 +287,11 @@ where
         let _span = tracing::info_span!("trace generation").entered();
         let mut main = TableKind::ALL
             .iter()
-            .map(|&kind| tables::main_trace::<Val<SC>, SC::Challenge>(traces, layout, kind))
+            .map(|&kind| trace::main_trace::<Val<SC>, SC::Challenge>(traces, layout, kind))
             .collect::<Result<Vec<_>, _>>()?;
         for air in &pk.airs {
             if let CircuitAir::Npo(npo) = air {
-                main.push(tables::npo_main(traces, npo)?);
+                main.push(npo::npo_main(traces, npo)?);
             }
         }
         main
@@ -361,28 +332,44 @@ where
     Ok((proof, report))
 }
 
-/// What p3-batch-stark's `verify_batch` takes for a key: every fact comes from the key,
-/// nothing from a proof. See [`VerifyingKey::batch_parts`].
-pub struct BatchParts<SC: StarkGenericConfig, N> {
-    /// The configuration, rebuilt from the key's FRI settings.
-    pub config: ProverConfig<SC>,
-    /// One AIR per table, in instance order (without preprocessed data).
-    pub airs: Vec<CircuitAir<Val<SC>, N>>,
-    /// The bus layout and the pinned preprocessed commitment.
-    pub common: CommonData<SC>,
-    /// Every table's height (log2), as a proof must claim it.
-    pub degree_bits: Vec<usize>,
-}
-
-pub(crate) fn batch_parts<SC, N>(vk: &VerifyingKey<SC, N>) -> Result<BatchParts<SC, N>, VerifyError>
+/// The key's methods that need its configuration's [`CircuitStark`] facts (its field).
+impl<SC, N> VerifyingKey<SC, N>
 where
     SC: CircuitStark,
-    Val<SC>: PrimeField64 + BinomiallyExtendable<D> + p3_field::TwoAdicField,
-    SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
-    N: NpoTable<Val<SC>>,
+    N: serde::Serialize + serde::de::DeserializeOwned,
 {
-    check_key(vk)?;
-    parts_of_checked_key(vk)
+    /// The key as a file ([`crate::files`]): header, then its canonical encoding.
+    pub fn to_file(&self) -> Vec<u8> {
+        crate::files::encode_file(SC::FIELD, crate::files::FileKind::VerifyingKey, self)
+    }
+
+    /// A key from a file of [`to_file`](Self::to_file): the header must name a verifying key
+    /// over this configuration's field, the payload must be canonical, and the key's own
+    /// field must agree. [`crate::verify`] checks the rest ([`VerifyingKey::check`]).
+    pub fn from_file(bytes: &[u8]) -> Result<Self, crate::files::FileError> {
+        let vk: Self =
+            crate::files::decode_file(SC::FIELD, crate::files::FileKind::VerifyingKey, bytes)?;
+        if vk.field != SC::FIELD.name() {
+            return Err(crate::files::FileError::Malformed {
+                kind: crate::files::FileKind::VerifyingKey,
+                reason: format!("a {} file holding a key for {}", SC::FIELD, vk.field),
+            });
+        }
+        Ok(vk)
+    }
+
+    /// Everything p3-batch-stark's `verify_batch` takes for this key (the configuration,
+    /// the AIRs, the common data with the pinned preprocessed commitment, every table's
+    /// height): what a verifier circuit of this key's proofs is built from.
+    pub fn batch_parts(&self) -> Result<BatchParts<SC, N>, VerifyError>
+    where
+        Val<SC>: PrimeField64 + BinomiallyExtendable<D> + p3_field::TwoAdicField,
+        SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
+        N: NpoTable<Val<SC>>,
+    {
+        check_key(self)?;
+        parts_of_checked_key(self, SC::config(self.fri))
+    }
 }
 
 /// The key is for `SC`'s field and passes [`VerifyingKey::check`]: cheap, and before any of
@@ -401,63 +388,6 @@ where
         )));
     }
     vk.check()
-}
-
-/// [`batch_parts`] of a key that passed [`check_key`].
-fn parts_of_checked_key<SC, N>(vk: &VerifyingKey<SC, N>) -> Result<BatchParts<SC, N>, VerifyError>
-where
-    SC: CircuitStark,
-    Val<SC>: PrimeField64 + BinomiallyExtendable<D> + p3_field::TwoAdicField,
-    SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
-    N: NpoTable<Val<SC>>,
-{
-    let config = SC::config(vk.fri);
-    let degree_bits = ext_degree_bits(&config.stark, &vk.layout, &vk.npo_log_heights);
-    let airs = vk.airs();
-    // A decoded key's tables are data too: an alias past the extra columns would index
-    // out of the row when the constraints are evaluated.
-    for air in &airs {
-        if let CircuitAir::Npo(npo) = air
-            && let Some((port, columns)) = npo.alias_out_of_bounds()
-        {
-            return Err(VerifyError::InvalidKey(format!(
-                "the {} table aliases port {port} to extra columns {columns:?}, past its {}",
-                npo.table.kind(),
-                npo.table.extra_columns()
-            )));
-        }
-    }
-    // The bus layout is derived from the AIRs (a symbolic pass, no commitment), exactly as
-    // setup derived it, so a key cannot carry lookups that disagree with its tables.
-    let lookups = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
-        .map_err(|e| VerifyError::InvalidKey(format!("{e:?}")))?
-        .common
-        .lookups;
-    let instances = airs
-        .iter()
-        .enumerate()
-        .map(|(i, air)| {
-            Some(PreprocessedInstanceMeta {
-                matrix_index: i,
-                width: p3_air::BaseAir::<Val<SC>>::preprocessed_width(air),
-                degree_bits: degree_bits[i],
-            })
-        })
-        .collect();
-    let common = CommonData {
-        preprocessed: Some(GlobalPreprocessed {
-            commitment: vk.preprocessed_commitment.clone(),
-            instances,
-            matrix_to_instance: (0..airs.len()).collect(),
-        }),
-        lookups,
-    };
-    Ok(BatchParts {
-        config,
-        airs,
-        common,
-        degree_bits,
-    })
 }
 
 fn verify_generic<SC, N>(
@@ -490,7 +420,7 @@ where
             proof.inner.degree_bits.len()
         )));
     }
-    let parts = parts_of_checked_key(vk)?;
+    let parts = parts_of_checked_key(vk, SC::config(vk.fri))?;
     if proof.inner.degree_bits != parts.degree_bits {
         return Err(VerifyError::Shape(format!(
             "table heights (log2) {:?}, the key says {:?}",

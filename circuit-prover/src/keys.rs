@@ -1,18 +1,18 @@
-//! Setup: the proving and verifying keys.
+//! The proving and verifying keys: plain data, their encoding, their hash and the checks
+//! a decoded key passes. The AIRs and public values a key describes are built below the
+//! engine, in `instances`; nothing here proves or verifies.
 
-use std::sync::Arc;
-
-use fixpoint_circuit::{Circuit, CircuitId, Op};
+use fixpoint_circuit::CircuitId;
 use p3_batch_stark::ProverData;
 use p3_batch_stark::config::Commitment;
 use p3_uni_stark::Val;
 use serde::{Deserialize, Serialize};
 
-use crate::air::{CircuitAir, TableAir};
+use crate::air::CircuitAir;
 use crate::config::{FriSettings, ProverConfig};
 use crate::error::DecodeError;
 use crate::layout::{Layout, TableKind};
-use crate::npo::{NoNpo, NpoAir};
+use crate::npo::NoNpo;
 
 /// The most lanes a table of a verifying key may have. Setup never chooses more than
 /// [`MAX_AUTO_LANES`](crate::layout::MAX_AUTO_LANES) for the op tables; the Public table has
@@ -127,8 +127,8 @@ where
     p3_uni_stark::Val<SC>: p3_field::Field,
 {
     /// This key's table shapes as a floor for another setup
-    /// ([`setup_with_floor`](crate::setup_with_floor)): every table at least this key's
-    /// lanes and height.
+    /// ([`SetupOptions::with_floor`](crate::SetupOptions::with_floor)): every table at least
+    /// this key's lanes and height.
     pub fn shape_floor(&self) -> crate::ShapeFloor {
         crate::ShapeFloor {
             tables: std::array::from_fn(|i| {
@@ -156,32 +156,6 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
     /// Decodes a key; malformed bytes are an error, never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         crate::error::decode("verifying key", bytes)
-    }
-
-    /// The key as a file ([`crate::files`]): header, then its canonical encoding.
-    pub fn to_file(&self) -> Vec<u8>
-    where
-        SC: crate::CircuitStark,
-    {
-        crate::files::encode_file(SC::FIELD, crate::files::FileKind::VerifyingKey, self)
-    }
-
-    /// A key from a file of [`to_file`](Self::to_file): the header must name a verifying key
-    /// over this configuration's field, the payload must be canonical, and the key's own
-    /// field must agree. [`crate::verify`] checks the rest ([`VerifyingKey::check`]).
-    pub fn from_file(bytes: &[u8]) -> Result<Self, crate::files::FileError>
-    where
-        SC: crate::CircuitStark,
-    {
-        let vk: Self =
-            crate::files::decode_file(SC::FIELD, crate::files::FileKind::VerifyingKey, bytes)?;
-        if vk.field != SC::FIELD.name() {
-            return Err(crate::files::FileError::Malformed {
-                kind: crate::files::FileKind::VerifyingKey,
-                reason: format!("a {} file holding a key for {}", SC::FIELD, vk.field),
-            });
-        }
-        Ok(vk)
     }
 
     /// BLAKE3 content hash of the key: pin it to pin the circuit, its layout and its
@@ -319,90 +293,4 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         }
         Ok(())
     }
-
-    /// Everything p3-batch-stark's `verify_batch` takes for this key (the configuration,
-    /// the AIRs, the common data with the pinned preprocessed commitment, every table's
-    /// height): what a verifier circuit of this key's proofs is built from.
-    pub fn batch_parts(&self) -> Result<crate::engine::BatchParts<SC, N>, crate::error::VerifyError>
-    where
-        SC: crate::CircuitStark,
-        Val<SC>: p3_field::PrimeField64
-            + p3_field::TwoAdicField
-            + p3_field::extension::BinomiallyExtendable<{ crate::D }>,
-        p3_air::symbolic::SymbolicExpressionExt<Val<SC>, SC::Challenge>:
-            p3_field::Algebra<SC::Challenge>,
-        N: crate::npo::NpoTable<Val<SC>>,
-    {
-        crate::engine::batch_parts(self)
-    }
-
-    /// The public values p3-batch-stark sees for `public_inputs`, one list per table: the
-    /// Public table's are the inputs' base coordinates, the other tables have none.
-    pub fn public_values(&self, public_inputs: &[SC::Challenge]) -> Vec<Vec<Val<SC>>>
-    where
-        SC::Challenge: p3_field::BasedVectorSpace<Val<SC>>,
-    {
-        crate::engine::public_values(public_inputs, self.npo_tables.len())
-    }
-
-    /// The AIRs, without preprocessed data (the verifier never needs it).
-    pub(crate) fn airs(&self) -> Vec<CircuitAir<Val<SC>, N>>
-    where
-        Val<SC>: p3_field::extension::BinomiallyExtendable<{ crate::D }>,
-        N: Clone,
-    {
-        let mut airs = airs_for(
-            &self.layout,
-            &self.public_positions,
-            self.public_count,
-            None,
-        );
-        let npo = self.npo_tables.iter().zip(&self.npo_log_heights);
-        airs.extend(npo.map(|(table, &log_height)| {
-            CircuitAir::Npo(NpoAir {
-                table: table.clone(),
-                entries: 0,
-                log_height,
-                preprocessed: None,
-            })
-        }));
-        airs
-    }
-}
-
-/// The public-input position of each `Public` op, in op order.
-pub(crate) fn public_positions<F>(circuit: &Circuit<F>) -> Vec<u32> {
-    circuit
-        .ops
-        .iter()
-        .filter_map(|op| match op {
-            Op::Public { pos, .. } => Some(*pos),
-            _ => None,
-        })
-        .collect()
-}
-
-pub(crate) fn airs_for<V: p3_field::extension::BinomiallyExtendable<{ crate::D }>, N>(
-    layout: &Layout,
-    public_positions: &[u32],
-    public_count: u32,
-    preprocessed: Option<Vec<p3_matrix::dense::RowMajorMatrix<V>>>,
-) -> Vec<CircuitAir<V, N>> {
-    let mut preprocessed = preprocessed.map(Vec::into_iter);
-    TableKind::ALL
-        .iter()
-        .map(|&kind| {
-            CircuitAir::Table(TableAir {
-                shape: *layout.table(kind),
-                public_positions: if kind == TableKind::Public {
-                    public_positions.to_vec()
-                } else {
-                    Vec::new()
-                },
-                public_count: public_count as usize,
-                w: V::W,
-                preprocessed: preprocessed.as_mut().and_then(Iterator::next).map(Arc::new),
-            })
-        })
-        .collect()
 }

@@ -3,6 +3,8 @@
 use fixpoint_circuit::{Circuit, OpCounts};
 use serde::{Deserialize, Serialize};
 
+use crate::tables::{alu, constant, public, witness};
+
 /// The five tables, in the order they are proved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TableKind {
@@ -27,6 +29,42 @@ impl TableKind {
         TableKind::Add,
         TableKind::Mul,
     ];
+
+    /// The table's instance index in a batch: its place in [`TableKind::ALL`], which is
+    /// the order setup commits and proves the primitive tables in (the NPO tables follow
+    /// them). What a verifier circuit uses to find a table among a proof's instances.
+    ///
+    /// ```
+    /// use fixpoint_circuit_prover::TableKind;
+    /// for kind in TableKind::ALL {
+    ///     assert_eq!(TableKind::ALL[kind.instance()], kind);
+    /// }
+    /// ```
+    pub const fn instance(self) -> usize {
+        self as usize
+    }
+
+    /// Preprocessed columns per lane: the size of the table's preprocessed column struct
+    /// (e.g. [`AluPreprocessed`](crate::tables::alu::AluPreprocessed)).
+    pub const fn preprocessed_lane_width(self) -> usize {
+        match self {
+            TableKind::Witness => witness::PREPROCESSED_WIDTH,
+            TableKind::Const => constant::PREPROCESSED_WIDTH,
+            TableKind::Public => public::PREPROCESSED_WIDTH,
+            TableKind::Add | TableKind::Mul => alu::PREPROCESSED_WIDTH,
+        }
+    }
+
+    /// Main columns per lane: the size of the table's main column struct (e.g.
+    /// [`AluMain`](crate::tables::alu::AluMain)); the Const table has none.
+    pub const fn main_lane_width(self) -> usize {
+        match self {
+            TableKind::Witness => witness::MAIN_WIDTH,
+            TableKind::Const => constant::MAIN_WIDTH,
+            TableKind::Public => public::MAIN_WIDTH,
+            TableKind::Add | TableKind::Mul => alu::MAIN_WIDTH,
+        }
+    }
 
     /// The table's name in reports.
     pub fn name(self) -> &'static str {
@@ -61,13 +99,13 @@ impl TableShape {
 
     /// Preprocessed columns of the table.
     pub fn preprocessed_columns(&self) -> usize {
-        crate::air::preprocessed_lane_width(self.kind) * self.lanes
+        self.kind.preprocessed_lane_width() * self.lanes
     }
 
     /// Main columns of the table. A table whose lanes have no main columns (Const) still
     /// has one, pinned to zero: p3 matrices need a width.
     pub fn main_columns(&self) -> usize {
-        (crate::air::main_lane_width(self.kind) * self.lanes).max(1)
+        (self.kind.main_lane_width() * self.lanes).max(1)
     }
 }
 
@@ -125,7 +163,7 @@ pub const MAX_AUTO_LANES: usize = 8;
 /// b.expose(y);
 /// let circuit = b.build()?;
 /// let mut floor = ShapeFloor::default();
-/// floor.tables[TableKind::Mul as usize] = (2, 5); // at least 2 lanes and 2^5 rows
+/// floor.tables[TableKind::Mul.instance()] = (2, 5); // at least 2 lanes and 2^5 rows
 /// let layout = Layout::with_floor(&circuit, &Lanes::default(), 1, &floor);
 /// let mul = layout.table(TableKind::Mul);
 /// assert_eq!((mul.lanes, mul.log_height), (2, 5));
@@ -221,7 +259,7 @@ impl Layout {
 
     /// The shape of table `kind`.
     pub fn table(&self, kind: TableKind) -> &TableShape {
-        &self.tables[kind as usize]
+        &self.tables[kind.instance()]
     }
 }
 
@@ -292,9 +330,9 @@ mod tests {
         let circuit = chain(1000);
         let free = Layout::new(&circuit, &Lanes::default(), 1);
         let mut floor = ShapeFloor::default();
-        floor.tables[TableKind::Add as usize] = (8, 12);
-        floor.tables[TableKind::Witness as usize] = (1, 0); // below what it needs
-        floor.tables[TableKind::Public as usize] = (9, 0); // the Public table's lanes are its inputs
+        floor.tables[TableKind::Add.instance()] = (8, 12);
+        floor.tables[TableKind::Witness.instance()] = (1, 0); // below what it needs
+        floor.tables[TableKind::Public.instance()] = (9, 0); // the Public table's lanes are its inputs
         let raised = Layout::with_floor(&circuit, &Lanes::default(), 1, &floor);
         let add = raised.table(TableKind::Add);
         assert_eq!((add.lanes, add.log_height), (8, 12));

@@ -36,73 +36,80 @@ pub mod config;
 mod engine;
 pub mod error;
 pub mod files;
+mod instances;
 pub mod keys;
 pub mod layout;
 pub mod merkle;
 pub mod npo;
+mod options;
 pub mod poseidon2;
 pub mod proof;
 pub mod report;
-mod tables;
+pub mod tables;
+mod trace;
 
 pub use bus::BusPlan;
 pub use config::{
     BabyBearExt, BabyBearStark, D, FriSettings, KoalaBearExt, KoalaBearStark, ProverConfig,
 };
-pub use engine::{BatchParts, CircuitStark, MIN_LOG_HEIGHT};
+pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
+pub use instances::BatchParts;
 pub use keys::{Keys, MAX_LANES, MAX_LOG_HEIGHT, ProvingKey, VerifyOptions, VerifyingKey};
 pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};
 pub use npo::{NoNpo, NpoAir, NpoTable, PortValues};
+pub use options::SetupOptions;
 pub use proof::Proof;
 pub use report::{Phase, ProofReport, TableReport};
 
 use fixpoint_circuit::{Circuit, Traces};
 
-/// Commits the circuit's preprocessed columns once, with automatically chosen lanes.
+/// Commits the circuit's preprocessed columns once, with automatically chosen lanes:
+/// [`setup_with`] and the default [`SetupOptions`].
 pub fn setup<SC: CircuitStark>(
     circuit: &Circuit<SC::Challenge>,
     config: &ProverConfig<SC>,
 ) -> Result<Keys<SC>, SetupError> {
-    SC::setup_impl::<NoNpo>(
+    setup_with(circuit, config, &SetupOptions::new())
+}
+
+/// [`setup`] with the caller's choices: lanes, the NPO tables of a circuit with
+/// non-primitive ops (one per NPO kind it uses, see [`npo::NpoTable`]) and a floor under
+/// every table's shape (see [`ShapeFloor`]).
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::{
+///     FriSettings, KoalaBearExt as F, ProverConfig, SetupOptions, prove, setup_with, verify,
+/// };
+/// use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// b.assert_zero(x);
+/// let circuit = b.build()?;
+/// let config = ProverConfig::koala_bear(FriSettings::TEST);
+/// // A table for an NPO kind the circuit does not use costs one padded table.
+/// let tables = [Table::Permutation];
+/// let (pk, vk) = setup_with(&circuit, &config, &SetupOptions::new().with_npos(&tables))?;
+/// assert_eq!(vk.npo_tables, tables);
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::default()])?;
+/// verify(&vk, &[F::default()], &prove(&pk, &runner.run()?)?)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn setup_with<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
+    circuit: &Circuit<SC::Challenge>,
+    config: &ProverConfig<SC>,
+    options: &SetupOptions<'_, N>,
+) -> Result<Keys<SC, N>, SetupError> {
+    SC::setup_impl(
         circuit,
         config,
-        &Lanes::default(),
-        &[],
-        &ShapeFloor::default(),
+        &options.lanes,
+        options.npos,
+        &options.floor,
     )
-}
-
-/// [`setup`] with lanes chosen by the caller.
-pub fn setup_with_lanes<SC: CircuitStark>(
-    circuit: &Circuit<SC::Challenge>,
-    config: &ProverConfig<SC>,
-    lanes: &Lanes,
-) -> Result<Keys<SC>, SetupError> {
-    SC::setup_impl::<NoNpo>(circuit, config, lanes, &[], &ShapeFloor::default())
-}
-
-/// [`setup`] for a circuit with non-primitive ops: `npos` holds one table per NPO kind the
-/// circuit uses (see [`npo::NpoTable`]).
-pub fn setup_with_npos<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
-    circuit: &Circuit<SC::Challenge>,
-    config: &ProverConfig<SC>,
-    lanes: &Lanes,
-    npos: &[N],
-) -> Result<Keys<SC, N>, SetupError> {
-    SC::setup_impl(circuit, config, lanes, npos, &ShapeFloor::default())
-}
-
-/// [`setup_with_npos`] with every table at least as wide and as tall as `floor` (see
-/// [`ShapeFloor`]): what a recursion layer uses to keep its shapes from shrinking.
-pub fn setup_with_floor<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
-    circuit: &Circuit<SC::Challenge>,
-    config: &ProverConfig<SC>,
-    lanes: &Lanes,
-    npos: &[N],
-    floor: &ShapeFloor,
-) -> Result<Keys<SC, N>, SetupError> {
-    SC::setup_impl(circuit, config, lanes, npos, floor)
 }
 
 /// Proves that `traces` are a valid execution of the key's circuit.

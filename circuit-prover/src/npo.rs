@@ -11,16 +11,17 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use fixpoint_circuit::NpoKind;
+use fixpoint_circuit::{Circuit, NpoKind, Op, Traces};
 use p3_air::{Air, BaseAir};
-use p3_field::{Field, PrimeCharacteristicRing};
+use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::air::{current_row, read_port};
 use crate::config::D;
+use crate::error::ProveError;
+use crate::tables::common::{coords, current_row, index, read_port};
 
 /// How many columns a port value takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -226,4 +227,92 @@ impl<V: Field, N: NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB> for NpoAir
         let extra = &main[self.port_columns()..];
         self.table.eval(builder, active, inputs, outputs, extra);
     }
+}
+
+/// The preprocessed matrix of an NPO table: per call of its kind (in op order), the slot
+/// of every port, then `active = 1`; padding rows are all zero.
+pub(crate) fn npo_preprocessed<V: Field, EF, N: NpoTable<V>>(
+    circuit: &Circuit<EF>,
+    air: &NpoAir<V, N>,
+) -> RowMajorMatrix<V> {
+    let width = air.preprocessed_columns();
+    let mut values = V::zero_vec((1 << air.log_height) * width);
+    let calls = circuit.ops.iter().filter_map(|op| match op {
+        Op::Npo {
+            kind,
+            inputs,
+            outputs,
+            ..
+        } if *kind == air.table.kind() => Some((inputs, outputs)),
+        _ => None,
+    });
+    for ((inputs, outputs), row) in calls.zip(values.chunks_mut(width)) {
+        for (cell, slot) in row.iter_mut().zip(inputs.iter().chain(outputs)) {
+            *cell = index(*slot);
+        }
+        row[width - 1] = V::ONE;
+    }
+    RowMajorMatrix::new(values, width)
+}
+
+/// The main matrix of an NPO table from the executed calls of its kind.
+pub(crate) fn npo_main<V: Field, EF: BasedVectorSpace<V> + Copy, N: NpoTable<V>>(
+    traces: &Traces<EF>,
+    air: &NpoAir<V, N>,
+) -> Result<RowMajorMatrix<V>, ProveError> {
+    let kind = air.table.kind();
+    let rows: Vec<_> = traces.npo.iter().filter(|r| r.kind == kind).collect();
+    if rows.len() != air.entries {
+        return Err(ProveError::TraceShape {
+            table: "NPO",
+            expected: air.entries,
+            got: rows.len(),
+        });
+    }
+    let width = air.main_columns();
+    let ports = air.ports();
+    let port_ranges = air.port_ranges();
+    let port_columns = air.port_columns();
+    let mut values = V::zero_vec((1 << air.log_height) * width);
+    for (row, out) in rows.iter().zip(values.chunks_mut(width)) {
+        if row.inputs.len() + row.outputs.len() != ports {
+            return Err(ProveError::TraceShape {
+                table: "NPO ports",
+                expected: ports,
+                got: row.inputs.len() + row.outputs.len(),
+            });
+        }
+        // Each port's coordinates, as many as it has columns.
+        let mut port_values: Vec<&[V]> = Vec::with_capacity(ports);
+        for (port, (value, range)) in row
+            .inputs
+            .iter()
+            .chain(&row.outputs)
+            .zip(&port_ranges)
+            .enumerate()
+        {
+            let value = coords(value);
+            if value[range.len()..].iter().any(|c| !c.is_zero()) {
+                return Err(ProveError::NotBase {
+                    kind: kind.to_string(),
+                    op: row.op.0,
+                    port,
+                });
+            }
+            port_values.push(&value[..range.len()]);
+        }
+        let (inputs, outputs) = port_values.split_at(row.inputs.len());
+        let private: Vec<&[V]> = row.private.iter().map(coords).collect();
+        air.table
+            .fill_extra(inputs, outputs, &private, &mut out[port_columns..]);
+        // The ports last, so that an aliased port holds the runner's value: if the body
+        // computed another, its constraints fail instead of the bus silently moving.
+        for (value, range) in port_values.iter().zip(&port_ranges) {
+            out[range.clone()].copy_from_slice(value);
+        }
+    }
+    for out in values.chunks_mut(width).skip(rows.len()) {
+        air.table.fill_padding(&mut out[port_columns..]);
+    }
+    Ok(RowMajorMatrix::new(values, width))
 }

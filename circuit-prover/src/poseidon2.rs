@@ -77,7 +77,7 @@ pub const PACKED_DIGEST: usize = DIGEST / LANES;
 ///
 /// Register the executors on the runner ([`koala_bear::register_executors`] or
 /// [`baby_bear::register_executors`]) and pass the field's tables to
-/// [`setup_with_npos`](crate::setup_with_npos).
+/// [`SetupOptions::with_npos`](crate::SetupOptions::with_npos).
 pub fn permute<F: Field>(
     builder: &mut CircuitBuilder<F>,
     inputs: &[Target; WIDTH],
@@ -353,7 +353,7 @@ macro_rules! poseidon2_field {
             }
 
             /// The tables of this module's kinds: pass the ones the circuit uses (or
-            /// [`Table::ALL`]) to [`setup_with_npos`](crate::setup_with_npos).
+            /// [`Table::ALL`]) to [`SetupOptions::with_npos`](crate::SetupOptions::with_npos).
             #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
             pub enum Table {
                 /// [`POSEIDON2_16`]: 16 base input and 16 base output ports, which are

@@ -12,7 +12,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::{Circuit, CircuitBuilder, Op};
 use fixpoint_circuit_prover::poseidon2::{self, koala_bear::Table};
 use fixpoint_circuit_prover::{
-    FriSettings, KoalaBearExt as E, Lanes, ProverConfig, prove_with_report, setup_with_npos,
+    FriSettings, KoalaBearExt as E, ProverConfig, SetupOptions, prove_with_report, setup_with,
 };
 use fixpoint_recursion::CircuitChallenger;
 use fixpoint_recursion::components::ComponentCounts;
@@ -257,7 +257,12 @@ fn bench(c: &mut Criterion) {
         );
         println!("build {build_time:.2?}, run {run_time:.2?}");
         let config = ProverConfig::koala_bear(FriSettings::DEFAULT);
-        let (pk, _) = setup_with_npos(&circuit, &config, &Lanes::default(), &Table::ALL).unwrap();
+        let (pk, _) = setup_with(
+            &circuit,
+            &config,
+            &SetupOptions::new().with_npos(&Table::ALL),
+        )
+        .unwrap();
         let (_, report) = prove_with_report(&pk, &traces).unwrap();
         print!("{report}");
 

@@ -12,8 +12,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::CircuitBuilder;
 use fixpoint_circuit_prover::poseidon2::koala_bear::{Table, register_executors};
 use fixpoint_circuit_prover::{
-    FriSettings, KoalaBearExt as E, Lanes, ProverConfig, prove, prove_with_report, setup,
-    setup_with_floor,
+    FriSettings, KoalaBearExt as E, ProverConfig, SetupOptions, prove, prove_with_report, setup,
+    setup_with,
 };
 use fixpoint_recursion::layers::{self, koala_bear::recurse};
 use p3_field::PrimeCharacteristicRing;
@@ -52,12 +52,12 @@ fn bench(c: &mut Criterion) {
     let perm = default_koalabear_poseidon2_16();
     let layer = layers::layer_circuit(&outcome.vk, true).unwrap();
     // The steady state's own shapes: the recursion's last key is this setup's floor.
-    let (layer_pk, layer_vk) = setup_with_floor(
+    let (layer_pk, layer_vk) = setup_with(
         &layer.circuit,
         &config,
-        &Lanes::default(),
-        &Table::ALL,
-        &outcome.vk.shape_floor(),
+        &SetupOptions::new()
+            .with_npos(&Table::ALL)
+            .with_floor(outcome.vk.shape_floor()),
     )
     .unwrap();
     assert_eq!(layer_vk.hash(), outcome.vk.hash(), "the fixed point's key");

@@ -53,10 +53,7 @@ pub struct FixpointShape<V: TwoAdicField, F: p3_field::ExtensionField<V>> {
 
 /// The index of the Public table among a key's tables.
 fn public_table() -> usize {
-    TableKind::ALL
-        .iter()
-        .position(|&k| k == TableKind::Public)
-        .expect("the Public table is a primitive table")
+    TableKind::Public.instance()
 }
 
 /// A verifying key a verifier circuit can be built from: fixpoint's keys over KoalaBear and

@@ -308,8 +308,8 @@ macro_rules! recursion_driver {
             use fixpoint_circuit::{CircuitId, CircuitStats};
             use fixpoint_circuit_prover::files;
             use fixpoint_circuit_prover::{
-                FriSettings, Lanes, ProofReport, ProverConfig, VerifyOptions, VerifyingKey,
-                prove_with_report, setup_with_floor, verify,
+                FriSettings, ProofReport, ProverConfig, SetupOptions, VerifyOptions, VerifyingKey,
+                prove_with_report, setup_with, verify,
             };
             use serde::{Deserialize, Serialize};
 
@@ -683,12 +683,12 @@ macro_rules! recursion_driver {
                         if fixed_point_at.is_none() {
                             fixed_point_at = Some(layer);
                             // Once: a fresh setup of the same circuit gives the same key.
-                            let (_, vk) = setup_with_floor(
+                            let (_, vk) = setup_with(
                                 &built.circuit,
                                 &config,
-                                &Lanes::default(),
-                                &Table::ALL,
-                                &floor,
+                                &SetupOptions::new()
+                                    .with_npos(&Table::ALL)
+                                    .with_floor(floor.clone()),
                             )
                             .map_err(|source| RecursionError::Setup { layer, source })?;
                             if vk.hash() != pk.vk.hash() {
@@ -697,12 +697,12 @@ macro_rules! recursion_driver {
                         }
                         pk
                     } else {
-                        setup_with_floor(
+                        setup_with(
                             &built.circuit,
                             &config,
-                            &Lanes::default(),
-                            &Table::ALL,
-                            &floor,
+                            &SetupOptions::new()
+                                .with_npos(&Table::ALL)
+                                .with_floor(floor.clone()),
                         )
                         .map_err(|source| RecursionError::Setup { layer, source })?
                         .0

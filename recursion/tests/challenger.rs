@@ -3,7 +3,7 @@
 //! the same values on both fields, and the same shadow transcript.
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Target, Traces};
-use fixpoint_circuit_prover::{FriSettings, Lanes, ProverConfig, prove, setup_with_npos, verify};
+use fixpoint_circuit_prover::{FriSettings, ProverConfig, SetupOptions, prove, setup_with, verify};
 use fixpoint_recursion::transcript::{self, RecordingChallenger};
 use fixpoint_recursion::{ChallengerError, CircuitChallenger};
 use p3_challenger::{CanObserve, CanSample, CanSampleBits, FieldChallenger, GrindingChallenger};
@@ -196,7 +196,8 @@ macro_rules! challenger_tests {
                 let config = ProverConfig::$config(FriSettings::TEST);
                 let tables = <$table>::ALL;
                 let (pk, vk) =
-                    setup_with_npos(&r.circuit, &config, &Lanes::default(), &tables).unwrap();
+                    setup_with(&r.circuit, &config, &SetupOptions::new().with_npos(&tables))
+                        .unwrap();
                 verify(&vk, &r.publics, &prove(&pk, &traces).unwrap()).unwrap();
             }
 

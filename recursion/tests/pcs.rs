@@ -4,7 +4,7 @@
 //! the two transcripts lane by lane.
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
-use fixpoint_circuit_prover::{FriSettings, Lanes, ProverConfig, prove, setup_with_npos, verify};
+use fixpoint_circuit_prover::{FriSettings, ProverConfig, SetupOptions, prove, setup_with, verify};
 use fixpoint_recursion::CircuitChallenger;
 use fixpoint_recursion::counting::CountingPermutation;
 use fixpoint_recursion::fri::{self, QueryInputs, QueryPaths};
@@ -406,7 +406,7 @@ macro_rules! pcs_tests {
             ) -> Result<(), String> {
                 let config = ProverConfig::$config(FriSettings::TEST);
                 let (pk, vk) =
-                    setup_with_npos(circuit, &config, &Lanes::default(), &<$table>::ALL).unwrap();
+                    setup_with(circuit, &config, &SetupOptions::new().with_npos(&<$table>::ALL)).unwrap();
                 let proof = prove(&pk, traces).map_err(|e| e.to_string())?;
                 verify(&vk, publics, &proof).map_err(|e| e.to_string())
             }
@@ -592,7 +592,7 @@ macro_rules! pcs_tests {
                 let traces = run(&first.circuit, &inputs).unwrap();
                 let config = ProverConfig::$config(FriSettings::TEST);
                 let (pk, vk) =
-                    setup_with_npos(&first.circuit, &config, &Lanes::default(), &<$table>::ALL)
+                    setup_with(&first.circuit, &config, &SetupOptions::new().with_npos(&<$table>::ALL))
                         .unwrap();
                 verify(&vk, &inputs.publics, &prove(&pk, &traces).unwrap()).unwrap();
             }

@@ -7,7 +7,7 @@ use fixpoint_circuit::{Circuit, CircuitBuilder, Op, Traces};
 use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerkleError, MerklePath, MerkleShape};
 use fixpoint_circuit_prover::poseidon2::{self, MERKLE_STEP};
 use fixpoint_circuit_prover::{
-    FriSettings, Keys, Lanes, ProverConfig, prove, setup_with_npos, verify,
+    FriSettings, Keys, ProverConfig, SetupOptions, prove, setup_with, verify,
 };
 use p3_commit::Mmcs;
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -158,7 +158,7 @@ macro_rules! merkle_tests {
             fn keys(circuit: &Circuit<E>) -> Keys<$stark, poseidon2::$module::Table> {
                 let config = ProverConfig::$config(FriSettings::TEST);
                 let tables = poseidon2::$module::Table::ALL;
-                setup_with_npos(circuit, &config, &Lanes::default(), &tables).unwrap()
+                setup_with(circuit, &config, &SetupOptions::new().with_npos(&tables)).unwrap()
             }
 
             /// The first opening of the first shape, its circuit, and the circuit's run.

@@ -175,7 +175,7 @@ mod user_table {
     use fixpoint_circuit::{CircuitBuilder, NpoKind, Traces};
     use fixpoint_circuit_prover::air::ext_mul;
     use fixpoint_circuit_prover::{
-        D, FriSettings, KoalaBearExt as E, Lanes, NpoTable, ProverConfig, prove, setup_with_npos,
+        D, FriSettings, KoalaBearExt as E, NpoTable, ProverConfig, SetupOptions, prove, setup_with,
         verify,
     };
     use p3_field::extension::BinomiallyExtendable;
@@ -298,7 +298,8 @@ mod user_table {
         let y = x.exp_u64(7);
         let (circuit, traces) = circuit_and_traces(x, y);
         let config = ProverConfig::koala_bear(FriSettings::TEST);
-        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[OWN]).unwrap();
+        let (pk, vk) =
+            setup_with(&circuit, &config, &SetupOptions::new().with_npos(&[OWN])).unwrap();
         let proof = prove(&pk, &traces.unwrap()).unwrap();
         verify(&vk, &[x, y], &proof).unwrap();
         assert!(verify(&vk, &[x, y + E::ONE], &proof).is_err());
@@ -314,7 +315,8 @@ mod user_table {
         let y = x.exp_u64(7);
         let (circuit, traces) = circuit_and_traces(x, y);
         let config = ProverConfig::koala_bear(FriSettings::TEST);
-        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[OWN]).unwrap();
+        let (pk, vk) =
+            setup_with(&circuit, &config, &SetupOptions::new().with_npos(&[OWN])).unwrap();
 
         // The NPO row is a valid x ↦ x^7 for another x than the Witness table holds: the
         // body holds, the bus does not balance.
@@ -336,18 +338,27 @@ mod user_table {
         let (circuit, _) = circuit_and_traces(E::ONE, E::ONE);
         let config = ProverConfig::koala_bear(FriSettings::TEST);
         assert!(matches!(
-            setup_with_npos(&circuit, &config, &Lanes::default(), &[OWN, OWN]),
+            setup_with(
+                &circuit,
+                &config,
+                &SetupOptions::new().with_npos(&[OWN, OWN])
+            ),
             Err(fixpoint_circuit_prover::SetupError::DuplicateNpoTable { kind: POW7 })
         ));
         assert!(matches!(
-            setup_with_npos::<_, Pow7>(&circuit, &config, &Lanes::default(), &[]),
+            setup_with(
+                &circuit,
+                &config,
+                &SetupOptions::new().with_npos::<Pow7>(&[])
+            ),
             Err(fixpoint_circuit_prover::SetupError::UnsupportedNpo { kind: POW7 })
         ));
         // An alias past the extra columns.
         let past = Pow7 {
             output_alias: Some(3 * D + 1),
         };
-        let Err(err) = setup_with_npos(&circuit, &config, &Lanes::default(), &[past]) else {
+        let Err(err) = setup_with(&circuit, &config, &SetupOptions::new().with_npos(&[past]))
+        else {
             panic!("an alias past the extra columns was accepted");
         };
         assert!(
@@ -366,9 +377,15 @@ mod user_table {
         let y = x.exp_u64(7);
         let (circuit, traces) = circuit_and_traces(x, y);
         let config = ProverConfig::koala_bear(FriSettings::TEST);
-        let (pk, vk) = setup_with_npos(&circuit, &config, &Lanes::default(), &[ALIASED]).unwrap();
+        let (pk, vk) = setup_with(
+            &circuit,
+            &config,
+            &SetupOptions::new().with_npos(&[ALIASED]),
+        )
+        .unwrap();
         let (_, own_report) = {
-            let (pk, _) = setup_with_npos(&circuit, &config, &Lanes::default(), &[OWN]).unwrap();
+            let (pk, _) =
+                setup_with(&circuit, &config, &SetupOptions::new().with_npos(&[OWN])).unwrap();
             fixpoint_circuit_prover::prove_with_report(&pk, traces.as_ref().unwrap()).unwrap()
         };
         let (proof, report) =

@@ -5,7 +5,7 @@
 use fixpoint_circuit::{Circuit, CircuitBuilder, Target, Traces};
 use fixpoint_circuit_prover::poseidon2::{self, POSEIDON2_16, WIDTH};
 use fixpoint_circuit_prover::{
-    FriSettings, Keys, Lanes, ProverConfig, prove, setup_with_npos, verify,
+    FriSettings, Keys, ProverConfig, SetupOptions, prove, setup_with, verify,
 };
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
 use p3_symmetric::Permutation;
@@ -54,11 +54,10 @@ macro_rules! poseidon2_tests {
 
             fn keys(circuit: &Circuit<E>) -> Keys<$stark, poseidon2::$module::Table> {
                 let config = ProverConfig::$config(FriSettings::TEST);
-                setup_with_npos(
+                setup_with(
                     circuit,
                     &config,
-                    &Lanes::default(),
-                    &poseidon2::$module::Table::ALL,
+                    &SetupOptions::new().with_npos(&poseidon2::$module::Table::ALL),
                 )
                 .unwrap()
             }

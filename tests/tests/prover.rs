@@ -8,7 +8,7 @@ mod keys;
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::{
     BabyBearStark, CircuitStark, FriSettings, KoalaBearStark, Lanes, Proof, ProverConfig,
-    ProvingKey, VerifyingKey, prove, setup, setup_with_lanes, verify,
+    ProvingKey, SetupOptions, VerifyingKey, prove, setup, setup_with, verify,
 };
 use fixpoint_tests::{fibonacci, thirty_seven_x};
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -101,7 +101,8 @@ fn one_lane_and_automatic_lanes_both_verify() {
     let publics = [F::ZERO, F::ONE, fib_value(200)];
     let config = ProverConfig::koala_bear(FriSettings::TEST);
     for lanes in [Lanes::uniform(1), Lanes::default(), Lanes::uniform(3)] {
-        let (pk, vk) = setup_with_lanes(&circuit, &config, &lanes).unwrap();
+        let (pk, vk) =
+            setup_with(&circuit, &config, &SetupOptions::new().with_lanes(lanes)).unwrap();
         let proof = prove(&pk, &run(&circuit, &publics)).unwrap();
         verify(&vk, &publics, &proof).unwrap();
     }

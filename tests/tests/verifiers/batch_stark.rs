@@ -3,7 +3,7 @@
 //! circuit, which is proved and verified; bad proofs are rejected by the check that failed.
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
-use fixpoint_circuit_prover::{FriSettings, Lanes, ProverConfig, prove, setup_with_npos, verify};
+use fixpoint_circuit_prover::{FriSettings, ProverConfig, SetupOptions, prove, setup_with, verify};
 use fixpoint_recursion::batch_stark::{
     self, BatchPreprocessed, BatchStarkShape, BatchStarkVerifier, BatchStarkWitness,
 };
@@ -182,9 +182,12 @@ macro_rules! batch_stark_tests {
                 publics: &[E],
             ) -> Result<(), String> {
                 let config = ProverConfig::$config(FriSettings::TEST);
-                let (pk, vk) =
-                    setup_with_npos(&case.circuit, &config, &Lanes::default(), &<$table>::ALL)
-                        .map_err(|e| e.to_string())?;
+                let (pk, vk) = setup_with(
+                    &case.circuit,
+                    &config,
+                    &SetupOptions::new().with_npos(&<$table>::ALL),
+                )
+                .map_err(|e| e.to_string())?;
                 let proof = prove(&pk, traces).map_err(|e| e.to_string())?;
                 verify(&vk, publics, &proof).map_err(|e| e.to_string())
             }

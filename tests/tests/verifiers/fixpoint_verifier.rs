@@ -4,7 +4,7 @@
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::{
-    FriSettings, Lanes, ProverConfig, prove, setup, setup_with_npos, verify,
+    FriSettings, ProverConfig, SetupOptions, prove, setup, setup_with, verify,
 };
 use fixpoint_recursion::batch_stark::{BatchStarkVerifier, KeyBinding};
 use fixpoint_recursion::components::ComponentCounts;
@@ -62,8 +62,12 @@ macro_rules! fixpoint_verifier_tests {
                 publics: &[E],
             ) -> Result<(), String> {
                 let config = ProverConfig::$config(SETTINGS);
-                let (pk, vk) = setup_with_npos(circuit, &config, &Lanes::default(), &<$table>::ALL)
-                    .map_err(|e| e.to_string())?;
+                let (pk, vk) = setup_with(
+                    circuit,
+                    &config,
+                    &SetupOptions::new().with_npos(&<$table>::ALL),
+                )
+                .map_err(|e| e.to_string())?;
                 let proof = prove(&pk, traces).map_err(|e| e.to_string())?;
                 verify(&vk, publics, &proof).map_err(|e| e.to_string())
             }

@@ -74,7 +74,7 @@ mod checking_a_result {
     use fixpoint_circuit::CircuitBuilder;
     use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
     use fixpoint_circuit_prover::{
-        KoalaBearExt as E, Lanes, VerifyError, setup_with_floor, verify,
+        KoalaBearExt as E, SetupOptions, VerifyError, setup_with, verify,
     };
     use fixpoint_recursion::layers::koala_bear::{
         Bundle, Outcome, prove_layer, recurse, verify_bundle, verify_recursion,
@@ -224,12 +224,12 @@ mod checking_a_result {
         let o = outcome();
         let built = layer_circuit(&o.vk, true).unwrap();
         // The same settings: the fixed-point key again, and a proof one layer deeper.
-        let (pk, vk) = setup_with_floor(
+        let (pk, vk) = setup_with(
             &built.circuit,
             &ProverConfig::koala_bear(SMALL),
-            &Lanes::default(),
-            &Table::ALL,
-            &o.vk.shape_floor(),
+            &SetupOptions::new()
+                .with_npos(&Table::ALL)
+                .with_floor(o.vk.shape_floor()),
         )
         .unwrap();
         assert_eq!(vk.hash(), o.vk.hash());
@@ -250,12 +250,12 @@ mod checking_a_result {
             query_pow_bits: 0,
             ..SMALL
         };
-        let (weak_pk, weak_vk) = setup_with_floor(
+        let (weak_pk, weak_vk) = setup_with(
             &built.circuit,
             &ProverConfig::koala_bear(weak),
-            &Lanes::default(),
-            &Table::ALL,
-            &o.vk.shape_floor(),
+            &SetupOptions::new()
+                .with_npos(&Table::ALL)
+                .with_floor(o.vk.shape_floor()),
         )
         .unwrap();
         assert_eq!(

@@ -4,7 +4,7 @@
 //! rejected by the check that failed.
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
-use fixpoint_circuit_prover::{FriSettings, Lanes, ProverConfig, prove, setup_with_npos, verify};
+use fixpoint_circuit_prover::{FriSettings, ProverConfig, SetupOptions, prove, setup_with, verify};
 use fixpoint_recursion::components::ComponentCounts;
 use fixpoint_recursion::pcs::FriConfig;
 use fixpoint_recursion::uni_stark::{
@@ -167,9 +167,12 @@ macro_rules! uni_stark_tests {
                 publics: &[E],
             ) -> Result<(), String> {
                 let config = ProverConfig::$config(FriSettings::TEST);
-                let (pk, vk) =
-                    setup_with_npos(&case.circuit, &config, &Lanes::default(), &<$table>::ALL)
-                        .map_err(|e| e.to_string())?;
+                let (pk, vk) = setup_with(
+                    &case.circuit,
+                    &config,
+                    &SetupOptions::new().with_npos(&<$table>::ALL),
+                )
+                .map_err(|e| e.to_string())?;
                 let proof = prove(&pk, traces).map_err(|e| e.to_string())?;
                 verify(&vk, publics, &proof).map_err(|e| e.to_string())
             }
@@ -510,11 +513,10 @@ fn a_proof_of_p3_poseidon2_air_is_verified() {
     w.fill(&verifier, &mut runner).unwrap();
     let traces = runner.run().unwrap();
     let config = ProverConfig::koala_bear(FriSettings::TEST);
-    let (pk, vk) = setup_with_npos(
+    let (pk, vk) = setup_with(
         &circuit,
         &config,
-        &Lanes::default(),
-        &fixpoint_circuit_prover::poseidon2::koala_bear::Table::ALL,
+        &SetupOptions::new().with_npos(&fixpoint_circuit_prover::poseidon2::koala_bear::Table::ALL),
     )
     .unwrap();
     verify(&vk, &w.publics, &prove(&pk, &traces).unwrap()).unwrap();

@@ -1,0 +1,78 @@
+//! What a setup may choose beyond the circuit and the configuration.
+
+use crate::layout::{Lanes, ShapeFloor};
+use crate::npo::NoNpo;
+
+/// The choices of [`setup_with`](crate::setup_with): the tables' lanes, one table per
+/// non-primitive op kind the circuit uses, and a floor under every table's shape. The
+/// default ([`SetupOptions::new`]) is what [`setup`](crate::setup) does: automatic lanes, no
+/// NPO tables, no floor.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::{
+///     FriSettings, KoalaBearExt as F, Lanes, ProverConfig, SetupOptions, TableKind, setup_with,
+/// };
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// let y = b.mul(x, x);
+/// b.expose(y);
+/// let circuit = b.build()?;
+/// let config = ProverConfig::koala_bear(FriSettings::TEST);
+/// let (_, vk) = setup_with(&circuit, &config, &SetupOptions::new().with_lanes(Lanes::uniform(2)))?;
+/// assert_eq!(vk.layout.table(TableKind::Mul).lanes, 2);
+/// // The next setup's tables are at least as wide and as tall as this key's.
+/// let options = SetupOptions::new().with_floor(vk.shape_floor());
+/// let (_, again) = setup_with(&circuit, &config, &options)?;
+/// assert_eq!(again.layout.table(TableKind::Mul).lanes, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SetupOptions<'a, N = NoNpo> {
+    /// Lanes per table; `None` lets setup choose ([`Layout::new`](crate::Layout::new)).
+    pub lanes: Lanes,
+    /// One table per NPO kind the circuit uses (see [`NpoTable`](crate::NpoTable)).
+    pub npos: &'a [N],
+    /// Every table at least as wide (in lanes) and as tall as this ([`ShapeFloor`]): what a
+    /// recursion layer uses to keep its shapes from shrinking.
+    pub floor: ShapeFloor,
+}
+
+impl SetupOptions<'static> {
+    /// Automatic lanes, no NPO tables, no floor: what [`setup`](crate::setup) does.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<N> Default for SetupOptions<'_, N> {
+    fn default() -> Self {
+        SetupOptions {
+            lanes: Lanes::default(),
+            npos: &[],
+            floor: ShapeFloor::default(),
+        }
+    }
+}
+
+impl<'a, N> SetupOptions<'a, N> {
+    /// These options with `lanes` per table.
+    pub fn with_lanes(self, lanes: Lanes) -> Self {
+        SetupOptions { lanes, ..self }
+    }
+
+    /// These options with `npos` as the NPO tables: one per NPO kind the circuit uses.
+    pub fn with_npos<'b, M>(self, npos: &'b [M]) -> SetupOptions<'b, M> {
+        SetupOptions {
+            lanes: self.lanes,
+            npos,
+            floor: self.floor,
+        }
+    }
+
+    /// These options with every table at least as wide and as tall as `floor`.
+    pub fn with_floor(self, floor: ShapeFloor) -> Self {
+        SetupOptions { floor, ..self }
+    }
+}
