@@ -5,8 +5,8 @@
 use fixpoint_circuit::{Circuit, CircuitBuilder, RunError, Runner};
 use fixpoint_circuit_prover::poseidon2::koala_bear::{Table, register_executors};
 use fixpoint_circuit_prover::{
-    FriSettings, KoalaBearStark, Lanes, Proof, ProverConfig, VerifyingKey, prove, setup,
-    setup_with_npos, verify,
+    FriSettings, KoalaBearStark, Proof, ProverConfig, SetupOptions, VerifyingKey, prove, setup,
+    setup_with, verify,
 };
 use fixpoint_recursion::batch_stark::{BatchStarkVerifier, KeyBinding};
 use fixpoint_recursion::fixpoint::{self, FixpointShape, FixpointWitness};
@@ -90,8 +90,12 @@ fn two_verifiers_share_one_circuit_each_filled_from_its_own_proof() {
     first_witness.fill(&one, &mut runner).unwrap();
     let traces = runner.run().unwrap();
     let config = ProverConfig::koala_bear(SETTINGS);
-    let (pk, outer_vk) =
-        setup_with_npos(&circuit, &config, &Lanes::default(), &Table::ALL).unwrap();
+    let (pk, outer_vk) = setup_with(
+        &circuit,
+        &config,
+        &SetupOptions::new().with_npos(&Table::ALL),
+    )
+    .unwrap();
     let proof = prove(&pk, &traces).unwrap();
     verify(&outer_vk, &all_publics.concat(), &proof).unwrap();
 
