@@ -15,12 +15,14 @@ use p3_batch_stark::{ProverData, StarkInstance, prove_batch, verify_batch};
 use p3_challenger::GrindingChallenger;
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{Algebra, BasedVectorSpace, PrimeField64};
-use p3_uni_stark::{Domain, PcsProverError, StarkGenericConfig, Val};
+use p3_uni_stark::{Domain, PcsError, PcsProverError, StarkGenericConfig, Val};
 
 use crate::air::CircuitAir;
 use crate::bus::BusPlan;
 use crate::config::{D, FriSettings, ProverConfig};
-use crate::error::{ProveError, SetupError, VerifyError};
+use crate::error::{
+    KeyError, P3Error, ProveError, Rejection, SetupError, ShapeFigure, VerifyError,
+};
 use crate::instances::{
     BatchParts, airs_for, ext_degree_bits, parts_of_checked_key, public_positions, public_values,
 };
@@ -124,6 +126,7 @@ where
     Val<SC>: PrimeField64 + BinomiallyExtendable<D>,
     SC::Challenge: BasedVectorSpace<Val<SC>> + p3_field::Field,
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
+    PcsProverError<SC>: std::error::Error + Send + Sync + 'static,
 {
     let _span = tracing::info_span!("setup", ops = circuit.ops.len()).entered();
     config.fri.validate()?;
@@ -147,7 +150,7 @@ where
     airs.extend(npo_airs.into_iter().map(CircuitAir::Npo));
     let degree_bits = ext_degree_bits(&config.stark, &layout, &npo_log_heights);
     let prover_data = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
-        .map_err(|e| SetupError::Commit(format!("{e:?}")))?;
+        .map_err(|e| SetupError::Commit(P3Error::new(e)))?;
     let preprocessed_commitment = prover_data
         .common
         .preprocessed
@@ -249,7 +252,7 @@ where
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
     Domain<SC>: Send + Sync,
     SC::Pcs: Sync,
-    PcsProverError<SC>: Send,
+    PcsProverError<SC>: std::error::Error + Send + Sync + 'static,
     SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
     <SC::Pcs as p3_commit::Pcs<SC::Challenge, SC::Challenger>>::ProverData: Sync,
     <SC::Pcs as p3_commit::Pcs<SC::Challenge, SC::Challenger>>::Commitment: Sync,
@@ -324,7 +327,7 @@ where
     let inner = {
         let _span = tracing::info_span!("commit and open").entered();
         prove_batch(&pk.config.stark, &instances, &pk.prover_data)
-            .map_err(|e| ProveError::Stark(format!("{e:?}")))?
+            .map_err(|e| ProveError::Stark(P3Error::new(e)))?
     };
     report.record(Phase::Prove, start.elapsed());
     let proof = Proof { inner };
@@ -365,6 +368,7 @@ where
     where
         Val<SC>: PrimeField64 + BinomiallyExtendable<D> + p3_field::TwoAdicField,
         SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
+        PcsProverError<SC>: std::error::Error + Send + Sync + 'static,
         N: NpoTable<Val<SC>>,
     {
         check_key(self)?;
@@ -381,11 +385,10 @@ where
     N: NpoTable<Val<SC>>,
 {
     if vk.field != SC::FIELD.name() {
-        return Err(VerifyError::InvalidKey(format!(
-            "the key is for {}, this verifier for {}",
-            vk.field,
-            SC::FIELD
-        )));
+        return Err(VerifyError::InvalidKey(KeyError::WrongField {
+            key: vk.field.clone(),
+            verifier: SC::FIELD.name(),
+        }));
     }
     vk.check()
 }
@@ -401,6 +404,8 @@ where
     SC::Challenge: BasedVectorSpace<Val<SC>>,
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
     SC::Challenger: GrindingChallenger<Witness = Val<SC>>,
+    PcsProverError<SC>: std::error::Error + Send + Sync + 'static,
+    PcsError<SC>: Send + Sync + 'static,
     N: NpoTable<Val<SC>>,
     CircuitAir<Val<SC>, N>: for<'a> p3_air::Air<VerifierConstraintFolderWithLookups<'a, SC>>,
 {
@@ -415,27 +420,35 @@ where
     check_key(vk)?;
     let tables = TableKind::ALL.len() + vk.npo_tables.len();
     if proof.inner.degree_bits.len() != tables {
-        return Err(VerifyError::Shape(format!(
-            "{} table heights for {tables} tables",
-            proof.inner.degree_bits.len()
-        )));
+        return Err(VerifyError::Shape {
+            what: "table heights",
+            expected: ShapeFigure::Count(tables),
+            got: ShapeFigure::Count(proof.inner.degree_bits.len()),
+        });
     }
     let parts = parts_of_checked_key(vk, SC::config(vk.fri))?;
     if proof.inner.degree_bits != parts.degree_bits {
-        return Err(VerifyError::Shape(format!(
-            "table heights (log2) {:?}, the key says {:?}",
-            proof.inner.degree_bits, parts.degree_bits
-        )));
+        return Err(VerifyError::Shape {
+            what: "table heights",
+            expected: ShapeFigure::LogHeights(parts.degree_bits),
+            got: ShapeFigure::LogHeights(proof.inner.degree_bits.clone()),
+        });
     }
     let tables = parts.airs.len();
-    if proof.inner.opened_values.instances.len() != tables
-        || proof.inner.lookup_terminals.len() != tables
-    {
-        return Err(VerifyError::Shape(format!(
-            "{} opened instances and {} lookup terminals for {tables} tables",
+    for (what, got) in [
+        (
+            "opened instances",
             proof.inner.opened_values.instances.len(),
-            proof.inner.lookup_terminals.len()
-        )));
+        ),
+        ("lookup terminals", proof.inner.lookup_terminals.len()),
+    ] {
+        if got != tables {
+            return Err(VerifyError::Shape {
+                what,
+                expected: ShapeFigure::Count(tables),
+                got: ShapeFigure::Count(got),
+            });
+        }
     }
     let BatchParts {
         config,
@@ -444,6 +457,10 @@ where
         ..
     } = parts;
     let pvs = public_values::<Val<SC>, SC::Challenge>(public_inputs, vk.npo_tables.len());
-    verify_batch(&config.stark, &airs, &proof.inner, &pvs, &common)
-        .map_err(|e| VerifyError::Rejected(format!("{e:?}")))
+    verify_batch(&config.stark, &airs, &proof.inner, &pvs, &common).map_err(|e| {
+        VerifyError::Rejected {
+            reason: Rejection::of(&e),
+            source: P3Error::new(e),
+        }
+    })
 }

@@ -1,6 +1,12 @@
 //! Errors of setup, proving and verification.
 
+use std::fmt::{self, Display, Formatter};
+use std::sync::Arc;
+
+use fixpoint_circuit::NpoKind;
 use thiserror::Error;
+
+use crate::keys::{MAX_LANES, MAX_LOG_HEIGHT, MAX_PUBLIC_INPUTS};
 
 /// Why `setup` failed.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -48,8 +54,8 @@ pub enum SetupError {
     #[error("invalid FRI settings: {0}")]
     InvalidFriSettings(&'static str),
     /// The PCS failed to commit the preprocessed columns.
-    #[error("committing the preprocessed columns failed: {0}")]
-    Commit(String),
+    #[error("committing the preprocessed columns failed")]
+    Commit(#[source] P3Error),
 }
 
 /// Why `prove` failed.
@@ -76,8 +82,8 @@ pub enum ProveError {
         port: usize,
     },
     /// The p3 prover failed.
-    #[error("the STARK prover failed: {0}")]
-    Stark(String),
+    #[error("the STARK prover failed")]
+    Stark(#[source] P3Error),
 }
 
 /// Why `verify` rejected a proof.
@@ -92,8 +98,8 @@ pub enum VerifyError {
         got: usize,
     },
     /// The verifying key is internally inconsistent (corrupted or hand-made).
-    #[error("the verifying key is invalid: {0}")]
-    InvalidKey(String),
+    #[error("the verifying key is invalid")]
+    InvalidKey(#[source] KeyError),
     /// The key's conjectured security is below the verifier's minimum
     /// ([`VerifyOptions`](crate::VerifyOptions)).
     #[error(
@@ -106,12 +112,251 @@ pub enum VerifyError {
         min: usize,
     },
     /// The proof's shape (table count, heights) differs from the verifying key's.
-    #[error("the proof's shape does not match the verifying key: {0}")]
-    Shape(String),
-    /// The STARK verifier rejected the proof.
-    #[error("the proof is invalid: {0}")]
-    Rejected(String),
+    #[error("the proof has {got} {what}, the verifying key {expected}")]
+    Shape {
+        /// What differs: `"table heights"`, `"opened instances"`, `"lookup terminals"`.
+        what: &'static str,
+        /// The key's figure (the heights' log2 for `"table heights"`).
+        expected: ShapeFigure,
+        /// The proof's.
+        got: ShapeFigure,
+    },
+    /// p3's batch verifier rejected the proof.
+    #[error("the proof is invalid: {reason}")]
+    Rejected {
+        /// Which of p3's checks failed.
+        reason: Rejection,
+        /// p3's error.
+        #[source]
+        source: P3Error,
+    },
 }
+
+/// A figure of a proof's shape: a count, or the tables' log heights.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShapeFigure {
+    /// How many.
+    Count(usize),
+    /// Per table, its log2 height.
+    LogHeights(Vec<usize>),
+}
+
+impl Display for ShapeFigure {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            ShapeFigure::Count(n) => write!(f, "{n}"),
+            ShapeFigure::LogHeights(heights) => write!(f, "{heights:?} (log2)"),
+        }
+    }
+}
+
+/// Which of p3's checks rejected a proof: what a caller can act on without reading p3's
+/// error (which [`VerifyError::Rejected`] keeps as its source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rejection {
+    /// The proof's shape (widths, counts) is not the one the AIRs give.
+    ProofShape,
+    /// The constraints at the out-of-domain point do not match the quotient.
+    OodEvaluation,
+    /// The PCS opening argument (FRI, Merkle paths) does not verify.
+    Opening,
+    /// The bus does not balance: the lookup terminals do not sum to zero.
+    LookupSum,
+    /// Another lookup check (commitment or terminal presence, widths).
+    Lookup,
+    /// A proof-of-work witness or another transcript step does not check.
+    Transcript,
+}
+
+impl Display for Rejection {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rejection::ProofShape => "its shape is not the AIRs'",
+            Rejection::OodEvaluation => "the constraints do not match the quotient at ζ",
+            Rejection::Opening => "the opening proof does not verify",
+            Rejection::LookupSum => "the bus does not balance",
+            Rejection::Lookup => "a lookup check fails",
+            Rejection::Transcript => "a transcript check (proof of work) fails",
+        })
+    }
+}
+
+impl Rejection {
+    /// The check that p3's batch verifier reports with `error`.
+    pub(crate) fn of<E: std::fmt::Debug>(
+        error: &p3_batch_stark::BatchVerificationError<E>,
+    ) -> Self {
+        use p3_batch_stark::BatchVerificationError as Batch;
+        use p3_uni_stark::VerificationError as Stark;
+        match error {
+            Batch::Verification(Stark::InvalidProofShape(_) | Stark::PeriodicColumn(_)) => {
+                Rejection::ProofShape
+            }
+            Batch::Verification(Stark::OodEvaluationMismatch { .. }) => Rejection::OodEvaluation,
+            Batch::Verification(Stark::InvalidOpeningArgument(_)) => Rejection::Opening,
+            Batch::Verification(Stark::RandomizationError | Stark::NextPointUnavailable) => {
+                Rejection::ProofShape
+            }
+            Batch::Verification(Stark::InvalidOodPowWitness | Stark::OodPointInDomain)
+            | Batch::Transcript(_) => Rejection::Transcript,
+            Batch::Lookup(p3_lookup::LookupError::TerminalSumNonZero) => Rejection::LookupSum,
+            Batch::Lookup(_) => Rejection::Lookup,
+        }
+    }
+}
+
+/// Why a verifying key is inconsistent: what [`VerifyingKey::check`](crate::VerifyingKey::check)
+/// finds before any of its figures sizes anything.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum KeyError {
+    /// The key is for another field than the verifier's configuration.
+    #[error("the key is for {key}, this verifier for {verifier}")]
+    WrongField {
+        /// The key's field.
+        key: String,
+        /// The verifier's.
+        verifier: &'static str,
+    },
+    /// The key's FRI settings are ones p3 cannot verify with.
+    #[error("the key's FRI settings are invalid")]
+    FriSettings(#[source] SetupError),
+    /// The tables are not the five primitive tables in their order.
+    #[error("table {position} of the key is the {got} table, not the {expected} table")]
+    TableOrder {
+        /// The position in the key's layout.
+        position: usize,
+        /// The table that belongs there.
+        expected: &'static str,
+        /// The table the key has there.
+        got: &'static str,
+    },
+    /// A table with no lanes, or more than [`MAX_LANES`].
+    #[error("the {table} table has {lanes} lanes (at least 1, at most {MAX_LANES})")]
+    Lanes {
+        /// The table.
+        table: &'static str,
+        /// Its lanes.
+        lanes: usize,
+    },
+    /// A table taller than [`MAX_LOG_HEIGHT`], or than the field's two-adicity allows with
+    /// the blowup.
+    #[error(
+        "the {table} table's height 2^{log_height} is too tall (at most 2^{MAX_LOG_HEIGHT}, \
+         and 2^{two_adicity} with its blowup)"
+    )]
+    TooTall {
+        /// The table (a primitive table's name, or an NPO kind's).
+        table: String,
+        /// Its log2 height.
+        log_height: usize,
+        /// The field's two-adicity.
+        two_adicity: usize,
+    },
+    /// A table whose lanes and rows hold fewer entries than it claims.
+    #[error("the {table} table cannot hold {entries} entries in {lanes} lanes of {rows} rows")]
+    CannotHold {
+        /// The table.
+        table: &'static str,
+        /// Its entries.
+        entries: usize,
+        /// Its lanes.
+        lanes: usize,
+        /// Its rows.
+        rows: usize,
+    },
+    /// The Public table's shape disagrees with the public positions.
+    #[error("the Public table has {entries} entries in {lanes} lanes for {positions} positions")]
+    PublicTable {
+        /// Its entries.
+        entries: usize,
+        /// Its lanes.
+        lanes: usize,
+        /// The key's public positions.
+        positions: usize,
+    },
+    /// A public position past the public inputs.
+    #[error("public position {position} is out of range ({count} public inputs)")]
+    PublicPosition {
+        /// The position.
+        position: u32,
+        /// The key's public inputs.
+        count: u32,
+    },
+    /// More public inputs than [`MAX_PUBLIC_INPUTS`].
+    #[error("{count} public inputs (at most {MAX_PUBLIC_INPUTS})")]
+    TooManyPublicInputs {
+        /// The key's public inputs.
+        count: u32,
+    },
+    /// Two NPO tables for one kind.
+    #[error("two NPO tables for {kind}")]
+    DuplicateNpoTable {
+        /// The kind.
+        kind: NpoKind,
+    },
+    /// Another number of NPO heights than NPO tables.
+    #[error("{tables} NPO tables with {heights} heights")]
+    NpoHeights {
+        /// NPO tables.
+        tables: usize,
+        /// NPO heights.
+        heights: usize,
+    },
+    /// An NPO table aliases a port past its extra columns.
+    #[error("the {kind} table aliases port {port} to extra columns {columns:?}, past its {extra}")]
+    NpoPortAlias {
+        /// The kind.
+        kind: NpoKind,
+        /// The port (inputs first, then outputs).
+        port: usize,
+        /// The extra columns the alias names.
+        columns: std::ops::Range<usize>,
+        /// The table's extra columns.
+        extra: usize,
+    },
+    /// p3 cannot derive the bus layout of the key's tables.
+    #[error("p3 cannot derive the key's bus layout")]
+    Lookups(#[source] P3Error),
+}
+
+/// An error of p3's, kept as the source of ours. p3's error types depend on the
+/// configuration (its PCS's errors), so they are held behind a pointer; two are equal when
+/// they display the same text, so that our errors stay comparable.
+#[derive(Clone, Debug)]
+pub struct P3Error(Arc<dyn std::error::Error + Send + Sync>);
+
+impl P3Error {
+    /// Keeps `error`.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        P3Error(Arc::new(error))
+    }
+
+    /// p3's own error, to downcast (`inner().downcast_ref::<…>()`).
+    pub fn inner(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl Display for P3Error {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// p3's error's own sources: the wrapper adds no message of its own.
+impl std::error::Error for P3Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for P3Error {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for P3Error {}
 
 /// Why proof or key bytes could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]

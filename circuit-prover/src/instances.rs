@@ -12,11 +12,11 @@ use p3_batch_stark::{CommonData, ProverData};
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{Algebra, BasedVectorSpace, Field, PrimeField64, TwoAdicField};
 use p3_matrix::dense::RowMajorMatrix;
-use p3_uni_stark::{StarkGenericConfig, Val};
+use p3_uni_stark::{PcsProverError, StarkGenericConfig, Val};
 
 use crate::air::{CircuitAir, TableAir};
 use crate::config::{D, ProverConfig};
-use crate::error::VerifyError;
+use crate::error::{KeyError, P3Error, VerifyError};
 use crate::keys::VerifyingKey;
 use crate::layout::{Layout, TableKind};
 use crate::npo::{NpoAir, NpoTable};
@@ -134,6 +134,7 @@ where
     SC: StarkGenericConfig,
     Val<SC>: PrimeField64 + BinomiallyExtendable<D> + TwoAdicField,
     SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
+    PcsProverError<SC>: std::error::Error + Send + Sync + 'static,
     N: NpoTable<Val<SC>>,
 {
     let degree_bits = ext_degree_bits(&config.stark, &vk.layout, &vk.npo_log_heights);
@@ -144,17 +145,18 @@ where
         if let CircuitAir::Npo(npo) = air
             && let Some((port, columns)) = npo.alias_out_of_bounds()
         {
-            return Err(VerifyError::InvalidKey(format!(
-                "the {} table aliases port {port} to extra columns {columns:?}, past its {}",
-                npo.table.kind(),
-                npo.table.extra_columns()
-            )));
+            return Err(VerifyError::InvalidKey(KeyError::NpoPortAlias {
+                kind: npo.table.kind(),
+                port,
+                columns,
+                extra: npo.table.extra_columns(),
+            }));
         }
     }
     // The bus layout is derived from the AIRs (a symbolic pass, no commitment), exactly as
     // setup derived it, so a key cannot carry lookups that disagree with its tables.
     let lookups = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
-        .map_err(|e| VerifyError::InvalidKey(format!("{e:?}")))?
+        .map_err(|e| VerifyError::InvalidKey(KeyError::Lookups(P3Error::new(e))))?
         .common
         .lookups;
     let instances = airs

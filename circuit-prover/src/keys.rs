@@ -190,30 +190,37 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         p3_uni_stark::Val<SC>: p3_field::TwoAdicField,
         N: crate::NpoTable<p3_uni_stark::Val<SC>>,
     {
-        use crate::error::VerifyError;
-        self.fri
-            .validate()
-            .map_err(|e| VerifyError::InvalidKey(e.to_string()))?;
-        let invalid = |why: String| Err(VerifyError::InvalidKey(why));
+        use crate::error::{KeyError, VerifyError};
+        let invalid = |error: KeyError| Err(VerifyError::InvalidKey(error));
+        if let Err(error) = self.fri.validate() {
+            return invalid(KeyError::FriSettings(error));
+        }
         // log2 of the largest LDE the field can hold, with p3's zero-knowledge bit.
         let two_adicity = <p3_uni_stark::Val<SC> as p3_field::TwoAdicField>::TWO_ADICITY;
         let fits = |log_height: usize| {
             log_height <= MAX_LOG_HEIGHT && log_height + self.fri.log_blowup <= two_adicity
         };
-        for (i, t) in self.layout.tables.iter().enumerate() {
-            if t.kind != TableKind::ALL[i] || t.lanes == 0 || t.lanes > MAX_LANES {
-                return invalid(format!(
-                    "the {} table's lanes are impossible (at most {MAX_LANES}): {t:?}",
-                    t.kind.name()
-                ));
+        for (position, (t, expected)) in self.layout.tables.iter().zip(TableKind::ALL).enumerate() {
+            let table = t.kind.name();
+            if t.kind != expected {
+                return invalid(KeyError::TableOrder {
+                    position,
+                    expected: expected.name(),
+                    got: table,
+                });
+            }
+            if t.lanes == 0 || t.lanes > MAX_LANES {
+                return invalid(KeyError::Lanes {
+                    table,
+                    lanes: t.lanes,
+                });
             }
             if !fits(t.log_height) {
-                return invalid(format!(
-                    "the {} table's height 2^{} is too tall (at most 2^{MAX_LOG_HEIGHT}, and \
-                     2^{two_adicity} with its blowup)",
-                    t.kind.name(),
-                    t.log_height
-                ));
+                return invalid(KeyError::TooTall {
+                    table: table.to_owned(),
+                    log_height: t.log_height,
+                    two_adicity,
+                });
             }
             let rows = if t.kind == TableKind::Public {
                 1
@@ -222,36 +229,36 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
             };
             // Both factors are bounded above: the product fits in a u64.
             if (t.lanes as u64) * (rows as u64) < t.entries as u64 {
-                return invalid(format!(
-                    "the {} table cannot hold its entries: {t:?}",
-                    t.kind.name()
-                ));
+                return invalid(KeyError::CannotHold {
+                    table,
+                    entries: t.entries,
+                    lanes: t.lanes,
+                    rows,
+                });
             }
         }
         let public = self.layout.table(TableKind::Public);
         if public.entries != self.public_positions.len() || public.lanes != public.entries.max(1) {
-            return invalid(format!(
-                "the Public table has {} entries in {} lanes for {} positions",
-                public.entries,
-                public.lanes,
-                self.public_positions.len()
-            ));
+            return invalid(KeyError::PublicTable {
+                entries: public.entries,
+                lanes: public.lanes,
+                positions: self.public_positions.len(),
+            });
         }
-        if let Some(pos) = self
+        if let Some(&position) = self
             .public_positions
             .iter()
             .find(|&&p| p >= self.public_count)
         {
-            return invalid(format!(
-                "public position {pos} is out of range ({} public inputs)",
-                self.public_count
-            ));
+            return invalid(KeyError::PublicPosition {
+                position,
+                count: self.public_count,
+            });
         }
         if self.public_count > MAX_PUBLIC_INPUTS {
-            return invalid(format!(
-                "{} public inputs (at most {MAX_PUBLIC_INPUTS})",
-                self.public_count
-            ));
+            return invalid(KeyError::TooManyPublicInputs {
+                count: self.public_count,
+            });
         }
         // One table per kind, as setup makes them: this also bounds the number of AIRs.
         for (i, table) in self.npo_tables.iter().enumerate() {
@@ -259,21 +266,23 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
                 .iter()
                 .any(|t| t.kind() == table.kind())
             {
-                return invalid(format!("two NPO tables for {}", table.kind()));
+                return invalid(KeyError::DuplicateNpoTable { kind: table.kind() });
             }
         }
         if self.npo_tables.len() != self.npo_log_heights.len() {
-            return invalid(format!(
-                "{} NPO tables with {} heights",
-                self.npo_tables.len(),
-                self.npo_log_heights.len()
-            ));
+            return invalid(KeyError::NpoHeights {
+                tables: self.npo_tables.len(),
+                heights: self.npo_log_heights.len(),
+            });
         }
-        if let Some(&h) = self.npo_log_heights.iter().find(|&&h| !fits(h)) {
-            return invalid(format!(
-                "an NPO table's height 2^{h} is too tall (at most 2^{MAX_LOG_HEIGHT}, and \
-                 2^{two_adicity} with its blowup)"
-            ));
+        for (table, &log_height) in self.npo_tables.iter().zip(&self.npo_log_heights) {
+            if !fits(log_height) {
+                return invalid(KeyError::TooTall {
+                    table: table.kind().to_string(),
+                    log_height,
+                    two_adicity,
+                });
+            }
         }
         Ok(())
     }
@@ -281,9 +290,9 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
     /// Refuses a key whose FRI settings are invalid, or whose conjectured security is below
     /// `options.min_conjectured_bits` (see [`FriSettings::conjectured_security_bits`]).
     pub fn check_security(&self, options: &VerifyOptions) -> Result<(), crate::error::VerifyError> {
-        self.fri
-            .validate()
-            .map_err(|e| crate::error::VerifyError::InvalidKey(e.to_string()))?;
+        self.fri.validate().map_err(|e| {
+            crate::error::VerifyError::InvalidKey(crate::error::KeyError::FriSettings(e))
+        })?;
         let bits = self.fri.conjectured_security_bits();
         if bits < options.min_conjectured_bits {
             return Err(crate::error::VerifyError::Insecure {

@@ -53,7 +53,9 @@ pub use config::{
     BabyBearExt, BabyBearStark, D, FriSettings, KoalaBearExt, KoalaBearStark, ProverConfig,
 };
 pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
-pub use error::{DecodeError, ProveError, SetupError, VerifyError};
+pub use error::{
+    DecodeError, KeyError, P3Error, ProveError, Rejection, SetupError, ShapeFigure, VerifyError,
+};
 pub use instances::BatchParts;
 pub use keys::{Keys, MAX_LANES, MAX_LOG_HEIGHT, ProvingKey, VerifyOptions, VerifyingKey};
 pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};

@@ -507,7 +507,7 @@ macro_rules! recursion_driver {
                 // 2. The final key is as secure as demanded.
                 vk.fri.validate().map_err(|e| {
                     RecursionCheckError::Proof(fixpoint_circuit_prover::VerifyError::InvalidKey(
-                        e.to_string(),
+                        fixpoint_circuit_prover::KeyError::FriSettings(e),
                     ))
                 })?;
                 let min = options.min_conjectured_bits;

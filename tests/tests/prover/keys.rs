@@ -4,8 +4,9 @@
 use std::sync::OnceLock;
 
 use fixpoint_circuit_prover::{
-    FriSettings, KoalaBearExt as E, KoalaBearStark as SC, Proof, ProverConfig, TableKind,
-    VerifyError, VerifyOptions, VerifyingKey, prove, setup, verify, verify_with_options,
+    FriSettings, KeyError, KoalaBearExt as E, KoalaBearStark as SC, Proof, ProverConfig,
+    SetupError, TableKind, VerifyError, VerifyOptions, VerifyingKey, prove, setup, verify,
+    verify_with_options,
 };
 use p3_field::PrimeCharacteristicRing;
 use proptest::prelude::*;
@@ -43,26 +44,34 @@ fn verify_decoded(vk: &VerifyingKey<SC>) -> Result<(), VerifyError> {
     verify(vk, &f.publics, &f.proof)
 }
 
-fn invalid_key_reason(result: Result<(), VerifyError>) -> String {
+fn invalid_key_reason(result: Result<(), VerifyError>) -> KeyError {
     match result {
         Err(VerifyError::InvalidKey(reason)) => reason,
         other => panic!("expected InvalidKey, got {other:?}"),
     }
 }
 
+/// The FRI setting a key's settings are refused for.
+fn fri_refusal(result: Result<(), VerifyError>) -> &'static str {
+    match invalid_key_reason(result) {
+        KeyError::FriSettings(SetupError::InvalidFriSettings(why)) => why,
+        other => panic!("expected invalid FRI settings, got {other:?}"),
+    }
+}
+
 #[test]
 fn bad_fri_settings_in_a_decoded_key_are_an_error_not_a_p3_panic() {
     let vk = decoded(|vk| vk.fri.query_pow_bits = 40);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("PoW bits"));
+    assert!(fri_refusal(verify_decoded(&vk)).contains("PoW bits"));
     let vk = decoded(|vk| vk.fri.num_queries = 1 << 30);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("num_queries"));
+    assert!(fri_refusal(verify_decoded(&vk)).contains("num_queries"));
     let vk = decoded(|vk| vk.fri.log_blowup = 0);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("log_blowup"));
+    assert!(fri_refusal(verify_decoded(&vk)).contains("log_blowup"));
     // Figures that would wrap a sum of them in release builds.
     let vk = decoded(|vk| vk.fri.log_blowup = usize::MAX);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("log_blowup"));
+    assert!(fri_refusal(verify_decoded(&vk)).contains("log_blowup"));
     let vk = decoded(|vk| vk.fri.log_final_poly_len = usize::MAX);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("log_final_poly_len"));
+    assert!(fri_refusal(verify_decoded(&vk)).contains("log_final_poly_len"));
     // The security figure of such a key saturates instead of wrapping.
     let vk = decoded(|vk| {
         vk.fri.log_blowup = usize::MAX;
@@ -80,15 +89,21 @@ fn bad_fri_settings_in_a_decoded_key_are_an_error_not_a_p3_panic() {
 fn huge_public_counts_and_repeated_npo_tables_are_invalid() {
     use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
     let vk = decoded(|vk| vk.public_count = u32::MAX);
-    assert!(invalid_key_reason(vk.check()).contains("public inputs"));
+    assert_eq!(
+        invalid_key_reason(vk.check()),
+        KeyError::TooManyPublicInputs { count: u32::MAX }
+    );
     // The key has no NPO tables, so its bytes decode under any table type; give it two
     // tables of one kind.
     let mut with_tables = VerifyingKey::<SC, Table>::from_bytes(&fixture().vk.to_bytes()).unwrap();
     with_tables.npo_tables = vec![Table::ALL[0], Table::ALL[0]];
     with_tables.npo_log_heights = vec![1, 1];
     let f = fixture();
-    assert!(
-        invalid_key_reason(verify(&with_tables, &f.publics, &f.proof)).contains("two NPO tables")
+    assert_eq!(
+        invalid_key_reason(verify(&with_tables, &f.publics, &f.proof)),
+        KeyError::DuplicateNpoTable {
+            kind: fixpoint_circuit_prover::NpoTable::kind(&Table::ALL[0])
+        }
     );
 }
 
@@ -96,20 +111,49 @@ fn huge_public_counts_and_repeated_npo_tables_are_invalid() {
 fn huge_lanes_or_heights_are_an_error_before_any_allocation() {
     let add = TableKind::Add.instance();
     let vk = decoded(|vk| vk.layout.tables[add].lanes = 1 << 40);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("lanes"));
+    assert_eq!(
+        invalid_key_reason(verify_decoded(&vk)),
+        KeyError::Lanes {
+            table: "Add",
+            lanes: 1 << 40
+        }
+    );
     let vk = decoded(|vk| vk.layout.tables[add].log_height = 40);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("too tall"));
+    assert!(matches!(
+        invalid_key_reason(verify_decoded(&vk)),
+        KeyError::TooTall { log_height: 40, .. }
+    ));
     // Within MAX_LOG_HEIGHT but past KoalaBear's 2^24 subgroup with the blowup.
     let vk = decoded(|vk| vk.layout.tables[add].log_height = 23);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("too tall"));
+    assert!(matches!(
+        invalid_key_reason(verify_decoded(&vk)),
+        KeyError::TooTall {
+            log_height: 23,
+            two_adicity: 24,
+            ..
+        }
+    ));
     let vk = decoded(|vk| vk.layout.tables[add].entries = usize::MAX);
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("cannot hold"));
+    assert!(matches!(
+        invalid_key_reason(verify_decoded(&vk)),
+        KeyError::CannotHold {
+            table: "Add",
+            entries: usize::MAX,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn a_key_for_another_field_is_refused_and_the_circuit_id_is_only_a_label() {
     let vk = decoded(|vk| vk.field = "BabyBear".into());
-    assert!(invalid_key_reason(verify_decoded(&vk)).contains("BabyBear"));
+    assert_eq!(
+        invalid_key_reason(verify_decoded(&vk)),
+        KeyError::WrongField {
+            key: "BabyBear".into(),
+            verifier: "KoalaBear"
+        }
+    );
     // The circuit id is not authenticated: the proof still verifies under a relabelled key,
     // but the key's hash, which a verifier pins, changes.
     let relabelled = decoded(|vk| vk.circuit_id.0[0] ^= 1);

@@ -320,7 +320,7 @@ mod checking_a_result {
         edited[2] += E::ONE;
         assert!(matches!(
             check_outcome(&trusted(), &edited[..3], &edited),
-            Err(RecursionCheckError::Proof(VerifyError::Rejected(_)))
+            Err(RecursionCheckError::Proof(VerifyError::Rejected { .. }))
         ));
     }
 
