@@ -35,6 +35,7 @@ pub mod bus;
 pub mod config;
 mod engine;
 pub mod error;
+pub mod family;
 pub mod files;
 pub mod keys;
 pub mod layout;
@@ -51,6 +52,7 @@ pub use config::{
 };
 pub use engine::{BatchParts, CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{DecodeError, ProveError, SetupError, VerifyError};
+pub use family::{BabyBear, Ext, FieldFamily, KoalaBear, Stark};
 pub use keys::{Keys, MAX_LANES, MAX_LOG_HEIGHT, ProvingKey, VerifyOptions, VerifyingKey};
 pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};
 pub use npo::{NoNpo, NpoAir, NpoTable, PortValues};

@@ -78,7 +78,7 @@ fn bad_fri_settings_in_a_decoded_key_are_an_error_not_a_p3_panic() {
 
 #[test]
 fn huge_public_counts_and_repeated_npo_tables_are_invalid() {
-    use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
+    use fixpoint_circuit_prover::poseidon2::Table;
     let vk = decoded(|vk| vk.public_count = u32::MAX);
     assert!(invalid_key_reason(vk.check()).contains("public inputs"));
     // The key has no NPO tables, so its bytes decode under any table type; give it two
