@@ -612,6 +612,13 @@ pub fn prove_layer<F: FieldFamily, N>(
     })
 }
 
+/// A proved layer as the next one verifies it: its key, its proof, its public inputs.
+type LayerResult<F> = (
+    VerifyingKey<Stark<F>, poseidon2::Table>,
+    Proof<Stark<F>>,
+    Vec<Ext<F>>,
+);
+
 /// Runs `layers` recursion layers on `base_proof` of `base_publics` under
 /// `base_vk`, proving every layer with `settings`; calls `progress` after each.
 /// From layer 3 on, a layer's setup takes the previous layer's shapes as its
@@ -638,11 +645,7 @@ where
     let mut keys = vec![TrustedCommitment::new(&base_vk.preprocessed_commitment)];
     let mut reports: Vec<LayerReport> = Vec::new();
     let mut fixed_point_at = None;
-    let mut inner: Option<(
-        VerifyingKey<Stark<F>, poseidon2::Table>,
-        Proof<Stark<F>>,
-        Vec<Ext<F>>,
-    )> = None;
+    let mut inner: Option<LayerResult<F>> = None;
     let mut previous: Option<(
         CircuitId,
         fixpoint_circuit_prover::ProvingKey<Stark<F>, poseidon2::Table>,
