@@ -6,7 +6,7 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerkleShape};
-use fixpoint_circuit_prover::poseidon2::{self, koala_bear::Table};
+use fixpoint_circuit_prover::poseidon2::{self, Table};
 use fixpoint_circuit_prover::{
     FriSettings, KoalaBearExt as E, ProverConfig, SetupOptions, prove_with_report, setup_with,
 };
@@ -62,7 +62,7 @@ fn paths() -> (Circuit<E>, Traces<E>) {
 
     let mut publics = poseidon2::pack_values::<E>(&cap.roots()[0]);
     let mut runner = circuit.runner();
-    poseidon2::koala_bear::register_executors(&mut runner);
+    poseidon2::register_executors(&mut runner);
     for (i, path) in calls.iter().enumerate() {
         let index = (i * 16_381 + 7) % (1 << DEPTH);
         let opening = mmcs.open_batch(index, &data);

@@ -56,7 +56,7 @@ fn chain(n: usize, layout: Layout) -> (Circuit<E>, Traces<E>) {
     let circuit = b.build().expect("builds");
     let traces = {
         let mut runner = circuit.runner();
-        poseidon2::koala_bear::register_executors(&mut runner);
+        poseidon2::register_executors(&mut runner);
         runner.set_public_inputs(&publics).expect("count");
         runner.run().expect("runs")
     };
@@ -67,8 +67,8 @@ fn config() -> ProverConfig<KoalaBearStark> {
     ProverConfig::koala_bear(FriSettings::DEFAULT)
 }
 
-fn proving_key(circuit: &Circuit<E>) -> ProvingKey<KoalaBearStark, poseidon2::koala_bear::Table> {
-    let tables = poseidon2::koala_bear::Table::ALL;
+fn proving_key(circuit: &Circuit<E>) -> ProvingKey<KoalaBearStark, poseidon2::Table> {
+    let tables = poseidon2::Table::ALL;
     setup_with(circuit, &config(), &SetupOptions::new().with_npos(&tables))
         .expect("setup")
         .0

@@ -1,8 +1,8 @@
 //! Setup, prove and verify, generic over the STARK configuration.
 //!
 //! The public entry points ([`crate::setup`], [`crate::prove`], [`crate::verify`]) are
-//! implemented for the two supported configurations through [`CircuitStark`]; the bodies
-//! here carry p3's trait bounds once.
+//! implemented for every field family's configuration through [`CircuitStark`]; the
+//! bodies here carry p3's trait bounds once.
 
 use std::time::Instant;
 
@@ -23,6 +23,7 @@ use crate::config::{D, FriSettings, ProverConfig};
 use crate::error::{
     KeyError, P3Error, ProveError, Rejection, SetupError, ShapeFigure, VerifyError,
 };
+use crate::family::{FieldFamily, Stark};
 use crate::instances::{
     BatchParts, airs_for, ext_degree_bits, parts_of_checked_key, public_positions, public_values,
 };
@@ -37,8 +38,8 @@ use crate::trace;
 /// polynomial (length 1 here), so a table has at least 2 rows.
 pub const MIN_LOG_HEIGHT: usize = 1;
 
-/// A STARK configuration that can prove fixpoint circuits (KoalaBear or BabyBear with the
-/// degree-4 extension). Use the free functions [`crate::setup`], [`crate::prove`] and
+/// A STARK configuration that can prove fixpoint circuits: [`Stark<F>`] of a
+/// [`FieldFamily`] `F` (KoalaBear or BabyBear with the degree-4 extension). Use the free functions [`crate::setup`], [`crate::prove`] and
 /// [`crate::verify`].
 pub trait CircuitStark:
     StarkGenericConfig<Challenge: fixpoint_circuit::CircuitField> + Sized
@@ -69,49 +70,36 @@ pub trait CircuitStark:
     ) -> Result<(), VerifyError>;
 }
 
-macro_rules! impl_circuit_stark {
-    ($sc:ty, $ctor:ident, $field:expr) => {
-        impl CircuitStark for $sc {
-            const FIELD: crate::files::FieldTag = $field;
-            fn config(fri: FriSettings) -> ProverConfig<Self> {
-                ProverConfig::<$sc>::$ctor(fri)
-            }
-            fn setup_impl<N: NpoTable<Val<Self>>>(
-                circuit: &Circuit<Self::Challenge>,
-                config: &ProverConfig<Self>,
-                lanes: &Lanes,
-                npos: &[N],
-                floor: &ShapeFloor,
-            ) -> Result<Keys<Self, N>, SetupError> {
-                setup_generic(circuit, config, lanes, npos, floor)
-            }
-            fn prove_impl<N: NpoTable<Val<Self>>>(
-                pk: &ProvingKey<Self, N>,
-                traces: &Traces<Self::Challenge>,
-            ) -> Result<(Proof<Self>, ProofReport), ProveError> {
-                prove_generic(pk, traces)
-            }
-            fn verify_impl<N: NpoTable<Val<Self>>>(
-                vk: &VerifyingKey<Self, N>,
-                public_inputs: &[Self::Challenge],
-                proof: &Proof<Self>,
-            ) -> Result<(), VerifyError> {
-                verify_generic(vk, public_inputs, proof)
-            }
-        }
-    };
+/// Every field family's configuration proves circuits: the p3 bounds of the generic
+/// bodies below all follow from [`FieldFamily`]'s.
+impl<F: FieldFamily> CircuitStark for Stark<F> {
+    const FIELD: crate::files::FieldTag = F::FIELD;
+    fn config(fri: FriSettings) -> ProverConfig<Self> {
+        ProverConfig::new(fri)
+    }
+    fn setup_impl<N: NpoTable<Val<Self>>>(
+        circuit: &Circuit<Self::Challenge>,
+        config: &ProverConfig<Self>,
+        lanes: &Lanes,
+        npos: &[N],
+        floor: &ShapeFloor,
+    ) -> Result<Keys<Self, N>, SetupError> {
+        setup_generic(circuit, config, lanes, npos, floor)
+    }
+    fn prove_impl<N: NpoTable<Val<Self>>>(
+        pk: &ProvingKey<Self, N>,
+        traces: &Traces<Self::Challenge>,
+    ) -> Result<(Proof<Self>, ProofReport), ProveError> {
+        prove_generic(pk, traces)
+    }
+    fn verify_impl<N: NpoTable<Val<Self>>>(
+        vk: &VerifyingKey<Self, N>,
+        public_inputs: &[Self::Challenge],
+        proof: &Proof<Self>,
+    ) -> Result<(), VerifyError> {
+        verify_generic(vk, public_inputs, proof)
+    }
 }
-
-impl_circuit_stark!(
-    crate::config::KoalaBearStark,
-    koala_bear,
-    crate::files::FieldTag::KoalaBear
-);
-impl_circuit_stark!(
-    crate::config::BabyBearStark,
-    baby_bear,
-    crate::files::FieldTag::BabyBear
-);
 
 fn setup_generic<SC, N>(
     circuit: &Circuit<SC::Challenge>,

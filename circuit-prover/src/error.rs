@@ -132,6 +132,17 @@ pub enum VerifyError {
     },
 }
 
+impl VerifyError {
+    /// The check of p3's that rejected the proof, when p3 rejected it
+    /// ([`VerifyError::Rejected`]).
+    pub fn rejection(&self) -> Option<Rejection> {
+        match self {
+            VerifyError::Rejected { reason, .. } => Some(*reason),
+            _ => None,
+        }
+    }
+}
+
 /// A figure of a proof's shape: a count, or the tables' log heights.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShapeFigure {

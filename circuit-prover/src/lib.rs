@@ -35,6 +35,7 @@ pub mod bus;
 pub mod config;
 mod engine;
 pub mod error;
+pub mod family;
 pub mod files;
 mod instances;
 pub mod keys;
@@ -56,6 +57,7 @@ pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{
     DecodeError, KeyError, P3Error, ProveError, Rejection, SetupError, ShapeFigure, VerifyError,
 };
+pub use family::{BabyBear, Ext, FieldFamily, KoalaBear, Stark};
 pub use instances::BatchParts;
 pub use keys::{Keys, MAX_LANES, MAX_LOG_HEIGHT, ProvingKey, VerifyOptions, VerifyingKey};
 pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};

@@ -27,27 +27,23 @@
 //!
 //! # Tables
 //!
-//! One table per kind ([`koala_bear::Table`], [`baby_bear::Table`]), one call per row. The
-//! permutation rows are `p3-poseidon2-air`'s columns and constraints; the bus reads the
-//! inputs and outputs where the permutation has them.
+//! One table per kind ([`Table`], over any [`FieldFamily`]), one call per row. The
+//! permutation rows are `p3-poseidon2-air`'s columns and constraints (the family's
+//! [`Poseidon2Body`]); the bus reads the inputs and outputs where the permutation has them.
 //! Rows do not chain: a sponge's next input is the previous output's own witness slot, so
 //! binding it through the bus costs no extra Witness row, and a port is a column whether
 //! a row reads it or not.
 
-use std::borrow::Borrow;
-use std::sync::LazyLock;
-
-use fixpoint_circuit::{CircuitBuilder, CircuitField, NpoCallId, NpoKind, Runner, Target};
-use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
-use p3_lookup::InteractionBuilder;
-use p3_poseidon2_air::{
-    Poseidon2Air, Poseidon2Cols, RoundConstants, generate_trace_rows, num_cols,
+use fixpoint_circuit::{
+    CircuitBuilder, CircuitField, ExecutorError, NpoCallId, NpoKind, Runner, Target,
 };
+use p3_field::{BasedVectorSpace, Field};
+use p3_lookup::InteractionBuilder;
 use p3_symmetric::Permutation;
-use p3_uni_stark::SubAirBuilder;
 use serde::{Deserialize, Serialize};
 
 use crate::config::D;
+use crate::family::{Ext, FieldFamily, Poseidon2Body};
 use crate::npo::{NpoTable, PortValues};
 
 /// The kind id of the width-16 Poseidon2 permutation, one lane per slot ([`permute`]).
@@ -75,9 +71,8 @@ pub const PACKED_DIGEST: usize = DIGEST / LANES;
 
 /// One permutation of 16 base values (one per slot); returns the 16 outputs.
 ///
-/// Register the executors on the runner ([`koala_bear::register_executors`] or
-/// [`baby_bear::register_executors`]) and pass the field's tables to
-/// [`SetupOptions::with_npos`](crate::SetupOptions::with_npos).
+/// Register the executors on the runner ([`register_executors`]) and pass the tables
+/// ([`Table`]) to [`SetupOptions::with_npos`](crate::SetupOptions::with_npos).
 pub fn permute<F: Field>(
     builder: &mut CircuitBuilder<F>,
     inputs: &[Target; WIDTH],
@@ -231,12 +226,16 @@ pub fn set_sibling<F: CircuitField>(
 fn lanes<V: Field, E: BasedVectorSpace<V> + std::fmt::Display>(
     values: &[E],
     per_value: usize,
-) -> Result<Vec<V>, String> {
+) -> Result<Vec<V>, ExecError> {
     let mut out = Vec::with_capacity(values.len() * per_value);
-    for value in values {
+    for (index, value) in values.iter().enumerate() {
         let coords = value.as_basis_coefficients_slice();
         if coords.len() < per_value || coords[per_value..].iter().any(|c| !c.is_zero()) {
-            return Err(format!("{value} has more than {per_value} lane(s)"));
+            return Err(ExecError::TooManyLanes {
+                value: value.to_string(),
+                index,
+                lanes: per_value,
+            });
         }
         out.extend_from_slice(&coords[..per_value]);
     }
@@ -270,330 +269,322 @@ fn lane<T: Clone>(ports: &[&[T]], lane: usize, packed: bool) -> T {
     }
 }
 
-macro_rules! poseidon2_field {
-    (
-        $module:ident, $doc:literal, $val:ty, $ext:ty, $layers:ty, $perm:path,
-        $sbox:expr, $registers:expr, $half:expr, $partial:expr,
-        $initial:path, $internal:path, $final:path
-    ) => {
-        #[doc = $doc]
-        pub mod $module {
-            use super::*;
-
-            type Air = Poseidon2Air<$val, $layers, WIDTH, $sbox, $registers, $half, $partial>;
-            type Cols<T> = Poseidon2Cols<T, WIDTH, $sbox, $registers, $half, $partial>;
-            /// Columns of one permutation in `p3-poseidon2-air`.
-            pub const COLUMNS: usize = num_cols::<WIDTH, $sbox, $registers, $half, $partial>();
-
-            fn constants() -> RoundConstants<$val, WIDTH, $half, $partial> {
-                RoundConstants::new($initial, $internal, $final)
+/// Registers the native semantics of every kind of this module on the runner, over family
+/// `V` (inferred from the runner's field, [`Ext<V>`]): [`POSEIDON2_16`],
+/// [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`] and [`UNPACK`].
+pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
+    let perm = V::permutation();
+    let p = perm.clone();
+    runner.register_npo(POSEIDON2_16, move |inputs, _| {
+        count("inputs", WIDTH, inputs.len())?;
+        let state: [V; WIDTH] = lanes_array(lanes::<V, Ext<V>>(inputs, 1)?);
+        Ok(from_lanes(&p.permute(state), 1))
+    });
+    let p = perm.clone();
+    runner.register_npo(POSEIDON2_16_PACKED, move |inputs, _| {
+        count("inputs", PACKED_WIDTH, inputs.len())?;
+        let state: [V; WIDTH] = lanes_array(lanes::<V, Ext<V>>(inputs, LANES)?);
+        Ok(from_lanes(&p.permute(state), LANES))
+    });
+    runner.register_npo(MERKLE_STEP, move |inputs, private| {
+        count("inputs", PACKED_DIGEST + 1, inputs.len())?;
+        count("private values", PACKED_DIGEST, private.len())?;
+        let digest = lanes::<V, Ext<V>>(&inputs[..PACKED_DIGEST], LANES)?;
+        let sibling = lanes::<V, Ext<V>>(private, LANES)?;
+        let bit = lanes::<V, Ext<V>>(&inputs[PACKED_DIGEST..], 1)?[0];
+        if !bit.is_zero() && !bit.is_one() {
+            return Err(ExecError::DirectionBit {
+                bit: bit.to_string(),
             }
-
-            static AIR: LazyLock<Air> = LazyLock::new(|| Air::new(constants()));
-            static CONSTANTS: LazyLock<RoundConstants<$val, WIDTH, $half, $partial>> =
-                LazyLock::new(constants);
-            /// Where the permutation's input lanes and output lanes (the last full
-            /// round's `post`) start among its columns; each is 16 lanes in a row.
-            static LANE_COLUMNS: LazyLock<(usize, usize)> = LazyLock::new(|| {
-                let indices: Vec<usize> = (0..COLUMNS).collect();
-                let cols: &Cols<usize> = indices[..].borrow();
-                (cols.inputs[0], cols.ending_full_rounds[$half - 1].post[0])
-            });
-
-            /// Registers the native semantics of every kind of this module on the runner:
-            /// [`POSEIDON2_16`], [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`] and
-            /// [`UNPACK`].
-            pub fn register_executors(runner: &mut Runner<'_, $ext>) {
-                let perm = $perm();
-                let p = perm.clone();
-                runner.register_npo(POSEIDON2_16, move |inputs, _| {
-                    let state: [$val; WIDTH] = lanes::<$val, $ext>(inputs, 1)?
-                        .try_into()
-                        .map_err(|_| format!("{} inputs, expected {WIDTH}", inputs.len()))?;
-                    Ok(from_lanes(&p.permute(state), 1))
-                });
-                let p = perm.clone();
-                runner.register_npo(POSEIDON2_16_PACKED, move |inputs, _| {
-                    let state: [$val; WIDTH] = lanes::<$val, $ext>(inputs, LANES)?
-                        .try_into()
-                        .map_err(|_| format!("{} inputs, expected {PACKED_WIDTH}", inputs.len()))?;
-                    Ok(from_lanes(&p.permute(state), LANES))
-                });
-                runner.register_npo(MERKLE_STEP, move |inputs, private| {
-                    if inputs.len() != PACKED_DIGEST + 1 || private.len() != PACKED_DIGEST {
-                        return Err(format!(
-                            "{} inputs and {} private values, expected {} and {PACKED_DIGEST}",
-                            inputs.len(),
-                            private.len(),
-                            PACKED_DIGEST + 1
-                        )
-                        .into());
-                    }
-                    let digest = lanes::<$val, $ext>(&inputs[..PACKED_DIGEST], LANES)?;
-                    let sibling = lanes::<$val, $ext>(private, LANES)?;
-                    let bit = lanes::<$val, $ext>(&inputs[PACKED_DIGEST..], 1)?[0];
-                    if !bit.is_zero() && !bit.is_one() {
-                        return Err(format!("direction bit {bit} is not 0 or 1").into());
-                    }
-                    let state = perm.permute(merkle_state(&digest, &sibling, bit));
-                    Ok(from_lanes(&state[..DIGEST], LANES))
-                });
-                runner.register_npo(PACK, |inputs, _| {
-                    if inputs.len() != LANES {
-                        return Err(format!("{} inputs, expected {LANES}", inputs.len()).into());
-                    }
-                    Ok(from_lanes(&lanes::<$val, $ext>(inputs, 1)?, LANES))
-                });
-                runner.register_npo(UNPACK, |inputs, _| {
-                    if inputs.len() != 1 {
-                        return Err(format!("{} inputs, expected 1", inputs.len()).into());
-                    }
-                    Ok(from_lanes(&lanes::<$val, $ext>(inputs, LANES)?, 1))
-                });
-            }
-
-            /// The tables of this module's kinds: pass the ones the circuit uses (or
-            /// [`Table::ALL`]) to [`SetupOptions::with_npos`](crate::SetupOptions::with_npos).
-            #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-            pub enum Table {
-                /// [`POSEIDON2_16`]: 16 base input and 16 base output ports, which are
-                /// the permutation's own input and output lanes (no columns of their own).
-                Permutation,
-                /// [`POSEIDON2_16_PACKED`]: 4 input and 4 output ports of 4 lanes each,
-                /// which are the permutation's own input and output lanes.
-                PackedPermutation,
-                /// [`MERKLE_STEP`]: 2 packed digest ports and the base direction-bit port;
-                /// then the 8 sibling lanes (private data) and the permutation's columns,
-                /// whose first 8 output lanes are the 2 packed output ports.
-                MerkleStep,
-                /// [`PACK`]: 4 base input ports and one packed output port.
-                Pack,
-                /// [`UNPACK`]: one packed input port and 4 base output ports.
-                Unpack,
-            }
-
-            impl Table {
-                /// Every table of this module.
-                pub const ALL: [Table; 5] = [
-                    Table::Permutation,
-                    Table::PackedPermutation,
-                    Table::MerkleStep,
-                    Table::Pack,
-                    Table::Unpack,
-                ];
-
-                /// Whether the permutation's lanes sit four to a port.
-                fn packed(&self) -> bool {
-                    !matches!(self, Table::Permutation)
-                }
-
-                /// Columns between the ports and the permutation's columns.
-                fn private_columns(&self) -> usize {
-                    match self {
-                        Table::MerkleStep => DIGEST,
-                        _ => 0,
-                    }
-                }
-
-                /// Whether rows hold a permutation.
-                fn permutes(&self) -> bool {
-                    !matches!(self, Table::Pack | Table::Unpack)
-                }
-            }
-
-            fn rows(state: [$val; WIDTH], extra: &mut [$val]) {
-                let trace = generate_trace_rows::<
-                    $val,
-                    $layers,
-                    WIDTH,
-                    $sbox,
-                    $registers,
-                    $half,
-                    $partial,
-                >(vec![state], &CONSTANTS, 0);
-                extra[..COLUMNS].copy_from_slice(&trace.values[..COLUMNS]);
-            }
-
-            impl NpoTable<$val> for Table {
-                fn kind(&self) -> NpoKind {
-                    match self {
-                        Table::Permutation => POSEIDON2_16,
-                        Table::PackedPermutation => POSEIDON2_16_PACKED,
-                        Table::MerkleStep => MERKLE_STEP,
-                        Table::Pack => PACK,
-                        Table::Unpack => UNPACK,
-                    }
-                }
-                fn num_inputs(&self) -> usize {
-                    match self {
-                        Table::Permutation => WIDTH,
-                        Table::PackedPermutation | Table::Pack => PACKED_WIDTH,
-                        Table::MerkleStep => PACKED_DIGEST + 1,
-                        Table::Unpack => 1,
-                    }
-                }
-                fn num_outputs(&self) -> usize {
-                    match self {
-                        Table::Permutation => WIDTH,
-                        Table::PackedPermutation | Table::Unpack => PACKED_WIDTH,
-                        Table::MerkleStep => PACKED_DIGEST,
-                        Table::Pack => 1,
-                    }
-                }
-                fn port_values(&self, port: usize) -> PortValues {
-                    let base = match self {
-                        Table::Permutation => true,
-                        Table::PackedPermutation => false,
-                        Table::MerkleStep => port == PACKED_DIGEST,
-                        Table::Pack => port < LANES,
-                        Table::Unpack => port > 0,
-                    };
-                    if base {
-                        PortValues::Base
-                    } else {
-                        PortValues::Extension
-                    }
-                }
-                /// The permutation's own input and output lanes are the ports: a
-                /// packed port is four adjacent lanes, a base port one. The Merkle
-                /// step's inputs are ordered by its bit, so only its outputs alias.
-                fn port_alias(&self, port: usize) -> Option<usize> {
-                    let (inputs, outputs) = *LANE_COLUMNS;
-                    let width = if self.packed() { LANES } else { 1 };
-                    let first_output = self.num_inputs();
-                    let start = match self {
-                        Table::Pack | Table::Unpack => return None,
-                        Table::MerkleStep if port < first_output => return None,
-                        _ if port < first_output => inputs + port * width,
-                        _ => outputs + (port - first_output) * width,
-                    };
-                    Some(self.private_columns() + start)
-                }
-                fn extra_columns(&self) -> usize {
-                    if self.permutes() {
-                        self.private_columns() + COLUMNS
-                    } else {
-                        0
-                    }
-                }
-                fn fill_extra(
-                    &self,
-                    inputs: &[&[$val]],
-                    _: &[&[$val]],
-                    private: &[&[$val]],
-                    extra: &mut [$val],
-                ) {
-                    let packed = self.packed();
-                    let state = match self {
-                        Table::Pack | Table::Unpack => return,
-                        Table::Permutation | Table::PackedPermutation => {
-                            std::array::from_fn(|j| lane(inputs, j, packed))
-                        }
-                        Table::MerkleStep => {
-                            let digest: Vec<$val> =
-                                (0..DIGEST).map(|j| lane(inputs, j, true)).collect();
-                            let sibling: Vec<$val> =
-                                (0..DIGEST).map(|j| lane(private, j, true)).collect();
-                            extra[..DIGEST].copy_from_slice(&sibling);
-                            merkle_state(&digest, &sibling, inputs[PACKED_DIGEST][0])
-                        }
-                    };
-                    rows(state, &mut extra[self.private_columns()..]);
-                }
-                fn fill_padding(&self, extra: &mut [$val]) {
-                    // Padding rows hold a real permutation (of zero, sibling zero): the
-                    // sub-AIR's constraints hold on every row.
-                    if self.permutes() {
-                        rows([<$val>::ZERO; WIDTH], &mut extra[self.private_columns()..]);
-                    }
-                }
-                fn eval<AB: InteractionBuilder<F = $val>>(
-                    &self,
-                    builder: &mut AB,
-                    _active: AB::Expr,
-                    inputs: &[&[AB::Expr]],
-                    outputs: &[&[AB::Expr]],
-                    extra: &[AB::Expr],
-                ) {
-                    match self {
-                        // Pack and unpack: the packed port's coordinates are the lanes.
-                        Table::Pack => {
-                            for k in 0..LANES {
-                                builder.assert_eq(outputs[0][k].clone(), inputs[k][0].clone());
-                            }
-                            return;
-                        }
-                        Table::Unpack => {
-                            for k in 0..LANES {
-                                builder.assert_eq(inputs[0][k].clone(), outputs[k][0].clone());
-                            }
-                            return;
-                        }
-                        _ => {}
-                    }
-                    // The extra columns start after the ports with columns of their
-                    // own (only the Merkle step's digest and bit).
-                    let own_ports: usize = (0..self.num_inputs() + self.num_outputs())
-                        .filter(|&port| self.port_alias(port).is_none())
-                        .map(|port| self.port_values(port).columns())
-                        .sum();
-                    let start = own_ports + self.private_columns();
-                    {
-                        let mut sub =
-                            SubAirBuilder::<AB, Air, AB::Var>::new(builder, start..start + COLUMNS);
-                        p3_air::Air::eval(&*AIR, &mut sub);
-                    }
-                    // The permutation's inputs and outputs are the ports' own columns
-                    // (`port_alias`): only the Merkle step orders its inputs.
-                    if let Table::MerkleStep = self {
-                        let cols: &Cols<AB::Expr> =
-                            extra[self.private_columns()..][..COLUMNS].borrow();
-                        // The bit orders (digest, sibling): left = d + b·(s − d),
-                        // right = s − b·(s − d).
-                        let bit = inputs[PACKED_DIGEST][0].clone();
-                        builder.assert_bool(bit.clone());
-                        for j in 0..DIGEST {
-                            let digest = lane(inputs, j, true);
-                            let sibling = extra[j].clone();
-                            let swap = bit.clone() * (sibling.clone() - digest.clone());
-                            builder.assert_eq(cols.inputs[j].clone(), digest + swap.clone());
-                            builder.assert_eq(cols.inputs[DIGEST + j].clone(), sibling - swap);
-                        }
-                    }
-                }
-            }
+            .into());
         }
-    };
+        let state = perm.permute(merkle_state(&digest, &sibling, bit));
+        Ok(from_lanes(&state[..DIGEST], LANES))
+    });
+    runner.register_npo(PACK, |inputs, _| {
+        count("inputs", LANES, inputs.len())?;
+        Ok(from_lanes(&lanes::<V, Ext<V>>(inputs, 1)?, LANES))
+    });
+    runner.register_npo(UNPACK, |inputs, _| {
+        count("inputs", 1, inputs.len())?;
+        Ok(from_lanes(&lanes::<V, Ext<V>>(inputs, LANES)?, 1))
+    });
 }
 
-poseidon2_field!(
-    koala_bear,
-    "Poseidon2-16 over KoalaBear (S-box x³, 4+4 full rounds, 20 partial).",
-    p3_koala_bear::KoalaBear,
-    crate::config::KoalaBearExt,
-    p3_koala_bear::GenericPoseidon2LinearLayersKoalaBear,
-    p3_koala_bear::default_koalabear_poseidon2_16,
-    3,
-    0,
-    4,
-    20,
-    p3_koala_bear::KOALABEAR_POSEIDON2_RC_16_EXTERNAL_INITIAL,
-    p3_koala_bear::KOALABEAR_POSEIDON2_RC_16_INTERNAL,
-    p3_koala_bear::KOALABEAR_POSEIDON2_RC_16_EXTERNAL_FINAL
-);
+/// Why a Poseidon2 executor refuses its inputs (the source of the runner's `NpoFailed`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    /// Another number of inputs or private values than the kind takes.
+    #[error("{got} {what}, expected {expected}")]
+    Count {
+        /// `"inputs"` or `"private values"`.
+        what: &'static str,
+        /// What the kind takes.
+        expected: usize,
+        /// What the op gave.
+        got: usize,
+    },
+    /// A value with nonzero coordinates past the lanes its port holds.
+    #[error("value {index} ({value}) has more than {lanes} lane(s)")]
+    TooManyLanes {
+        /// The value.
+        value: String,
+        /// Its position among the op's values.
+        index: usize,
+        /// The lanes its port holds (1: a base value; 4: packed).
+        lanes: usize,
+    },
+    /// A Merkle step's direction bit that is neither 0 nor 1.
+    #[error("direction bit {bit} is not 0 or 1")]
+    DirectionBit {
+        /// The bit's value.
+        bit: String,
+    },
+}
 
-poseidon2_field!(
-    baby_bear,
-    "Poseidon2-16 over BabyBear (S-box x⁷ with one register, 4+4 full rounds, 13 partial).",
-    p3_baby_bear::BabyBear,
-    crate::config::BabyBearExt,
-    p3_baby_bear::GenericPoseidon2LinearLayersBabyBear,
-    p3_baby_bear::default_babybear_poseidon2_16,
-    7,
-    1,
-    4,
-    13,
-    p3_baby_bear::BABYBEAR_POSEIDON2_RC_16_EXTERNAL_INITIAL,
-    p3_baby_bear::BABYBEAR_POSEIDON2_RC_16_INTERNAL,
-    p3_baby_bear::BABYBEAR_POSEIDON2_RC_16_EXTERNAL_FINAL
-);
+impl From<ExecError> for ExecutorError {
+    fn from(error: ExecError) -> Self {
+        ExecutorError::new(error)
+    }
+}
+
+/// `got` values where the kind takes `expected`.
+fn count(what: &'static str, expected: usize, got: usize) -> Result<(), ExecError> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(ExecError::Count {
+            what,
+            expected,
+            got,
+        })
+    }
+}
+
+/// The permutation's state from exactly [`WIDTH`] lanes (the callers count them first).
+fn lanes_array<V: Copy + Default>(lanes: Vec<V>) -> [V; WIDTH] {
+    std::array::from_fn(|i| lanes.get(i).copied().unwrap_or_default())
+}
+
+/// The tables of this module's kinds, over any [`FieldFamily`] (the rows are the same;
+/// the permutation's AIR is the family's): pass the ones the circuit uses (or
+/// [`Table::ALL`]) to [`SetupOptions::with_npos`](crate::SetupOptions::with_npos).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Table {
+    /// [`POSEIDON2_16`]: 16 base input and 16 base output ports, which are
+    /// the permutation's own input and output lanes (no columns of their own).
+    Permutation,
+    /// [`POSEIDON2_16_PACKED`]: 4 input and 4 output ports of 4 lanes each,
+    /// which are the permutation's own input and output lanes.
+    PackedPermutation,
+    /// [`MERKLE_STEP`]: 2 packed digest ports and the base direction-bit port;
+    /// then the 8 sibling lanes (private data) and the permutation's columns,
+    /// whose first 8 output lanes are the 2 packed output ports.
+    MerkleStep,
+    /// [`PACK`]: 4 base input ports and one packed output port.
+    Pack,
+    /// [`UNPACK`]: one packed input port and 4 base output ports.
+    Unpack,
+}
+
+impl Table {
+    /// Every table of this module.
+    pub const ALL: [Table; 5] = [
+        Table::Permutation,
+        Table::PackedPermutation,
+        Table::MerkleStep,
+        Table::Pack,
+        Table::Unpack,
+    ];
+
+    /// Whether the permutation's lanes sit four to a port.
+    fn packed(&self) -> bool {
+        !matches!(self, Table::Permutation)
+    }
+
+    /// Columns between the ports and the permutation's columns.
+    fn private_columns(&self) -> usize {
+        match self {
+            Table::MerkleStep => DIGEST,
+            _ => 0,
+        }
+    }
+
+    /// Whether rows hold a permutation.
+    fn permutes(&self) -> bool {
+        !matches!(self, Table::Pack | Table::Unpack)
+    }
+
+    /// The kind this table proves ([`NpoTable::kind`]).
+    pub fn kind(&self) -> NpoKind {
+        match self {
+            Table::Permutation => POSEIDON2_16,
+            Table::PackedPermutation => POSEIDON2_16_PACKED,
+            Table::MerkleStep => MERKLE_STEP,
+            Table::Pack => PACK,
+            Table::Unpack => UNPACK,
+        }
+    }
+
+    /// Inputs per call ([`NpoTable::num_inputs`]).
+    pub fn num_inputs(&self) -> usize {
+        match self {
+            Table::Permutation => WIDTH,
+            Table::PackedPermutation | Table::Pack => PACKED_WIDTH,
+            Table::MerkleStep => PACKED_DIGEST + 1,
+            Table::Unpack => 1,
+        }
+    }
+
+    /// Outputs per call ([`NpoTable::num_outputs`]).
+    pub fn num_outputs(&self) -> usize {
+        match self {
+            Table::Permutation => WIDTH,
+            Table::PackedPermutation | Table::Unpack => PACKED_WIDTH,
+            Table::MerkleStep => PACKED_DIGEST,
+            Table::Pack => 1,
+        }
+    }
+
+    /// What port `port` carries ([`NpoTable::port_values`]).
+    pub fn port_values(&self, port: usize) -> PortValues {
+        let base = match self {
+            Table::Permutation => true,
+            Table::PackedPermutation => false,
+            Table::MerkleStep => port == PACKED_DIGEST,
+            Table::Pack => port < LANES,
+            Table::Unpack => port > 0,
+        };
+        if base {
+            PortValues::Base
+        } else {
+            PortValues::Extension
+        }
+    }
+
+    /// [`NpoTable::port_alias`] over family `V`: the permutation's own input and output
+    /// lanes are the ports (a packed port is four adjacent lanes, a base port one). The
+    /// Merkle step's inputs are ordered by its bit, so only its outputs alias.
+    fn port_column<V: FieldFamily>(&self, port: usize) -> Option<usize> {
+        let body = V::poseidon2();
+        let (inputs, outputs) = (body.input_column(), body.output_column());
+        let width = if self.packed() { LANES } else { 1 };
+        let first_output = self.num_inputs();
+        let start = match self {
+            Table::Pack | Table::Unpack => return None,
+            Table::MerkleStep if port < first_output => return None,
+            _ if port < first_output => inputs + port * width,
+            _ => outputs + (port - first_output) * width,
+        };
+        Some(self.private_columns() + start)
+    }
+}
+
+/// Writes the permutation of `state` into `extra`, the table body's columns.
+fn rows<V: FieldFamily>(state: [V; WIDTH], extra: &mut [V]) {
+    V::poseidon2().fill(state, extra);
+}
+
+/// The columns of one permutation in `p3-poseidon2-air` over family `V`.
+pub const fn columns<V: FieldFamily>() -> usize {
+    <V::Poseidon2 as Poseidon2Body<V>>::COLUMNS
+}
+
+impl<V: FieldFamily> NpoTable<V> for Table {
+    fn kind(&self) -> NpoKind {
+        Table::kind(self)
+    }
+    fn num_inputs(&self) -> usize {
+        Table::num_inputs(self)
+    }
+    fn num_outputs(&self) -> usize {
+        Table::num_outputs(self)
+    }
+    fn port_values(&self, port: usize) -> PortValues {
+        Table::port_values(self, port)
+    }
+    fn port_alias(&self, port: usize) -> Option<usize> {
+        self.port_column::<V>(port)
+    }
+    fn extra_columns(&self) -> usize {
+        if self.permutes() {
+            self.private_columns() + columns::<V>()
+        } else {
+            0
+        }
+    }
+    fn fill_extra(&self, inputs: &[&[V]], _: &[&[V]], private: &[&[V]], extra: &mut [V]) {
+        let packed = self.packed();
+        let state = match self {
+            Table::Pack | Table::Unpack => return,
+            Table::Permutation | Table::PackedPermutation => {
+                std::array::from_fn(|j| lane(inputs, j, packed))
+            }
+            Table::MerkleStep => {
+                let digest: Vec<V> = (0..DIGEST).map(|j| lane(inputs, j, true)).collect();
+                let sibling: Vec<V> = (0..DIGEST).map(|j| lane(private, j, true)).collect();
+                extra[..DIGEST].copy_from_slice(&sibling);
+                merkle_state(&digest, &sibling, inputs[PACKED_DIGEST][0])
+            }
+        };
+        rows(state, &mut extra[self.private_columns()..]);
+    }
+    fn fill_padding(&self, extra: &mut [V]) {
+        // Padding rows hold a real permutation (of zero, sibling zero): the
+        // sub-AIR's constraints hold on every row.
+        if self.permutes() {
+            rows([V::ZERO; WIDTH], &mut extra[self.private_columns()..]);
+        }
+    }
+    fn eval<AB: InteractionBuilder<F = V>>(
+        &self,
+        builder: &mut AB,
+        _active: AB::Expr,
+        inputs: &[&[AB::Expr]],
+        outputs: &[&[AB::Expr]],
+        extra: &[AB::Expr],
+    ) {
+        match self {
+            // Pack and unpack: the packed port's coordinates are the lanes.
+            Table::Pack => {
+                for k in 0..LANES {
+                    builder.assert_eq(outputs[0][k].clone(), inputs[k][0].clone());
+                }
+                return;
+            }
+            Table::Unpack => {
+                for k in 0..LANES {
+                    builder.assert_eq(inputs[0][k].clone(), outputs[k][0].clone());
+                }
+                return;
+            }
+            _ => {}
+        }
+        // The extra columns start after the ports with columns of their
+        // own (only the Merkle step's digest and bit).
+        let own_ports: usize = (0..self.num_inputs() + self.num_outputs())
+            .filter(|&port| self.port_column::<V>(port).is_none())
+            .map(|port| self.port_values(port).columns())
+            .sum();
+        let start = own_ports + self.private_columns();
+        let body = V::poseidon2();
+        body.eval(builder, start);
+        // The permutation's inputs and outputs are the ports' own columns
+        // (`port_alias`): only the Merkle step orders its inputs.
+        if let Table::MerkleStep = self {
+            // The permutation's input lanes, among the extra columns.
+            let permuted = &extra[self.private_columns() + body.input_column()..][..WIDTH];
+            // The bit orders (digest, sibling): left = d + b·(s − d),
+            // right = s − b·(s − d).
+            let bit = inputs[PACKED_DIGEST][0].clone();
+            builder.assert_bool(bit.clone());
+            for j in 0..DIGEST {
+                let digest = lane(inputs, j, true);
+                let sibling = extra[j].clone();
+                let swap = bit.clone() * (sibling.clone() - digest.clone());
+                builder.assert_eq(permuted[j].clone(), digest + swap.clone());
+                builder.assert_eq(permuted[DIGEST + j].clone(), sibling - swap);
+            }
+        }
+    }
+}

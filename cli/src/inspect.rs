@@ -35,12 +35,8 @@ pub fn file(path: &Path, dot: bool, dump: bool) -> Result<String, Failure> {
         header.version
     );
     let body = match header.field {
-        FieldTag::KoalaBear => {
-            over::<KoalaBearStark, poseidon2::koala_bear::Table>(header, &bytes, dot, dump)
-        }
-        FieldTag::BabyBear => {
-            over::<BabyBearStark, poseidon2::baby_bear::Table>(header, &bytes, dot, dump)
-        }
+        FieldTag::KoalaBear => over::<KoalaBearStark, poseidon2::Table>(header, &bytes, dot, dump),
+        FieldTag::BabyBear => over::<BabyBearStark, poseidon2::Table>(header, &bytes, dot, dump),
     };
     out.push_str(&body.map_err(|e| Failure::undecodable(path, &e))?);
     Ok(out)

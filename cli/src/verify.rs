@@ -4,10 +4,12 @@ use std::path::Path;
 
 use fixpoint_circuit_prover::files::{self, FieldTag, FileError, Header};
 use fixpoint_circuit_prover::{
-    BabyBearStark, CircuitStark, KoalaBearStark, NpoTable, Proof, VerifyOptions, VerifyingKey,
-    poseidon2, verify_with_options,
+    BabyBear, BabyBearStark, CircuitStark, Ext, FieldFamily, KoalaBear, KoalaBearStark, NpoTable,
+    Proof, VerifyOptions, VerifyingKey, poseidon2, verify_with_options,
 };
+use fixpoint_recursion::layers::{Bundle, verify_bundle};
 use fixpoint_recursion::trusted::{TrustedKeys, hex};
+
 use p3_field::{BasedVectorSpace, PrimeField64};
 use p3_uni_stark::Val;
 use serde::Serialize;
@@ -68,14 +70,14 @@ pub fn proof(
     };
     let paths = Paths { vk, proof, publics };
     match field_of(vk, &vk_bytes)? {
-        FieldTag::KoalaBear => proof_over::<KoalaBearStark, poseidon2::koala_bear::Table>(
+        FieldTag::KoalaBear => proof_over::<KoalaBearStark, poseidon2::Table>(
             FieldTag::KoalaBear,
             &vk_bytes,
             &paths,
             pinned,
             &options,
         ),
-        FieldTag::BabyBear => proof_over::<BabyBearStark, poseidon2::baby_bear::Table>(
+        FieldTag::BabyBear => proof_over::<BabyBearStark, poseidon2::Table>(
             FieldTag::BabyBear,
             &vk_bytes,
             &paths,
@@ -155,8 +157,8 @@ pub fn recursion(
         options: &options,
     };
     match field {
-        FieldTag::KoalaBear => recursion_koala_bear(&input),
-        FieldTag::BabyBear => recursion_baby_bear(&input),
+        FieldTag::KoalaBear => recursion_over::<KoalaBear>(&input),
+        FieldTag::BabyBear => recursion_over::<BabyBear>(&input),
     }
 }
 
@@ -168,67 +170,51 @@ struct RecursionInput<'a> {
     options: &'a VerifyOptions,
 }
 
-/// `fixpoint verify-recursion` over one field: `$module` is the field's recursion driver.
-macro_rules! recursion_over {
-    ($name:ident, $module:ident, $stark:ty, $field:expr) => {
-        fn $name(input: &RecursionInput<'_>) -> Result<String, Failure> {
-            use fixpoint_recursion::layers::$module::{Bundle, verify_bundle};
-            type SC = $stark;
-            let bundle = Bundle::read(input.bundle).map_err(|e| Failure::undecodable(input.bundle, &e))?;
-            let statement = input
-                .statement
-                .map(|path| publics::<Val<SC>, <SC as p3_uni_stark::StarkGenericConfig>::Challenge>($field, path))
-                .transpose()?;
-            let mut notes = String::new();
-            if let Some(trusted) = input.trusted
-                && *trusted != bundle.trusted
-            {
-                notes.push_str(
-                    "note: the bundle's own trusted-keys file differs from --trusted-keys; the latter is used\n",
-                );
-            }
-            verify_bundle(&bundle, input.trusted, statement.as_deref(), input.options)
-                .map_err(|e| Failure::rejected(&e))?;
-            let trusted = input.trusted.unwrap_or(&bundle.trusted);
-            // Accepted: the last public input is the depth, a base-field integer.
-            let last = bundle.publics.len() - 1;
-            let depth = <<SC as p3_uni_stark::StarkGenericConfig>::Challenge as BasedVectorSpace<Val<SC>>>::as_basis_coefficients_slice(&bundle.publics[last])[0].as_canonical_u64();
-            let statement_len = bundle.publics.len() - fixpoint_recursion::layers::LAYER_SLOTS;
-            let source = if input.trusted.is_some() {
-                "--trusted-keys"
-            } else {
-                "the bundle's own trusted-keys file: it shows the bundle is consistent, not that it is the result you trust; compare the base commitment and the fixed-point key with yours, or pass --trusted-keys"
-            };
-            let base: String = trusted
-                .base
-                .0
-                .iter()
-                .flat_map(|root| root.iter().map(|v| format!("{v:08x}")))
-                .collect();
-            Ok(format!(
-                "{notes}accepted: a recursion result over {} at depth {}\n  statement: {}\n  final key: {} ({} conjectured bits), the trusted fixed-point key\n  base key: commitment {}, then {} key(s) below the fixed point\n  trusted keys from {}\n",
-                $field,
-                depth,
-                files::public_inputs_to_json::<Val<SC>, _>(&bundle.publics[..statement_len]),
-                hex(&bundle.vk.hash()),
-                bundle.vk.fri.conjectured_security_bits(),
-                base,
-                trusted.below_fixed_point.len(),
-                source,
-            ))
-        }
+/// `fixpoint verify-recursion` over field family `F`.
+fn recursion_over<F: FieldFamily>(input: &RecursionInput<'_>) -> Result<String, Failure> {
+    let bundle =
+        Bundle::<F>::read(input.bundle).map_err(|e| Failure::undecodable(input.bundle, &e))?;
+    let statement = input
+        .statement
+        .map(|path| publics::<F, Ext<F>>(F::FIELD, path))
+        .transpose()?;
+    let mut notes = String::new();
+    if let Some(trusted) = input.trusted
+        && *trusted != bundle.trusted
+    {
+        notes.push_str(
+            "note: the bundle's own trusted-keys file differs from --trusted-keys; the latter is used\n",
+        );
+    }
+    verify_bundle(&bundle, input.trusted, statement.as_deref(), input.options)
+        .map_err(|e| Failure::rejected(&e))?;
+    let trusted = input.trusted.unwrap_or(&bundle.trusted);
+    // Accepted: the last public input is the depth, a base-field integer.
+    let last = bundle.publics.len() - 1;
+    let depth = <Ext<F> as BasedVectorSpace<F>>::as_basis_coefficients_slice(&bundle.publics[last])
+        [0]
+    .as_canonical_u64();
+    let statement_len = bundle.publics.len() - fixpoint_recursion::layers::LAYER_SLOTS;
+    let source = if input.trusted.is_some() {
+        "--trusted-keys"
+    } else {
+        "the bundle's own trusted-keys file: it shows the bundle is consistent, not that it is the result you trust; compare the base commitment and the fixed-point key with yours, or pass --trusted-keys"
     };
+    let base: String = trusted
+        .base
+        .0
+        .iter()
+        .flat_map(|root| root.iter().map(|v| format!("{v:08x}")))
+        .collect();
+    Ok(format!(
+        "{notes}accepted: a recursion result over {} at depth {}\n  statement: {}\n  final key: {} ({} conjectured bits), the trusted fixed-point key\n  base key: commitment {}, then {} key(s) below the fixed point\n  trusted keys from {}\n",
+        F::FIELD,
+        depth,
+        files::public_inputs_to_json::<F, _>(&bundle.publics[..statement_len]),
+        hex(&bundle.vk.hash()),
+        bundle.vk.fri.conjectured_security_bits(),
+        base,
+        trusted.below_fixed_point.len(),
+        source,
+    ))
 }
-
-recursion_over!(
-    recursion_koala_bear,
-    koala_bear,
-    KoalaBearStark,
-    FieldTag::KoalaBear
-);
-recursion_over!(
-    recursion_baby_bear,
-    baby_bear,
-    BabyBearStark,
-    FieldTag::BabyBear
-);

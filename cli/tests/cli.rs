@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use fixpoint_circuit_prover::files::{self, FieldTag, FileKind};
 use fixpoint_circuit_prover::{FriSettings, KoalaBearExt as E, ProverConfig, prove, setup};
-use fixpoint_recursion::layers::koala_bear::recurse;
+use fixpoint_recursion::layers::recurse;
 use fixpoint_recursion::trusted::{BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS, BUNDLE_VK};
 use p3_field::PrimeCharacteristicRing;
 
@@ -332,7 +332,7 @@ fn inspect_names_every_kind_and_prints_a_circuit() {
         "are for circuit files",
     );
     // A decoded key that `verify` would refuse is shown as such.
-    use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
+    use fixpoint_circuit_prover::poseidon2::Table;
     use fixpoint_circuit_prover::{KoalaBearStark, VerifyingKey};
     let bytes = std::fs::read(dir.join(BUNDLE_VK)).unwrap();
     let mut vk = VerifyingKey::<KoalaBearStark, Table>::from_file(&bytes).unwrap();

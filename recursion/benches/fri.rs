@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::{Circuit, CircuitBuilder, Op};
-use fixpoint_circuit_prover::poseidon2::{self, koala_bear::Table};
+use fixpoint_circuit_prover::poseidon2::{self, Table};
 use fixpoint_circuit_prover::{
     FriSettings, KoalaBearExt as E, ProverConfig, SetupOptions, prove_with_report, setup_with,
 };
@@ -196,7 +196,7 @@ fn build(shape: &PcsShape) -> (Circuit<E>, QueryPaths) {
 
 fn run(circuit: &Circuit<E>, paths: &QueryPaths, native: &Native) -> fixpoint_circuit::Traces<E> {
     let mut runner = circuit.runner();
-    poseidon2::koala_bear::register_executors(&mut runner);
+    poseidon2::register_executors(&mut runner);
     paths.set_witness(&mut runner, &native.witness).unwrap();
     runner.set_public_inputs(&native.inputs.publics).unwrap();
     runner.set_private_inputs(&native.inputs.privates).unwrap();

@@ -10,12 +10,12 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fixpoint_circuit::CircuitBuilder;
-use fixpoint_circuit_prover::poseidon2::koala_bear::{Table, register_executors};
+use fixpoint_circuit_prover::poseidon2::{Table, register_executors};
 use fixpoint_circuit_prover::{
     FriSettings, KoalaBearExt as E, ProverConfig, SetupOptions, prove, prove_with_report, setup,
     setup_with,
 };
-use fixpoint_recursion::layers::{self, koala_bear::recurse};
+use fixpoint_recursion::layers::{self, recurse};
 use p3_field::PrimeCharacteristicRing;
 use p3_koala_bear::default_koalabear_poseidon2_16;
 

@@ -11,7 +11,7 @@ use fixpoint_circuit::{CircuitBuilder, Runner, Target};
 use fixpoint_circuit_prover::air::CircuitAir;
 use fixpoint_circuit_prover::config::StarkCfg;
 use fixpoint_circuit_prover::npo::NpoTable;
-use fixpoint_circuit_prover::{D, Proof, TableKind, VerifyingKey, poseidon2};
+use fixpoint_circuit_prover::{D, FieldFamily, Proof, Stark, TableKind, VerifyingKey, poseidon2};
 use p3_air::Air;
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{BasedVectorSpace, PrimeField64, TwoAdicField};
@@ -56,57 +56,42 @@ fn public_table() -> usize {
     TableKind::Public.instance()
 }
 
-/// A verifying key a verifier circuit can be built from: fixpoint's keys over KoalaBear and
-/// BabyBear, with any NPO tables.
+/// A verifying key a verifier circuit can be built from: fixpoint's keys over any
+/// [`FieldFamily`], with any NPO tables.
 pub trait FixpointKey<V: TwoAdicField + BinomiallyExtendable<D>> {
     /// The shape of proofs under this key; `key` says whether the circuit pins the key's
     /// preprocessed commitment or takes it as a private input.
     fn verifier_shape(&self, key: KeyBinding) -> Result<FixpointShape<V, Ext<V>>, FixpointError>;
 }
 
-macro_rules! fixpoint_key {
-    ($v:ty, $stark:ty) => {
-        impl<N> FixpointKey<$v> for VerifyingKey<$stark, N>
-        where
-            N: NpoTable<$v>,
-            CircuitAir<$v, N>: Air<InteractionSymbolicBuilder<$v, Ext<$v>>>,
-        {
-            fn verifier_shape(
-                &self,
-                key: KeyBinding,
-            ) -> Result<FixpointShape<$v, Ext<$v>>, FixpointError> {
-                let parts = self
-                    .batch_parts()
-                    .map_err(|e| FixpointError::Key(e.to_string()))?;
-                let config = &parts.config.stark;
-                let mut batch = BatchStarkShape::new(
-                    &parts.airs,
-                    &parts.common.lookups,
-                    BatchPreprocessed::from_common(&parts.common),
-                    &parts.degree_bits,
-                    FriConfig::from_settings(&self.fri),
-                    p3_uni_stark::StarkGenericConfig::lookup_proof_of_work_bits(config),
-                    p3_uni_stark::StarkGenericConfig::ood_proof_of_work_bits(config),
-                )?;
-                batch.key = key;
-                Ok(FixpointShape {
-                    batch,
-                    public_count: self.public_count as usize,
-                    public_table: public_table(),
-                })
-            }
-        }
-    };
+impl<F, N> FixpointKey<F> for VerifyingKey<Stark<F>, N>
+where
+    F: FieldFamily,
+    N: NpoTable<F>,
+    CircuitAir<F, N>: Air<InteractionSymbolicBuilder<F, Ext<F>>>,
+{
+    fn verifier_shape(&self, key: KeyBinding) -> Result<FixpointShape<F, Ext<F>>, FixpointError> {
+        let parts = self
+            .batch_parts()
+            .map_err(|e| FixpointError::Key(e.to_string()))?;
+        let config = &parts.config.stark;
+        let mut batch = BatchStarkShape::new(
+            &parts.airs,
+            &parts.common.lookups,
+            BatchPreprocessed::from_common(&parts.common),
+            &parts.degree_bits,
+            FriConfig::from_settings(&self.fri),
+            p3_uni_stark::StarkGenericConfig::lookup_proof_of_work_bits(config),
+            p3_uni_stark::StarkGenericConfig::ood_proof_of_work_bits(config),
+        )?;
+        batch.key = key;
+        Ok(FixpointShape {
+            batch,
+            public_count: self.public_count as usize,
+            public_table: public_table(),
+        })
+    }
 }
-
-fixpoint_key!(
-    p3_koala_bear::KoalaBear,
-    fixpoint_circuit_prover::KoalaBearStark
-);
-fixpoint_key!(
-    p3_baby_bear::BabyBear,
-    fixpoint_circuit_prover::BabyBearStark
-);
 
 impl<V> FixpointShape<V, Ext<V>>
 where

@@ -20,21 +20,32 @@
 //! which are powers of two, and on the FRI parameters, which are fixed: once two
 //! consecutive layers have tables of the same heights, the next circuit is the same circuit
 //! (same content hash), hence the same key, and every later layer is that one again.
-//! [`koala_bear::recurse`] and [`baby_bear::recurse`] run the layers and detect that point.
+//! [`recurse`] (over any [`FieldFamily`], e.g. `recurse::<KoalaBear>`) runs the layers and
+//! detects that point.
 
-use fixpoint_circuit::{Circuit, CircuitBuilder, PrivateGroup, Runner};
+use std::time::{Duration, Instant};
+
+use fixpoint_circuit::{Circuit, CircuitBuilder, CircuitId, CircuitStats, PrivateGroup, Runner};
 use fixpoint_circuit_prover::merkle::Digest;
-use fixpoint_circuit_prover::{D, Proof, poseidon2};
+use fixpoint_circuit_prover::{
+    D, FieldFamily, FriSettings, Proof, ProofReport, ProverConfig, SetupOptions, Stark,
+    VerifyOptions, VerifyingKey, files, poseidon2, prove_with_report, setup_with, verify,
+};
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
 use p3_symmetric::{
     CryptographicPermutation, MerkleCap, PseudoCompressionFunction, TruncatedPermutation,
 };
+use serde::{Deserialize, Serialize};
 
 use crate::batch_stark::{BatchStarkVerifier, KeyBinding};
 use crate::fill::FillError;
 use crate::fixpoint::{self, FixpointError, FixpointKey, FixpointShape, FixpointWitness};
 use crate::pcs::{ProofShapeError, check_len};
+use crate::trusted::{
+    BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS, BUNDLE_VK, BundleError, RecursionCheckError,
+    TrustedCommitment, TrustedKeys,
+};
 use crate::uni_stark::Ext;
 
 /// The chain digest's two packed slots, after the statement.
@@ -297,481 +308,431 @@ pub enum RecursionError<F: p3_field::Field> {
     },
 }
 
-macro_rules! recursion_driver {
-    ($module:ident, $v:ty, $perm:ty, $native:path, $stark:ty, $ctor:ident) => {
-        /// The recursion driver over
-        #[doc = stringify!($v)]
-        /// .
-        pub mod $module {
-            use std::time::{Duration, Instant};
-
-            use fixpoint_circuit::{CircuitId, CircuitStats};
-            use fixpoint_circuit_prover::files;
-            use fixpoint_circuit_prover::{
-                FriSettings, ProofReport, ProverConfig, SetupOptions, VerifyOptions, VerifyingKey,
-                prove_with_report, setup_with, verify,
-            };
-            use serde::{Deserialize, Serialize};
-
-            use super::*;
-            use crate::trusted::{
-                BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS, BUNDLE_VK, BundleError,
-                RecursionCheckError, TrustedCommitment, TrustedKeys,
-            };
-
-            type V = $v;
-            type E = Ext<$v>;
-            type SC = $stark;
-            type Table = fixpoint_circuit_prover::poseidon2::$module::Table;
-
-            /// What one layer cost.
-            #[derive(Clone, Debug, Serialize, Deserialize)]
-            pub struct LayerReport {
-                /// 1 verifies the base proof.
-                pub layer: usize,
-                /// The circuit's content hash.
-                pub circuit_id: CircuitId,
-                /// Ops by kind and scope.
-                pub stats: CircuitStats,
-                /// Rows, columns and phase times of the proof.
-                pub proof: ProofReport,
-                /// Circuit build time.
-                pub build: Duration,
-                /// Setup time (zero when the previous layer's setup was reused).
-                pub setup: Duration,
-                /// Witness generation and run time.
-                pub run: Duration,
-                /// Prove time.
-                pub prove: Duration,
-                /// Verify time.
-                pub verify: Duration,
-                /// The verifying key's hash.
-                pub vk_hash: [u8; 32],
-                /// Whether this layer's circuit is the previous layer's: the fixed point.
-                pub fixed_point: bool,
-            }
-
-            /// The last layer's proof and what it took to get there: the prover's side of a
-            /// run. Serialisable; a third party needs only what [`Outcome::bundle`] hands
-            /// out.
-            #[derive(Serialize, Deserialize)]
-            pub struct Outcome {
-                /// One report per layer.
-                pub reports: Vec<LayerReport>,
-                /// The first layer whose circuit equals its predecessor's.
-                pub fixed_point_at: Option<usize>,
-                /// The last layer's verifying key.
-                pub vk: VerifyingKey<SC, Table>,
-                /// The last layer's proof.
-                pub proof: Proof<SC>,
-                /// Its public inputs: the statement, the chain digest, the depth.
-                pub publics: Vec<E>,
-                /// Every key the last proof's chain folds, base key first: the key of every
-                /// layer below the last.
-                pub keys: Vec<TrustedCommitment>,
-            }
-
-            impl Outcome {
-                /// The trusted key set to publish: the base key, the layer keys below the
-                /// fixed point and the fixed-point key. `None` before the fixed point is
-                /// reached (run more layers): until then no set is fixed.
-                pub fn trusted_keys(&self) -> Option<TrustedKeys> {
-                    let at = self.fixed_point_at?;
-                    // Layer `at` has layer `at − 1`'s key: that key is the fixed point, and
-                    // the keys of layers 1 to `at − 2` are below it.
-                    let fixed_point = self.reports.get(at.checked_sub(2)?)?.vk_hash;
-                    if fixed_point != self.vk.hash() {
-                        return None;
-                    }
-                    Some(TrustedKeys {
-                        field: <SC as fixpoint_circuit_prover::CircuitStark>::FIELD
-                            .name()
-                            .to_owned(),
-                        statement_len: (self.publics.len().checked_sub(LAYER_SLOTS)?) as u32,
-                        base: self.keys.first()?.clone(),
-                        below_fixed_point: self.keys.get(1..at - 1)?.to_vec(),
-                        fixed_point,
-                    })
-                }
-
-                /// What a third party receives: the final key, the proof, the public inputs
-                /// and the trusted key set (`None` before the fixed point).
-                pub fn bundle(&self) -> Option<Bundle> {
-                    Some(Bundle {
-                        vk: self.vk.clone(),
-                        proof: Proof::from_bytes(&self.proof.to_bytes()).ok()?,
-                        publics: self.publics.clone(),
-                        trusted: self.trusted_keys()?,
-                    })
-                }
-            }
-
-            /// A recursion result as published: the final key, its proof, its public inputs
-            /// and the trusted key set, one file each in a directory ([`Bundle::write`]).
-            pub struct Bundle {
-                /// The final verifying key.
-                pub vk: VerifyingKey<SC, Table>,
-                /// The final proof.
-                pub proof: Proof<SC>,
-                /// Its public inputs.
-                pub publics: Vec<E>,
-                /// The trusted key set (a verifier keeps its own copy).
-                pub trusted: TrustedKeys,
-            }
-
-            impl Bundle {
-                /// Writes the four files into `dir`, created if missing:
-                /// [`BUNDLE_VK`], [`BUNDLE_PROOF`], [`BUNDLE_PUBLICS`] and
-                /// [`BUNDLE_TRUSTED_KEYS`].
-                pub fn write(&self, dir: &std::path::Path) -> Result<(), BundleError> {
-                    let io = |path: std::path::PathBuf| {
-                        move |source| BundleError::Io {
-                            path,
-                            source: std::sync::Arc::new(source),
-                        }
-                    };
-                    std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
-                    let field = self.trusted.field_tag()?;
-                    let files = [
-                        (BUNDLE_VK, self.vk.to_file()),
-                        (BUNDLE_PROOF, self.proof.to_file()),
-                        (
-                            BUNDLE_PUBLICS,
-                            files::public_inputs_to_file(field, &self.publics),
-                        ),
-                        (
-                            BUNDLE_TRUSTED_KEYS,
-                            self.trusted.to_file().map_err(BundleError::Check)?,
-                        ),
-                    ];
-                    for (name, bytes) in files {
-                        let path = dir.join(name);
-                        std::fs::write(&path, bytes).map_err(io(path.clone()))?;
-                    }
-                    Ok(())
-                }
-
-                /// Reads a bundle written by [`Bundle::write`]. Every file is decoded
-                /// canonically; nothing is verified yet ([`verify_bundle`]).
-                pub fn read(dir: &std::path::Path) -> Result<Self, BundleError> {
-                    let read = |name: &str| {
-                        let path = dir.join(name);
-                        std::fs::read(&path).map_err(|source| BundleError::Io {
-                            path,
-                            source: std::sync::Arc::new(source),
-                        })
-                    };
-                    let file =
-                        |name: &'static str| move |source| BundleError::File { file: name, source };
-                    let field = <SC as fixpoint_circuit_prover::CircuitStark>::FIELD;
-                    Ok(Bundle {
-                        vk: VerifyingKey::from_file(&read(BUNDLE_VK)?).map_err(file(BUNDLE_VK))?,
-                        proof: Proof::from_file(&read(BUNDLE_PROOF)?)
-                            .map_err(file(BUNDLE_PROOF))?,
-                        publics: files::public_inputs_from_file(field, &read(BUNDLE_PUBLICS)?)
-                            .map_err(file(BUNDLE_PUBLICS))?,
-                        trusted: TrustedKeys::from_file(&read(BUNDLE_TRUSTED_KEYS)?)
-                            .map_err(file(BUNDLE_TRUSTED_KEYS))?,
-                    })
-                }
-            }
-
-            /// Checks a recursion result with only what a third party holds: the
-            /// `trusted` key set, the `statement` they expect, and the final key, public
-            /// inputs and proof they were sent. See [`crate::trusted`] for what is checked
-            /// and why it is enough; the error names the check that failed.
-            pub fn verify_recursion(
-                trusted: &TrustedKeys,
-                statement: &[E],
-                vk: &VerifyingKey<SC, Table>,
-                publics: &[E],
-                proof: &Proof<SC>,
-                options: &VerifyOptions,
-            ) -> Result<(), RecursionCheckError> {
-                let field = <SC as fixpoint_circuit_prover::CircuitStark>::FIELD.name();
-                if trusted.field != field {
-                    return Err(RecursionCheckError::WrongField {
-                        trusted: trusted.field.clone(),
-                        verifier: field,
-                    });
-                }
-                // 1. The final key is the fixed-point key, by its full hash.
-                let hash = vk.hash();
-                if hash != trusted.fixed_point {
-                    return Err(RecursionCheckError::FinalKeyNotTrusted {
-                        found: hash,
-                        trusted: trusted.fixed_point,
-                    });
-                }
-                let fixed_point = &vk.preprocessed_commitment;
-                // 2. The final key is as secure as demanded.
-                vk.fri.validate().map_err(|e| {
-                    RecursionCheckError::Proof(fixpoint_circuit_prover::VerifyError::InvalidKey(
-                        fixpoint_circuit_prover::KeyError::FriSettings(e),
-                    ))
-                })?;
-                let min = options.min_conjectured_bits;
-                let bits = vk.fri.conjectured_security_bits();
-                if bits < min {
-                    return Err(RecursionCheckError::Insecure { bits, min });
-                }
-                // 3. The statement, then the chain digest and the depth.
-                let got = publics
-                    .len()
-                    .checked_sub(LAYER_SLOTS)
-                    .ok_or(RecursionCheckError::PublicsTooShort { got: publics.len() })?;
-                for expected in [statement.len(), trusted.statement_len as usize] {
-                    if got != expected {
-                        return Err(RecursionCheckError::StatementLength { expected, got });
-                    }
-                }
-                if let Some(index) = (0..got).find(|&i| publics[i] != statement[i]) {
-                    return Err(RecursionCheckError::StatementMismatch { index });
-                }
-                // 4. The depth: a base-field integer from the first fixed-point layer on.
-                let depth = crate::trusted::depth_of::<V>(&publics[publics.len() - 1], trusted)?;
-                // 5. The chain the proof carries is the trusted keys' chain at that depth.
-                let perm = $native();
-                let mut caps = vec![trusted.base.cap::<V>()?];
-                for key in &trusted.below_fixed_point {
-                    caps.push(key.cap::<V>()?);
-                }
-                let repeats = (depth - trusted.min_depth()) as usize;
-                let expected = crate::trusted::chain_of(
-                    &perm,
-                    caps.iter().chain(std::iter::repeat_n(fixed_point, repeats)),
-                );
-                let chain = unpack_chain(&publics[got..got + CHAIN_SLOTS])
-                    .map_err(|e| RecursionCheckError::Depth(e.to_string()))?;
-                if chain != expected {
-                    return Err(RecursionCheckError::ChainMismatch { depth });
-                }
-                // 6. The proof, under the final key.
-                verify(vk, publics, proof).map_err(RecursionCheckError::Proof)
-            }
-
-            /// [`verify_recursion`] on a bundle, with the given trusted set (a verifier's
-            /// own copy) or, when `None`, the bundle's; the statement is the bundle's own.
-            pub fn verify_bundle(
-                bundle: &Bundle,
-                trusted: Option<&TrustedKeys>,
-                statement: Option<&[E]>,
-                options: &VerifyOptions,
-            ) -> Result<(), RecursionCheckError> {
-                let trusted = trusted.unwrap_or(&bundle.trusted);
-                let own = bundle.publics.len().checked_sub(LAYER_SLOTS).ok_or(
-                    RecursionCheckError::PublicsTooShort {
-                        got: bundle.publics.len(),
-                    },
-                )?;
-                let statement = statement.unwrap_or(&bundle.publics[..own]);
-                verify_recursion(
-                    trusted,
-                    statement,
-                    &bundle.vk,
-                    &bundle.publics,
-                    &bundle.proof,
-                    options,
-                )
-            }
-
-            /// One proved layer (see [`prove_layer`]).
-            pub struct LayerProof {
-                /// The layer's proof.
-                pub proof: Proof<SC>,
-                /// Its public inputs: the statement, the chain digest, the depth.
-                pub publics: Vec<E>,
-                /// What the proof cost.
-                pub report: ProofReport,
-                /// Witness generation and run time.
-                pub run: Duration,
-                /// Prove time.
-                pub prove: Duration,
-            }
-
-            /// Proves layer `layer`: `built`, with its proving key `pk`, verifying
-            /// `inner_proof` of `inner_publics` under `inner_vk`.
-            pub fn prove_layer<N>(
-                layer: usize,
-                built: &LayerCircuit<V>,
-                pk: &fixpoint_circuit_prover::ProvingKey<SC, Table>,
-                inner_vk: &VerifyingKey<SC, N>,
-                inner_proof: &Proof<SC>,
-                inner_publics: &[E],
-            ) -> Result<LayerProof, RecursionError<E>> {
-                let perm = $native();
-                let start = Instant::now();
-                let witness = built
-                    .witness(
-                        &perm,
-                        inner_proof,
-                        inner_publics,
-                        &inner_vk.preprocessed_commitment,
-                    )
-                    .map_err(|source| RecursionError::Layer { layer, source })?;
-                let mut runner = built.circuit.runner();
-                fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
-                built
-                    .fill(&witness, &mut runner)
-                    .map_err(|source| RecursionError::Fill { layer, source })?;
-                let traces = runner
-                    .run()
-                    .map_err(|source| RecursionError::Run { layer, source })?;
-                let run = start.elapsed();
-                let start = Instant::now();
-                let (proof, report) = prove_with_report(pk, &traces)
-                    .map_err(|source| RecursionError::Prove { layer, source })?;
-                Ok(LayerProof {
-                    proof,
-                    publics: witness.publics,
-                    report,
-                    run,
-                    prove: start.elapsed(),
-                })
-            }
-
-            /// Runs `layers` recursion layers on `base_proof` of `base_publics` under
-            /// `base_vk`, proving every layer with `settings`; calls `progress` after each.
-            /// From layer 3 on, a layer's setup takes the previous layer's shapes as its
-            /// floor ([`ShapeFloor`](fixpoint_circuit_prover::ShapeFloor)), so shapes
-            /// only grow and two layers cannot alternate forever. From the first layer
-            /// whose circuit equals the previous one, the setup is reused, after checking
-            /// once that a fresh setup (with the same floor) gives the same key.
-            pub fn recurse<N>(
-                base_vk: &VerifyingKey<SC, N>,
-                base_proof: &Proof<SC>,
-                base_publics: &[E],
-                settings: FriSettings,
-                layers: usize,
-                mut progress: impl FnMut(&LayerReport),
-            ) -> Result<Outcome, RecursionError<E>>
-            where
-                VerifyingKey<SC, N>: FixpointKey<V>,
-                N: Serialize + serde::de::DeserializeOwned,
-            {
-                let config = ProverConfig::$ctor(settings);
-                let mut keys = vec![TrustedCommitment::new(&base_vk.preprocessed_commitment)];
-                let mut reports: Vec<LayerReport> = Vec::new();
-                let mut fixed_point_at = None;
-                let mut inner: Option<(VerifyingKey<SC, Table>, Proof<SC>, Vec<E>)> = None;
-                let mut previous: Option<(
-                    CircuitId,
-                    fixpoint_circuit_prover::ProvingKey<SC, Table>,
-                )> = None;
-                for layer in 1..=layers {
-                    let start = Instant::now();
-                    let built = match &inner {
-                        None => layer_circuit(base_vk, false),
-                        Some((vk, _, _)) => layer_circuit(vk, true),
-                    }
-                    .map_err(|source| RecursionError::Layer { layer, source })?;
-                    let build = start.elapsed();
-                    let id = built.circuit.id();
-
-                    let start = Instant::now();
-                    // Shapes only grow: from layer 3 on (the first layer that verifies a
-                    // layer like itself), the previous layer's shapes are this one's floor,
-                    // so two layers cannot alternate between two shapes (see `ShapeFloor`).
-                    let floor = previous
-                        .as_ref()
-                        .filter(|_| layer >= 3)
-                        .map(|(_, pk)| pk.vk.shape_floor())
-                        .unwrap_or_default();
-                    let reuse = previous.as_ref().is_some_and(|(prev, _)| *prev == id);
-                    let pk = if reuse {
-                        let (_, pk) = previous.take().expect("checked");
-                        if fixed_point_at.is_none() {
-                            fixed_point_at = Some(layer);
-                            // Once: a fresh setup of the same circuit gives the same key.
-                            let (_, vk) = setup_with(
-                                &built.circuit,
-                                &config,
-                                &SetupOptions::new()
-                                    .with_npos(&Table::ALL)
-                                    .with_floor(floor.clone()),
-                            )
-                            .map_err(|source| RecursionError::Setup { layer, source })?;
-                            if vk.hash() != pk.vk.hash() {
-                                return Err(RecursionError::KeyChanged { layer });
-                            }
-                        }
-                        pk
-                    } else {
-                        setup_with(
-                            &built.circuit,
-                            &config,
-                            &SetupOptions::new()
-                                .with_npos(&Table::ALL)
-                                .with_floor(floor.clone()),
-                        )
-                        .map_err(|source| RecursionError::Setup { layer, source })?
-                        .0
-                    };
-                    let setup = if reuse {
-                        Duration::ZERO
-                    } else {
-                        start.elapsed()
-                    };
-
-                    let proved = match &inner {
-                        None => prove_layer(layer, &built, &pk, base_vk, base_proof, base_publics),
-                        Some((vk, proof, publics)) => {
-                            prove_layer(layer, &built, &pk, vk, proof, publics)
-                        }
-                    }?;
-                    let start = Instant::now();
-                    verify(&pk.vk, &proved.publics, &proved.proof)
-                        .map_err(|source| RecursionError::Verify { layer, source })?;
-                    let verify_time = start.elapsed();
-
-                    let report = LayerReport {
-                        layer,
-                        circuit_id: id,
-                        stats: built.circuit.stats(),
-                        proof: proved.report,
-                        build,
-                        setup,
-                        run: proved.run,
-                        prove: proved.prove,
-                        verify: verify_time,
-                        vk_hash: pk.vk.hash(),
-                        fixed_point: reuse,
-                    };
-                    progress(&report);
-                    reports.push(report);
-                    keys.push(TrustedCommitment::new(&pk.vk.preprocessed_commitment));
-                    inner = Some((pk.vk.clone(), proved.proof, proved.publics));
-                    previous = Some((id, pk));
-                }
-                let (vk, proof, publics) = inner.ok_or(RecursionError::NoLayers)?;
-                // The last key verifies the last proof; it is not part of the chain.
-                keys.pop();
-                Ok(Outcome {
-                    reports,
-                    fixed_point_at,
-                    vk,
-                    proof,
-                    publics,
-                    keys,
-                })
-            }
-        }
-    };
+/// What one layer cost.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LayerReport {
+    /// 1 verifies the base proof.
+    pub layer: usize,
+    /// The circuit's content hash.
+    pub circuit_id: CircuitId,
+    /// Ops by kind and scope.
+    pub stats: CircuitStats,
+    /// Rows, columns and phase times of the proof.
+    pub proof: ProofReport,
+    /// Circuit build time.
+    pub build: Duration,
+    /// Setup time (zero when the previous layer's setup was reused).
+    pub setup: Duration,
+    /// Witness generation and run time.
+    pub run: Duration,
+    /// Prove time.
+    pub prove: Duration,
+    /// Verify time.
+    pub verify: Duration,
+    /// The verifying key's hash.
+    pub vk_hash: [u8; 32],
+    /// Whether this layer's circuit is the previous layer's: the fixed point.
+    pub fixed_point: bool,
 }
 
-recursion_driver!(
-    koala_bear,
-    p3_koala_bear::KoalaBear,
-    p3_koala_bear::Poseidon2KoalaBear<16>,
-    p3_koala_bear::default_koalabear_poseidon2_16,
-    fixpoint_circuit_prover::KoalaBearStark,
-    koala_bear
+/// The last layer's proof and what it took to get there, over field family `F`: the
+/// prover's side of a run. Serialisable; a third party needs only what [`Outcome::bundle`] hands
+/// out.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Outcome<F: FieldFamily> {
+    /// One report per layer.
+    pub reports: Vec<LayerReport>,
+    /// The first layer whose circuit equals its predecessor's.
+    pub fixed_point_at: Option<usize>,
+    /// The last layer's verifying key.
+    pub vk: VerifyingKey<Stark<F>, poseidon2::Table>,
+    /// The last layer's proof.
+    pub proof: Proof<Stark<F>>,
+    /// Its public inputs: the statement, the chain digest, the depth.
+    pub publics: Vec<Ext<F>>,
+    /// Every key the last proof's chain folds, base key first: the key of every
+    /// layer below the last.
+    pub keys: Vec<TrustedCommitment>,
+}
+
+impl<F: FieldFamily> Outcome<F> {
+    /// The trusted key set to publish: the base key, the layer keys below the
+    /// fixed point and the fixed-point key. `None` before the fixed point is
+    /// reached (run more layers): until then no set is fixed.
+    pub fn trusted_keys(&self) -> Option<TrustedKeys> {
+        let at = self.fixed_point_at?;
+        // Layer `at` has layer `at − 1`'s key: that key is the fixed point, and
+        // the keys of layers 1 to `at − 2` are below it.
+        let fixed_point = self.reports.get(at.checked_sub(2)?)?.vk_hash;
+        if fixed_point != self.vk.hash() {
+            return None;
+        }
+        Some(TrustedKeys {
+            field: F::FIELD.name().to_owned(),
+            statement_len: (self.publics.len().checked_sub(LAYER_SLOTS)?) as u32,
+            base: self.keys.first()?.clone(),
+            below_fixed_point: self.keys.get(1..at - 1)?.to_vec(),
+            fixed_point,
+        })
+    }
+
+    /// What a third party receives: the final key, the proof, the public inputs
+    /// and the trusted key set (`None` before the fixed point).
+    pub fn bundle(&self) -> Option<Bundle<F>> {
+        Some(Bundle {
+            vk: self.vk.clone(),
+            proof: Proof::from_bytes(&self.proof.to_bytes()).ok()?,
+            publics: self.publics.clone(),
+            trusted: self.trusted_keys()?,
+        })
+    }
+}
+
+/// A recursion result as published: the final key, its proof, its public inputs
+/// and the trusted key set, one file each in a directory ([`Bundle::write`]); `F` is the
+/// field family.
+pub struct Bundle<F: FieldFamily> {
+    /// The final verifying key.
+    pub vk: VerifyingKey<Stark<F>, poseidon2::Table>,
+    /// The final proof.
+    pub proof: Proof<Stark<F>>,
+    /// Its public inputs.
+    pub publics: Vec<Ext<F>>,
+    /// The trusted key set (a verifier keeps its own copy).
+    pub trusted: TrustedKeys,
+}
+
+impl<F: FieldFamily> Bundle<F> {
+    /// Writes the four files into `dir`, created if missing:
+    /// [`BUNDLE_VK`], [`BUNDLE_PROOF`], [`BUNDLE_PUBLICS`] and
+    /// [`BUNDLE_TRUSTED_KEYS`].
+    pub fn write(&self, dir: &std::path::Path) -> Result<(), BundleError> {
+        let io = |path: std::path::PathBuf| {
+            move |source| BundleError::Io {
+                path,
+                source: std::sync::Arc::new(source),
+            }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
+        let field = self.trusted.field_tag()?;
+        let files = [
+            (BUNDLE_VK, self.vk.to_file()),
+            (BUNDLE_PROOF, self.proof.to_file()),
+            (
+                BUNDLE_PUBLICS,
+                files::public_inputs_to_file(field, &self.publics),
+            ),
+            (
+                BUNDLE_TRUSTED_KEYS,
+                self.trusted.to_file().map_err(BundleError::Check)?,
+            ),
+        ];
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(io(path.clone()))?;
+        }
+        Ok(())
+    }
+
+    /// Reads a bundle written by [`Bundle::write`]. Every file is decoded
+    /// canonically; nothing is verified yet ([`verify_bundle`]).
+    pub fn read(dir: &std::path::Path) -> Result<Self, BundleError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|source| BundleError::Io {
+                path,
+                source: std::sync::Arc::new(source),
+            })
+        };
+        let file = |name: &'static str| move |source| BundleError::File { file: name, source };
+        let field = F::FIELD;
+        Ok(Bundle {
+            vk: VerifyingKey::from_file(&read(BUNDLE_VK)?).map_err(file(BUNDLE_VK))?,
+            proof: Proof::from_file(&read(BUNDLE_PROOF)?).map_err(file(BUNDLE_PROOF))?,
+            publics: files::public_inputs_from_file(field, &read(BUNDLE_PUBLICS)?)
+                .map_err(file(BUNDLE_PUBLICS))?,
+            trusted: TrustedKeys::from_file(&read(BUNDLE_TRUSTED_KEYS)?)
+                .map_err(file(BUNDLE_TRUSTED_KEYS))?,
+        })
+    }
+}
+
+/// Checks a recursion result with only what a third party holds: the
+/// `trusted` key set, the `statement` they expect, and the final key, public
+/// inputs and proof they were sent. See [`crate::trusted`] for what is checked
+/// and why it is enough; the error names the check that failed.
+pub fn verify_recursion<F: FieldFamily>(
+    trusted: &TrustedKeys,
+    statement: &[Ext<F>],
+    vk: &VerifyingKey<Stark<F>, poseidon2::Table>,
+    publics: &[Ext<F>],
+    proof: &Proof<Stark<F>>,
+    options: &VerifyOptions,
+) -> Result<(), RecursionCheckError> {
+    let field = F::FIELD.name();
+    if trusted.field != field {
+        return Err(RecursionCheckError::WrongField {
+            trusted: trusted.field.clone(),
+            verifier: field,
+        });
+    }
+    // 1. The final key is the fixed-point key, by its full hash.
+    let hash = vk.hash();
+    if hash != trusted.fixed_point {
+        return Err(RecursionCheckError::FinalKeyNotTrusted {
+            found: hash,
+            trusted: trusted.fixed_point,
+        });
+    }
+    let fixed_point = &vk.preprocessed_commitment;
+    // 2. The final key is as secure as demanded.
+    vk.fri.validate().map_err(|e| {
+        RecursionCheckError::Proof(fixpoint_circuit_prover::VerifyError::InvalidKey(
+            fixpoint_circuit_prover::KeyError::FriSettings(e),
+        ))
+    })?;
+    let min = options.min_conjectured_bits;
+    let bits = vk.fri.conjectured_security_bits();
+    if bits < min {
+        return Err(RecursionCheckError::Insecure { bits, min });
+    }
+    // 3. The statement, then the chain digest and the depth.
+    let got = publics
+        .len()
+        .checked_sub(LAYER_SLOTS)
+        .ok_or(RecursionCheckError::PublicsTooShort { got: publics.len() })?;
+    for expected in [statement.len(), trusted.statement_len as usize] {
+        if got != expected {
+            return Err(RecursionCheckError::StatementLength { expected, got });
+        }
+    }
+    if let Some(index) = (0..got).find(|&i| publics[i] != statement[i]) {
+        return Err(RecursionCheckError::StatementMismatch { index });
+    }
+    // 4. The depth: a base-field integer from the first fixed-point layer on.
+    let depth = crate::trusted::depth_of::<F>(&publics[publics.len() - 1], trusted)?;
+    // 5. The chain the proof carries is the trusted keys' chain at that depth.
+    let perm = F::permutation();
+    let mut caps = vec![trusted.base.cap::<F>()?];
+    for key in &trusted.below_fixed_point {
+        caps.push(key.cap::<F>()?);
+    }
+    let repeats = (depth - trusted.min_depth()) as usize;
+    let expected = crate::trusted::chain_of(
+        &perm,
+        caps.iter().chain(std::iter::repeat_n(fixed_point, repeats)),
+    );
+    let chain = unpack_chain(&publics[got..got + CHAIN_SLOTS])
+        .map_err(|e| RecursionCheckError::Depth(e.to_string()))?;
+    if chain != expected {
+        return Err(RecursionCheckError::ChainMismatch { depth });
+    }
+    // 6. The proof, under the final key.
+    verify(vk, publics, proof).map_err(RecursionCheckError::Proof)
+}
+
+/// [`verify_recursion`] on a bundle, with the given trusted set (a verifier's
+/// own copy) or, when `None`, the bundle's; the statement is the bundle's own.
+pub fn verify_bundle<F: FieldFamily>(
+    bundle: &Bundle<F>,
+    trusted: Option<&TrustedKeys>,
+    statement: Option<&[Ext<F>]>,
+    options: &VerifyOptions,
+) -> Result<(), RecursionCheckError> {
+    let trusted = trusted.unwrap_or(&bundle.trusted);
+    let own = bundle.publics.len().checked_sub(LAYER_SLOTS).ok_or(
+        RecursionCheckError::PublicsTooShort {
+            got: bundle.publics.len(),
+        },
+    )?;
+    let statement = statement.unwrap_or(&bundle.publics[..own]);
+    verify_recursion(
+        trusted,
+        statement,
+        &bundle.vk,
+        &bundle.publics,
+        &bundle.proof,
+        options,
+    )
+}
+
+/// One proved layer over field family `F` (see [`prove_layer`]).
+pub struct LayerProof<F: FieldFamily> {
+    /// The layer's proof.
+    pub proof: Proof<Stark<F>>,
+    /// Its public inputs: the statement, the chain digest, the depth.
+    pub publics: Vec<Ext<F>>,
+    /// What the proof cost.
+    pub report: ProofReport,
+    /// Witness generation and run time.
+    pub run: Duration,
+    /// Prove time.
+    pub prove: Duration,
+}
+
+/// Proves layer `layer`: `built`, with its proving key `pk`, verifying
+/// `inner_proof` of `inner_publics` under `inner_vk`.
+pub fn prove_layer<F: FieldFamily, N>(
+    layer: usize,
+    built: &LayerCircuit<F>,
+    pk: &fixpoint_circuit_prover::ProvingKey<Stark<F>, poseidon2::Table>,
+    inner_vk: &VerifyingKey<Stark<F>, N>,
+    inner_proof: &Proof<Stark<F>>,
+    inner_publics: &[Ext<F>],
+) -> Result<LayerProof<F>, RecursionError<Ext<F>>> {
+    let perm = F::permutation();
+    let start = Instant::now();
+    let witness = built
+        .witness(
+            &perm,
+            inner_proof,
+            inner_publics,
+            &inner_vk.preprocessed_commitment,
+        )
+        .map_err(|source| RecursionError::Layer { layer, source })?;
+    let mut runner = built.circuit.runner();
+    poseidon2::register_executors(&mut runner);
+    built
+        .fill(&witness, &mut runner)
+        .map_err(|source| RecursionError::Fill { layer, source })?;
+    let traces = runner
+        .run()
+        .map_err(|source| RecursionError::Run { layer, source })?;
+    let run = start.elapsed();
+    let start = Instant::now();
+    let (proof, report) =
+        prove_with_report(pk, &traces).map_err(|source| RecursionError::Prove { layer, source })?;
+    Ok(LayerProof {
+        proof,
+        publics: witness.publics,
+        report,
+        run,
+        prove: start.elapsed(),
+    })
+}
+
+/// A proved layer as the next one verifies it: its key, its proof, its public inputs.
+type LayerResult<F> = (
+    VerifyingKey<Stark<F>, poseidon2::Table>,
+    Proof<Stark<F>>,
+    Vec<Ext<F>>,
 );
-recursion_driver!(
-    baby_bear,
-    p3_baby_bear::BabyBear,
-    p3_baby_bear::Poseidon2BabyBear<16>,
-    p3_baby_bear::default_babybear_poseidon2_16,
-    fixpoint_circuit_prover::BabyBearStark,
-    baby_bear
-);
+
+/// Runs `layers` recursion layers on `base_proof` of `base_publics` under
+/// `base_vk`, proving every layer with `settings`; calls `progress` after each.
+/// From layer 3 on, a layer's setup takes the previous layer's shapes as its
+/// floor ([`ShapeFloor`](fixpoint_circuit_prover::ShapeFloor)), so shapes
+/// only grow and two layers cannot alternate forever. From the first layer
+/// whose circuit equals the previous one, the setup is reused, after checking
+/// once that a fresh setup (with the same floor) gives the same key.
+///
+/// The field family `F` is the base key's (`recurse::<KoalaBear>` where the caller wants
+/// to name it); every layer is proved over it with the Poseidon2 [`poseidon2::Table`]s.
+pub fn recurse<F: FieldFamily, N>(
+    base_vk: &VerifyingKey<Stark<F>, N>,
+    base_proof: &Proof<Stark<F>>,
+    base_publics: &[Ext<F>],
+    settings: FriSettings,
+    layers: usize,
+    mut progress: impl FnMut(&LayerReport),
+) -> Result<Outcome<F>, RecursionError<Ext<F>>>
+where
+    VerifyingKey<Stark<F>, N>: FixpointKey<F>,
+    N: Serialize + serde::de::DeserializeOwned,
+{
+    let config = ProverConfig::<Stark<F>>::new(settings);
+    let mut keys = vec![TrustedCommitment::new(&base_vk.preprocessed_commitment)];
+    let mut reports: Vec<LayerReport> = Vec::new();
+    let mut fixed_point_at = None;
+    let mut inner: Option<LayerResult<F>> = None;
+    let mut previous: Option<(
+        CircuitId,
+        fixpoint_circuit_prover::ProvingKey<Stark<F>, poseidon2::Table>,
+    )> = None;
+    for layer in 1..=layers {
+        let start = Instant::now();
+        let built = match &inner {
+            None => layer_circuit(base_vk, false),
+            Some((vk, _, _)) => layer_circuit(vk, true),
+        }
+        .map_err(|source| RecursionError::Layer { layer, source })?;
+        let build = start.elapsed();
+        let id = built.circuit.id();
+
+        let start = Instant::now();
+        // Shapes only grow: from layer 3 on (the first layer that verifies a
+        // layer like itself), the previous layer's shapes are this one's floor,
+        // so two layers cannot alternate between two shapes (see `ShapeFloor`).
+        let floor = previous
+            .as_ref()
+            .filter(|_| layer >= 3)
+            .map(|(_, pk)| pk.vk.shape_floor())
+            .unwrap_or_default();
+        let options = SetupOptions::new()
+            .with_npos(&poseidon2::Table::ALL)
+            .with_floor(floor);
+        let reuse = previous.as_ref().is_some_and(|(prev, _)| *prev == id);
+        let pk = if reuse {
+            let (_, pk) = previous.take().expect("checked");
+            if fixed_point_at.is_none() {
+                fixed_point_at = Some(layer);
+                // Once: a fresh setup of the same circuit gives the same key.
+                let (_, vk) = setup_with(&built.circuit, &config, &options)
+                    .map_err(|source| RecursionError::Setup { layer, source })?;
+                if vk.hash() != pk.vk.hash() {
+                    return Err(RecursionError::KeyChanged { layer });
+                }
+            }
+            pk
+        } else {
+            setup_with(&built.circuit, &config, &options)
+                .map_err(|source| RecursionError::Setup { layer, source })?
+                .0
+        };
+        let setup = if reuse {
+            Duration::ZERO
+        } else {
+            start.elapsed()
+        };
+
+        let proved = match &inner {
+            None => prove_layer(layer, &built, &pk, base_vk, base_proof, base_publics),
+            Some((vk, proof, publics)) => prove_layer(layer, &built, &pk, vk, proof, publics),
+        }?;
+        let start = Instant::now();
+        verify(&pk.vk, &proved.publics, &proved.proof)
+            .map_err(|source| RecursionError::Verify { layer, source })?;
+        let verify_time = start.elapsed();
+
+        let report = LayerReport {
+            layer,
+            circuit_id: id,
+            stats: built.circuit.stats(),
+            proof: proved.report,
+            build,
+            setup,
+            run: proved.run,
+            prove: proved.prove,
+            verify: verify_time,
+            vk_hash: pk.vk.hash(),
+            fixed_point: reuse,
+        };
+        progress(&report);
+        reports.push(report);
+        keys.push(TrustedCommitment::new(&pk.vk.preprocessed_commitment));
+        inner = Some((pk.vk.clone(), proved.proof, proved.publics));
+        previous = Some((id, pk));
+    }
+    let (vk, proof, publics) = inner.ok_or(RecursionError::NoLayers)?;
+    // The last key verifies the last proof; it is not part of the chain.
+    keys.pop();
+    Ok(Outcome {
+        reports,
+        fixed_point_at,
+        vk,
+        proof,
+        publics,
+        keys,
+    })
+}

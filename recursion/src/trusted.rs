@@ -1,6 +1,5 @@
 //! Checking a recursion result with only published bytes: the trusted key set, and the
-//! checks of the stand-alone verifier ([`koala_bear::verify_recursion`],
-//! [`baby_bear::verify_recursion`]).
+//! checks of the stand-alone verifier ([`verify_recursion`], over any field family).
 //!
 //! **What a verifier holds.** A [`TrustedKeys`] set, fixed once per base circuit and FRI
 //! settings, whatever the depth: the base key's commitment, the commitments of the layer
@@ -41,7 +40,7 @@ use thiserror::Error;
 use fixpoint_circuit_prover::VerifyError;
 use fixpoint_circuit_prover::files::{self, FieldTag, FileError, FileKind};
 
-pub use crate::layers::{LAYER_SLOTS, baby_bear, koala_bear};
+pub use crate::layers::{LAYER_SLOTS, verify_recursion};
 
 /// The deepest recursion a result may claim: the verifier folds one compression per layer,
 /// before it checks the proof, so this bounds that work (about 50 ms).

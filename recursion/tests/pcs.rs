@@ -4,7 +4,10 @@
 //! the two transcripts lane by lane.
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
-use fixpoint_circuit_prover::{FriSettings, ProverConfig, SetupOptions, prove, setup_with, verify};
+use fixpoint_circuit_prover::poseidon2::Table;
+use fixpoint_circuit_prover::{
+    Ext, FieldFamily, FriSettings, ProverConfig, SetupOptions, Stark, prove, setup_with, verify,
+};
 use fixpoint_recursion::CircuitChallenger;
 use fixpoint_recursion::counting::CountingPermutation;
 use fixpoint_recursion::fri::{self, QueryInputs, QueryPaths};
@@ -75,623 +78,715 @@ fn shapes() -> Vec<PcsShape> {
     ]
 }
 
-macro_rules! pcs_tests {
-    ($module:ident, $val:ty, $perm:ty, $native:path, $config:ident, $table:ty) => {
-        mod $module {
-            use super::*;
+/// The family's Poseidon2, counting its permutations.
+type Counting<V> = CountingPermutation<<V as FieldFamily>::Permutation, V>;
+type ValMmcs<V> = fixpoint_circuit_prover::config::ValMmcs<V, Counting<V>>;
+type ChallengeMmcs<V> = p3_commit::ExtensionMmcs<V, Ext<V>, ValMmcs<V>>;
+type NativePcs<V> =
+    p3_fri::TwoAdicFriPcs<V, p3_dft::Radix2DitParallel<V>, ValMmcs<V>, ChallengeMmcs<V>>;
+type Challenger<V> = p3_challenger::DuplexChallenger<V, Counting<V>, 16, 8>;
+type Proof<V> = <NativePcs<V> as Pcs<Ext<V>, Challenger<V>>>::Proof;
+type Cap<V> = p3_symmetric::MerkleCap<V, [V; 8]>;
+type Claims<V> = Vec<(Cap<V>, Vec<Vec<(Ext<V>, Vec<Ext<V>>)>>)>;
 
-            type V = $val;
-            type E = p3_field::extension::BinomialExtensionField<V, 4>;
-            type ValMmcs = fixpoint_circuit_prover::config::ValMmcs<V, $perm>;
-            type ChallengeMmcs = p3_commit::ExtensionMmcs<V, E, ValMmcs>;
-            type NativePcs =
-                p3_fri::TwoAdicFriPcs<V, p3_dft::Radix2DitParallel<V>, ValMmcs, ChallengeMmcs>;
-            type Challenger = p3_challenger::DuplexChallenger<V, $perm, 16, 8>;
-            type Proof = <NativePcs as Pcs<E, Challenger>>::Proof;
-            type Cap = p3_symmetric::MerkleCap<V, [V; 8]>;
-            type Claims = Vec<(Cap, Vec<Vec<(E, Vec<E>)>>)>;
+fn counting<V: FieldFamily>() -> Counting<V> {
+    CountingPermutation::new(V::permutation())
+}
 
-            fn native_pcs(fri: &FriConfig) -> NativePcs {
-                let (pcs, _, _) = native_parts(fri);
-                pcs
-            }
+fn native_pcs<V: FieldFamily>(fri: &FriConfig) -> NativePcs<V> {
+    let (pcs, _, _) = native_parts::<V>(fri);
+    pcs
+}
 
-            fn native_parts(
-                fri: &FriConfig,
-            ) -> (NativePcs, p3_fri::FriParameters<ChallengeMmcs>, ValMmcs) {
-                native_parts_with(fri, $native())
-            }
+fn native_parts<V: FieldFamily>(
+    fri: &FriConfig,
+) -> (
+    NativePcs<V>,
+    p3_fri::FriParameters<ChallengeMmcs<V>>,
+    ValMmcs<V>,
+) {
+    native_parts_with::<V>(fri, counting::<V>())
+}
 
-            /// [`native_parts`] hashing with `perm` (and its count).
-            fn native_parts_with(
-                fri: &FriConfig,
-                perm: $perm,
-            ) -> (NativePcs, p3_fri::FriParameters<ChallengeMmcs>, ValMmcs) {
-                let val_mmcs = ValMmcs::new(
-                    p3_symmetric::PaddingFreeSponge::new(perm.clone()),
-                    p3_symmetric::TruncatedPermutation::new(perm),
-                    fri.cap_height,
-                );
-                let params = p3_fri::FriParameters {
-                    log_blowup: fri.log_blowup,
-                    log_final_poly_len: fri.log_final_poly_len,
-                    max_log_arity: fri.max_log_arity,
-                    num_queries: fri.num_queries,
-                    batch_proof_of_work_bits: fri.batch_pow_bits,
-                    commit_proof_of_work_bits: fri.commit_pow_bits,
-                    query_proof_of_work_bits: fri.query_pow_bits,
-                    mmcs: ChallengeMmcs::new(val_mmcs.clone()),
-                };
-                (
-                    NativePcs::new(Default::default(), val_mmcs.clone(), params.clone()),
-                    params,
-                    val_mmcs,
-                )
-            }
-
-            fn random_ext(rng: &mut SmallRng) -> E {
-                E::from_basis_coefficients_fn(|_| V::from_u64(rng.random()))
-            }
-
-            /// Commits and opens random matrices of `shape`, verifies natively on a
-            /// recording challenger; returns the claims, the proof and the native record.
-            fn native(
-                shape: &PcsShape,
-                seed: u64,
-            ) -> (Claims, Proof, RecordingChallenger<Challenger, V>) {
-                let (claims, proof, recording, _) = native_with_openings(shape, seed);
-                (claims, proof, recording)
-            }
-
-            /// [`native`], also returning p3's claims (with domains).
-            #[allow(clippy::type_complexity)]
-            fn native_with_openings(
-                shape: &PcsShape,
-                seed: u64,
-            ) -> (
-                Claims,
-                Proof,
-                RecordingChallenger<Challenger, V>,
-                fri::native::Claims<V, E>,
-            ) {
-                let pcs = native_pcs(&shape.fri);
-                let mut rng = SmallRng::seed_from_u64(seed);
-                let mut committed = Vec::new();
-                for batch in &shape.commitments {
-                    let evaluations: Vec<_> = batch
-                        .iter()
-                        .map(|m| {
-                            let height = 1 << m.log_height;
-                            let values = (0..height * m.width)
-                                .map(|_| V::from_u64(rng.random()))
-                                .collect();
-                            let domain =
-                                <NativePcs as Pcs<E, Challenger>>::natural_domain_for_degree(
-                                    &pcs, height,
-                                );
-                            (domain, RowMajorMatrix::new(values, m.width))
-                        })
-                        .collect();
-                    let domains: Vec<_> = evaluations.iter().map(|(d, _)| *d).collect();
-                    let (cap, data) =
-                        <NativePcs as Pcs<E, Challenger>>::commit(&pcs, evaluations).unwrap();
-                    let points: Vec<Vec<E>> = batch
-                        .iter()
-                        .map(|m| (0..m.points).map(|_| random_ext(&mut rng)).collect())
-                        .collect();
-                    committed.push((cap, data, domains, points));
-                }
-                let requests = committed
-                    .iter()
-                    .map(|(_, data, _, points)| (data, points.clone()).into())
-                    .collect();
-                let mut prover_challenger = Challenger::new($native());
-                let (opened, proof) = pcs.open(requests, &mut prover_challenger).unwrap();
-
-                let claims: Claims = committed
-                    .iter()
-                    .zip(&opened)
-                    .map(|((cap, _, _, points), values)| {
-                        let matrices = points
-                            .iter()
-                            .zip(values)
-                            .map(|(zs, vs)| zs.iter().copied().zip(vs.iter().cloned()).collect())
-                            .collect();
-                        (cap.clone(), matrices)
-                    })
-                    .collect();
-                let openings: fri::native::Claims<V, E> = committed
-                    .iter()
-                    .zip(&claims)
-                    .map(|((cap, _, domains, _), (_, matrices))| {
-                        let matrices = domains
-                            .iter()
-                            .copied()
-                            .zip(matrices.iter().cloned())
-                            .collect();
-                        CommitmentOpening::from((cap.clone(), matrices))
-                    })
-                    .collect();
-                let mut recording = RecordingChallenger::new(Challenger::new($native()));
-                pcs.verify(openings.clone(), &proof, &mut recording)
-                    .expect("p3 accepts its own proof");
-                (claims, proof, recording, openings)
-            }
-
-            struct Built {
-                circuit: Circuit<E>,
-                challenger: CircuitChallenger<E>,
-            }
-
-            fn build(shape: &PcsShape) -> Built {
-                let mut b = CircuitBuilder::<E>::new();
-                let mut challenger = CircuitChallenger::new(&mut b);
-                let inputs = PcsInputs::allocate(&mut b, shape);
-                pcs::verify_transcript(&mut b, &mut challenger, shape, &inputs).unwrap();
-                Built {
-                    circuit: b.build().unwrap(),
-                    challenger,
-                }
-            }
-
-            fn run(
-                circuit: &Circuit<E>,
-                inputs: &pcs::InputValues<E>,
-            ) -> Result<Traces<E>, String> {
-                let mut runner = circuit.runner();
-                fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
-                runner
-                    .set_public_inputs(&inputs.publics)
-                    .map_err(|e| e.to_string())?;
-                runner
-                    .set_private_inputs(&inputs.privates)
-                    .map_err(|e| e.to_string())?;
-                runner.run().map_err(|e| e.to_string())
-            }
-
-            #[test]
-            fn the_transcript_matches_p3_on_every_shape() {
-                for (s, shape) in shapes().iter().enumerate() {
-                    let (claims, proof, native) = native(shape, s as u64);
-                    let built = build(shape);
-                    let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
-                    let traces =
-                        run(&built.circuit, &inputs).unwrap_or_else(|e| panic!("shape {s}: {e}"));
-                    if let Err(d) = transcript::compare(
-                        &native.events,
-                        &built.circuit,
-                        &traces,
-                        built.challenger.transcript(),
-                    ) {
-                        panic!("shape {s}: {d}");
-                    }
-                }
-            }
-
-            /// The whole verifier: transcript and queries.
-            fn build_full(shape: &PcsShape) -> (Circuit<E>, QueryPaths) {
-                let mut b = CircuitBuilder::<E>::new();
-                let mut challenger = CircuitChallenger::new(&mut b);
-                let inputs = PcsInputs::allocate(&mut b, shape);
-                let challenges =
-                    pcs::verify_transcript(&mut b, &mut challenger, shape, &inputs).unwrap();
-                let queries = QueryInputs::allocate(&mut b, shape);
-                let paths =
-                    fri::verify_queries(&mut b, shape, &inputs, &challenges, &queries).unwrap();
-                (b.build().unwrap(), paths)
-            }
-
-            /// A proof of `shape` and everything the full circuit needs to run on it.
-            struct FullRun {
-                inputs: pcs::InputValues<E>,
-                witness: fri::QueryWitness<V, E>,
-            }
-
-            /// The query phase's witness of a native proof, on a fresh transcript.
-            fn query_witness(
-                params: &p3_fri::FriParameters<ChallengeMmcs>,
-                val_mmcs: &ValMmcs,
-                openings: &fri::native::Claims<V, E>,
-                proof: &Proof,
-            ) -> fri::QueryWitness<V, E> {
-                fri::query_witness(
-                    params,
-                    val_mmcs,
-                    openings,
-                    proof,
-                    &mut Challenger::new($native()),
-                )
-                .unwrap()
-            }
-
-            fn full_run(shape: &PcsShape, seed: u64) -> FullRun {
-                let (claims, proof, _, openings) = native_with_openings(shape, seed);
-                let (_, params, val_mmcs) = native_parts(&shape.fri);
-                let witness = query_witness(&params, &val_mmcs, &openings, &proof);
-                let mut inputs = pcs::inputs(shape, &claims, &proof).unwrap();
-                inputs.privates.extend(witness.privates.iter().copied());
-                FullRun { inputs, witness }
-            }
-
-            fn run_full(
-                circuit: &Circuit<E>,
-                paths: &QueryPaths,
-                run: &FullRun,
-            ) -> Result<Traces<E>, String> {
-                let mut runner = circuit.runner();
-                fixpoint_circuit_prover::poseidon2::$module::register_executors(&mut runner);
-                paths
-                    .set_witness(&mut runner, &run.witness)
-                    .map_err(|e| e.to_string())?;
-                runner
-                    .set_public_inputs(&run.inputs.publics)
-                    .map_err(|e| e.to_string())?;
-                runner
-                    .set_private_inputs(&run.inputs.privates)
-                    .map_err(|e| e.to_string())?;
-                runner.run().map_err(|e| e.to_string())
-            }
-
-            #[test]
-            fn the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares() {
-                // p3's pruned multiproof computes a node that several queries share once;
-                // the circuit, fixed before the indices are drawn, hashes one path per
-                // query. Everything else must cost exactly what it costs natively.
-                let mut shapes_that_share = 0;
-                for (s, shape) in all_shapes().iter().enumerate() {
-                    let (_, proof, _, openings) = native_with_openings(shape, s as u64);
-                    let perm = $native();
-                    let (pcs, params, val_mmcs) = native_parts_with(&shape.fri, perm.clone());
-                    pcs.verify(openings.clone(), &proof, &mut Challenger::new(perm.clone()))
-                        .unwrap();
-                    let native = perm.count();
-                    let witness = query_witness(&params, &val_mmcs, &openings, &proof);
-                    let merkle = fri::MerkleSharing::of(shape, &witness).total();
-                    let (circuit, _) = build_full(shape);
-                    let permutations = circuit
-                        .ops
-                        .iter()
-                        .filter(|op| {
-                            matches!(op, fixpoint_circuit::Op::Npo { kind, .. }
-                                if *kind == fixpoint_circuit_prover::poseidon2::POSEIDON2_16
-                                    || *kind == fixpoint_circuit_prover::poseidon2::POSEIDON2_16_PACKED
-                                    || *kind == fixpoint_circuit_prover::poseidon2::MERKLE_STEP)
-                        })
-                        .count();
-                    assert_eq!(
-                        permutations,
-                        native + merkle.per_query - merkle.shared,
-                        "shape {s}: {shape:?}"
-                    );
-                    assert!(merkle.shared <= merkle.bound && merkle.bound <= merkle.per_query);
-                    shapes_that_share += usize::from(merkle.shared < merkle.per_query);
-                }
-                // The identity is not the trivial one: queries do share nodes.
-                assert!(shapes_that_share > 0);
-            }
-
-            /// Every shape, and each again with binary folding.
-            fn all_shapes() -> Vec<PcsShape> {
-                let binary = shapes().into_iter().map(|mut shape| {
-                    shape.fri.max_log_arity = 1;
-                    shape
-                });
-                shapes().into_iter().chain(binary).collect()
-            }
-
-            #[test]
-            fn the_whole_verifier_accepts_p3_proofs_and_proves() {
-                for (s, shape) in all_shapes().iter().enumerate() {
-                    let (circuit, paths) = build_full(shape);
-                    let run = full_run(shape, 10 + s as u64);
-                    let traces = run_full(&circuit, &paths, &run)
-                        .unwrap_or_else(|e| panic!("shape {s}: {e}"));
-                    prove_and_verify(&circuit, &traces, &run.inputs.publics)
-                        .unwrap_or_else(|e| panic!("shape {s}: {e}"));
-                    // Another proof of the same shape runs on the same circuit.
-                    let other = full_run(shape, 100 + s as u64);
-                    assert_ne!(other.inputs, run.inputs);
-                    run_full(&circuit, &paths, &other)
-                        .unwrap_or_else(|e| panic!("shape {s}, second proof: {e}"));
-                    let (again, _) = build_full(shape);
-                    assert_eq!(again.id(), circuit.id());
-                }
-            }
-
-            /// Proves `traces` of the full verifier for `shape` and verifies the proof.
-            fn prove_and_verify(
-                circuit: &Circuit<E>,
-                traces: &Traces<E>,
-                publics: &[E],
-            ) -> Result<(), String> {
-                let config = ProverConfig::$config(FriSettings::TEST);
-                let (pk, vk) =
-                    setup_with(circuit, &config, &SetupOptions::new().with_npos(&<$table>::ALL)).unwrap();
-                let proof = prove(&pk, traces).map_err(|e| e.to_string())?;
-                verify(&vk, publics, &proof).map_err(|e| e.to_string())
-            }
-
-            #[test]
-            fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query() {
-                use fixpoint_circuit_prover::poseidon2::{MERKLE_STEP, UNPACK};
-                use p3_symmetric::Permutation;
-                let shape = &shapes()[0];
-                let (circuit, paths) = build_full(shape);
-                let run = full_run(shape, 31);
-                let honest = run_full(&circuit, &paths, &run).unwrap();
-                prove_and_verify(&circuit, &honest, &run.inputs.publics).unwrap();
-
-                // 1. The first Merkle level of query 0 hashes in the other order: the row
-                //    is a valid compression of the swapped pair, its bit flipped.
-                let mut traces = honest.clone();
-                let step = traces
-                    .npo
-                    .iter_mut()
-                    .find(|r| r.kind == MERKLE_STEP)
-                    .unwrap();
-                let lanes = |slots: &[E]| -> Vec<V> {
-                    slots
-                        .iter()
-                        .flat_map(|s| s.as_basis_coefficients_slice().to_vec())
-                        .collect()
-                };
-                let (digest, sibling) = (lanes(&step.inputs[..2]), lanes(&step.private));
-                let flipped = step.inputs[2] == E::ZERO;
-                let (left, right) = if flipped {
-                    (&sibling, &digest)
-                } else {
-                    (&digest, &sibling)
-                };
-                let state: [V; 16] =
-                    std::array::from_fn(|i| if i < 8 { left[i] } else { right[i - 8] });
-                let out = $native().permute(state);
-                step.inputs[2] = if flipped { E::ONE } else { E::ZERO };
-                step.outputs = fixpoint_circuit_prover::poseidon2::pack_values::<E>(&out[..8]);
-                let err = prove_and_verify(&circuit, &traces, &run.inputs.publics).unwrap_err();
-                assert!(err.contains("the bus does not balance"), "{err}");
-
-                // 2. A query index taken from other lanes than the transcript sampled: the
-                //    UNPACK row of a query sample claims a different lane.
-                let mut traces = honest;
-                let unpack = traces.npo.iter_mut().rfind(|r| r.kind == UNPACK).unwrap();
-                unpack.outputs[0] += E::ONE;
-                let err = prove_and_verify(&circuit, &traces, &run.inputs.publics).unwrap_err();
-                assert!(err.contains("do not match the quotient"), "{err}");
-            }
-
-            #[test]
-            fn an_opening_point_on_the_query_coset_is_rejected() {
-                use p3_field::{Field, TwoAdicField};
-                let shape = &shapes()[0];
-                let (circuit, paths) = build_full(shape);
-                let mut run = full_run(shape, 41);
-                // x of query 0 for the first matrix: g·ω_h^{bitrev_h(i >> (H − h))}.
-                let h_max = shape.log_max_height();
-                let h = shape.commitments[0][0].log_height + shape.fri.log_blowup;
-                let reduced = run.witness.indices[0] >> (h_max - h);
-                let reversed = (0..h).fold(0, |acc, t| acc | (((reduced >> t) & 1) << (h - 1 - t)));
-                let x = V::GENERATOR * V::two_adic_generator(h).exp_u64(reversed as u64);
-                // The point is the first input after the caps; points are not absorbed by
-                // the PCS transcript, so the query indices stay.
-                let caps: usize = shape.batch_cap_roots().iter().sum::<usize>() * 2;
-                run.inputs.publics[caps] = E::from(x);
-                let err = run_full(&circuit, &paths, &run).unwrap_err();
-                assert!(err.contains("query0/reduced_openings"), "{err}");
-            }
-
-            #[test]
-            fn op_counts_by_component() {
-                let arity_4 = &shapes()[1];
-                let mut arity_2 = arity_4.clone();
-                arity_2.fri.max_log_arity = 1;
-                let mut report = String::new();
-                for (name, shape) in [("max_log_arity 2", arity_4), ("max_log_arity 1", &arity_2)] {
-                    let (circuit, _) = build_full(shape);
-                    let stats = circuit.stats();
-                    report += &format!(
-                        "--- {name}: rounds {:?}, {} witness slots\n{}",
-                        shape.log_arities(),
-                        stats.witness_count,
-                        fixpoint_recursion::components::ComponentCounts::of(&stats)
-                    );
-                }
-                insta::assert_snapshot!(concat!("op_counts_", stringify!($module)), report);
-            }
-
-            #[test]
-            fn tampered_proofs_are_rejected_by_the_check_that_failed() {
-                // No PoW: the first check a tampered value meets is the one named.
-                let shape = &shapes()[0];
-                let (circuit, paths) = build_full(shape);
-                let honest = full_run(shape, 21);
-                run_full(&circuit, &paths, &honest).unwrap();
-                // Offsets of the inputs, in allocation order: the statement is public
-                // (caps, points, claimed values), the rest private.
-                let caps: usize = shape.batch_cap_roots().iter().sum::<usize>() * 2;
-                let points: usize = shape.commitments.iter().flatten().map(|m| m.points).sum();
-                let rounds = shape.log_arities().len();
-                let round_caps: usize = shape.round_cap_roots().iter().sum::<usize>() * 2;
-                let final_poly = 1 + round_caps + rounds;
-                let pcs_private = final_poly + (1 << shape.fri.log_final_poly_len) + 1;
-                let rows: usize = shape
-                    .commitments
-                    .iter()
-                    .flatten()
-                    .map(|m| m.width)
-                    .sum::<usize>()
-                    * shape.fri.num_queries;
-                let (public, private) = (true, false);
-                // A commitment: every root of the first batch's cap (the queries may
-                // select any of them).
-                let first_cap = 0..2 * shape.batch_cap_roots()[0];
-                let cases = [
-                    (
-                        "an opened row value",
-                        private,
-                        pcs_private..pcs_private + 1,
-                        "query0/batch0/merkle",
-                    ),
-                    // Claims and the final polynomial are absorbed before the query
-                    // indices: changing one moves every index, so query 0's first Merkle
-                    // check is the first to fail.
-                    (
-                        "a claimed value",
-                        public,
-                        caps + points..caps + points + 1,
-                        "query0/batch0/merkle",
-                    ),
-                    ("a commitment", public, first_cap, "batch0/merkle"),
-                    (
-                        "a commit-phase sibling",
-                        private,
-                        pcs_private + rows..pcs_private + rows + 1,
-                        "fold0",
-                    ),
-                    (
-                        "a final-polynomial coefficient",
-                        private,
-                        final_poly..final_poly + 1,
-                        "query0/batch0/merkle",
-                    ),
-                ];
-                for (what, is_public, positions, scope) in cases {
-                    let mut tampered = FullRun {
-                        inputs: honest.inputs.clone(),
-                        witness: honest.witness.clone(),
-                    };
-                    let values = if is_public {
-                        &mut tampered.inputs.publics
-                    } else {
-                        &mut tampered.inputs.privates
-                    };
-                    for position in positions {
-                        values[position] += E::ONE;
-                    }
-                    match run_full(&circuit, &paths, &tampered) {
-                        Ok(_) => panic!("{what}: accepted"),
-                        Err(err) => assert!(err.contains(scope), "{what}: {err}"),
-                    }
-                }
-                // A changed Merkle sibling of an input path.
-                let mut tampered = FullRun {
-                    inputs: honest.inputs.clone(),
-                    witness: honest.witness.clone(),
-                };
-                tampered.witness.input_siblings[0][0][0][0] += V::ONE;
-                let err = run_full(&circuit, &paths, &tampered).unwrap_err();
-                assert!(err.contains("query0/batch0/merkle"), "{err}");
-            }
-
-            #[test]
-            fn two_proofs_of_one_shape_give_one_circuit_and_it_proves() {
-                let shape = &shapes()[1];
-                let (first, second) = (build(shape), build(shape));
-                assert_eq!(first.circuit.id(), second.circuit.id());
-                let (claims, proof, _) = native(shape, 7);
-                let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
-                let traces = run(&first.circuit, &inputs).unwrap();
-                let config = ProverConfig::$config(FriSettings::TEST);
-                let (pk, vk) =
-                    setup_with(&first.circuit, &config, &SetupOptions::new().with_npos(&<$table>::ALL))
-                        .unwrap();
-                verify(&vk, &inputs.publics, &prove(&pk, &traces).unwrap()).unwrap();
-            }
-
-            #[test]
-            fn a_wrong_pow_witness_is_rejected_by_the_check_that_failed() {
-                // Shape 1 grinds 1 bit (batch), 1 bit per round and 2 bits (query).
-                let shape = &shapes()[1];
-                let (claims, mut proof, _) = native(shape, 3);
-                let built = build(shape);
-                let honest = proof.query_pow_witness;
-                let mut rejected = 0;
-                for k in 1..=8u32 {
-                    proof.query_pow_witness = honest + V::from_u32(k);
-                    let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
-                    if let Err(e) = run(&built.circuit, &inputs) {
-                        assert!(e.contains("pcs/fri/queries"), "{e}");
-                        rejected += 1;
-                    }
-                }
-                // Each wrong witness passes 2 bits with probability 1/4.
-                assert!(
-                    rejected >= 4,
-                    "only {rejected} of 8 wrong witnesses rejected"
-                );
-            }
-
-            #[test]
-            fn proofs_of_another_shape_are_typed_errors() {
-                let shape = &shapes()[1];
-                let (claims, proof, _) = native(shape, 5);
-                let mut other = shape.clone();
-                other.fri.log_final_poly_len = 1;
-                assert!(matches!(
-                    pcs::inputs(&other, &claims, &proof),
-                    Err(ProofShapeError::Length {
-                        what: "final polynomial coefficients",
-                        ..
-                    })
-                ));
-                assert!(matches!(
-                    pcs::inputs(shape, &claims[..1], &proof),
-                    Err(ProofShapeError::Length {
-                        what: "committed batches",
-                        ..
-                    })
-                ));
-                let mut fewer = claims.clone();
-                fewer[0].1[0].pop();
-                assert!(matches!(
-                    pcs::inputs(shape, &fewer, &proof),
-                    Err(ProofShapeError::Length {
-                        what: "opening points of a matrix",
-                        ..
-                    })
-                ));
-                // A nonzero witness where a phase grinds 0 bits.
-                let shape0 = &shapes()[0];
-                let (claims, mut proof, _) = native(shape0, 5);
-                proof.query_pow_witness = V::ONE;
-                assert_eq!(
-                    pcs::inputs(shape0, &claims, &proof),
-                    Err(ProofShapeError::NonCanonicalPow { phase: "query" })
-                );
-            }
-        }
+/// [`native_parts`] hashing with `perm` (and its count).
+fn native_parts_with<V: FieldFamily>(
+    fri: &FriConfig,
+    perm: Counting<V>,
+) -> (
+    NativePcs<V>,
+    p3_fri::FriParameters<ChallengeMmcs<V>>,
+    ValMmcs<V>,
+) {
+    let val_mmcs = ValMmcs::<V>::new(
+        p3_symmetric::PaddingFreeSponge::new(perm.clone()),
+        p3_symmetric::TruncatedPermutation::new(perm),
+        fri.cap_height,
+    );
+    let params = p3_fri::FriParameters {
+        log_blowup: fri.log_blowup,
+        log_final_poly_len: fri.log_final_poly_len,
+        max_log_arity: fri.max_log_arity,
+        num_queries: fri.num_queries,
+        batch_proof_of_work_bits: fri.batch_pow_bits,
+        commit_proof_of_work_bits: fri.commit_pow_bits,
+        query_proof_of_work_bits: fri.query_pow_bits,
+        mmcs: ChallengeMmcs::<V>::new(val_mmcs.clone()),
     };
+    (
+        NativePcs::<V>::new(Default::default(), val_mmcs.clone(), params.clone()),
+        params,
+        val_mmcs,
+    )
 }
 
-/// The fields' Poseidon2, counting its permutations.
-type CountingKoalaBear =
-    CountingPermutation<p3_koala_bear::Poseidon2KoalaBear<16>, p3_koala_bear::KoalaBear>;
-type CountingBabyBear =
-    CountingPermutation<p3_baby_bear::Poseidon2BabyBear<16>, p3_baby_bear::BabyBear>;
-
-fn counting_koala_bear() -> CountingKoalaBear {
-    CountingPermutation::new(p3_koala_bear::default_koalabear_poseidon2_16())
+fn random_ext<V: FieldFamily>(rng: &mut SmallRng) -> Ext<V> {
+    Ext::<V>::from_basis_coefficients_fn(|_| V::from_u64(rng.random()))
 }
 
-fn counting_baby_bear() -> CountingBabyBear {
-    CountingPermutation::new(p3_baby_bear::default_babybear_poseidon2_16())
+/// Commits and opens random matrices of `shape`, verifies natively on a
+/// recording challenger; returns the claims, the proof and the native record.
+fn native<V: FieldFamily>(
+    shape: &PcsShape,
+    seed: u64,
+) -> (Claims<V>, Proof<V>, RecordingChallenger<Challenger<V>, V>) {
+    let (claims, proof, recording, _) = native_with_openings::<V>(shape, seed);
+    (claims, proof, recording)
 }
 
-pcs_tests!(
-    koala_bear,
-    p3_koala_bear::KoalaBear,
-    CountingKoalaBear,
-    counting_koala_bear,
-    koala_bear,
-    fixpoint_circuit_prover::poseidon2::koala_bear::Table
-);
-pcs_tests!(
-    baby_bear,
-    p3_baby_bear::BabyBear,
-    CountingBabyBear,
-    counting_baby_bear,
-    baby_bear,
-    fixpoint_circuit_prover::poseidon2::baby_bear::Table
-);
+/// [`native`], also returning p3's claims (with domains).
+#[allow(clippy::type_complexity)]
+fn native_with_openings<V: FieldFamily>(
+    shape: &PcsShape,
+    seed: u64,
+) -> (
+    Claims<V>,
+    Proof<V>,
+    RecordingChallenger<Challenger<V>, V>,
+    fri::native::Claims<V, Ext<V>>,
+) {
+    let pcs = native_pcs::<V>(&shape.fri);
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut committed = Vec::new();
+    for batch in &shape.commitments {
+        let evaluations: Vec<_> = batch
+            .iter()
+            .map(|m| {
+                let height = 1 << m.log_height;
+                let values = (0..height * m.width)
+                    .map(|_| V::from_u64(rng.random()))
+                    .collect();
+                let domain =
+                    <NativePcs<V> as Pcs<Ext<V>, Challenger<V>>>::natural_domain_for_degree(
+                        &pcs, height,
+                    );
+                (domain, RowMajorMatrix::new(values, m.width))
+            })
+            .collect();
+        let domains: Vec<_> = evaluations.iter().map(|(d, _)| *d).collect();
+        let (cap, data) =
+            <NativePcs<V> as Pcs<Ext<V>, Challenger<V>>>::commit(&pcs, evaluations).unwrap();
+        let points: Vec<Vec<Ext<V>>> = batch
+            .iter()
+            .map(|m| (0..m.points).map(|_| random_ext::<V>(&mut rng)).collect())
+            .collect();
+        committed.push((cap, data, domains, points));
+    }
+    let requests = committed
+        .iter()
+        .map(|(_, data, _, points)| (data, points.clone()).into())
+        .collect();
+    let mut prover_challenger = Challenger::<V>::new(counting::<V>());
+    let (opened, proof) = pcs.open(requests, &mut prover_challenger).unwrap();
+
+    let claims: Claims<V> = committed
+        .iter()
+        .zip(&opened)
+        .map(|((cap, _, _, points), values)| {
+            let matrices = points
+                .iter()
+                .zip(values)
+                .map(|(zs, vs)| zs.iter().copied().zip(vs.iter().cloned()).collect())
+                .collect();
+            (cap.clone(), matrices)
+        })
+        .collect();
+    let openings: fri::native::Claims<V, Ext<V>> = committed
+        .iter()
+        .zip(&claims)
+        .map(|((cap, _, domains, _), (_, matrices))| {
+            let matrices = domains
+                .iter()
+                .copied()
+                .zip(matrices.iter().cloned())
+                .collect();
+            CommitmentOpening::from((cap.clone(), matrices))
+        })
+        .collect();
+    let mut recording = RecordingChallenger::new(Challenger::<V>::new(counting::<V>()));
+    pcs.verify(openings.clone(), &proof, &mut recording)
+        .expect("p3 accepts its own proof");
+    (claims, proof, recording, openings)
+}
+
+struct Built<V: FieldFamily> {
+    circuit: Circuit<Ext<V>>,
+    challenger: CircuitChallenger<Ext<V>>,
+}
+
+fn build<V: FieldFamily>(shape: &PcsShape) -> Built<V> {
+    let mut b = CircuitBuilder::<Ext<V>>::new();
+    let mut challenger = CircuitChallenger::new(&mut b);
+    let inputs = PcsInputs::allocate(&mut b, shape);
+    pcs::verify_transcript(&mut b, &mut challenger, shape, &inputs).unwrap();
+    Built {
+        circuit: b.build().unwrap(),
+        challenger,
+    }
+}
+
+fn run<V: FieldFamily>(
+    circuit: &Circuit<Ext<V>>,
+    inputs: &pcs::InputValues<Ext<V>>,
+) -> Result<Traces<Ext<V>>, String> {
+    let mut runner = circuit.runner();
+    fixpoint_circuit_prover::poseidon2::register_executors(&mut runner);
+    runner
+        .set_public_inputs(&inputs.publics)
+        .map_err(|e| e.to_string())?;
+    runner
+        .set_private_inputs(&inputs.privates)
+        .map_err(|e| e.to_string())?;
+    runner.run().map_err(|e| e.to_string())
+}
+
+fn the_transcript_matches_p3_on_every_shape<V: FieldFamily>() {
+    for (s, shape) in shapes().iter().enumerate() {
+        let (claims, proof, native) = native::<V>(shape, s as u64);
+        let built = build::<V>(shape);
+        let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
+        let traces = run::<V>(&built.circuit, &inputs).unwrap_or_else(|e| panic!("shape {s}: {e}"));
+        if let Err(d) = transcript::compare(
+            &native.events,
+            &built.circuit,
+            &traces,
+            built.challenger.transcript(),
+        ) {
+            panic!("shape {s}: {d}");
+        }
+    }
+}
+
+/// The whole verifier: transcript and queries.
+fn build_full<V: FieldFamily>(shape: &PcsShape) -> (Circuit<Ext<V>>, QueryPaths) {
+    let mut b = CircuitBuilder::<Ext<V>>::new();
+    let mut challenger = CircuitChallenger::new(&mut b);
+    let inputs = PcsInputs::allocate(&mut b, shape);
+    let challenges = pcs::verify_transcript(&mut b, &mut challenger, shape, &inputs).unwrap();
+    let queries = QueryInputs::allocate(&mut b, shape);
+    let paths = fri::verify_queries(&mut b, shape, &inputs, &challenges, &queries).unwrap();
+    (b.build().unwrap(), paths)
+}
+
+/// A proof of `shape` and everything the full circuit needs to run on it.
+struct FullRun<V: FieldFamily> {
+    inputs: pcs::InputValues<Ext<V>>,
+    witness: fri::QueryWitness<V, Ext<V>>,
+}
+
+/// The query phase's witness of a native proof, on a fresh transcript.
+fn query_witness<V: FieldFamily>(
+    params: &p3_fri::FriParameters<ChallengeMmcs<V>>,
+    val_mmcs: &ValMmcs<V>,
+    openings: &fri::native::Claims<V, Ext<V>>,
+    proof: &Proof<V>,
+) -> fri::QueryWitness<V, Ext<V>> {
+    fri::query_witness(
+        params,
+        val_mmcs,
+        openings,
+        proof,
+        &mut Challenger::<V>::new(counting::<V>()),
+    )
+    .unwrap()
+}
+
+fn full_run<V: FieldFamily>(shape: &PcsShape, seed: u64) -> FullRun<V> {
+    let (claims, proof, _, openings) = native_with_openings::<V>(shape, seed);
+    let (_, params, val_mmcs) = native_parts::<V>(&shape.fri);
+    let witness = query_witness::<V>(&params, &val_mmcs, &openings, &proof);
+    let mut inputs = pcs::inputs(shape, &claims, &proof).unwrap();
+    inputs.privates.extend(witness.privates.iter().copied());
+    FullRun { inputs, witness }
+}
+
+fn run_full<V: FieldFamily>(
+    circuit: &Circuit<Ext<V>>,
+    paths: &QueryPaths,
+    run: &FullRun<V>,
+) -> Result<Traces<Ext<V>>, String> {
+    let mut runner = circuit.runner();
+    fixpoint_circuit_prover::poseidon2::register_executors(&mut runner);
+    paths
+        .set_witness(&mut runner, &run.witness)
+        .map_err(|e| e.to_string())?;
+    runner
+        .set_public_inputs(&run.inputs.publics)
+        .map_err(|e| e.to_string())?;
+    runner
+        .set_private_inputs(&run.inputs.privates)
+        .map_err(|e| e.to_string())?;
+    runner.run().map_err(|e| e.to_string())
+}
+
+fn the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares<V: FieldFamily>() {
+    // p3's pruned multiproof computes a node that several queries share once;
+    // the circuit, fixed before the indices are drawn, hashes one path per
+    // query. Everything else must cost exactly what it costs natively.
+    let mut shapes_that_share = 0;
+    for (s, shape) in all_shapes().iter().enumerate() {
+        let (_, proof, _, openings) = native_with_openings::<V>(shape, s as u64);
+        let perm = counting::<V>();
+        let (pcs, params, val_mmcs) = native_parts_with::<V>(&shape.fri, perm.clone());
+        pcs.verify(
+            openings.clone(),
+            &proof,
+            &mut Challenger::<V>::new(perm.clone()),
+        )
+        .unwrap();
+        let native = perm.count();
+        let witness = query_witness::<V>(&params, &val_mmcs, &openings, &proof);
+        let merkle = fri::MerkleSharing::of(shape, &witness).total();
+        let (circuit, _) = build_full::<V>(shape);
+        let permutations = circuit
+            .ops
+            .iter()
+            .filter(|op| {
+                matches!(op, fixpoint_circuit::Op::Npo { kind, .. }
+                    if *kind == fixpoint_circuit_prover::poseidon2::POSEIDON2_16
+                        || *kind == fixpoint_circuit_prover::poseidon2::POSEIDON2_16_PACKED
+                        || *kind == fixpoint_circuit_prover::poseidon2::MERKLE_STEP)
+            })
+            .count();
+        assert_eq!(
+            permutations,
+            native + merkle.per_query - merkle.shared,
+            "shape {s}: {shape:?}"
+        );
+        assert!(merkle.shared <= merkle.bound && merkle.bound <= merkle.per_query);
+        shapes_that_share += usize::from(merkle.shared < merkle.per_query);
+    }
+    // The identity is not the trivial one: queries do share nodes.
+    assert!(shapes_that_share > 0);
+}
+
+/// Every shape, and each again with binary folding.
+fn all_shapes() -> Vec<PcsShape> {
+    let binary = shapes().into_iter().map(|mut shape| {
+        shape.fri.max_log_arity = 1;
+        shape
+    });
+    shapes().into_iter().chain(binary).collect()
+}
+
+fn the_whole_verifier_accepts_p3_proofs_and_proves<V: FieldFamily>() {
+    for (s, shape) in all_shapes().iter().enumerate() {
+        let (circuit, paths) = build_full::<V>(shape);
+        let run = full_run::<V>(shape, 10 + s as u64);
+        let traces =
+            run_full::<V>(&circuit, &paths, &run).unwrap_or_else(|e| panic!("shape {s}: {e}"));
+        prove_and_verify::<V>(&circuit, &traces, &run.inputs.publics)
+            .unwrap_or_else(|e| panic!("shape {s}: {e}"));
+        // Another proof of the same shape runs on the same circuit.
+        let other = full_run::<V>(shape, 100 + s as u64);
+        assert_ne!(other.inputs, run.inputs);
+        run_full::<V>(&circuit, &paths, &other)
+            .unwrap_or_else(|e| panic!("shape {s}, second proof: {e}"));
+        let (again, _) = build_full::<V>(shape);
+        assert_eq!(again.id(), circuit.id());
+    }
+}
+
+/// Proves `traces` of the full verifier for `shape` and verifies the proof.
+fn prove_and_verify<V: FieldFamily>(
+    circuit: &Circuit<Ext<V>>,
+    traces: &Traces<Ext<V>>,
+    publics: &[Ext<V>],
+) -> Result<(), fixpoint_circuit_prover::VerifyError> {
+    let config = ProverConfig::<Stark<V>>::new(FriSettings::TEST);
+    let (pk, vk) = setup_with(
+        circuit,
+        &config,
+        &SetupOptions::new().with_npos(&Table::ALL),
+    )
+    .unwrap();
+    // p3 proves whatever traces it is given: only the verifier judges them.
+    let proof = prove(&pk, traces).unwrap();
+    verify(&vk, publics, &proof)
+}
+
+fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query<V: FieldFamily>() {
+    use fixpoint_circuit_prover::poseidon2::{MERKLE_STEP, UNPACK};
+    use p3_symmetric::Permutation;
+    let shape = &shapes()[0];
+    let (circuit, paths) = build_full::<V>(shape);
+    let run = full_run::<V>(shape, 31);
+    let honest = run_full::<V>(&circuit, &paths, &run).unwrap();
+    prove_and_verify::<V>(&circuit, &honest, &run.inputs.publics).unwrap();
+
+    // 1. The first Merkle level of query 0 hashes in the other order: the row
+    //    is a valid compression of the swapped pair, its bit flipped.
+    let mut traces = honest.clone();
+    let step = traces
+        .npo
+        .iter_mut()
+        .find(|r| r.kind == MERKLE_STEP)
+        .unwrap();
+    let lanes = |slots: &[Ext<V>]| -> Vec<V> {
+        slots
+            .iter()
+            .flat_map(|s| s.as_basis_coefficients_slice().to_vec())
+            .collect()
+    };
+    let (digest, sibling) = (lanes(&step.inputs[..2]), lanes(&step.private));
+    let flipped = step.inputs[2] == Ext::<V>::ZERO;
+    let (left, right) = if flipped {
+        (&sibling, &digest)
+    } else {
+        (&digest, &sibling)
+    };
+    let state: [V; 16] = std::array::from_fn(|i| if i < 8 { left[i] } else { right[i - 8] });
+    let out = counting::<V>().permute(state);
+    step.inputs[2] = if flipped {
+        Ext::<V>::ONE
+    } else {
+        Ext::<V>::ZERO
+    };
+    step.outputs = fixpoint_circuit_prover::poseidon2::pack_values::<Ext<V>>(&out[..8]);
+    let err = prove_and_verify::<V>(&circuit, &traces, &run.inputs.publics).unwrap_err();
+    assert_eq!(
+        err.rejection(),
+        Some(fixpoint_circuit_prover::Rejection::LookupSum),
+        "{err}"
+    );
+
+    // 2. A query index taken from other lanes than the transcript sampled: the
+    //    UNPACK row of a query sample claims a different lane.
+    let mut traces = honest;
+    let unpack = traces.npo.iter_mut().rfind(|r| r.kind == UNPACK).unwrap();
+    unpack.outputs[0] += Ext::<V>::ONE;
+    let err = prove_and_verify::<V>(&circuit, &traces, &run.inputs.publics).unwrap_err();
+    assert_eq!(
+        err.rejection(),
+        Some(fixpoint_circuit_prover::Rejection::OodEvaluation),
+        "{err}"
+    );
+}
+
+fn an_opening_point_on_the_query_coset_is_rejected<V: FieldFamily>() {
+    let shape = &shapes()[0];
+    let (circuit, paths) = build_full::<V>(shape);
+    let mut run = full_run::<V>(shape, 41);
+    // x of query 0 for the first matrix: g·ω_h^{bitrev_h(i >> (H − h))}.
+    let h_max = shape.log_max_height();
+    let h = shape.commitments[0][0].log_height + shape.fri.log_blowup;
+    let reduced = run.witness.indices[0] >> (h_max - h);
+    let reversed = (0..h).fold(0, |acc, t| acc | (((reduced >> t) & 1) << (h - 1 - t)));
+    let x = V::GENERATOR * V::two_adic_generator(h).exp_u64(reversed as u64);
+    // The point is the first input after the caps; points are not absorbed by
+    // the PCS transcript, so the query indices stay.
+    let caps: usize = shape.batch_cap_roots().iter().sum::<usize>() * 2;
+    run.inputs.publics[caps] = Ext::<V>::from(x);
+    let err = run_full::<V>(&circuit, &paths, &run).unwrap_err();
+    assert!(err.contains("query0/reduced_openings"), "{err}");
+}
+
+fn op_counts_by_component<V: FieldFamily>() -> String {
+    let arity_4 = &shapes()[1];
+    let mut arity_2 = arity_4.clone();
+    arity_2.fri.max_log_arity = 1;
+    let mut report = String::new();
+    for (name, shape) in [("max_log_arity 2", arity_4), ("max_log_arity 1", &arity_2)] {
+        let (circuit, _) = build_full::<V>(shape);
+        let stats = circuit.stats();
+        report += &format!(
+            "--- {name}: rounds {:?}, {} witness slots\n{}",
+            shape.log_arities(),
+            stats.witness_count,
+            fixpoint_recursion::components::ComponentCounts::of(&stats)
+        );
+    }
+    report
+}
+
+fn tampered_proofs_are_rejected_by_the_check_that_failed<V: FieldFamily>() {
+    // No PoW: the first check a tampered value meets is the one named.
+    let shape = &shapes()[0];
+    let (circuit, paths) = build_full::<V>(shape);
+    let honest = full_run::<V>(shape, 21);
+    run_full::<V>(&circuit, &paths, &honest).unwrap();
+    // Offsets of the inputs, in allocation order: the statement is public
+    // (caps, points, claimed values), the rest private.
+    let caps: usize = shape.batch_cap_roots().iter().sum::<usize>() * 2;
+    let points: usize = shape.commitments.iter().flatten().map(|m| m.points).sum();
+    let rounds = shape.log_arities().len();
+    let round_caps: usize = shape.round_cap_roots().iter().sum::<usize>() * 2;
+    let final_poly = 1 + round_caps + rounds;
+    let pcs_private = final_poly + (1 << shape.fri.log_final_poly_len) + 1;
+    let rows: usize = shape
+        .commitments
+        .iter()
+        .flatten()
+        .map(|m| m.width)
+        .sum::<usize>()
+        * shape.fri.num_queries;
+    let (public, private) = (true, false);
+    // A commitment: every root of the first batch's cap (the queries may
+    // select any of them).
+    let first_cap = 0..2 * shape.batch_cap_roots()[0];
+    let cases = [
+        (
+            "an opened row value",
+            private,
+            pcs_private..pcs_private + 1,
+            "query0/batch0/merkle",
+        ),
+        // Claims and the final polynomial are absorbed before the query
+        // indices: changing one moves every index, so query 0's first Merkle
+        // check is the first to fail.
+        (
+            "a claimed value",
+            public,
+            caps + points..caps + points + 1,
+            "query0/batch0/merkle",
+        ),
+        ("a commitment", public, first_cap, "batch0/merkle"),
+        (
+            "a commit-phase sibling",
+            private,
+            pcs_private + rows..pcs_private + rows + 1,
+            "fold0",
+        ),
+        (
+            "a final-polynomial coefficient",
+            private,
+            final_poly..final_poly + 1,
+            "query0/batch0/merkle",
+        ),
+    ];
+    for (what, is_public, positions, scope) in cases {
+        let mut tampered = FullRun {
+            inputs: honest.inputs.clone(),
+            witness: honest.witness.clone(),
+        };
+        let values = if is_public {
+            &mut tampered.inputs.publics
+        } else {
+            &mut tampered.inputs.privates
+        };
+        for position in positions {
+            values[position] += Ext::<V>::ONE;
+        }
+        match run_full::<V>(&circuit, &paths, &tampered) {
+            Ok(_) => panic!("{what}: accepted"),
+            Err(err) => assert!(err.contains(scope), "{what}: {err}"),
+        }
+    }
+    // A changed Merkle sibling of an input path.
+    let mut tampered = FullRun {
+        inputs: honest.inputs.clone(),
+        witness: honest.witness.clone(),
+    };
+    tampered.witness.input_siblings[0][0][0][0] += V::ONE;
+    let err = run_full::<V>(&circuit, &paths, &tampered).unwrap_err();
+    assert!(err.contains("query0/batch0/merkle"), "{err}");
+}
+
+fn two_proofs_of_one_shape_give_one_circuit_and_it_proves<V: FieldFamily>() {
+    let shape = &shapes()[1];
+    let (first, second) = (build::<V>(shape), build::<V>(shape));
+    assert_eq!(first.circuit.id(), second.circuit.id());
+    let (claims, proof, _) = native::<V>(shape, 7);
+    let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
+    let traces = run::<V>(&first.circuit, &inputs).unwrap();
+    let config = ProverConfig::<Stark<V>>::new(FriSettings::TEST);
+    let (pk, vk) = setup_with(
+        &first.circuit,
+        &config,
+        &SetupOptions::new().with_npos(&Table::ALL),
+    )
+    .unwrap();
+    verify(&vk, &inputs.publics, &prove(&pk, &traces).unwrap()).unwrap();
+}
+
+fn a_wrong_pow_witness_is_rejected_by_the_check_that_failed<V: FieldFamily>() {
+    // Shape 1 grinds 1 bit (batch), 1 bit per round and 2 bits (query).
+    let shape = &shapes()[1];
+    let (claims, mut proof, _) = native::<V>(shape, 3);
+    let built = build::<V>(shape);
+    let honest = proof.query_pow_witness;
+    let mut rejected = 0;
+    for k in 1..=8u32 {
+        proof.query_pow_witness = honest + V::from_u32(k);
+        let inputs = pcs::inputs(shape, &claims, &proof).unwrap();
+        if let Err(e) = run::<V>(&built.circuit, &inputs) {
+            assert!(e.contains("pcs/fri/queries"), "{e}");
+            rejected += 1;
+        }
+    }
+    // Each wrong witness passes 2 bits with probability 1/4.
+    assert!(
+        rejected >= 4,
+        "only {rejected} of 8 wrong witnesses rejected"
+    );
+}
+
+fn proofs_of_another_shape_are_typed_errors<V: FieldFamily>() {
+    let shape = &shapes()[1];
+    let (claims, proof, _) = native::<V>(shape, 5);
+    let mut other = shape.clone();
+    other.fri.log_final_poly_len = 1;
+    assert!(matches!(
+        pcs::inputs(&other, &claims, &proof),
+        Err(ProofShapeError::Length {
+            what: "final polynomial coefficients",
+            ..
+        })
+    ));
+    assert!(matches!(
+        pcs::inputs(shape, &claims[..1], &proof),
+        Err(ProofShapeError::Length {
+            what: "committed batches",
+            ..
+        })
+    ));
+    let mut fewer = claims.clone();
+    fewer[0].1[0].pop();
+    assert!(matches!(
+        pcs::inputs(shape, &fewer, &proof),
+        Err(ProofShapeError::Length {
+            what: "opening points of a matrix",
+            ..
+        })
+    ));
+    // A nonzero witness where a phase grinds 0 bits.
+    let shape0 = &shapes()[0];
+    let (claims, mut proof, _) = native::<V>(shape0, 5);
+    proof.query_pow_witness = V::ONE;
+    assert_eq!(
+        pcs::inputs(shape0, &claims, &proof),
+        Err(ProofShapeError::NonCanonicalPow { phase: "query" })
+    );
+}
+
+mod koala_bear {
+    use fixpoint_circuit_prover::KoalaBear as V;
+
+    #[test]
+    fn op_counts_by_component() {
+        let report = super::op_counts_by_component::<V>();
+        insta::assert_snapshot!("op_counts_koala_bear", report);
+    }
+
+    #[test]
+    fn the_transcript_matches_p3_on_every_shape() {
+        super::the_transcript_matches_p3_on_every_shape::<V>();
+    }
+
+    #[test]
+    fn the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares() {
+        super::the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares::<V>();
+    }
+
+    #[test]
+    fn the_whole_verifier_accepts_p3_proofs_and_proves() {
+        super::the_whole_verifier_accepts_p3_proofs_and_proves::<V>();
+    }
+
+    #[test]
+    fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query() {
+        super::a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query::<V>();
+    }
+
+    #[test]
+    fn an_opening_point_on_the_query_coset_is_rejected() {
+        super::an_opening_point_on_the_query_coset_is_rejected::<V>();
+    }
+
+    #[test]
+    fn tampered_proofs_are_rejected_by_the_check_that_failed() {
+        super::tampered_proofs_are_rejected_by_the_check_that_failed::<V>();
+    }
+
+    #[test]
+    fn two_proofs_of_one_shape_give_one_circuit_and_it_proves() {
+        super::two_proofs_of_one_shape_give_one_circuit_and_it_proves::<V>();
+    }
+
+    #[test]
+    fn a_wrong_pow_witness_is_rejected_by_the_check_that_failed() {
+        super::a_wrong_pow_witness_is_rejected_by_the_check_that_failed::<V>();
+    }
+
+    #[test]
+    fn proofs_of_another_shape_are_typed_errors() {
+        super::proofs_of_another_shape_are_typed_errors::<V>();
+    }
+}
+
+mod baby_bear {
+    use fixpoint_circuit_prover::BabyBear as V;
+
+    #[test]
+    fn op_counts_by_component() {
+        let report = super::op_counts_by_component::<V>();
+        insta::assert_snapshot!("op_counts_baby_bear", report);
+    }
+
+    #[test]
+    fn the_transcript_matches_p3_on_every_shape() {
+        super::the_transcript_matches_p3_on_every_shape::<V>();
+    }
+
+    #[test]
+    fn the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares() {
+        super::the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares::<V>();
+    }
+
+    #[test]
+    fn the_whole_verifier_accepts_p3_proofs_and_proves() {
+        super::the_whole_verifier_accepts_p3_proofs_and_proves::<V>();
+    }
+
+    #[test]
+    fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query() {
+        super::a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query::<V>();
+    }
+
+    #[test]
+    fn an_opening_point_on_the_query_coset_is_rejected() {
+        super::an_opening_point_on_the_query_coset_is_rejected::<V>();
+    }
+
+    #[test]
+    fn tampered_proofs_are_rejected_by_the_check_that_failed() {
+        super::tampered_proofs_are_rejected_by_the_check_that_failed::<V>();
+    }
+
+    #[test]
+    fn two_proofs_of_one_shape_give_one_circuit_and_it_proves() {
+        super::two_proofs_of_one_shape_give_one_circuit_and_it_proves::<V>();
+    }
+
+    #[test]
+    fn a_wrong_pow_witness_is_rejected_by_the_check_that_failed() {
+        super::a_wrong_pow_witness_is_rejected_by_the_check_that_failed::<V>();
+    }
+
+    #[test]
+    fn proofs_of_another_shape_are_typed_errors() {
+        super::proofs_of_another_shape_are_typed_errors::<V>();
+    }
+}
 
 #[test]
 fn shapes_p3_refuses_are_refused() {

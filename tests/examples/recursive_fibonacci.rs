@@ -15,8 +15,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use fixpoint_circuit_prover::{FriSettings, ProverConfig, prove, setup, verify};
-use p3_field::{PrimeCharacteristicRing, PrimeField64};
+use fixpoint_circuit_prover::{
+    BabyBear, Ext, FieldFamily, FriSettings, KoalaBear, ProverConfig, Stark, prove, setup, verify,
+};
+use p3_field::PrimeCharacteristicRing;
 
 const USAGE: &str = "usage: recursive_fibonacci [--field koala-bear|baby-bear] [--n STEPS] \
 [--layers L] [--log-blowup B] [--num-queries Q] [--max-log-arity A] [--log-final-poly-len F] \
@@ -111,161 +113,159 @@ fn table_name(name: &str) -> &str {
     }
 }
 
-macro_rules! run_field {
-    ($name:ident, $module:ident, $val:ty) => {
-        fn $name(args: &Args) -> Result<(), String> {
-            use fixpoint_circuit_prover::files::{self, FieldTag, FileKind};
-            use fixpoint_circuit_prover::VerifyOptions;
-            use fixpoint_recursion::layers::$module::{LayerReport, recurse, verify_recursion};
-            type E = p3_field::extension::BinomialExtensionField<$val, 4>;
+/// The run over field family `V`.
+fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
+    use fixpoint_circuit_prover::VerifyOptions;
+    use fixpoint_circuit_prover::files::{self, FieldTag, FileKind};
+    use fixpoint_recursion::layers::{LayerReport, recurse, verify_recursion};
 
-            let config = ProverConfig::$module(args.fri);
-            println!(
-                "fixpoint recursion on {} — {} conjectured bits (log_blowup {}, {} queries, query PoW {}, max_log_arity {}, final poly {})",
-                config.field,
-                args.fri.conjectured_security_bits(),
-                args.fri.log_blowup,
-                args.fri.num_queries,
-                args.fri.query_pow_bits,
-                args.fri.max_log_arity,
-                1 << args.fri.log_final_poly_len,
-            );
+    let config = ProverConfig::<Stark<V>>::new(args.fri);
+    println!(
+        "fixpoint recursion on {} — {} conjectured bits (log_blowup {}, {} queries, query PoW {}, max_log_arity {}, final poly {})",
+        config.field,
+        args.fri.conjectured_security_bits(),
+        args.fri.log_blowup,
+        args.fri.num_queries,
+        args.fri.query_pow_bits,
+        args.fri.max_log_arity,
+        1 << args.fri.log_final_poly_len,
+    );
 
-            // Layer 0: Fibonacci, written with the builder.
-            let start = Instant::now();
-            let base = fixpoint_tests::fibonacci::<E>(args.n).map_err(|e| e.to_string())?;
-            if let Some(path) = &args.save_circuit {
-                let field = FieldTag::from_name(config.field).ok_or("unknown field")?;
-                let bytes = files::encode_file(field, FileKind::Circuit, &base);
-                std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-                println!("wrote the base circuit to {}", path.display());
-            }
-            let (mut x, mut y) = (<$val>::ZERO, <$val>::ONE);
-            for _ in 0..args.n {
-                (x, y) = (y, x + y);
-            }
-            let publics = [E::ZERO, E::ONE, E::from(x)];
-            let (pk, vk) = setup(&base, &config).map_err(|e| e.to_string())?;
-            let mut runner = base.runner();
-            runner.set_public_inputs(&publics).map_err(|e| e.to_string())?;
-            let traces = runner.run().map_err(|e| e.to_string())?;
-            let proof = prove(&pk, &traces).map_err(|e| e.to_string())?;
-            verify(&vk, &publics, &proof).map_err(|e| e.to_string())?;
-            println!(
-                "layer 0: Fibonacci of {} steps (F({}) = {}), {} ops, proved and verified in {:.2?}",
-                args.n,
-                args.n,
-                x.as_canonical_u64(),
-                base.ops.len(),
-                start.elapsed()
-            );
+    // Layer 0: Fibonacci, written with the builder.
+    let start = Instant::now();
+    let base = fixpoint_tests::fibonacci::<Ext<V>>(args.n).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.save_circuit {
+        let field = FieldTag::from_name(config.field).ok_or("unknown field")?;
+        let bytes = files::encode_file(field, FileKind::Circuit, &base);
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("wrote the base circuit to {}", path.display());
+    }
+    let (mut x, mut y) = (V::ZERO, V::ONE);
+    for _ in 0..args.n {
+        (x, y) = (y, x + y);
+    }
+    let publics = [Ext::<V>::ZERO, Ext::<V>::ONE, Ext::<V>::from(x)];
+    let (pk, vk) = setup(&base, &config).map_err(|e| e.to_string())?;
+    let mut runner = base.runner();
+    runner
+        .set_public_inputs(&publics)
+        .map_err(|e| e.to_string())?;
+    let traces = runner.run().map_err(|e| e.to_string())?;
+    let proof = prove(&pk, &traces).map_err(|e| e.to_string())?;
+    verify(&vk, &publics, &proof).map_err(|e| e.to_string())?;
+    println!(
+        "layer 0: Fibonacci of {} steps (F({}) = {}), {} ops, proved and verified in {:.2?}",
+        args.n,
+        args.n,
+        x.as_canonical_u64(),
+        base.ops.len(),
+        start.elapsed()
+    );
 
-            let total = Instant::now();
-            let mut rows: Vec<(LayerReport, f64)> = Vec::new();
-            let outcome = recurse(&vk, &proof, &publics, args.fri, args.layers, |r| {
-                let peak = peak_mb();
-                println!(
-                    "  [{}/{}] layer {} proved in {:.2?} ({:.1?} since the base){}",
-                    r.layer,
-                    args.layers,
-                    r.layer,
-                    r.prove,
-                    total.elapsed(),
-                    if r.fixed_point { ", setup reused" } else { "" }
-                );
-                rows.push((r.clone(), peak));
-            })
-            .map_err(|e| chain(&e))?;
+    let total = Instant::now();
+    let mut rows: Vec<(LayerReport, f64)> = Vec::new();
+    let outcome = recurse(&vk, &proof, &publics, args.fri, args.layers, |r| {
+        let peak = peak_mb();
+        println!(
+            "  [{}/{}] layer {} proved in {:.2?} ({:.1?} since the base){}",
+            r.layer,
+            args.layers,
+            r.layer,
+            r.prove,
+            total.elapsed(),
+            if r.fixed_point { ", setup reused" } else { "" }
+        );
+        rows.push((r.clone(), peak));
+    })
+    .map_err(|e| chain(&e))?;
 
-            println!();
-            println!(
-                "layer |   add |   mul |   npo |  hint | witness | rows per table                                                                                   | trace area | build  | run    | setup  | prove  | verify | proof KB | peak MB"
-            );
-            for (r, peak) in &rows {
-                let ops = &r.stats.ops;
-                let tables: Vec<String> = r
-                    .proof
-                    .tables
-                    .iter()
-                    .map(|t| format!("{}:{}", table_name(&t.name), t.height))
-                    .collect();
-                println!(
-                    "{:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>7} | {:<96} | {:>10} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>8.1} | {:>7.0}",
-                    r.layer,
-                    ops.adds,
-                    ops.muls,
-                    ops.npos,
-                    ops.hints,
-                    r.stats.witness_count,
-                    tables.join(" "),
-                    r.proof.trace_area(),
-                    r.build,
-                    r.run,
-                    r.setup,
-                    r.prove,
-                    r.verify,
-                    r.proof.proof_bytes as f64 / 1024.0,
-                    peak
-                );
-            }
-            println!();
-            match outcome.fixed_point_at {
-                Some(layer) => println!(
-                    "FIXED POINT reached at layer {layer}: its circuit (id {}) and verifying key equal layer {}'s; every later layer reuses that setup.",
-                    hex(&outcome.reports[layer - 1].circuit_id.0),
-                    layer - 1
-                ),
-                None => println!(
-                    "no fixed point within {} layers: run more layers (--layers) to reach it.",
-                    args.layers
-                ),
-            }
-            // Check the result as a third party would: with the trusted key set only.
-            let Some(bundle) = outcome.bundle() else {
-                return match &args.out {
-                    Some(dir) => Err(format!(
-                        "no bundle written to {}: a trusted key set exists from the fixed point on (run more --layers)",
-                        dir.display()
-                    )),
-                    None => Ok(()),
-                };
-            };
-            let bits = bundle.vk.fri.conjectured_security_bits();
-            let options = VerifyOptions {
-                min_conjectured_bits: VerifyOptions::default().min_conjectured_bits.min(bits),
-            };
-            verify_recursion(
-                &bundle.trusted,
-                &publics,
-                &bundle.vk,
-                &bundle.publics,
-                &bundle.proof,
-                &options,
-            )
-            .map_err(|e| chain(&e))?;
-            println!(
-                "the last proof (depth {}) verifies with only the trusted key set: the base key, {} key(s) below the fixed point and the fixed-point key {}.",
-                outcome.reports.len(),
-                bundle.trusted.below_fixed_point.len(),
-                hex(&bundle.trusted.fixed_point)
-            );
-            if bits < VerifyOptions::default().min_conjectured_bits {
-                println!(
-                    "note: {bits} conjectured bits is below the `fixpoint` command's default minimum of {}; pass --min-bits {bits} to verify this bundle.",
-                    VerifyOptions::default().min_conjectured_bits
-                );
-            }
-            if let Some(dir) = &args.out {
-                bundle.write(dir).map_err(|e| e.to_string())?;
-                println!(
-                    "wrote the bundle to {}; check it with: fixpoint verify-recursion --bundle {}",
-                    dir.display(),
-                    dir.display()
-                );
-            }
-            Ok(())
-        }
+    println!();
+    println!(
+        "layer |   add |   mul |   npo |  hint | witness | rows per table                                                                                   | trace area | build  | run    | setup  | prove  | verify | proof KB | peak MB"
+    );
+    for (r, peak) in &rows {
+        let ops = &r.stats.ops;
+        let tables: Vec<String> = r
+            .proof
+            .tables
+            .iter()
+            .map(|t| format!("{}:{}", table_name(&t.name), t.height))
+            .collect();
+        println!(
+            "{:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>7} | {:<96} | {:>10} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>8.1} | {:>7.0}",
+            r.layer,
+            ops.adds,
+            ops.muls,
+            ops.npos,
+            ops.hints,
+            r.stats.witness_count,
+            tables.join(" "),
+            r.proof.trace_area(),
+            r.build,
+            r.run,
+            r.setup,
+            r.prove,
+            r.verify,
+            r.proof.proof_bytes as f64 / 1024.0,
+            peak
+        );
+    }
+    println!();
+    match outcome.fixed_point_at {
+        Some(layer) => println!(
+            "FIXED POINT reached at layer {layer}: its circuit (id {}) and verifying key equal layer {}'s; every later layer reuses that setup.",
+            hex(&outcome.reports[layer - 1].circuit_id.0),
+            layer - 1
+        ),
+        None => println!(
+            "no fixed point within {} layers: run more layers (--layers) to reach it.",
+            args.layers
+        ),
+    }
+    // Check the result as a third party would: with the trusted key set only.
+    let Some(bundle) = outcome.bundle() else {
+        return match &args.out {
+            Some(dir) => Err(format!(
+                "no bundle written to {}: a trusted key set exists from the fixed point on (run more --layers)",
+                dir.display()
+            )),
+            None => Ok(()),
+        };
     };
+    let bits = bundle.vk.fri.conjectured_security_bits();
+    let options = VerifyOptions {
+        min_conjectured_bits: VerifyOptions::default().min_conjectured_bits.min(bits),
+    };
+    verify_recursion(
+        &bundle.trusted,
+        &publics,
+        &bundle.vk,
+        &bundle.publics,
+        &bundle.proof,
+        &options,
+    )
+    .map_err(|e| chain(&e))?;
+    println!(
+        "the last proof (depth {}) verifies with only the trusted key set: the base key, {} key(s) below the fixed point and the fixed-point key {}.",
+        outcome.reports.len(),
+        bundle.trusted.below_fixed_point.len(),
+        hex(&bundle.trusted.fixed_point)
+    );
+    if bits < VerifyOptions::default().min_conjectured_bits {
+        println!(
+            "note: {bits} conjectured bits is below the `fixpoint` command's default minimum of {}; pass --min-bits {bits} to verify this bundle.",
+            VerifyOptions::default().min_conjectured_bits
+        );
+    }
+    if let Some(dir) = &args.out {
+        bundle.write(dir).map_err(|e| e.to_string())?;
+        println!(
+            "wrote the bundle to {}; check it with: fixpoint verify-recursion --bundle {}",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// An error and its sources, joined by `: `.
@@ -284,9 +284,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-run_field!(run_koala_bear, koala_bear, p3_koala_bear::KoalaBear);
-run_field!(run_baby_bear, baby_bear, p3_baby_bear::BabyBear);
-
 fn main() -> ExitCode {
     let args = match parse() {
         Ok(args) => args,
@@ -296,9 +293,9 @@ fn main() -> ExitCode {
         }
     };
     let result = if args.field == "koala-bear" {
-        run_koala_bear(&args)
+        run_field::<KoalaBear>(&args)
     } else {
-        run_baby_bear(&args)
+        run_field::<BabyBear>(&args)
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

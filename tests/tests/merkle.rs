@@ -7,7 +7,8 @@ use fixpoint_circuit::{Circuit, CircuitBuilder, Op, Traces};
 use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerkleError, MerklePath, MerkleShape};
 use fixpoint_circuit_prover::poseidon2::{self, MERKLE_STEP};
 use fixpoint_circuit_prover::{
-    FriSettings, Keys, ProverConfig, SetupOptions, prove, setup_with, verify,
+    Ext, FieldFamily, FriSettings, Keys, ProverConfig, SetupOptions, Stark, prove, setup_with,
+    verify,
 };
 use p3_commit::Mmcs;
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -38,302 +39,345 @@ fn shapes() -> Vec<MerkleShape> {
     ]
 }
 
-macro_rules! merkle_tests {
-    ($module:ident, $ext:ty, $val:ty, $perm:ty, $native:path, $config:ident, $stark:ty) => {
-        mod $module {
-            use super::*;
+type Hash<V> = PaddingFreeSponge<<V as FieldFamily>::Permutation, 16, 8, 8>;
+type Compress<V> = TruncatedPermutation<<V as FieldFamily>::Permutation, 2, 8, 16>;
+/// p3's Merkle tree over family `V`, as the prover commits.
+type P3Mmcs<V> =
+    MerkleTreeMmcs<<V as Field>::Packing, <V as Field>::Packing, Hash<V>, Compress<V>, 2, 8>;
 
-            type E = $ext;
-            type V = $val;
-            type Hash = PaddingFreeSponge<$perm, 16, 8, 8>;
-            type Compress = TruncatedPermutation<$perm, 2, 8, 16>;
-            type P3Mmcs =
-                MerkleTreeMmcs<<V as Field>::Packing, <V as Field>::Packing, Hash, Compress, 2, 8>;
-
-            /// A native opening that p3's verifier accepted.
-            #[derive(Clone)]
-            struct Opening {
-                shape: MerkleShape,
-                mmcs: P3Mmcs,
-                cap: p3_symmetric::MerkleCap<V, [V; 8]>,
-                index: usize,
-                rows: Vec<Vec<V>>,
-                siblings: Vec<[V; 8]>,
-            }
-
-            impl Opening {
-                fn new(shape: &MerkleShape, seed: u64) -> Self {
-                    let perm = $native();
-                    let mmcs = P3Mmcs::new(
-                        Hash::new(perm.clone()),
-                        Compress::new(perm),
-                        shape.cap_height,
-                    );
-                    let mut rng = SmallRng::seed_from_u64(seed);
-                    let matrices: Vec<RowMajorMatrix<V>> = shape
-                        .matrices
-                        .iter()
-                        .map(|m| {
-                            let values = (0..m.height * m.width)
-                                .map(|_| V::from_u64(rng.random()))
-                                .collect();
-                            RowMajorMatrix::new(values, m.width)
-                        })
-                        .collect();
-                    let tallest = shape.matrices.iter().map(|m| m.height).max().unwrap();
-                    let index = rng.random_range(0..tallest);
-                    let (cap, data) = mmcs.commit(matrices);
-                    let opening = mmcs.open_batch(index, &data);
-                    let opening = Self {
-                        shape: shape.clone(),
-                        mmcs,
-                        cap,
-                        index,
-                        rows: opening.opened_values,
-                        siblings: opening.opening_proof,
-                    };
-                    opening.p3_verify().expect("p3 accepts its own opening");
-                    opening
-                }
-
-                /// p3's own verdict on this (possibly tampered) opening.
-                fn p3_verify(&self) -> Result<(), p3_merkle_tree::MerkleTreeError> {
-                    let dims: Vec<Dimensions> = self
-                        .shape
-                        .matrices
-                        .iter()
-                        .map(|m| Dimensions {
-                            height: m.height,
-                            width: m.width,
-                        })
-                        .collect();
-                    let proof = p3_commit::BatchOpeningRef::new(&self.rows, &self.siblings);
-                    self.mmcs.verify_batch(&self.cap, &dims, self.index, proof)
-                }
-
-                /// The circuit's public inputs: the cap, the index, the rows.
-                fn publics(&self) -> Vec<E> {
-                    let cap = self
-                        .cap
-                        .roots()
-                        .iter()
-                        .flat_map(|r| poseidon2::pack_values::<E>(r));
-                    let index = E::from_usize(self.index);
-                    let rows = self.rows.iter().flatten().map(|&v| E::from(v));
-                    cap.chain([index]).chain(rows).collect()
-                }
-
-                fn run(
-                    &self,
-                    circuit: &Circuit<E>,
-                    path: &MerklePath,
-                ) -> Result<Traces<E>, String> {
-                    let mut runner = circuit.runner();
-                    poseidon2::$module::register_executors(&mut runner);
-                    path.set_siblings(&mut runner, &self.siblings)
-                        .map_err(|e| e.to_string())?;
-                    runner
-                        .set_public_inputs(&self.publics())
-                        .map_err(|e| e.to_string())?;
-                    runner.run().map_err(|e| e.to_string())
-                }
-            }
-
-            /// The verifier circuit of one shape: cap, index and rows are public inputs.
-            fn circuit(shape: &MerkleShape) -> (Circuit<E>, MerklePath) {
-                let mut b = CircuitBuilder::<E>::new();
-                let cap: Vec<_> = (0..shape.cap_roots().unwrap())
-                    .map(|_| merkle::public_digest(&mut b))
-                    .collect();
-                let index = b.public_input();
-                let rows: Vec<_> = shape
-                    .matrices
-                    .iter()
-                    .map(|m| b.public_inputs(m.width))
-                    .collect();
-                let path = merkle::verify_batch(&mut b, shape, &cap, index, &rows).unwrap();
-                (b.build().unwrap(), path)
-            }
-
-            fn keys(circuit: &Circuit<E>) -> Keys<$stark, poseidon2::$module::Table> {
-                let config = ProverConfig::$config(FriSettings::TEST);
-                let tables = poseidon2::$module::Table::ALL;
-                setup_with(circuit, &config, &SetupOptions::new().with_npos(&tables)).unwrap()
-            }
-
-            /// The first opening of the first shape, its circuit, and the circuit's run.
-            fn honest() -> (Opening, Circuit<E>, MerklePath) {
-                let shape = &shapes()[0];
-                let (circuit, path) = circuit(shape);
-                (Opening::new(shape, 1), circuit, path)
-            }
-
-            #[test]
-            fn accepts_p3_openings_of_several_heights_and_caps_and_proves_them() {
-                for (s, shape) in shapes().iter().enumerate() {
-                    let (circuit, path) = circuit(shape);
-                    assert_eq!(path.levels.len(), shape.levels().unwrap());
-                    for seed in 0..4 {
-                        let opening = Opening::new(shape, seed);
-                        opening
-                            .run(&circuit, &path)
-                            .unwrap_or_else(|e| panic!("shape {s}, seed {seed}: {e}"));
-                    }
-                    let opening = Opening::new(shape, 99);
-                    let traces = opening.run(&circuit, &path).unwrap();
-                    let (pk, vk) = keys(&circuit);
-                    let proof = prove(&pk, &traces).unwrap();
-                    verify(&vk, &opening.publics(), &proof).unwrap();
-                }
-            }
-
-            #[test]
-            fn rejects_a_wrong_leaf_value() {
-                let (mut opening, circuit, path) = honest();
-                opening.rows[3][5] += V::ONE; // the height-4 matrix, injected two levels up
-                assert!(opening.p3_verify().is_err());
-                let err = opening.run(&circuit, &path).unwrap_err();
-                assert!(err.contains("merkle"), "{err}");
-            }
-
-            #[test]
-            fn rejects_a_wrong_sibling() {
-                let (mut opening, circuit, path) = honest();
-                opening.siblings[2][7] += V::ONE;
-                assert!(opening.p3_verify().is_err());
-                let err = opening.run(&circuit, &path).unwrap_err();
-                assert!(err.contains("merkle"), "{err}");
-            }
-
-            #[test]
-            fn rejects_a_different_index_than_the_one_opened() {
-                let (honest_opening, circuit, path) = honest();
-                for other in [honest_opening.index ^ 1, honest_opening.index ^ 16] {
-                    let mut opening = honest_opening.clone();
-                    opening.index = other;
-                    assert!(opening.p3_verify().is_err());
-                    let err = opening.run(&circuit, &path).unwrap_err();
-                    assert!(err.contains("merkle"), "{err}");
-                }
-                // An index past the tallest height fails its range check.
-                let mut opening = honest_opening;
-                opening.index += 32;
-                let mut runner = circuit.runner();
-                poseidon2::$module::register_executors(&mut runner);
-                path.set_siblings(&mut runner, &opening.siblings).unwrap();
-                runner.set_public_inputs(&opening.publics()).unwrap();
-                let err = runner.run().map(|_| ()).unwrap_err();
-                assert!(
-                    matches!(
-                        err,
-                        fixpoint_circuit::RunError::HintFailed {
-                            source: fixpoint_circuit::HintError::TooWide { bits: 5, .. },
-                            ..
-                        }
-                    ),
-                    "{err}"
-                );
-            }
-
-            #[test]
-            fn rejects_a_wrong_root() {
-                for shape in &shapes()[..2] {
-                    let (circuit, path) = circuit(shape);
-                    let mut opening = Opening::new(shape, 5);
-                    let roots: Vec<[V; 8]> = opening.cap.roots().to_vec();
-                    // Change every root but the selected one: still accepted.
-                    let levels = shape.levels().unwrap();
-                    let selected = opening.index >> levels;
-                    let mut others = roots.clone();
-                    for (i, root) in others.iter_mut().enumerate() {
-                        if i != selected {
-                            root[0] += V::ONE;
-                        }
-                    }
-                    opening.cap = p3_symmetric::MerkleCap::new(others);
-                    opening.run(&circuit, &path).unwrap();
-                    // Change the selected one: rejected.
-                    let mut wrong = roots;
-                    wrong[selected][4] += V::ONE;
-                    opening.cap = p3_symmetric::MerkleCap::new(wrong);
-                    assert!(opening.p3_verify().is_err());
-                    assert!(opening.run(&circuit, &path).is_err());
-                }
-            }
-
-            #[test]
-            fn a_malicious_prover_cannot_claim_a_wrong_root() {
-                // One matrix, cap 0: the last Merkle step's outputs are the public root.
-                let shape = shape(0, &[(8, 3)]);
-                let (circuit, path) = circuit(&shape);
-                let opening = Opening::new(&shape, 3);
-                let publics = opening.publics();
-                let mut traces = opening.run(&circuit, &path).unwrap();
-                let (pk, vk) = keys(&circuit);
-                verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
-
-                // Claim root[0] + 1 consistently: in the Merkle step's row, the Witness
-                // table and the Public table. Only the permutation's columns disagree.
-                let slot = circuit
-                    .ops
-                    .iter()
-                    .filter_map(|op| match op {
-                        Op::Npo { kind, outputs, .. } if *kind == MERKLE_STEP => Some(outputs[0]),
-                        _ => None,
-                    })
-                    .last()
-                    .unwrap();
-                let mut forged = publics.clone();
-                forged[0] += E::ONE;
-                let step = traces
-                    .npo
-                    .iter_mut()
-                    .rfind(|r| r.kind == MERKLE_STEP)
-                    .unwrap();
-                step.outputs[0] += E::ONE;
-                fixpoint_tests::forge_slot(&mut traces, slot, E::ONE);
-                let proof = prove(&pk, &traces).unwrap();
-                let err = verify(&vk, &forged, &proof).unwrap_err();
-                assert!(err.to_string().contains("OodEvaluationMismatch"), "{err}");
-            }
-
-            #[test]
-            fn sibling_count_is_checked() {
-                let (opening, circuit, path) = honest();
-                let mut runner = circuit.runner();
-                let err = path
-                    .set_siblings(&mut runner, &opening.siblings[1..])
-                    .unwrap_err();
-                assert_eq!(
-                    err,
-                    MerkleError::SiblingCount {
-                        expected: 5,
-                        got: 4
-                    }
-                );
-            }
-        }
-    };
+/// A native opening that p3's verifier accepted.
+#[derive(Clone)]
+struct Opening<V: FieldFamily> {
+    shape: MerkleShape,
+    mmcs: P3Mmcs<V>,
+    cap: p3_symmetric::MerkleCap<V, [V; 8]>,
+    index: usize,
+    rows: Vec<Vec<V>>,
+    siblings: Vec<[V; 8]>,
 }
 
-merkle_tests!(
-    koala_bear,
-    fixpoint_circuit_prover::KoalaBearExt,
-    p3_koala_bear::KoalaBear,
-    p3_koala_bear::Poseidon2KoalaBear<16>,
-    p3_koala_bear::default_koalabear_poseidon2_16,
-    koala_bear,
-    fixpoint_circuit_prover::KoalaBearStark
-);
-merkle_tests!(
-    baby_bear,
-    fixpoint_circuit_prover::BabyBearExt,
-    p3_baby_bear::BabyBear,
-    p3_baby_bear::Poseidon2BabyBear<16>,
-    p3_baby_bear::default_babybear_poseidon2_16,
-    baby_bear,
-    fixpoint_circuit_prover::BabyBearStark
-);
+impl<V: FieldFamily> Opening<V> {
+    fn new(shape: &MerkleShape, seed: u64) -> Self {
+        let perm = V::permutation();
+        let mmcs = P3Mmcs::<V>::new(
+            Hash::<V>::new(perm.clone()),
+            Compress::<V>::new(perm),
+            shape.cap_height,
+        );
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let matrices: Vec<RowMajorMatrix<V>> = shape
+            .matrices
+            .iter()
+            .map(|m| {
+                let values = (0..m.height * m.width)
+                    .map(|_| V::from_u64(rng.random()))
+                    .collect();
+                RowMajorMatrix::new(values, m.width)
+            })
+            .collect();
+        let tallest = shape.matrices.iter().map(|m| m.height).max().unwrap();
+        let index = rng.random_range(0..tallest);
+        let (cap, data) = mmcs.commit(matrices);
+        let opening = mmcs.open_batch(index, &data);
+        let opening = Self {
+            shape: shape.clone(),
+            mmcs,
+            cap,
+            index,
+            rows: opening.opened_values,
+            siblings: opening.opening_proof,
+        };
+        opening.p3_verify().expect("p3 accepts its own opening");
+        opening
+    }
+
+    /// p3's own verdict on this (possibly tampered) opening.
+    fn p3_verify(&self) -> Result<(), p3_merkle_tree::MerkleTreeError> {
+        let dims: Vec<Dimensions> = self
+            .shape
+            .matrices
+            .iter()
+            .map(|m| Dimensions {
+                height: m.height,
+                width: m.width,
+            })
+            .collect();
+        let proof = p3_commit::BatchOpeningRef::new(&self.rows, &self.siblings);
+        self.mmcs.verify_batch(&self.cap, &dims, self.index, proof)
+    }
+
+    /// The circuit's public inputs: the cap, the index, the rows.
+    fn publics(&self) -> Vec<Ext<V>> {
+        let cap = self
+            .cap
+            .roots()
+            .iter()
+            .flat_map(|r| poseidon2::pack_values::<Ext<V>>(r));
+        let index = Ext::<V>::from_usize(self.index);
+        let rows = self.rows.iter().flatten().map(|&v| Ext::<V>::from(v));
+        cap.chain([index]).chain(rows).collect()
+    }
+
+    fn run(&self, circuit: &Circuit<Ext<V>>, path: &MerklePath) -> Result<Traces<Ext<V>>, String> {
+        let mut runner = circuit.runner();
+        poseidon2::register_executors(&mut runner);
+        path.set_siblings(&mut runner, &self.siblings)
+            .map_err(|e| e.to_string())?;
+        runner
+            .set_public_inputs(&self.publics())
+            .map_err(|e| e.to_string())?;
+        runner.run().map_err(|e| e.to_string())
+    }
+}
+
+/// The verifier circuit of one shape: cap, index and rows are public inputs.
+fn circuit<V: FieldFamily>(shape: &MerkleShape) -> (Circuit<Ext<V>>, MerklePath) {
+    let mut b = CircuitBuilder::<Ext<V>>::new();
+    let cap: Vec<_> = (0..shape.cap_roots().unwrap())
+        .map(|_| merkle::public_digest(&mut b))
+        .collect();
+    let index = b.public_input();
+    let rows: Vec<_> = shape
+        .matrices
+        .iter()
+        .map(|m| b.public_inputs(m.width))
+        .collect();
+    let path = merkle::verify_batch(&mut b, shape, &cap, index, &rows).unwrap();
+    (b.build().unwrap(), path)
+}
+
+fn keys<V: FieldFamily>(circuit: &Circuit<Ext<V>>) -> Keys<Stark<V>, poseidon2::Table> {
+    let config = ProverConfig::<Stark<V>>::new(FriSettings::TEST);
+    let tables = poseidon2::Table::ALL;
+    setup_with(circuit, &config, &SetupOptions::new().with_npos(&tables)).unwrap()
+}
+
+/// The first opening of the first shape, its circuit, and the circuit's run.
+fn honest<V: FieldFamily>() -> (Opening<V>, Circuit<Ext<V>>, MerklePath) {
+    let shape = &shapes()[0];
+    let (circuit, path) = circuit::<V>(shape);
+    (Opening::<V>::new(shape, 1), circuit, path)
+}
+
+fn accepts_p3_openings_of_several_heights_and_caps_and_proves_them<V: FieldFamily>() {
+    for (s, shape) in shapes().iter().enumerate() {
+        let (circuit, path) = circuit::<V>(shape);
+        assert_eq!(path.levels.len(), shape.levels().unwrap());
+        for seed in 0..4 {
+            let opening = Opening::<V>::new(shape, seed);
+            opening
+                .run(&circuit, &path)
+                .unwrap_or_else(|e| panic!("shape {s}, seed {seed}: {e}"));
+        }
+        let opening = Opening::<V>::new(shape, 99);
+        let traces = opening.run(&circuit, &path).unwrap();
+        let (pk, vk) = keys::<V>(&circuit);
+        let proof = prove(&pk, &traces).unwrap();
+        verify(&vk, &opening.publics(), &proof).unwrap();
+    }
+}
+
+fn rejects_a_wrong_leaf_value<V: FieldFamily>() {
+    let (mut opening, circuit, path) = honest::<V>();
+    opening.rows[3][5] += V::ONE; // the height-4 matrix, injected two levels up
+    assert!(opening.p3_verify().is_err());
+    let err = opening.run(&circuit, &path).unwrap_err();
+    assert!(err.contains("merkle"), "{err}");
+}
+
+fn rejects_a_wrong_sibling<V: FieldFamily>() {
+    let (mut opening, circuit, path) = honest::<V>();
+    opening.siblings[2][7] += V::ONE;
+    assert!(opening.p3_verify().is_err());
+    let err = opening.run(&circuit, &path).unwrap_err();
+    assert!(err.contains("merkle"), "{err}");
+}
+
+fn rejects_a_different_index_than_the_one_opened<V: FieldFamily>() {
+    let (honest_opening, circuit, path) = honest::<V>();
+    for other in [honest_opening.index ^ 1, honest_opening.index ^ 16] {
+        let mut opening = honest_opening.clone();
+        opening.index = other;
+        assert!(opening.p3_verify().is_err());
+        let err = opening.run(&circuit, &path).unwrap_err();
+        assert!(err.contains("merkle"), "{err}");
+    }
+    // An index past the tallest height fails its range check.
+    let mut opening = honest_opening;
+    opening.index += 32;
+    let mut runner = circuit.runner();
+    poseidon2::register_executors(&mut runner);
+    path.set_siblings(&mut runner, &opening.siblings).unwrap();
+    runner.set_public_inputs(&opening.publics()).unwrap();
+    let err = runner.run().map(|_| ()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            fixpoint_circuit::RunError::HintFailed {
+                source: fixpoint_circuit::HintError::TooWide { bits: 5, .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+fn rejects_a_wrong_root<V: FieldFamily>() {
+    for shape in &shapes()[..2] {
+        let (circuit, path) = circuit::<V>(shape);
+        let mut opening = Opening::<V>::new(shape, 5);
+        let roots: Vec<[V; 8]> = opening.cap.roots().to_vec();
+        // Change every root but the selected one: still accepted.
+        let levels = shape.levels().unwrap();
+        let selected = opening.index >> levels;
+        let mut others = roots.clone();
+        for (i, root) in others.iter_mut().enumerate() {
+            if i != selected {
+                root[0] += V::ONE;
+            }
+        }
+        opening.cap = p3_symmetric::MerkleCap::new(others);
+        opening.run(&circuit, &path).unwrap();
+        // Change the selected one: rejected.
+        let mut wrong = roots;
+        wrong[selected][4] += V::ONE;
+        opening.cap = p3_symmetric::MerkleCap::new(wrong);
+        assert!(opening.p3_verify().is_err());
+        assert!(opening.run(&circuit, &path).is_err());
+    }
+}
+
+fn a_malicious_prover_cannot_claim_a_wrong_root<V: FieldFamily>() {
+    // One matrix, cap 0: the last Merkle step's outputs are the public root.
+    let shape = shape(0, &[(8, 3)]);
+    let (circuit, path) = circuit::<V>(&shape);
+    let opening = Opening::<V>::new(&shape, 3);
+    let publics = opening.publics();
+    let mut traces = opening.run(&circuit, &path).unwrap();
+    let (pk, vk) = keys::<V>(&circuit);
+    verify(&vk, &publics, &prove(&pk, &traces).unwrap()).unwrap();
+
+    // Claim root[0] + 1 consistently: in the Merkle step's row, the Witness
+    // table and the Public table. Only the permutation's columns disagree.
+    let slot = circuit
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Npo { kind, outputs, .. } if *kind == MERKLE_STEP => Some(outputs[0]),
+            _ => None,
+        })
+        .last()
+        .unwrap();
+    let mut forged = publics.clone();
+    forged[0] += Ext::<V>::ONE;
+    let step = traces
+        .npo
+        .iter_mut()
+        .rfind(|r| r.kind == MERKLE_STEP)
+        .unwrap();
+    step.outputs[0] += Ext::<V>::ONE;
+    fixpoint_tests::forge_slot(&mut traces, slot, Ext::<V>::ONE);
+    let proof = prove(&pk, &traces).unwrap();
+    let err = verify(&vk, &forged, &proof).unwrap_err();
+    assert_eq!(
+        err.rejection(),
+        Some(fixpoint_circuit_prover::Rejection::OodEvaluation),
+        "{err}"
+    );
+}
+
+fn sibling_count_is_checked<V: FieldFamily>() {
+    let (opening, circuit, path) = honest::<V>();
+    let mut runner = circuit.runner();
+    let err = path
+        .set_siblings(&mut runner, &opening.siblings[1..])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        MerkleError::SiblingCount {
+            expected: 5,
+            got: 4
+        }
+    );
+}
+
+mod koala_bear {
+    use fixpoint_circuit_prover::KoalaBear as V;
+
+    #[test]
+    fn accepts_p3_openings_of_several_heights_and_caps_and_proves_them() {
+        super::accepts_p3_openings_of_several_heights_and_caps_and_proves_them::<V>();
+    }
+
+    #[test]
+    fn rejects_a_wrong_leaf_value() {
+        super::rejects_a_wrong_leaf_value::<V>();
+    }
+
+    #[test]
+    fn rejects_a_wrong_sibling() {
+        super::rejects_a_wrong_sibling::<V>();
+    }
+
+    #[test]
+    fn rejects_a_different_index_than_the_one_opened() {
+        super::rejects_a_different_index_than_the_one_opened::<V>();
+    }
+
+    #[test]
+    fn rejects_a_wrong_root() {
+        super::rejects_a_wrong_root::<V>();
+    }
+
+    #[test]
+    fn a_malicious_prover_cannot_claim_a_wrong_root() {
+        super::a_malicious_prover_cannot_claim_a_wrong_root::<V>();
+    }
+
+    #[test]
+    fn sibling_count_is_checked() {
+        super::sibling_count_is_checked::<V>();
+    }
+}
+
+mod baby_bear {
+    use fixpoint_circuit_prover::BabyBear as V;
+
+    #[test]
+    fn accepts_p3_openings_of_several_heights_and_caps_and_proves_them() {
+        super::accepts_p3_openings_of_several_heights_and_caps_and_proves_them::<V>();
+    }
+
+    #[test]
+    fn rejects_a_wrong_leaf_value() {
+        super::rejects_a_wrong_leaf_value::<V>();
+    }
+
+    #[test]
+    fn rejects_a_wrong_sibling() {
+        super::rejects_a_wrong_sibling::<V>();
+    }
+
+    #[test]
+    fn rejects_a_different_index_than_the_one_opened() {
+        super::rejects_a_different_index_than_the_one_opened::<V>();
+    }
+
+    #[test]
+    fn rejects_a_wrong_root() {
+        super::rejects_a_wrong_root::<V>();
+    }
+
+    #[test]
+    fn a_malicious_prover_cannot_claim_a_wrong_root() {
+        super::a_malicious_prover_cannot_claim_a_wrong_root::<V>();
+    }
+
+    #[test]
+    fn sibling_count_is_checked() {
+        super::sibling_count_is_checked::<V>();
+    }
+}
 
 #[test]
 fn shapes_it_cannot_verify_are_typed_errors() {

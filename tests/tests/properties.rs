@@ -228,29 +228,52 @@ fn check_acceptance<F: CircuitField>(
     Ok(())
 }
 
-/// One property test per field: both 31-bit fields and their degree-4 extensions.
-macro_rules! random_dag_tests {
-    ($($name:ident: $field:ty,)*) => {
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(256))]
-            $(
-                #[test]
-                fn $name(
-                    inputs in prop::collection::vec(small_or_any(), 1..4),
-                    steps in prop::collection::vec(step(), 0..40),
-                    outputs in 0usize..4,
-                ) {
-                    check_case::<$field>(&inputs, &steps, outputs)?;
-                    check_acceptance::<$field>(&inputs, &steps, outputs)?;
-                }
-            )*
-        }
-    };
+/// Both checks of one case.
+fn check<F>(inputs: &[u32], steps: &[Step], outputs: usize) -> Result<(), TestCaseError>
+where
+    F: CircuitField,
+{
+    check_case::<F>(inputs, steps, outputs)?;
+    check_acceptance::<F>(inputs, steps, outputs)
 }
 
-random_dag_tests! {
-    random_dags_koala_bear: KoalaBear,
-    random_dags_baby_bear: BabyBear,
-    random_dags_koala_bear_extension: BinomialExtensionField<KoalaBear, 4>,
-    random_dags_baby_bear_extension: BinomialExtensionField<BabyBear, 4>,
+// One property test per field: both 31-bit fields and their degree-4 extensions.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn random_dags_koala_bear(
+        inputs in prop::collection::vec(small_or_any(), 1..4),
+        steps in prop::collection::vec(step(), 0..40),
+        outputs in 0usize..4,
+    ) {
+        check::<KoalaBear>(&inputs, &steps, outputs)?;
+    }
+
+    #[test]
+    fn random_dags_baby_bear(
+        inputs in prop::collection::vec(small_or_any(), 1..4),
+        steps in prop::collection::vec(step(), 0..40),
+        outputs in 0usize..4,
+    ) {
+        check::<BabyBear>(&inputs, &steps, outputs)?;
+    }
+
+    #[test]
+    fn random_dags_koala_bear_extension(
+        inputs in prop::collection::vec(small_or_any(), 1..4),
+        steps in prop::collection::vec(step(), 0..40),
+        outputs in 0usize..4,
+    ) {
+        check::<BinomialExtensionField<KoalaBear, 4>>(&inputs, &steps, outputs)?;
+    }
+
+    #[test]
+    fn random_dags_baby_bear_extension(
+        inputs in prop::collection::vec(small_or_any(), 1..4),
+        steps in prop::collection::vec(step(), 0..40),
+        outputs in 0usize..4,
+    ) {
+        check::<BinomialExtensionField<BabyBear, 4>>(&inputs, &steps, outputs)?;
+    }
 }

@@ -87,7 +87,7 @@ fn bad_fri_settings_in_a_decoded_key_are_an_error_not_a_p3_panic() {
 
 #[test]
 fn huge_public_counts_and_repeated_npo_tables_are_invalid() {
-    use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
+    use fixpoint_circuit_prover::poseidon2::Table;
     let vk = decoded(|vk| vk.public_count = u32::MAX);
     assert_eq!(
         invalid_key_reason(vk.check()),
@@ -102,7 +102,7 @@ fn huge_public_counts_and_repeated_npo_tables_are_invalid() {
     assert_eq!(
         invalid_key_reason(verify(&with_tables, &f.publics, &f.proof)),
         KeyError::DuplicateNpoTable {
-            kind: fixpoint_circuit_prover::NpoTable::kind(&Table::ALL[0])
+            kind: Table::ALL[0].kind()
         }
     );
 }

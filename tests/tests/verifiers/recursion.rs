@@ -2,7 +2,10 @@
 //! layer's proof, until two consecutive layers have the same circuit and the same key; and
 //! the stand-alone verifier of the result, which holds only the trusted key set.
 
-use fixpoint_circuit_prover::{FriSettings, ProverConfig, VerifyOptions, prove, setup};
+use fixpoint_circuit_prover::{
+    Ext, FieldFamily, FriSettings, ProverConfig, Stark, VerifyOptions, prove, setup,
+};
+use fixpoint_recursion::layers::{recurse, verify_recursion};
 use p3_field::PrimeCharacteristicRing;
 
 /// Small FRI parameters, so that the layers fit the CI budget (2 conjectured bits).
@@ -11,75 +14,76 @@ const SMALL: FriSettings = fixpoint_tests::TINY_FRI;
 /// The statement every run here proves: Fibonacci(20) = 6765.
 const FIB_20: u32 = 6765;
 
-macro_rules! recursion_tests {
-    ($module:ident, $val:ty) => {
-        mod $module {
-            use fixpoint_recursion::layers::$module::recurse;
-            use fixpoint_recursion::layers::$module::verify_recursion;
+fn the_layers_reach_a_fixed_point_and_the_result_verifies<V: FieldFamily>() {
+    let base = fixpoint_tests::fibonacci::<Ext<V>>(20).unwrap();
+    let (pk, vk) = setup(&base, &ProverConfig::<Stark<V>>::new(SMALL)).unwrap();
+    let publics = [Ext::<V>::ZERO, Ext::<V>::ONE, Ext::<V>::from_u32(FIB_20)];
+    let mut runner = base.runner();
+    runner.set_public_inputs(&publics).unwrap();
+    let proof = prove(&pk, &runner.run().unwrap()).unwrap();
 
-            use super::*;
-
-            type E = p3_field::extension::BinomialExtensionField<$val, 4>;
-
-            #[test]
-            fn the_layers_reach_a_fixed_point_and_the_result_verifies() {
-                let base = fixpoint_tests::fibonacci::<E>(20).unwrap();
-                let (pk, vk) = setup(&base, &ProverConfig::$module(SMALL)).unwrap();
-                let publics = [E::ZERO, E::ONE, E::from_u32(FIB_20)];
-                let mut runner = base.runner();
-                runner.set_public_inputs(&publics).unwrap();
-                let proof = prove(&pk, &runner.run().unwrap()).unwrap();
-
-                let outcome = recurse(&vk, &proof, &publics, SMALL, 5, |_| {}).unwrap();
-                let at = outcome
-                    .fixed_point_at
-                    .expect("a fixed point within 5 layers");
-                let reports = &outcome.reports;
-                assert!(at >= 2);
-                // From the fixed point on, one circuit and one key.
-                for pair in reports[at - 2..].windows(2) {
-                    assert_eq!(pair[0].circuit_id, pair[1].circuit_id);
-                    assert_eq!(pair[0].vk_hash, pair[1].vk_hash);
-                }
-                // Before it, the circuit changed.
-                assert_ne!(reports[0].circuit_id, reports[1].circuit_id);
-                // The statement is forwarded, then the chain digest and the depth.
-                assert_eq!(&outcome.publics[..3], &publics);
-                assert_eq!(outcome.publics[5], E::from_u32(5));
-                // The stand-alone verifier holds the trusted set, nothing of the run.
-                let trusted = outcome.trusted_keys().expect("at the fixed point");
-                assert_eq!(trusted.below_fixed_point.len(), at - 2);
-                assert_eq!(trusted.fixed_point, outcome.vk.hash());
-                verify_recursion(
-                    &trusted,
-                    &publics,
-                    &outcome.vk,
-                    &outcome.publics,
-                    &outcome.proof,
-                    &VerifyOptions::ANY_SECURITY,
-                )
-                .unwrap();
-            }
-        }
-    };
+    let outcome = recurse(&vk, &proof, &publics, SMALL, 5, |_| {}).unwrap();
+    let at = outcome
+        .fixed_point_at
+        .expect("a fixed point within 5 layers");
+    let reports = &outcome.reports;
+    assert!(at >= 2);
+    // From the fixed point on, one circuit and one key.
+    for pair in reports[at - 2..].windows(2) {
+        assert_eq!(pair[0].circuit_id, pair[1].circuit_id);
+        assert_eq!(pair[0].vk_hash, pair[1].vk_hash);
+    }
+    // Before it, the circuit changed.
+    assert_ne!(reports[0].circuit_id, reports[1].circuit_id);
+    // The statement is forwarded, then the chain digest and the depth.
+    assert_eq!(&outcome.publics[..3], &publics);
+    assert_eq!(outcome.publics[5], Ext::<V>::from_u32(5));
+    // The stand-alone verifier holds the trusted set, nothing of the run.
+    let trusted = outcome.trusted_keys().expect("at the fixed point");
+    assert_eq!(trusted.below_fixed_point.len(), at - 2);
+    assert_eq!(trusted.fixed_point, outcome.vk.hash());
+    verify_recursion(
+        &trusted,
+        &publics,
+        &outcome.vk,
+        &outcome.publics,
+        &outcome.proof,
+        &VerifyOptions::ANY_SECURITY,
+    )
+    .unwrap();
 }
 
-recursion_tests!(koala_bear, p3_koala_bear::KoalaBear);
-recursion_tests!(baby_bear, p3_baby_bear::BabyBear);
+mod koala_bear {
+    use fixpoint_circuit_prover::KoalaBear as V;
+
+    #[test]
+    fn the_layers_reach_a_fixed_point_and_the_result_verifies() {
+        super::the_layers_reach_a_fixed_point_and_the_result_verifies::<V>();
+    }
+}
+
+mod baby_bear {
+    use fixpoint_circuit_prover::BabyBear as V;
+
+    #[test]
+    fn the_layers_reach_a_fixed_point_and_the_result_verifies() {
+        super::the_layers_reach_a_fixed_point_and_the_result_verifies::<V>();
+    }
+}
 
 /// The rejections, on KoalaBear: one run shared by every test of this module.
 mod checking_a_result {
     use std::sync::OnceLock;
 
     use fixpoint_circuit::CircuitBuilder;
-    use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
+    use fixpoint_circuit_prover::poseidon2::Table;
     use fixpoint_circuit_prover::{
-        KoalaBearExt as E, SetupOptions, VerifyError, setup_with, verify,
+        KoalaBear, KoalaBearExt as E, SetupOptions, VerifyError, setup_with, verify,
     };
-    use fixpoint_recursion::layers::koala_bear::{
-        Bundle, Outcome, prove_layer, recurse, verify_bundle, verify_recursion,
+    use fixpoint_recursion::layers::{
+        Bundle, LAYER_SLOTS, Outcome, layer_circuit, prove_layer, recurse, verify_bundle,
+        verify_recursion,
     };
-    use fixpoint_recursion::layers::{LAYER_SLOTS, layer_circuit};
     use fixpoint_recursion::trusted::{RecursionCheckError, TrustedCommitment, TrustedKeys, hex};
 
     use super::*;
@@ -90,8 +94,8 @@ mod checking_a_result {
 
     /// Fibonacci(20), then 4 layers: past the fixed point (at layer 3 or 4 with these
     /// settings; checked).
-    fn outcome() -> &'static Outcome {
-        static OUTCOME: OnceLock<Outcome> = OnceLock::new();
+    fn outcome() -> &'static Outcome<KoalaBear> {
+        static OUTCOME: OnceLock<Outcome<KoalaBear>> = OnceLock::new();
         OUTCOME.get_or_init(|| {
             let base = fixpoint_tests::fibonacci::<E>(20).unwrap();
             let (pk, vk) = setup(&base, &ProverConfig::koala_bear(SMALL)).unwrap();
@@ -390,14 +394,14 @@ mod checking_a_result {
     fn the_outcome_serialises_and_its_bundle_round_trips_through_files() {
         let o = outcome();
         let bytes = postcard::to_allocvec(o).unwrap();
-        let back: Outcome = postcard::from_bytes(&bytes).unwrap();
+        let back: Outcome<KoalaBear> = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back.publics, o.publics);
         assert_eq!(back.vk.hash(), o.vk.hash());
         assert_eq!(back.trusted_keys(), o.trusted_keys());
 
         let dir = std::env::temp_dir().join(format!("fixpoint-bundle-{}", std::process::id()));
         o.bundle().unwrap().write(&dir).unwrap();
-        let read = Bundle::read(&dir).unwrap();
+        let read = Bundle::<KoalaBear>::read(&dir).unwrap();
         verify_bundle(
             &read,
             Some(&trusted()),

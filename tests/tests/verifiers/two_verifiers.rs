@@ -3,7 +3,7 @@
 //! where the other's inputs sit.
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, RunError, Runner};
-use fixpoint_circuit_prover::poseidon2::koala_bear::{Table, register_executors};
+use fixpoint_circuit_prover::poseidon2::{Table, register_executors};
 use fixpoint_circuit_prover::{
     FriSettings, KoalaBearStark, Proof, ProverConfig, SetupOptions, VerifyingKey, prove, setup,
     setup_with, verify,
