@@ -86,7 +86,7 @@ pub fn setup<SC: CircuitStark>(
 /// use fixpoint_circuit_prover::{
 ///     FriSettings, KoalaBearExt as F, ProverConfig, SetupOptions, prove, setup_with, verify,
 /// };
-/// use fixpoint_circuit_prover::poseidon2::koala_bear::Table;
+/// use fixpoint_circuit_prover::poseidon2::Table;
 ///
 /// let mut b = CircuitBuilder::<F>::new();
 /// let x = b.public_input();
