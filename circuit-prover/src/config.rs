@@ -75,6 +75,17 @@ pub struct FriSettings {
     pub max_log_arity: usize,
     /// log2 of the final polynomial's length (0: a constant).
     pub log_final_poly_len: usize,
+    /// Proof-of-work bits before the batching challenge. fixpoint's own prover grinds none
+    /// ([`validate`](Self::validate) demands 0); other p3 configurations, whose proofs the
+    /// recursion's verifier circuits also check, may. Not part of a key's encoding: every
+    /// key's is 0.
+    #[serde(skip)]
+    pub batch_pow_bits: usize,
+    /// Cap height of the Merkle trees (input batches and commit rounds). fixpoint's own
+    /// prover commits to one root ([`validate`](Self::validate) demands 0); other p3
+    /// configurations may use a cap. Not part of a key's encoding: every key's is 0.
+    #[serde(skip)]
+    pub cap_height: usize,
 }
 
 impl FriSettings {
@@ -86,6 +97,8 @@ impl FriSettings {
         commit_pow_bits: 1,
         max_log_arity: 1,
         log_final_poly_len: 0,
+        batch_pow_bits: 0,
+        cap_height: 0,
     };
 
     /// The default: blowup 4, 44 queries, 16 bits of query grinding — 104 conjectured bits.
@@ -96,6 +109,8 @@ impl FriSettings {
         commit_pow_bits: 0,
         max_log_arity: 1,
         log_final_poly_len: 0,
+        batch_pow_bits: 0,
+        cap_height: 0,
     };
 
     /// Checks the settings against what p3's prover accepts, so that setup reports a bad
@@ -106,6 +121,9 @@ impl FriSettings {
     /// assert!(FriSettings::DEFAULT.validate().is_ok());
     /// let bad = FriSettings { num_queries: 0, ..FriSettings::DEFAULT };
     /// assert!(bad.validate().is_err());
+    /// // A cap or a batch PoW is for other p3 configurations: a key records neither.
+    /// let capped = FriSettings { cap_height: 2, ..FriSettings::DEFAULT };
+    /// assert!(capped.validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<(), crate::SetupError> {
         let invalid = |why| Err(crate::SetupError::InvalidFriSettings(why));
@@ -124,6 +142,13 @@ impl FriSettings {
         }
         if self.max_log_arity > MAX_LOG_ARITY {
             return invalid("max_log_arity must be at most 6");
+        }
+        // What a key records: its encoding holds neither (see the fields).
+        if self.batch_pow_bits != 0 {
+            return invalid("batch_pow_bits must be 0: fixpoint's prover grinds no batch PoW");
+        }
+        if self.cap_height != 0 {
+            return invalid("cap_height must be 0: fixpoint's prover commits to one root");
         }
         if self.query_pow_bits >= 31 || self.commit_pow_bits >= 31 {
             return invalid("PoW bits must be below 31 (2^bits must stay below the field order)");
@@ -156,16 +181,39 @@ impl FriSettings {
             .saturating_add(self.query_pow_bits)
     }
 
-    fn fri_parameters<M>(&self, mmcs: M) -> FriParameters<M> {
+    /// p3's `FriParameters` for these settings over `mmcs`: the one conversion, used by the
+    /// prover's configuration and by the verifier circuits' native replays alike.
+    ///
+    /// ```
+    /// use fixpoint_circuit_prover::FriSettings;
+    /// let params = FriSettings::DEFAULT.fri_parameters(());
+    /// assert_eq!(params.conjectured_soundness_bits(), 104);
+    /// ```
+    pub fn fri_parameters<M>(&self, mmcs: M) -> FriParameters<M> {
         FriParameters {
             log_blowup: self.log_blowup,
             log_final_poly_len: self.log_final_poly_len,
             max_log_arity: self.max_log_arity,
             num_queries: self.num_queries,
-            batch_proof_of_work_bits: 0,
+            batch_proof_of_work_bits: self.batch_pow_bits,
             commit_proof_of_work_bits: self.commit_pow_bits,
             query_proof_of_work_bits: self.query_pow_bits,
             mmcs,
+        }
+    }
+
+    /// The settings of p3 parameters whose MMCS has the given cap height (for a p3 proof of
+    /// another configuration, to verify in a circuit).
+    pub fn from_params<M>(params: &FriParameters<M>, cap_height: usize) -> Self {
+        FriSettings {
+            log_blowup: params.log_blowup,
+            num_queries: params.num_queries,
+            query_pow_bits: params.query_proof_of_work_bits,
+            commit_pow_bits: params.commit_proof_of_work_bits,
+            max_log_arity: params.max_log_arity,
+            log_final_poly_len: params.log_final_poly_len,
+            batch_pow_bits: params.batch_proof_of_work_bits,
+            cap_height,
         }
     }
 }
@@ -190,13 +238,13 @@ pub struct ProverConfig<SC> {
 
 impl<F: FieldFamily> ProverConfig<Stark<F>> {
     /// The configuration of family `F` with the given FRI settings: Poseidon2 Merkle trees
-    /// (cap height 0: a commitment is one root of 8 elements) and a Poseidon2 duplex
-    /// challenger, both with [`FieldFamily::permutation`].
+    /// (cap height `fri.cap_height`, which setup demands be 0: a commitment is one root of 8
+    /// elements) and a Poseidon2 duplex challenger, both with [`FieldFamily::permutation`].
     pub fn new(fri: FriSettings) -> Self {
         let perm = F::permutation();
         let hash = PaddingFreeSponge::new(perm.clone());
         let compress = TruncatedPermutation::new(perm.clone());
-        let val_mmcs = ValMmcs::<F, _>::new(hash, compress, 0);
+        let val_mmcs = ValMmcs::<F, _>::new(hash, compress, fri.cap_height);
         let challenge_mmcs = ExtensionMmcs::new(val_mmcs.clone());
         let pcs = TwoAdicFriPcs::new(
             Radix2DitParallel::default(),

@@ -20,7 +20,7 @@ use fixpoint_recursion::counting::CountingPermutation;
 use fixpoint_recursion::fri::{
     self, MerkleSharing, QueryInputs, QueryPaths, QueryWitness, TreeCost,
 };
-use fixpoint_recursion::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape};
+use fixpoint_recursion::pcs::{self, MatrixClaim, PcsInputs, PcsShape};
 use p3_challenger::DuplexChallenger;
 use p3_commit::{CommitmentOpening, Pcs};
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
@@ -41,7 +41,7 @@ fn shape(max_log_arity: usize) -> PcsShape {
         points: 1,
     };
     PcsShape {
-        fri: FriConfig {
+        fri: FriSettings {
             log_blowup: 2,
             log_final_poly_len: 0,
             max_log_arity,
@@ -68,16 +68,9 @@ fn native(shape: &PcsShape, perm: &Counting) -> Native {
         p3_symmetric::TruncatedPermutation::new(perm.clone()),
         shape.fri.cap_height,
     );
-    let params = p3_fri::FriParameters {
-        log_blowup: shape.fri.log_blowup,
-        log_final_poly_len: shape.fri.log_final_poly_len,
-        max_log_arity: shape.fri.max_log_arity,
-        num_queries: shape.fri.num_queries,
-        batch_proof_of_work_bits: shape.fri.batch_pow_bits,
-        commit_proof_of_work_bits: shape.fri.commit_pow_bits,
-        query_proof_of_work_bits: shape.fri.query_pow_bits,
-        mmcs: ChallengeMmcs::new(val_mmcs.clone()),
-    };
+    let params = shape
+        .fri
+        .fri_parameters(ChallengeMmcs::new(val_mmcs.clone()));
     let pcs = NativePcs::new(Default::default(), val_mmcs.clone(), params.clone());
     let mut committed = Vec::new();
     for (b, batch) in shape.commitments.iter().enumerate() {

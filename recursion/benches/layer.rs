@@ -26,6 +26,8 @@ const SETTINGS: FriSettings = FriSettings {
     commit_pow_bits: 0,
     max_log_arity: 2,
     log_final_poly_len: 3,
+    batch_pow_bits: 0,
+    cap_height: 0,
 };
 
 fn bench(c: &mut Criterion) {

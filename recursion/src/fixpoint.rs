@@ -23,7 +23,7 @@ use crate::CircuitChallenger;
 use crate::batch_stark::{
     self, BatchPreprocessed, BatchStarkShape, BatchStarkVerifier, BatchStarkWitness, KeyBinding,
 };
-use crate::pcs::{FriConfig, ProofShapeError, check_len};
+use crate::pcs::{ProofShapeError, check_len};
 use crate::uni_stark::{Ext, WitnessError};
 
 /// Why a verifier circuit cannot be built from a key, or a proof cannot fill it.
@@ -80,7 +80,7 @@ where
             &parts.common.lookups,
             BatchPreprocessed::from_common(&parts.common),
             &parts.degree_bits,
-            FriConfig::from_settings(&self.fri),
+            self.fri,
             p3_uni_stark::StarkGenericConfig::lookup_proof_of_work_bits(config),
             p3_uni_stark::StarkGenericConfig::ood_proof_of_work_bits(config),
         )?;

@@ -22,81 +22,15 @@
 
 use fixpoint_circuit::{CircuitBuilder, CircuitField, Target};
 use fixpoint_circuit_prover::merkle::{self, Digest};
-use fixpoint_circuit_prover::poseidon2;
+use fixpoint_circuit_prover::{FriSettings, poseidon2};
 use p3_commit::Mmcs;
 use p3_field::{ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
-use p3_fri::{FriParameters, FriProof, FriShape, fold_schedule};
+use p3_fri::{FriProof, FriShape, fold_schedule};
 use p3_symmetric::MerkleCap;
 use thiserror::Error;
 
 use crate::challenger::{ChallengerError, CircuitChallenger};
 use crate::seeds::SeedCollector;
-
-/// FRI parameters: p3's `FriParameters` without the MMCS, plus the MMCS's cap height.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FriConfig {
-    /// log2 of the blowup.
-    pub log_blowup: usize,
-    /// log2 of the final polynomial's length.
-    pub log_final_poly_len: usize,
-    /// The largest log-arity of a folding round.
-    pub max_log_arity: usize,
-    /// Queries.
-    pub num_queries: usize,
-    /// PoW bits before the batching challenge.
-    pub batch_pow_bits: usize,
-    /// PoW bits before each folding challenge.
-    pub commit_pow_bits: usize,
-    /// PoW bits before the query indices.
-    pub query_pow_bits: usize,
-    /// Cap height of the Merkle trees (input batches and commit rounds).
-    pub cap_height: usize,
-}
-
-impl FriConfig {
-    /// The configuration of p3 parameters whose MMCS has the given cap height.
-    pub fn from_params<M>(params: &FriParameters<M>, cap_height: usize) -> Self {
-        FriConfig {
-            log_blowup: params.log_blowup,
-            log_final_poly_len: params.log_final_poly_len,
-            max_log_arity: params.max_log_arity,
-            num_queries: params.num_queries,
-            batch_pow_bits: params.batch_proof_of_work_bits,
-            commit_pow_bits: params.commit_proof_of_work_bits,
-            query_pow_bits: params.query_proof_of_work_bits,
-            cap_height,
-        }
-    }
-
-    /// The configuration of fixpoint's own prover ([`fixpoint_circuit_prover::ProverConfig`]):
-    /// no batch PoW, cap height 0.
-    pub fn from_settings(settings: &fixpoint_circuit_prover::FriSettings) -> Self {
-        FriConfig {
-            log_blowup: settings.log_blowup,
-            log_final_poly_len: settings.log_final_poly_len,
-            max_log_arity: settings.max_log_arity,
-            num_queries: settings.num_queries,
-            batch_pow_bits: 0,
-            commit_pow_bits: settings.commit_pow_bits,
-            query_pow_bits: settings.query_pow_bits,
-            cap_height: 0,
-        }
-    }
-
-    /// p3's parameters with a placeholder MMCS, for p3's shape functions.
-    fn params(&self) -> FriParameters<()> {
-        FriParameters {
-            log_blowup: self.log_blowup,
-            log_final_poly_len: self.log_final_poly_len,
-            max_log_arity: self.max_log_arity,
-            num_queries: self.num_queries,
-            batch_proof_of_work_bits: self.batch_pow_bits,
-            commit_proof_of_work_bits: self.commit_pow_bits,
-            query_proof_of_work_bits: self.query_pow_bits,
-            mmcs: (),
-        }
-    }
-}
 
 /// One committed matrix: its trace domain, its width and how many points it is opened at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +47,7 @@ pub struct MatrixClaim {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PcsShape {
     /// The FRI parameters.
-    pub fri: FriConfig,
+    pub fri: FriSettings,
     /// The committed batches, each a list of matrices, in round order.
     pub commitments: Vec<Vec<MatrixClaim>>,
 }
@@ -267,7 +201,7 @@ impl PcsShape {
     /// The `p3-fri` seed, as base-field elements.
     pub fn fri_seed<F: PrimeField64, EF: ExtensionField<F>>(&self) -> Vec<F> {
         let shape = FriShape::with_schedule(
-            &self.fri.params(),
+            &self.fri.fri_parameters(()),
             self.log_arities(),
             self.log_max_height(),
         );

@@ -36,7 +36,7 @@ use thiserror::Error;
 
 use crate::constraints::{self, AirConstraints, Opened, Window};
 use crate::fri::{self, QueryInputs, QueryPaths, QueryWitness, native};
-use crate::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
+use crate::pcs::{self, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
 use crate::transcript::RecordingChallenger;
 use crate::{CircuitChallenger, seeds};
 
@@ -62,7 +62,7 @@ pub struct UniStarkShape<V: TwoAdicField, F: ExtensionField<V>> {
     /// The pinned preprocessed commitment, when the AIR has preprocessed columns.
     pub preprocessed: Option<PreprocessedKey<V>>,
     /// The PCS's FRI parameters.
-    pub fri: FriConfig,
+    pub fri: fixpoint_circuit_prover::FriSettings,
     /// PoW bits before `ζ`.
     pub ood_pow_bits: usize,
     /// The `p3-uni-stark` domain-separator seed.
@@ -77,7 +77,7 @@ where
     /// The shape of proofs of `air` with traces of `2^log_degree` rows.
     pub fn new<A>(
         air: &A,
-        fri: FriConfig,
+        fri: fixpoint_circuit_prover::FriSettings,
         ood_pow_bits: usize,
         log_degree: usize,
         preprocessed: Option<PreprocessedKey<V>>,
@@ -604,9 +604,10 @@ where
     }
 }
 
-/// p3's FRI parameters and input MMCS for a [`FriConfig`] over fixpoint's Merkle tree.
+/// p3's FRI parameters and input MMCS for [`FriSettings`](fixpoint_circuit_prover::FriSettings)
+/// over fixpoint's Merkle tree.
 pub fn native_pcs<V, F, P>(
-    fri: &FriConfig,
+    fri: &fixpoint_circuit_prover::FriSettings,
     perm: &P,
 ) -> (native::Params<V, F, P>, native::ValMmcs<V, P>)
 where
@@ -621,15 +622,6 @@ where
         TruncatedPermutation::new(perm.clone()),
         fri.cap_height,
     );
-    let params = p3_fri::FriParameters {
-        log_blowup: fri.log_blowup,
-        log_final_poly_len: fri.log_final_poly_len,
-        max_log_arity: fri.max_log_arity,
-        num_queries: fri.num_queries,
-        batch_proof_of_work_bits: fri.batch_pow_bits,
-        commit_proof_of_work_bits: fri.commit_pow_bits,
-        query_proof_of_work_bits: fri.query_pow_bits,
-        mmcs: p3_commit::ExtensionMmcs::new(mmcs.clone()),
-    };
+    let params = fri.fri_parameters(p3_commit::ExtensionMmcs::new(mmcs.clone()));
     (params, mmcs)
 }

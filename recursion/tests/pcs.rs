@@ -11,7 +11,7 @@ use fixpoint_circuit_prover::{
 use fixpoint_recursion::CircuitChallenger;
 use fixpoint_recursion::counting::CountingPermutation;
 use fixpoint_recursion::fri::{self, QueryInputs, QueryPaths};
-use fixpoint_recursion::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError};
+use fixpoint_recursion::pcs::{self, MatrixClaim, PcsInputs, PcsShape, ProofShapeError};
 use fixpoint_recursion::transcript::{self, RecordingChallenger};
 use p3_commit::{CommitmentOpening, Pcs};
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
@@ -25,8 +25,8 @@ fn fri(
     log_final_poly_len: usize,
     [batch, commit, query]: [usize; 3],
     cap_height: usize,
-) -> FriConfig {
-    FriConfig {
+) -> FriSettings {
+    FriSettings {
         log_blowup,
         log_final_poly_len,
         max_log_arity,
@@ -93,13 +93,13 @@ fn counting<V: FieldFamily>() -> Counting<V> {
     CountingPermutation::new(V::permutation())
 }
 
-fn native_pcs<V: FieldFamily>(fri: &FriConfig) -> NativePcs<V> {
+fn native_pcs<V: FieldFamily>(fri: &FriSettings) -> NativePcs<V> {
     let (pcs, _, _) = native_parts::<V>(fri);
     pcs
 }
 
 fn native_parts<V: FieldFamily>(
-    fri: &FriConfig,
+    fri: &FriSettings,
 ) -> (
     NativePcs<V>,
     p3_fri::FriParameters<ChallengeMmcs<V>>,
@@ -110,7 +110,7 @@ fn native_parts<V: FieldFamily>(
 
 /// [`native_parts`] hashing with `perm` (and its count).
 fn native_parts_with<V: FieldFamily>(
-    fri: &FriConfig,
+    fri: &FriSettings,
     perm: Counting<V>,
 ) -> (
     NativePcs<V>,
@@ -122,16 +122,7 @@ fn native_parts_with<V: FieldFamily>(
         p3_symmetric::TruncatedPermutation::new(perm),
         fri.cap_height,
     );
-    let params = p3_fri::FriParameters {
-        log_blowup: fri.log_blowup,
-        log_final_poly_len: fri.log_final_poly_len,
-        max_log_arity: fri.max_log_arity,
-        num_queries: fri.num_queries,
-        batch_proof_of_work_bits: fri.batch_pow_bits,
-        commit_proof_of_work_bits: fri.commit_pow_bits,
-        query_proof_of_work_bits: fri.query_pow_bits,
-        mmcs: ChallengeMmcs::<V>::new(val_mmcs.clone()),
-    };
+    let params = fri.fri_parameters(ChallengeMmcs::<V>::new(val_mmcs.clone()));
     (
         NativePcs::<V>::new(Default::default(), val_mmcs.clone(), params.clone()),
         params,

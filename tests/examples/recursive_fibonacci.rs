@@ -46,6 +46,8 @@ fn parse() -> Result<Args, String> {
             commit_pow_bits: 0,
             max_log_arity: 1,
             log_final_poly_len: 0,
+            batch_pow_bits: 0,
+            cap_height: 0,
         },
         out: None,
         save_circuit: None,

@@ -23,6 +23,8 @@ pub const TINY_FRI: fixpoint_circuit_prover::FriSettings = fixpoint_circuit_prov
     commit_pow_bits: 0,
     max_log_arity: 1,
     log_final_poly_len: 0,
+    batch_pow_bits: 0,
+    cap_height: 0,
 };
 
 /// `37 · x − 111 = 0` with `x` the one public input (satisfied by `x = 3`), written with

@@ -39,7 +39,7 @@ use p3_symmetric::MerkleCap;
 
 use crate::constraints::{self, AirConstraints, Opened, Window};
 use crate::fri::{self, QueryInputs, QueryPaths};
-use crate::pcs::{self, FriConfig, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
+use crate::pcs::{self, MatrixClaim, PcsInputs, PcsShape, ProofShapeError, check_len};
 use crate::{CircuitChallenger, seeds};
 
 mod witness;
@@ -110,7 +110,7 @@ pub struct BatchStarkShape<V: TwoAdicField, F: ExtensionField<V>> {
     /// `W`: the widest lookup tuple of the batch (at least 1).
     pub max_tuple_width: usize,
     /// The PCS's FRI parameters.
-    pub fri: FriConfig,
+    pub fri: fixpoint_circuit_prover::FriSettings,
     /// PoW bits before the lookup challenges.
     pub lookup_pow_bits: usize,
     /// PoW bits before `ζ`.
@@ -176,7 +176,7 @@ where
         lookups: &[Lookups<V>],
         preprocessed: Option<(BatchPreprocessed<V>, Vec<usize>)>,
         log_degrees: &[usize],
-        fri: FriConfig,
+        fri: fixpoint_circuit_prover::FriSettings,
         lookup_pow_bits: usize,
         ood_pow_bits: usize,
     ) -> Result<Self, ProofShapeError>

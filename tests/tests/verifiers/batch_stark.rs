@@ -11,7 +11,6 @@ use fixpoint_recursion::batch_stark::{
     self, BatchPreprocessed, BatchStarkShape, BatchStarkVerifier, BatchStarkWitness,
 };
 use fixpoint_recursion::components::ComponentCounts;
-use fixpoint_recursion::pcs::FriConfig;
 use fixpoint_recursion::uni_stark::{self, WitnessError};
 use fixpoint_tests::airs::{LookupAir, lookup_airs};
 use p3_batch_stark::{ProverData, StarkInstance};
@@ -23,14 +22,14 @@ type Common<V> = batch_stark::NativeCommon<V, <V as FieldFamily>::Permutation>;
 /// FRI and PoW parameters of one case.
 #[derive(Clone, Copy)]
 struct Params {
-    fri: FriConfig,
+    fri: FriSettings,
     lookup_pow: usize,
     ood_pow: usize,
 }
 
 fn params(max_log_arity: usize, pow: usize) -> Params {
     Params {
-        fri: FriConfig {
+        fri: FriSettings {
             log_blowup: 1,
             log_final_poly_len: 0,
             max_log_arity,

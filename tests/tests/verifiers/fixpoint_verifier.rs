@@ -20,6 +20,8 @@ const SETTINGS: FriSettings = FriSettings {
     commit_pow_bits: 0,
     max_log_arity: 2,
     log_final_poly_len: 1,
+    batch_pow_bits: 0,
+    cap_height: 0,
 };
 
 /// The verifier circuit of `vk`'s proofs, with the inner public inputs as its own.

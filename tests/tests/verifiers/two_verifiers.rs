@@ -22,6 +22,8 @@ const SETTINGS: FriSettings = FriSettings {
     commit_pow_bits: 0,
     max_log_arity: 2,
     log_final_poly_len: 1,
+    batch_pow_bits: 0,
+    cap_height: 0,
 };
 
 /// Fibonacci's 10th term from `(a, b)`, proved: its key, the proof and the publics.

@@ -9,7 +9,6 @@ use fixpoint_circuit_prover::{
     Ext, FieldFamily, FriSettings, ProverConfig, SetupOptions, Stark, prove, setup_with, verify,
 };
 use fixpoint_recursion::components::ComponentCounts;
-use fixpoint_recursion::pcs::FriConfig;
 use fixpoint_recursion::uni_stark::{
     self, PreprocessedKey, UniStarkShape, UniStarkVerifier, UniStarkWitness, WitnessError,
 };
@@ -18,11 +17,11 @@ use p3_field::PrimeCharacteristicRing;
 
 type Proof<V> = uni_stark::NativeProof<V, <V as FieldFamily>::Permutation>;
 
-fn config<V: FieldFamily>(fri: &FriConfig) -> Stark<V> {
+fn config<V: FieldFamily>(fri: &FriSettings) -> Stark<V> {
     config_with_ood_pow::<V>(fri, 0)
 }
 
-fn config_with_ood_pow<V: FieldFamily>(fri: &FriConfig, ood_pow_bits: usize) -> Stark<V> {
+fn config_with_ood_pow<V: FieldFamily>(fri: &FriSettings, ood_pow_bits: usize) -> Stark<V> {
     let perm = V::permutation();
     let (params, mmcs) = uni_stark::native_pcs::<V, Ext<V>, _>(fri, &perm);
     let pcs = p3_fri::TwoAdicFriPcs::new(Default::default(), mmcs, params);
@@ -30,8 +29,8 @@ fn config_with_ood_pow<V: FieldFamily>(fri: &FriConfig, ood_pow_bits: usize) -> 
         .with_ood_proof_of_work_bits(ood_pow_bits)
 }
 
-fn fri(log_blowup: usize, max_log_arity: usize, log_final_poly_len: usize) -> FriConfig {
-    FriConfig {
+fn fri(log_blowup: usize, max_log_arity: usize, log_final_poly_len: usize) -> FriSettings {
+    FriSettings {
         log_blowup,
         log_final_poly_len,
         max_log_arity,
@@ -58,12 +57,12 @@ fn build<V: FieldFamily>(shape: &UniStarkShape<V, Ext<V>>) -> (Circuit<Ext<V>>, 
     (b.build().unwrap(), verifier)
 }
 
-fn fibonacci<V: FieldFamily>(fri: FriConfig, rows: usize) -> Case<V> {
+fn fibonacci<V: FieldFamily>(fri: FriSettings, rows: usize) -> Case<V> {
     fibonacci_with_ood_pow::<V>(fri, rows, 0)
 }
 
 fn fibonacci_with_ood_pow<V: FieldFamily>(
-    fri: FriConfig,
+    fri: FriSettings,
     rows: usize,
     ood_pow_bits: usize,
 ) -> Case<V> {
@@ -90,7 +89,7 @@ fn fibonacci_with_ood_pow<V: FieldFamily>(
     }
 }
 
-fn preprocessed<V: FieldFamily>(fri: FriConfig, rows: usize) -> Case<V> {
+fn preprocessed<V: FieldFamily>(fri: FriSettings, rows: usize) -> Case<V> {
     let config = config::<V>(&fri);
     let (air, trace) = preprocessed_air::<V>(rows, 0);
     let log_rows = rows.trailing_zeros() as usize;
@@ -116,7 +115,7 @@ fn preprocessed<V: FieldFamily>(fri: FriConfig, rows: usize) -> Case<V> {
     }
 }
 
-fn periodic<V: FieldFamily>(fri: FriConfig, rows: usize) -> Case<V> {
+fn periodic<V: FieldFamily>(fri: FriSettings, rows: usize) -> Case<V> {
     let config = config::<V>(&fri);
     let (air, trace) = periodic_air::<V>(rows);
     let proof = p3_uni_stark::prove(&config, &air, trace, &[]).unwrap();
@@ -321,7 +320,7 @@ fn op_counts_by_component<V: FieldFamily>() -> Vec<(&'static str, ComponentCount
 }
 
 /// Fibonacci with `y' = 2x + y`: the same shape, other constants.
-fn other_constants<V: FieldFamily>(fri: FriConfig, rows: usize) -> Case<V> {
+fn other_constants<V: FieldFamily>(fri: FriSettings, rows: usize) -> Case<V> {
     let air = Fibonacci { k: 2 };
     let shape = UniStarkShape::new(&air, fri, 0, rows.trailing_zeros() as usize, None).unwrap();
     let (circuit, verifier) = build::<V>(&shape);
@@ -567,7 +566,7 @@ fn a_proof_of_p3_poseidon2_air_is_verified() {
     type E = p3_field::extension::BinomialExtensionField<V, 4>;
     type Air = Poseidon2Air<V, Layers, 16, 3, 0, 4, 20>;
 
-    let fri = FriConfig {
+    let fri = FriSettings {
         log_blowup: 2,
         log_final_poly_len: 0,
         max_log_arity: 2,
