@@ -4,21 +4,16 @@
 //! published default constants — the permutation the challenger, the Merkle tree and (in
 //! the recursion milestone) the in-circuit verifier all share.
 
-use p3_baby_bear::BabyBear;
 use p3_challenger::DuplexChallenger;
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DitParallel;
 use p3_field::Field;
 use p3_field::extension::BinomialExtensionField;
 use p3_fri::{FriParameters, TwoAdicFriPcs};
-use p3_koala_bear::KoalaBear;
 use p3_merkle_tree::MerkleTreeMmcs;
 use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
 use p3_uni_stark::StarkConfig;
 use serde::{Deserialize, Serialize};
-
-use crate::family::FieldFamily;
-pub use crate::family::{Ext, Stark};
 
 /// Extension degree of the challenge (and witness) field.
 pub const D: usize = 4;
@@ -45,15 +40,6 @@ pub type ValMmcs<V, P> = MerkleTreeMmcs<
     2,
     8,
 >;
-
-/// KoalaBear with its degree-4 extension.
-pub type KoalaBearStark = Stark<KoalaBear>;
-/// BabyBear with its degree-4 extension.
-pub type BabyBearStark = Stark<BabyBear>;
-/// The circuit field for [`KoalaBearStark`]: witness values live here.
-pub type KoalaBearExt = Ext<KoalaBear>;
-/// The circuit field for [`BabyBearStark`].
-pub type BabyBearExt = Ext<BabyBear>;
 
 /// The most FRI queries [`FriSettings::validate`] accepts.
 pub const MAX_NUM_QUERIES: usize = 1024;
@@ -234,42 +220,4 @@ pub struct ProverConfig<SC> {
     pub fri: FriSettings,
     /// Name of the base field, for reports.
     pub field: &'static str,
-}
-
-impl<F: FieldFamily> ProverConfig<Stark<F>> {
-    /// The configuration of family `F` with the given FRI settings: Poseidon2 Merkle trees
-    /// (cap height `fri.cap_height`, which setup demands be 0: a commitment is one root of 8
-    /// elements) and a Poseidon2 duplex challenger, both with [`FieldFamily::permutation`].
-    pub fn new(fri: FriSettings) -> Self {
-        let perm = F::permutation();
-        let hash = PaddingFreeSponge::new(perm.clone());
-        let compress = TruncatedPermutation::new(perm.clone());
-        let val_mmcs = ValMmcs::<F, _>::new(hash, compress, fri.cap_height);
-        let challenge_mmcs = ExtensionMmcs::new(val_mmcs.clone());
-        let pcs = TwoAdicFriPcs::new(
-            Radix2DitParallel::default(),
-            val_mmcs,
-            fri.fri_parameters(challenge_mmcs),
-        );
-        let challenger = DuplexChallenger::new(perm);
-        ProverConfig {
-            stark: StarkConfig::new(pcs, challenger),
-            fri,
-            field: F::FIELD.name(),
-        }
-    }
-}
-
-impl ProverConfig<KoalaBearStark> {
-    /// A KoalaBear configuration with the given FRI settings ([`ProverConfig::new`]).
-    pub fn koala_bear(fri: FriSettings) -> Self {
-        Self::new(fri)
-    }
-}
-
-impl ProverConfig<BabyBearStark> {
-    /// A BabyBear configuration with the given FRI settings ([`ProverConfig::new`]).
-    pub fn baby_bear(fri: FriSettings) -> Self {
-        Self::new(fri)
-    }
 }

@@ -6,8 +6,6 @@ use std::sync::Arc;
 use fixpoint_circuit::NpoKind;
 use thiserror::Error;
 
-use crate::keys::{MAX_LANES, MAX_LOG_HEIGHT, MAX_PUBLIC_INPUTS};
-
 /// Why `setup` failed.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum SetupError {
@@ -241,18 +239,20 @@ pub enum KeyError {
         /// The table the key has there.
         got: &'static str,
     },
-    /// A table with no lanes, or more than [`MAX_LANES`].
-    #[error("the {table} table has {lanes} lanes (at least 1, at most {MAX_LANES})")]
+    /// A table with no lanes, or more than [`MAX_LANES`](crate::MAX_LANES).
+    #[error("the {table} table has {lanes} lanes (at least 1, at most {max})")]
     Lanes {
         /// The table.
         table: &'static str,
         /// Its lanes.
         lanes: usize,
+        /// The most a key may have.
+        max: usize,
     },
-    /// A table taller than [`MAX_LOG_HEIGHT`], or than the field's two-adicity allows with
-    /// the blowup.
+    /// A table taller than [`MAX_LOG_HEIGHT`](crate::MAX_LOG_HEIGHT), or than the field's
+    /// two-adicity allows with the blowup.
     #[error(
-        "the {table} table's height 2^{log_height} is too tall (at most 2^{MAX_LOG_HEIGHT}, \
+        "the {table} table's height 2^{log_height} is too tall (at most 2^{max_log_height}, \
          and 2^{two_adicity} with its blowup)"
     )]
     TooTall {
@@ -260,6 +260,8 @@ pub enum KeyError {
         table: String,
         /// Its log2 height.
         log_height: usize,
+        /// The most a key may have.
+        max_log_height: usize,
         /// The field's two-adicity.
         two_adicity: usize,
     },
@@ -293,11 +295,13 @@ pub enum KeyError {
         /// The key's public inputs.
         count: u32,
     },
-    /// More public inputs than [`MAX_PUBLIC_INPUTS`].
-    #[error("{count} public inputs (at most {MAX_PUBLIC_INPUTS})")]
+    /// More public inputs than [`MAX_PUBLIC_INPUTS`](crate::keys::MAX_PUBLIC_INPUTS).
+    #[error("{count} public inputs (at most {max})")]
     TooManyPublicInputs {
         /// The key's public inputs.
         count: u32,
+        /// The most a key may have.
+        max: u32,
     },
     /// Two NPO tables for one kind.
     #[error("two NPO tables for {kind}")]

@@ -41,7 +41,14 @@ use p3_poseidon2_air::{
 use p3_symmetric::CryptographicPermutation;
 use p3_uni_stark::SubAirBuilder;
 
-use crate::config::{D, ProverConfig, StarkCfg};
+use p3_challenger::DuplexChallenger;
+use p3_commit::ExtensionMmcs;
+use p3_dft::Radix2DitParallel;
+use p3_fri::TwoAdicFriPcs;
+use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
+use p3_uni_stark::StarkConfig;
+
+use crate::config::{D, FriSettings, ProverConfig, StarkCfg, ValMmcs};
 use crate::files::FieldTag;
 
 /// Width of the Poseidon2 permutation, in lanes.
@@ -261,5 +268,52 @@ impl FieldFamily for BabyBear {
             ))
         });
         &BODY
+    }
+}
+
+/// KoalaBear with its degree-4 extension.
+pub type KoalaBearStark = Stark<KoalaBear>;
+/// BabyBear with its degree-4 extension.
+pub type BabyBearStark = Stark<BabyBear>;
+/// The circuit field for [`KoalaBearStark`]: witness values live here.
+pub type KoalaBearExt = Ext<KoalaBear>;
+/// The circuit field for [`BabyBearStark`].
+pub type BabyBearExt = Ext<BabyBear>;
+
+impl<F: FieldFamily> ProverConfig<Stark<F>> {
+    /// The configuration of family `F` with the given FRI settings: Poseidon2 Merkle trees
+    /// (cap height `fri.cap_height`, which setup demands be 0: a commitment is one root of 8
+    /// elements) and a Poseidon2 duplex challenger, both with [`FieldFamily::permutation`].
+    pub fn new(fri: FriSettings) -> Self {
+        let perm = F::permutation();
+        let hash = PaddingFreeSponge::new(perm.clone());
+        let compress = TruncatedPermutation::new(perm.clone());
+        let val_mmcs = ValMmcs::<F, _>::new(hash, compress, fri.cap_height);
+        let challenge_mmcs = ExtensionMmcs::new(val_mmcs.clone());
+        let pcs = TwoAdicFriPcs::new(
+            Radix2DitParallel::default(),
+            val_mmcs,
+            fri.fri_parameters(challenge_mmcs),
+        );
+        let challenger = DuplexChallenger::new(perm);
+        ProverConfig {
+            stark: StarkConfig::new(pcs, challenger),
+            fri,
+            field: F::FIELD.name(),
+        }
+    }
+}
+
+impl ProverConfig<KoalaBearStark> {
+    /// A KoalaBear configuration with the given FRI settings ([`ProverConfig::new`]).
+    pub fn koala_bear(fri: FriSettings) -> Self {
+        Self::new(fri)
+    }
+}
+
+impl ProverConfig<BabyBearStark> {
+    /// A BabyBear configuration with the given FRI settings ([`ProverConfig::new`]).
+    pub fn baby_bear(fri: FriSettings) -> Self {
+        Self::new(fri)
     }
 }

@@ -213,12 +213,14 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
                 return invalid(KeyError::Lanes {
                     table,
                     lanes: t.lanes,
+                    max: MAX_LANES,
                 });
             }
             if !fits(t.log_height) {
                 return invalid(KeyError::TooTall {
                     table: table.to_owned(),
                     log_height: t.log_height,
+                    max_log_height: MAX_LOG_HEIGHT,
                     two_adicity,
                 });
             }
@@ -258,6 +260,7 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         if self.public_count > MAX_PUBLIC_INPUTS {
             return invalid(KeyError::TooManyPublicInputs {
                 count: self.public_count,
+                max: MAX_PUBLIC_INPUTS,
             });
         }
         // One table per kind, as setup makes them: this also bounds the number of AIRs.
@@ -280,6 +283,7 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
                 return invalid(KeyError::TooTall {
                     table: table.kind().to_string(),
                     log_height,
+                    max_log_height: MAX_LOG_HEIGHT,
                     two_adicity,
                 });
             }

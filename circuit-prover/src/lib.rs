@@ -50,14 +50,15 @@ pub mod tables;
 mod trace;
 
 pub use bus::BusPlan;
-pub use config::{
-    BabyBearExt, BabyBearStark, D, FriSettings, KoalaBearExt, KoalaBearStark, ProverConfig,
-};
+pub use config::{D, FriSettings, ProverConfig};
 pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{
     DecodeError, KeyError, P3Error, ProveError, Rejection, SetupError, ShapeFigure, VerifyError,
 };
-pub use family::{BabyBear, Ext, FieldFamily, KoalaBear, Stark};
+pub use family::{
+    BabyBear, BabyBearExt, BabyBearStark, Ext, FieldFamily, KoalaBear, KoalaBearExt,
+    KoalaBearStark, Stark,
+};
 pub use instances::BatchParts;
 pub use keys::{Keys, MAX_LANES, MAX_LOG_HEIGHT, ProvingKey, VerifyOptions, VerifyingKey};
 pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};

@@ -33,9 +33,7 @@ use fixpoint_circuit_prover::{
 };
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
-use p3_symmetric::{
-    CryptographicPermutation, MerkleCap, PseudoCompressionFunction, TruncatedPermutation,
-};
+use p3_symmetric::{CryptographicPermutation, MerkleCap};
 use serde::{Deserialize, Serialize};
 
 use crate::batch_stark::{BatchStarkVerifier, KeyBinding};
@@ -48,11 +46,7 @@ use crate::trusted::{
 };
 use crate::uni_stark::Ext;
 
-/// The chain digest's two packed slots, after the statement.
-pub const CHAIN_SLOTS: usize = 2;
-
-/// Public inputs a layer adds after the statement: the chain digest, then the depth.
-pub const LAYER_SLOTS: usize = CHAIN_SLOTS + 1;
+pub use crate::trusted::{CHAIN_SLOTS, LAYER_SLOTS, chain_digest};
 
 /// One recursion layer's circuit and its handles.
 #[derive(Clone, Debug)]
@@ -140,18 +134,6 @@ where
         inner_chain,
         chain_privates,
     })
-}
-
-/// `compress(prev, root)` over every root of `key`: one step of the key chain.
-pub fn chain_digest<V, P>(perm: &P, prev: [V; 8], key: &MerkleCap<V, [V; 8]>) -> [V; 8]
-where
-    V: PrimeField64,
-    P: CryptographicPermutation<[V; 16]> + Clone,
-{
-    let compress = TruncatedPermutation::<P, 2, 8, 16>::new(perm.clone());
-    key.roots()
-        .iter()
-        .fold(prev, |acc, root| compress.compress([acc, *root]))
 }
 
 /// A chain digest from its [`CHAIN_SLOTS`] packed public slots.

@@ -1,5 +1,5 @@
 //! Checking a recursion result with only published bytes: the trusted key set, and the
-//! checks of the stand-alone verifier ([`verify_recursion`], over any field family).
+//! checks of the stand-alone verifier ([`verify_recursion`](crate::layers::verify_recursion), over any field family).
 //!
 //! **What a verifier holds.** A [`TrustedKeys`] set, fixed once per base circuit and FRI
 //! settings, whatever the depth: the base key's commitment, the commitments of the layer
@@ -33,14 +33,32 @@
 //! depth at or past the fixed point is checked with the same set.
 
 use p3_field::PrimeField64;
-use p3_symmetric::{CryptographicPermutation, MerkleCap};
+use p3_symmetric::{
+    CryptographicPermutation, MerkleCap, PseudoCompressionFunction, TruncatedPermutation,
+};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use fixpoint_circuit_prover::VerifyError;
 use fixpoint_circuit_prover::files::{self, FieldTag, FileError, FileKind};
 
-pub use crate::layers::{LAYER_SLOTS, verify_recursion};
+/// The chain digest's two packed slots, after the statement.
+pub const CHAIN_SLOTS: usize = 2;
+
+/// Public inputs a layer adds after the statement: the chain digest, then the depth.
+pub const LAYER_SLOTS: usize = CHAIN_SLOTS + 1;
+
+/// `compress(prev, root)` over every root of `key`: one step of the key chain.
+pub fn chain_digest<V, P>(perm: &P, prev: [V; 8], key: &MerkleCap<V, [V; 8]>) -> [V; 8]
+where
+    V: PrimeField64,
+    P: CryptographicPermutation<[V; 16]> + Clone,
+{
+    let compress = TruncatedPermutation::<P, 2, 8, 16>::new(perm.clone());
+    key.roots()
+        .iter()
+        .fold(prev, |acc, root| compress.compress([acc, *root]))
+}
 
 /// The deepest recursion a result may claim: the verifier folds one compression per layer,
 /// before it checks the proof, so this bounds that work (about 50 ms).
@@ -229,9 +247,8 @@ where
     V: PrimeField64 + 'a,
     P: CryptographicPermutation<[V; 16]> + Clone,
 {
-    keys.into_iter().fold([V::ZERO; 8], |acc, key| {
-        crate::layers::chain_digest(perm, acc, key)
-    })
+    keys.into_iter()
+        .fold([V::ZERO; 8], |acc, key| chain_digest(perm, acc, key))
 }
 
 /// The final key's file in a bundle directory.

@@ -91,7 +91,10 @@ fn huge_public_counts_and_repeated_npo_tables_are_invalid() {
     let vk = decoded(|vk| vk.public_count = u32::MAX);
     assert_eq!(
         invalid_key_reason(vk.check()),
-        KeyError::TooManyPublicInputs { count: u32::MAX }
+        KeyError::TooManyPublicInputs {
+            count: u32::MAX,
+            max: 1 << 16
+        }
     );
     // The key has no NPO tables, so its bytes decode under any table type; give it two
     // tables of one kind.
@@ -115,7 +118,8 @@ fn huge_lanes_or_heights_are_an_error_before_any_allocation() {
         invalid_key_reason(verify_decoded(&vk)),
         KeyError::Lanes {
             table: "Add",
-            lanes: 1 << 40
+            lanes: 1 << 40,
+            max: fixpoint_circuit_prover::MAX_LANES
         }
     );
     let vk = decoded(|vk| vk.layout.tables[add].log_height = 40);
