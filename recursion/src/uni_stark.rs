@@ -240,6 +240,10 @@ where
 }
 
 /// [`verify_circuit`]'s body: every private input it allocates is in the verifier's group.
+///
+/// The steps follow `p3_uni_stark::verify`: the proof's inputs, then the transcript, the
+/// opening argument and the constraint check ([`verify_transcript_and_constraints`])
+/// under the `uni-stark` scope.
 fn emit_verifier<V, F>(
     builder: &mut CircuitBuilder<F>,
     shape: &UniStarkShape<V, F>,
@@ -250,10 +254,41 @@ where
 {
     let pcs_shape = shape.pcs_shape();
     pcs_shape.validate::<V>()?;
+    let inputs = allocate_inputs(builder, shape);
+    let preprocessed_commitment: Option<Vec<Digest>> = shape
+        .preprocessed
+        .as_ref()
+        .map(|p| pcs::constant_cap(builder, &p.commitment));
+
+    builder.push_scope("uni-stark");
+    let mut challenger = CircuitChallenger::new(builder);
+    let result = verify_transcript_and_constraints(
+        builder,
+        &mut challenger,
+        shape,
+        &pcs_shape,
+        &inputs,
+        preprocessed_commitment.as_ref(),
+    );
+    builder.pop_scope();
+    let (pcs, paths) = result?;
+    Ok((inputs, pcs, paths, challenger))
+}
+
+/// The proof's inputs in allocation order (the order [`UniStarkWitness::from_proof`]
+/// lists them): the public values (public inputs), then the private commitments, openings
+/// and OOD PoW witness.
+fn allocate_inputs<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &UniStarkShape<V, F>,
+) -> UniStarkInputs
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V>,
+{
     let c = &shape.constraints;
     let layout = c.layout;
     let roots = shape.cap_roots();
-
     let public_values = builder.public_inputs(layout.num_public_values);
     let trace_commitment = pcs::private_cap(builder, roots);
     let quotient_commitment = pcs::private_cap(builder, roots);
@@ -268,85 +303,7 @@ where
         .map(|_| builder.private_inputs(<F as BasedVectorSpace<V>>::DIMENSION))
         .collect();
     let ood_pow = builder.private_input();
-    let preprocessed_commitment: Option<Vec<Digest>> = shape
-        .preprocessed
-        .as_ref()
-        .map(|p| pcs::constant_cap(builder, &p.commitment));
-
-    builder.push_scope("uni-stark");
-    let mut challenger = CircuitChallenger::new(builder);
-    let result = (|| -> Result<(PcsInputs, QueryPaths), ProofShapeError> {
-        seeds::observe(builder, &mut challenger, &shape.seed);
-        let alpha = builder.scope("alpha", |b| {
-            challenger.observe_cap(b, &trace_commitment);
-            if let Some(cap) = &preprocessed_commitment {
-                challenger.observe_cap(b, cap);
-            }
-            for &v in &public_values {
-                challenger.observe(b, v);
-            }
-            challenger.sample_ext(b)
-        });
-        let (zeta, zeta_next) = builder.scope("zeta", |b| {
-            challenger.observe_cap(b, &quotient_commitment);
-            challenger.check_witness(b, shape.ood_pow_bits, ood_pow)?;
-            let zeta = challenger.sample_ext(b);
-            let h = b.define_const(F::from(V::two_adic_generator(shape.log_degree)));
-            Ok::<_, ProofShapeError>((zeta, b.mul(zeta, h)))
-        })?;
-
-        // The PCS statement, in p3's round order: trace, quotient chunks, preprocessed.
-        let mut commitments = vec![trace_commitment.clone(), quotient_commitment.clone()];
-        let mut trace_points = vec![zeta];
-        let mut trace_values = vec![trace_local.clone()];
-        if let Some(next) = &trace_next {
-            trace_points.push(zeta_next);
-            trace_values.push(next.clone());
-        }
-        let mut points = vec![vec![trace_points], vec![vec![zeta]; quotient_chunks.len()]];
-        let mut values = vec![
-            vec![trace_values],
-            quotient_chunks.iter().map(|q| vec![q.clone()]).collect(),
-        ];
-        if let Some(cap) = &preprocessed_commitment {
-            commitments.push(cap.clone());
-            let mut prep_points = vec![zeta];
-            let mut prep_values = vec![preprocessed_local.clone()];
-            if let Some(next) = &preprocessed_next {
-                prep_points.push(zeta_next);
-                prep_values.push(next.clone());
-            }
-            points.push(vec![prep_points]);
-            values.push(vec![prep_values]);
-        }
-        let pcs = PcsInputs::with_statement(builder, &pcs_shape, commitments, points, values);
-        let challenges = pcs::verify_transcript(builder, &mut challenger, &pcs_shape, &pcs)?;
-        let queries = QueryInputs::allocate(builder, &pcs_shape);
-        let paths = fri::verify_queries(builder, &pcs_shape, &pcs, &challenges, &queries)?;
-
-        let zero = builder.zero();
-        let window = Window {
-            main_local: trace_local.clone(),
-            main_next: trace_next
-                .clone()
-                .unwrap_or_else(|| vec![zero; layout.main_width]),
-            preprocessed_local: preprocessed_local.clone(),
-            preprocessed_next: preprocessed_next
-                .clone()
-                .unwrap_or_else(|| vec![zero; layout.preprocessed_width]),
-            public_values: public_values.clone(),
-            ..Window::default()
-        };
-        let opened = Opened {
-            window,
-            quotient_chunks: quotient_chunks.clone(),
-        };
-        constraints::verify_at_zeta(builder, c, shape.log_degree, zeta, alpha, opened)?;
-        Ok((pcs, paths))
-    })();
-    builder.pop_scope();
-    let (pcs, paths) = result?;
-    let inputs = UniStarkInputs {
+    UniStarkInputs {
         public_values,
         trace_commitment,
         quotient_commitment,
@@ -356,8 +313,163 @@ where
         preprocessed_next,
         quotient_chunks,
         ood_pow,
+    }
+}
+
+/// The transcript in p3's order (seed, `α`, `ζ`), the PCS statement and its verification,
+/// then the constraints at `ζ`.
+fn verify_transcript_and_constraints<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    shape: &UniStarkShape<V, F>,
+    pcs_shape: &PcsShape,
+    inputs: &UniStarkInputs,
+    preprocessed_commitment: Option<&Vec<Digest>>,
+) -> Result<(PcsInputs, QueryPaths), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    seeds::observe(builder, challenger, &shape.seed);
+    let alpha = builder.scope("alpha", |b| {
+        alpha_phase(b, challenger, inputs, preprocessed_commitment)
+    });
+    let (zeta, zeta_next) = builder.scope("zeta", |b| zeta_phase(b, challenger, shape, inputs))?;
+    let pcs = commitments_with_opening_points(
+        builder,
+        pcs_shape,
+        inputs,
+        preprocessed_commitment,
+        zeta,
+        zeta_next,
+    );
+    let challenges = pcs::verify_transcript(builder, challenger, pcs_shape, &pcs)?;
+    let queries = QueryInputs::allocate(builder, pcs_shape);
+    let paths = fri::verify_queries(builder, pcs_shape, &pcs, &challenges, &queries)?;
+    verify_constraints_at_zeta(builder, shape, inputs, zeta, alpha)?;
+    Ok((pcs, paths))
+}
+
+/// Transcript up to `α`: the trace commitment, the preprocessed commitment and the public
+/// values, then the constraint `α`.
+fn alpha_phase<F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    inputs: &UniStarkInputs,
+    preprocessed_commitment: Option<&Vec<Digest>>,
+) -> Target
+where
+    F: CircuitField,
+    F::PrimeSubfield: PrimeField64,
+{
+    challenger.observe_cap(builder, &inputs.trace_commitment);
+    if let Some(cap) = preprocessed_commitment {
+        challenger.observe_cap(builder, cap);
+    }
+    for &v in &inputs.public_values {
+        challenger.observe(builder, v);
+    }
+    challenger.sample_ext(builder)
+}
+
+/// Transcript up to `ζ`: the quotient commitment, the OOD PoW, then `ζ`; returns `ζ` and
+/// `ζ·h`.
+fn zeta_phase<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    shape: &UniStarkShape<V, F>,
+    inputs: &UniStarkInputs,
+) -> Result<(Target, Target), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    challenger.observe_cap(builder, &inputs.quotient_commitment);
+    challenger.check_witness(builder, shape.ood_pow_bits, inputs.ood_pow)?;
+    let zeta = challenger.sample_ext(builder);
+    let h = builder.define_const(F::from(V::two_adic_generator(shape.log_degree)));
+    Ok((zeta, builder.mul(zeta, h)))
+}
+
+/// The PCS statement, in p3's round order: trace, quotient chunks, preprocessed.
+fn commitments_with_opening_points<F: CircuitField>(
+    builder: &mut CircuitBuilder<F>,
+    pcs_shape: &PcsShape,
+    inputs: &UniStarkInputs,
+    preprocessed_commitment: Option<&Vec<Digest>>,
+    zeta: Target,
+    zeta_next: Target,
+) -> PcsInputs {
+    let mut commitments = vec![
+        inputs.trace_commitment.clone(),
+        inputs.quotient_commitment.clone(),
+    ];
+    let mut trace_points = vec![zeta];
+    let mut trace_values = vec![inputs.trace_local.clone()];
+    if let Some(next) = &inputs.trace_next {
+        trace_points.push(zeta_next);
+        trace_values.push(next.clone());
+    }
+    let quotient_chunks = &inputs.quotient_chunks;
+    let mut points = vec![vec![trace_points], vec![vec![zeta]; quotient_chunks.len()]];
+    let mut values = vec![
+        vec![trace_values],
+        quotient_chunks.iter().map(|q| vec![q.clone()]).collect(),
+    ];
+    if let Some(cap) = preprocessed_commitment {
+        commitments.push(cap.clone());
+        let mut prep_points = vec![zeta];
+        let mut prep_values = vec![inputs.preprocessed_local.clone()];
+        if let Some(next) = &inputs.preprocessed_next {
+            prep_points.push(zeta_next);
+            prep_values.push(next.clone());
+        }
+        points.push(vec![prep_points]);
+        values.push(vec![prep_values]);
+    }
+    PcsInputs::with_statement(builder, pcs_shape, commitments, points, values)
+}
+
+/// The constraint check: the constraints at `ζ` folded with `α` equal `Z_H(ζ)·Q(ζ)`.
+fn verify_constraints_at_zeta<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &UniStarkShape<V, F>,
+    inputs: &UniStarkInputs,
+    zeta: Target,
+    alpha: Target,
+) -> Result<(), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    let layout = shape.constraints.layout;
+    let zero = builder.zero();
+    let window = Window {
+        main_local: inputs.trace_local.clone(),
+        main_next: inputs
+            .trace_next
+            .clone()
+            .unwrap_or_else(|| vec![zero; layout.main_width]),
+        preprocessed_local: inputs.preprocessed_local.clone(),
+        preprocessed_next: inputs
+            .preprocessed_next
+            .clone()
+            .unwrap_or_else(|| vec![zero; layout.preprocessed_width]),
+        public_values: inputs.public_values.clone(),
+        ..Window::default()
     };
-    Ok((inputs, pcs, paths, challenger))
+    let opened = Opened {
+        window,
+        quotient_chunks: inputs.quotient_chunks.clone(),
+    };
+    constraints::verify_at_zeta(
+        builder,
+        &shape.constraints,
+        shape.log_degree,
+        zeta,
+        alpha,
+        opened,
+    )
 }
 
 /// Why a native proof cannot fill a verifier circuit.
@@ -399,6 +511,247 @@ pub struct UniStarkWitness<V, F> {
 /// The challenge field of fixpoint's configurations over `V`.
 pub type Ext<V> = BinomialExtensionField<V, D>;
 
+/// The preprocessed trace's openings at `ζ` and `ζ·h` (empty without preprocessed
+/// columns).
+type PreprocessedOpenings<EF> = (Vec<EF>, Option<Vec<EF>>);
+
+/// Shape checks of the trace's openings (p3's `verify` does them before any transcript
+/// work): degree bits, public values, trace rows and quotient chunks; no ZK.
+fn check_trace_openings<V, P>(
+    shape: &UniStarkShape<V, Ext<V>>,
+    proof: &NativeProof<V, P>,
+    public_values: &[V],
+) -> Result<(), WitnessError>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+    P: CryptographicPermutation<[V; 16]>
+        + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+        + Clone,
+{
+    let c = &shape.constraints;
+    let layout = c.layout;
+    let dim = <Ext<V> as BasedVectorSpace<V>>::DIMENSION;
+    let ov = &proof.opened_values;
+    check_len("degree bits", shape.log_degree, proof.degree_bits)?;
+    check_len(
+        "public values",
+        layout.num_public_values,
+        public_values.len(),
+    )?;
+    check_len(
+        "trace columns at ζ",
+        layout.main_width,
+        ov.trace_local.len(),
+    )?;
+    check_len(
+        "trace columns at ζ·h",
+        if c.main_next { layout.main_width } else { 0 },
+        ov.trace_next.as_ref().map_or(0, Vec::len),
+    )?;
+    if c.main_next != ov.trace_next.is_some() {
+        return Err(ProofShapeError::Length {
+            what: "trace openings at ζ·h",
+            expected: c.main_next as usize,
+            got: ov.trace_next.is_some() as usize,
+        }
+        .into());
+    }
+    check_len(
+        "quotient chunks",
+        1 << shape.log_quotient_chunks,
+        ov.quotient_chunks.len(),
+    )?;
+    for chunk in &ov.quotient_chunks {
+        check_len("coordinates of a quotient chunk", dim, chunk.len())?;
+    }
+    if proof.commitments.random.is_some() || ov.random.is_some() {
+        return Err(ProofShapeError::Unsupported("zero-knowledge proofs").into());
+    }
+    Ok(())
+}
+
+/// Shape checks of the preprocessed openings: present exactly when the key has
+/// preprocessed columns, as wide as the key, the next row exactly when the AIR reads it.
+fn preprocessed_openings<V, P>(
+    shape: &UniStarkShape<V, Ext<V>>,
+    proof: &NativeProof<V, P>,
+) -> Result<PreprocessedOpenings<Ext<V>>, WitnessError>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+    P: CryptographicPermutation<[V; 16]>
+        + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+        + Clone,
+{
+    let c = &shape.constraints;
+    let prep_next = c.preprocessed_next && c.layout.preprocessed_width > 0;
+    match (&shape.preprocessed, &proof.opened_values.preprocessed) {
+        (None, None) => Ok((Vec::new(), None)),
+        (Some(key), Some(p)) => {
+            check_len("preprocessed columns at ζ", key.width, p.local.len())?;
+            if prep_next != p.next.is_some() {
+                return Err(ProofShapeError::Length {
+                    what: "preprocessed openings at ζ·h",
+                    expected: prep_next as usize,
+                    got: p.next.is_some() as usize,
+                }
+                .into());
+            }
+            if let Some(next) = &p.next {
+                check_len("preprocessed columns at ζ·h", key.width, next.len())?;
+            }
+            Ok((p.local.clone(), p.next.clone()))
+        }
+        (key, opened) => Err(ProofShapeError::Length {
+            what: "preprocessed openings",
+            expected: key.is_some() as usize,
+            got: opened.is_some() as usize,
+        }
+        .into()),
+    }
+}
+
+/// Shape checks of the commitments (caps of the shape's root count) and of the OOD PoW
+/// witness (zero where the shape grinds no bits).
+fn check_commitments<V, P>(
+    shape: &UniStarkShape<V, Ext<V>>,
+    proof: &NativeProof<V, P>,
+) -> Result<(), WitnessError>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+    P: CryptographicPermutation<[V; 16]>
+        + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+        + Clone,
+{
+    let roots = shape.cap_roots();
+    check_len(
+        "trace cap roots",
+        roots,
+        proof.commitments.trace.num_roots(),
+    )?;
+    check_len(
+        "quotient cap roots",
+        roots,
+        proof.commitments.quotient_chunks.num_roots(),
+    )?;
+    if shape.ood_pow_bits == 0 && !proof.ood_pow_witness.is_zero() {
+        return Err(ProofShapeError::NonCanonicalPow { phase: "OOD" }.into());
+    }
+    Ok(())
+}
+
+/// The proof's private inputs in the circuit's allocation order (`allocate_inputs`):
+/// the commitments, the openings, the OOD PoW witness, then the PCS proof's values.
+fn proof_privates<V, P>(
+    shape: &UniStarkShape<V, Ext<V>>,
+    proof: &NativeProof<V, P>,
+    (prep_local, prep_next): &PreprocessedOpenings<Ext<V>>,
+) -> Result<Vec<Ext<V>>, WitnessError>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+    Ext<V>: CircuitField<PrimeSubfield = V>,
+    P: CryptographicPermutation<[V; 16]>
+        + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+        + Clone,
+{
+    let ov = &proof.opened_values;
+    let pack = pcs::cap_values::<Ext<V>>;
+    let mut privates = pack(&proof.commitments.trace);
+    privates.extend(pack(&proof.commitments.quotient_chunks));
+    privates.extend(ov.trace_local.iter().copied());
+    privates.extend(ov.trace_next.iter().flatten().copied());
+    privates.extend(prep_local.iter().copied());
+    privates.extend(prep_next.iter().flatten().copied());
+    privates.extend(ov.quotient_chunks.iter().flatten().copied());
+    privates.push(Ext::<V>::from_prime_subfield(proof.ood_pow_witness));
+    let pcs_shape = shape.pcs_shape();
+    privates.extend(pcs::proof_values(&pcs_shape, &proof.opening_proof)?);
+    Ok(privates)
+}
+
+/// The native transcript up to the PCS, in p3's order: the seed, the trace commitment, the
+/// preprocessed commitment, the public values, `α`, the quotient commitment, the OOD PoW;
+/// returns `ζ`.
+fn replay_transcript<V, P>(
+    shape: &UniStarkShape<V, Ext<V>>,
+    proof: &NativeProof<V, P>,
+    public_values: &[V],
+    challenger: &mut RecordingChallenger<DuplexChallenger<V, P, 16, 8>, V>,
+) -> Result<Ext<V>, WitnessError>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+    P: CryptographicPermutation<[V; 16]>
+        + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+        + Clone,
+{
+    for &v in &shape.seed {
+        challenger.observe(v);
+    }
+    challenger.observe(proof.commitments.trace.clone());
+    if let Some(key) = &shape.preprocessed {
+        challenger.observe(key.commitment.clone());
+    }
+    challenger.observe_slice(public_values);
+    let _alpha: Ext<V> = challenger.sample_algebra_element();
+    challenger.observe(proof.commitments.quotient_chunks.clone());
+    if shape.ood_pow_bits > 0
+        && !challenger.check_witness(shape.ood_pow_bits, proof.ood_pow_witness)
+    {
+        return Err(WitnessError::Pow {
+            phase: "OOD",
+            bits: shape.ood_pow_bits,
+        });
+    }
+    Ok(challenger.sample_algebra_element())
+}
+
+/// The PCS statement the native verifier checks, in p3's round order: trace, quotient
+/// chunks, preprocessed.
+fn native_opening_claims<V, P>(
+    shape: &UniStarkShape<V, Ext<V>>,
+    proof: &NativeProof<V, P>,
+    (prep_local, prep_next): &PreprocessedOpenings<Ext<V>>,
+    zeta: Ext<V>,
+) -> Result<native::Claims<V, Ext<V>>, WitnessError>
+where
+    V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
+    P: CryptographicPermutation<[V; 16]>
+        + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+        + Clone,
+{
+    let ov = &proof.opened_values;
+    let domain = TwoAdicMultiplicativeCoset::<V>::new(V::ONE, shape.log_degree)
+        .ok_or(ProofShapeError::InvalidShape("the trace is too tall"))?;
+    let zeta_next = zeta * V::two_adic_generator(shape.log_degree);
+    let mut trace_points = vec![(zeta, ov.trace_local.clone())];
+    if let Some(next) = &ov.trace_next {
+        trace_points.push((zeta_next, next.clone()));
+    }
+    let mut claims: native::Claims<V, Ext<V>> = vec![
+        CommitmentOpening::from((
+            proof.commitments.trace.clone(),
+            vec![(domain, trace_points)],
+        )),
+        CommitmentOpening::from((
+            proof.commitments.quotient_chunks.clone(),
+            ov.quotient_chunks
+                .iter()
+                .map(|chunk| (domain, vec![(zeta, chunk.clone())]))
+                .collect(),
+        )),
+    ];
+    if let Some(key) = &shape.preprocessed {
+        let mut prep_points = vec![(zeta, prep_local.clone())];
+        if let Some(next) = prep_next {
+            prep_points.push((zeta_next, next.clone()));
+        }
+        claims.push(CommitmentOpening::from((
+            key.commitment.clone(),
+            vec![(domain, prep_points)],
+        )));
+    }
+    Ok(claims)
+}
+
 impl<V> UniStarkWitness<V, Ext<V>>
 where
     V: PrimeField64 + TwoAdicField + BinomiallyExtendable<D>,
@@ -417,155 +770,20 @@ where
             + CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
             + Clone,
     {
-        let c = &shape.constraints;
-        let layout = c.layout;
-        let dim = <Ext<V> as BasedVectorSpace<V>>::DIMENSION;
-        let ov = &proof.opened_values;
-        check_len("degree bits", shape.log_degree, proof.degree_bits)?;
-        check_len(
-            "public values",
-            layout.num_public_values,
-            public_values.len(),
-        )?;
-        check_len(
-            "trace columns at ζ",
-            layout.main_width,
-            ov.trace_local.len(),
-        )?;
-        check_len(
-            "trace columns at ζ·h",
-            if c.main_next { layout.main_width } else { 0 },
-            ov.trace_next.as_ref().map_or(0, Vec::len),
-        )?;
-        if c.main_next != ov.trace_next.is_some() {
-            return Err(ProofShapeError::Length {
-                what: "trace openings at ζ·h",
-                expected: c.main_next as usize,
-                got: ov.trace_next.is_some() as usize,
-            }
-            .into());
-        }
-        check_len(
-            "quotient chunks",
-            1 << shape.log_quotient_chunks,
-            ov.quotient_chunks.len(),
-        )?;
-        for chunk in &ov.quotient_chunks {
-            check_len("coordinates of a quotient chunk", dim, chunk.len())?;
-        }
-        if proof.commitments.random.is_some() || ov.random.is_some() {
-            return Err(ProofShapeError::Unsupported("zero-knowledge proofs").into());
-        }
-        let prep_next = c.preprocessed_next && layout.preprocessed_width > 0;
-        let (prep_local, prep_next_values) = match (&shape.preprocessed, &ov.preprocessed) {
-            (None, None) => (Vec::new(), None),
-            (Some(key), Some(p)) => {
-                check_len("preprocessed columns at ζ", key.width, p.local.len())?;
-                if prep_next != p.next.is_some() {
-                    return Err(ProofShapeError::Length {
-                        what: "preprocessed openings at ζ·h",
-                        expected: prep_next as usize,
-                        got: p.next.is_some() as usize,
-                    }
-                    .into());
-                }
-                if let Some(next) = &p.next {
-                    check_len("preprocessed columns at ζ·h", key.width, next.len())?;
-                }
-                (p.local.clone(), p.next.clone())
-            }
-            (key, opened) => {
-                return Err(ProofShapeError::Length {
-                    what: "preprocessed openings",
-                    expected: key.is_some() as usize,
-                    got: opened.is_some() as usize,
-                }
-                .into());
-            }
-        };
-        let roots = shape.cap_roots();
-        check_len(
-            "trace cap roots",
-            roots,
-            proof.commitments.trace.num_roots(),
-        )?;
-        check_len(
-            "quotient cap roots",
-            roots,
-            proof.commitments.quotient_chunks.num_roots(),
-        )?;
-        if shape.ood_pow_bits == 0 && !proof.ood_pow_witness.is_zero() {
-            return Err(ProofShapeError::NonCanonicalPow { phase: "OOD" }.into());
-        }
-
-        let pack = pcs::cap_values::<Ext<V>>;
+        check_trace_openings(shape, proof, public_values)?;
+        let preprocessed = preprocessed_openings(shape, proof)?;
+        check_commitments(shape, proof)?;
         let publics: Vec<Ext<V>> = public_values
             .iter()
             .map(|&v| Ext::<V>::from_prime_subfield(v))
             .collect();
-        let mut privates = pack(&proof.commitments.trace);
-        privates.extend(pack(&proof.commitments.quotient_chunks));
-        privates.extend(ov.trace_local.iter().copied());
-        privates.extend(ov.trace_next.iter().flatten().copied());
-        privates.extend(prep_local.iter().copied());
-        privates.extend(prep_next_values.iter().flatten().copied());
-        privates.extend(ov.quotient_chunks.iter().flatten().copied());
-        privates.push(Ext::<V>::from_prime_subfield(proof.ood_pow_witness));
-        let pcs_shape = shape.pcs_shape();
-        privates.extend(pcs::proof_values(&pcs_shape, &proof.opening_proof)?);
+        let mut privates = proof_privates(shape, proof, &preprocessed)?;
 
         // The native transcript up to the PCS, then p3's own FRI verifier.
         let mut challenger =
             RecordingChallenger::new(DuplexChallenger::<V, P, 16, 8>::new(perm.clone()));
-        for &v in &shape.seed {
-            challenger.observe(v);
-        }
-        challenger.observe(proof.commitments.trace.clone());
-        if let Some(key) = &shape.preprocessed {
-            challenger.observe(key.commitment.clone());
-        }
-        challenger.observe_slice(public_values);
-        let _alpha: Ext<V> = challenger.sample_algebra_element();
-        challenger.observe(proof.commitments.quotient_chunks.clone());
-        if shape.ood_pow_bits > 0
-            && !challenger.check_witness(shape.ood_pow_bits, proof.ood_pow_witness)
-        {
-            return Err(WitnessError::Pow {
-                phase: "OOD",
-                bits: shape.ood_pow_bits,
-            });
-        }
-        let zeta: Ext<V> = challenger.sample_algebra_element();
-        let domain = TwoAdicMultiplicativeCoset::<V>::new(V::ONE, shape.log_degree)
-            .ok_or(ProofShapeError::InvalidShape("the trace is too tall"))?;
-        let zeta_next = zeta * V::two_adic_generator(shape.log_degree);
-        let mut trace_points = vec![(zeta, ov.trace_local.clone())];
-        if let Some(next) = &ov.trace_next {
-            trace_points.push((zeta_next, next.clone()));
-        }
-        let mut claims: native::Claims<V, Ext<V>> = vec![
-            CommitmentOpening::from((
-                proof.commitments.trace.clone(),
-                vec![(domain, trace_points)],
-            )),
-            CommitmentOpening::from((
-                proof.commitments.quotient_chunks.clone(),
-                ov.quotient_chunks
-                    .iter()
-                    .map(|chunk| (domain, vec![(zeta, chunk.clone())]))
-                    .collect(),
-            )),
-        ];
-        if let Some(key) = &shape.preprocessed {
-            let mut prep_points = vec![(zeta, prep_local.clone())];
-            if let Some(next) = &prep_next_values {
-                prep_points.push((zeta_next, next.clone()));
-            }
-            claims.push(CommitmentOpening::from((
-                key.commitment.clone(),
-                vec![(domain, prep_points)],
-            )));
-        }
+        let zeta = replay_transcript(shape, proof, public_values, &mut challenger)?;
+        let claims = native_opening_claims(shape, proof, &preprocessed, zeta)?;
         let (params, mmcs) = native_pcs(&shape.fri, perm);
         let query = fri::query_witness(
             &params,

@@ -484,6 +484,10 @@ where
 }
 
 /// [`verify_circuit`]'s body: every private input it allocates is in the verifier's group.
+///
+/// The steps follow `p3_batch_stark::verify_batch`: shape checks, the proof's inputs, then
+/// the transcript, the opening argument and the constraint checks
+/// ([`verify_transcript_and_constraints`]) under the `batch-stark` scope.
 fn emit_verifier<V, F>(
     builder: &mut CircuitBuilder<F>,
     shape: &BatchStarkShape<V, F>,
@@ -495,25 +499,72 @@ where
 {
     let pcs_shape = shape.pcs_shape();
     pcs_shape.validate::<V>()?;
+    check_public_values(shape, &public_values)?;
+    let inputs = allocate_inputs(builder, shape, &pcs_shape, public_values);
+    let preprocessed_commitment = match &inputs.preprocessed_commitment {
+        Some(cap) => Some(cap.clone()),
+        None => shape
+            .preprocessed
+            .as_ref()
+            .map(|p| pcs::constant_cap(builder, &p.commitment)),
+    };
+
+    builder.push_scope("batch-stark");
+    let mut challenger = CircuitChallenger::new(builder);
+    let result = verify_transcript_and_constraints(
+        builder,
+        &mut challenger,
+        shape,
+        &pcs_shape,
+        &inputs,
+        preprocessed_commitment.as_ref(),
+    );
+    builder.pop_scope();
+    let (pcs, paths) = result?;
+    Ok((inputs, pcs, paths, challenger))
+}
+
+/// Shape check: one list of public values per AIR, each as long as the AIR declares.
+fn check_public_values<V, F>(
+    shape: &BatchStarkShape<V, F>,
+    public_values: &[Vec<Target>],
+) -> Result<(), ProofShapeError>
+where
+    V: TwoAdicField,
+    F: ExtensionField<V>,
+{
     check_len(
         "AIRs with public values",
         shape.instances.len(),
         public_values.len(),
     )?;
-    for (inst, values) in shape.instances.iter().zip(&public_values) {
+    for (inst, values) in shape.instances.iter().zip(public_values) {
         check_len(
             "public values of an AIR",
             inst.constraints.layout.num_public_values,
             values.len(),
         )?;
     }
+    Ok(())
+}
+
+/// The proof's private inputs, in the order `BatchStarkWitness::from_proof` lists them
+/// (the verifier's group: `verify_circuit` records it): the key when it is a private
+/// input, the commitments, the PoW witnesses, then every AIR's openings.
+fn allocate_inputs<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &BatchStarkShape<V, F>,
+    pcs_shape: &PcsShape,
+    public_values: Vec<Vec<Target>>,
+) -> BatchStarkInputs
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
     let dim = <F as BasedVectorSpace<V>>::DIMENSION;
     let roots = pcs_shape.batch_cap_roots();
     let has_lookups = shape.has_lookups();
-
-    // Private inputs, in the order `BatchStarkWitness::from_proof` lists them (the
-    // verifier's group: `verify_circuit` records it).
-    let key_input = match (&shape.preprocessed, shape.key) {
+    let preprocessed_commitment = match (&shape.preprocessed, shape.key) {
         (Some(_), KeyBinding::PrivateInput) => Some(pcs::private_cap(builder, roots[2])),
         _ => None,
     };
@@ -523,7 +574,7 @@ where
     let quotient_commitment = pcs::private_cap(builder, roots[1]);
     let lookup_pow = has_lookups.then(|| builder.private_input());
     let ood_pow = builder.private_input();
-    let instances: Vec<InstanceInputs> = shape
+    let instances = shape
         .instances
         .iter()
         .map(|inst| {
@@ -545,216 +596,371 @@ where
             }
         })
         .collect();
-    let preprocessed_commitment = match &key_input {
-        Some(cap) => Some(cap.clone()),
-        None => shape
-            .preprocessed
-            .as_ref()
-            .map(|p| pcs::constant_cap(builder, &p.commitment)),
-    };
-
-    builder.push_scope("batch-stark");
-    let mut challenger = CircuitChallenger::new(builder);
-    let result = (|| -> Result<(PcsInputs, QueryPaths), ProofShapeError> {
-        seeds::observe(builder, &mut challenger, &shape.seed);
-        let lookup_challenges = builder.scope("lookup challenges", |b| {
-            for inst in &shape.instances {
-                let bits = b.define_const(F::from(V::from_usize(inst.log_degree)));
-                challenger.observe_ext(b, bits);
-            }
-            challenger.observe_cap(b, &main_commitment);
-            for &v in public_values.iter().flatten() {
-                challenger.observe(b, v);
-            }
-            if let Some(cap) = &preprocessed_commitment {
-                challenger.observe_cap(b, cap);
-            }
-            let Some(pow) = lookup_pow else {
-                return Ok(None);
-            };
-            challenger.check_witness(b, shape.lookup_pow_bits, pow)?;
-            let alpha = challenger.sample_ext(b);
-            let beta = challenger.sample_ext(b);
-            // prefix[bus] = α + (bus + 1)·β^W.
-            let gamma = b.exp_u64(beta, shape.max_tuple_width as u64);
-            let mut cache: HashMap<usize, Target> = HashMap::new();
-            let per_instance: Vec<Vec<Target>> = shape
-                .instances
-                .iter()
-                .map(|inst| {
-                    inst.buses
-                        .iter()
-                        .flat_map(|&bus| {
-                            let prefix = *cache.entry(bus).or_insert_with(|| {
-                                let k = b.define_const(F::from(V::from_usize(bus + 1)));
-                                let scaled = b.mul(k, gamma);
-                                b.add(alpha, scaled)
-                            });
-                            [prefix, beta]
-                        })
-                        .collect()
-                })
-                .collect();
-            Ok::<_, ProofShapeError>(Some(per_instance))
-        })?;
-        let alpha = builder.scope("alpha", |b| {
-            if let Some(cap) = &permutation_commitment {
-                challenger.observe_cap(b, cap);
-            }
-            for terminal in instances.iter().filter_map(|i| i.terminal) {
-                challenger.observe_ext(b, terminal);
-            }
-            challenger.sample_ext(b)
-        });
-        let zeta = builder.scope("zeta", |b| {
-            challenger.observe_cap(b, &quotient_commitment);
-            challenger.check_witness(b, shape.ood_pow_bits, ood_pow)?;
-            Ok::<_, ProofShapeError>(challenger.sample_ext(b))
-        })?;
-        let zeta_nexts: Vec<Target> = builder.scope("zeta", |b| {
-            shape
-                .instances
-                .iter()
-                .map(|inst| {
-                    let h = b.define_const(F::from(V::two_adic_generator(inst.log_degree)));
-                    b.mul(zeta, h)
-                })
-                .collect()
-        });
-
-        // The PCS statement.
-        let mut commitments = vec![main_commitment.clone(), quotient_commitment.clone()];
-        let mut points = vec![Vec::new(), Vec::new()];
-        let mut values = vec![Vec::new(), Vec::new()];
-        for (inst, (opened, &zeta_next)) in instances.iter().zip(&zeta_nexts).enumerate() {
-            let _ = inst;
-            let mut p = vec![zeta];
-            let mut v = vec![opened.trace_local.clone()];
-            if let Some(next) = &opened.trace_next {
-                p.push(zeta_next);
-                v.push(next.clone());
-            }
-            points[0].push(p);
-            values[0].push(v);
-        }
-        for opened in &instances {
-            for chunk in &opened.quotient_chunks {
-                points[1].push(vec![zeta]);
-                values[1].push(vec![chunk.clone()]);
-            }
-        }
-        if let (Some(cap), Some(p)) = (&preprocessed_commitment, &shape.preprocessed) {
-            commitments.push(cap.clone());
-            let (mut pp, mut pv) = (Vec::new(), Vec::new());
-            for &i in &p.matrix_to_instance {
-                let opened = &instances[i];
-                let mut points = vec![zeta];
-                let mut vals = vec![opened.preprocessed_local.clone()];
-                if let Some(next) = &opened.preprocessed_next {
-                    points.push(zeta_nexts[i]);
-                    vals.push(next.clone());
-                }
-                pp.push(points);
-                pv.push(vals);
-            }
-            points.push(pp);
-            values.push(pv);
-        }
-        if let Some(cap) = &permutation_commitment {
-            commitments.push(cap.clone());
-            let (mut pp, mut pv) = (Vec::new(), Vec::new());
-            for (i, opened) in instances.iter().enumerate() {
-                if shape.instances[i].lookups() > 0 {
-                    pp.push(vec![zeta, zeta_nexts[i]]);
-                    pv.push(vec![
-                        opened.permutation_local.clone(),
-                        opened.permutation_next.clone(),
-                    ]);
-                }
-            }
-            points.push(pp);
-            values.push(pv);
-        }
-        let pcs = PcsInputs::with_statement(builder, &pcs_shape, commitments, points, values);
-        let challenges = pcs::verify_transcript(builder, &mut challenger, &pcs_shape, &pcs)?;
-        let queries = QueryInputs::allocate(builder, &pcs_shape);
-        let paths = fri::verify_queries(builder, &pcs_shape, &pcs, &challenges, &queries)?;
-
-        for (i, (inst, opened)) in shape.instances.iter().zip(&instances).enumerate() {
-            builder.push_scope(&format!("air{i}"));
-            let zero = builder.zero();
-            let c = &inst.constraints;
-            let recombine = |b: &mut CircuitBuilder<F>,
-                             flat: &[Target]|
-             -> Result<Vec<Target>, ProofShapeError> {
-                flat.chunks(dim)
-                    .map(|coords| constraints::from_coordinates::<V, F>(b, coords))
-                    .collect()
-            };
-            let permutation_local = recombine(builder, &opened.permutation_local);
-            let permutation_next = recombine(builder, &opened.permutation_next);
-            let (permutation_local, permutation_next) = match (permutation_local, permutation_next)
-            {
-                (Ok(l), Ok(n)) => (l, n),
-                (Err(e), _) | (_, Err(e)) => {
-                    builder.pop_scope();
-                    return Err(e);
-                }
-            };
-            let window = Window {
-                main_local: opened.trace_local.clone(),
-                main_next: opened
-                    .trace_next
-                    .clone()
-                    .unwrap_or_else(|| vec![zero; c.layout.main_width]),
-                preprocessed_local: opened.preprocessed_local.clone(),
-                preprocessed_next: opened
-                    .preprocessed_next
-                    .clone()
-                    .unwrap_or_else(|| vec![zero; c.layout.preprocessed_width]),
-                public_values: public_values[i].clone(),
-                periodic: Vec::new(),
-                permutation_local,
-                permutation_next,
-                challenges: lookup_challenges
-                    .as_ref()
-                    .map_or_else(Vec::new, |all| all[i].clone()),
-                permutation_values: opened.terminal.into_iter().collect(),
-            };
-            let checked = constraints::verify_at_zeta(
-                builder,
-                c,
-                inst.log_degree,
-                zeta,
-                alpha,
-                Opened {
-                    window,
-                    quotient_chunks: opened.quotient_chunks.clone(),
-                },
-            );
-            builder.pop_scope();
-            checked?;
-        }
-        builder.scope("terminal sum", |b| {
-            let terminals: Vec<Target> = instances.iter().filter_map(|i| i.terminal).collect();
-            if !terminals.is_empty() {
-                let sum = b.sum(&terminals);
-                b.assert_zero(sum);
-            }
-        });
-        Ok((pcs, paths))
-    })();
-    builder.pop_scope();
-    let (pcs, paths) = result?;
-    let inputs = BatchStarkInputs {
+    BatchStarkInputs {
         public_values,
-        preprocessed_commitment: key_input,
+        preprocessed_commitment,
         main_commitment,
         permutation_commitment,
         quotient_commitment,
         lookup_pow,
         ood_pow,
         instances,
+    }
+}
+
+/// The transcript in p3's order (seed, lookup challenges, `α`, `ζ`), the PCS statement and
+/// its verification, the constraints at `ζ` of every AIR and the terminal sum.
+fn verify_transcript_and_constraints<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    shape: &BatchStarkShape<V, F>,
+    pcs_shape: &PcsShape,
+    inputs: &BatchStarkInputs,
+    preprocessed_commitment: Option<&Vec<Digest>>,
+) -> Result<(PcsInputs, QueryPaths), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    seeds::observe(builder, challenger, &shape.seed);
+    let lookup_challenges = builder.scope("lookup challenges", |b| {
+        instance_bindings(b, challenger, shape);
+        main_phase(b, challenger, inputs);
+        preprocessed_phase(b, challenger, preprocessed_commitment);
+        lookup_phase(b, challenger, shape, inputs.lookup_pow)
+    })?;
+    let alpha = builder.scope("alpha", |b| permutation_phase(b, challenger, inputs));
+    let zeta = builder.scope("zeta", |b| {
+        quotient_phase(b, challenger, inputs);
+        ood_phase(b, challenger, shape, inputs.ood_pow)
+    })?;
+    let zeta_nexts = builder.scope("zeta", |b| zeta_nexts(b, shape, zeta));
+
+    let pcs = commitments_with_opening_points(
+        builder,
+        shape,
+        pcs_shape,
+        inputs,
+        preprocessed_commitment,
+        zeta,
+        &zeta_nexts,
+    );
+    let challenges = pcs::verify_transcript(builder, challenger, pcs_shape, &pcs)?;
+    let queries = QueryInputs::allocate(builder, pcs_shape);
+    let paths = fri::verify_queries(builder, pcs_shape, &pcs, &challenges, &queries)?;
+
+    for (i, (inst, opened)) in shape.instances.iter().zip(&inputs.instances).enumerate() {
+        builder.push_scope(&format!("air{i}"));
+        let checked = verify_instance_constraints(
+            builder,
+            inst,
+            opened,
+            &inputs.public_values[i],
+            lookup_challenges.as_ref().map(|all| &all[i][..]),
+            zeta,
+            alpha,
+        );
+        builder.pop_scope();
+        checked?;
+    }
+    builder.scope("terminal sum", |b| check_terminal_sum(b, inputs));
+    Ok((pcs, paths))
+}
+
+/// Transcript, instance bindings: every AIR's degree bits (constants: the shape fixes
+/// them).
+fn instance_bindings<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    shape: &BatchStarkShape<V, F>,
+) where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    for inst in &shape.instances {
+        let bits = builder.define_const(F::from(V::from_usize(inst.log_degree)));
+        challenger.observe_ext(builder, bits);
+    }
+}
+
+/// Transcript, main phase: the main commitment and every AIR's public values.
+fn main_phase<F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    inputs: &BatchStarkInputs,
+) where
+    F: CircuitField,
+    F::PrimeSubfield: PrimeField64,
+{
+    challenger.observe_cap(builder, &inputs.main_commitment);
+    for &v in inputs.public_values.iter().flatten() {
+        challenger.observe(builder, v);
+    }
+}
+
+/// Transcript, preprocessed phase: the global preprocessed commitment, if any.
+fn preprocessed_phase<F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    preprocessed_commitment: Option<&Vec<Digest>>,
+) where
+    F: CircuitField,
+    F::PrimeSubfield: PrimeField64,
+{
+    if let Some(cap) = preprocessed_commitment {
+        challenger.observe_cap(builder, cap);
+    }
+}
+
+/// Transcript, lookup phase: checks the lookup PoW, samples the LogUp `α` and `β`, and
+/// gives every AIR its slots' challenges `[α + (bus+1)·β^W, β]`; `None` without lookups.
+fn lookup_phase<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    shape: &BatchStarkShape<V, F>,
+    lookup_pow: Option<Target>,
+) -> Result<Option<Vec<Vec<Target>>>, ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    let Some(pow) = lookup_pow else {
+        return Ok(None);
     };
-    Ok((inputs, pcs, paths, challenger))
+    challenger.check_witness(builder, shape.lookup_pow_bits, pow)?;
+    let alpha = challenger.sample_ext(builder);
+    let beta = challenger.sample_ext(builder);
+    // prefix[bus] = α + (bus + 1)·β^W, built once per bus.
+    let gamma = builder.exp_u64(beta, shape.max_tuple_width as u64);
+    let mut cache: HashMap<usize, Target> = HashMap::new();
+    let per_instance = shape
+        .instances
+        .iter()
+        .map(|inst| {
+            inst.buses
+                .iter()
+                .flat_map(|&bus| {
+                    let prefix = *cache.entry(bus).or_insert_with(|| {
+                        let k = builder.define_const(F::from(V::from_usize(bus + 1)));
+                        let scaled = builder.mul(k, gamma);
+                        builder.add(alpha, scaled)
+                    });
+                    [prefix, beta]
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Some(per_instance))
+}
+
+/// Transcript, permutation phase: the permutation commitment and every terminal, then the
+/// constraint `α`.
+fn permutation_phase<F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    inputs: &BatchStarkInputs,
+) -> Target
+where
+    F: CircuitField,
+    F::PrimeSubfield: PrimeField64,
+{
+    if let Some(cap) = &inputs.permutation_commitment {
+        challenger.observe_cap(builder, cap);
+    }
+    for terminal in inputs.instances.iter().filter_map(|i| i.terminal) {
+        challenger.observe_ext(builder, terminal);
+    }
+    challenger.sample_ext(builder)
+}
+
+/// Transcript, quotient phase: the quotient commitment.
+fn quotient_phase<F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    inputs: &BatchStarkInputs,
+) where
+    F: CircuitField,
+    F::PrimeSubfield: PrimeField64,
+{
+    challenger.observe_cap(builder, &inputs.quotient_commitment);
+}
+
+/// Transcript, OOD phase: checks the OOD PoW, then samples `ζ`.
+fn ood_phase<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    challenger: &mut CircuitChallenger<F>,
+    shape: &BatchStarkShape<V, F>,
+    ood_pow: Target,
+) -> Result<Target, ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    challenger.check_witness(builder, shape.ood_pow_bits, ood_pow)?;
+    Ok(challenger.sample_ext(builder))
+}
+
+/// Every AIR's `ζ·h`, `h` the generator of its trace domain.
+fn zeta_nexts<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &BatchStarkShape<V, F>,
+    zeta: Target,
+) -> Vec<Target>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    shape
+        .instances
+        .iter()
+        .map(|inst| {
+            let h = builder.define_const(F::from(V::two_adic_generator(inst.log_degree)));
+            builder.mul(zeta, h)
+        })
+        .collect()
+}
+
+/// The PCS statement (p3's `commitments_with_opening_points`): per round (main, quotient
+/// chunks, preprocessed, permutation) its commitment, and per matrix its points and
+/// opened values.
+fn commitments_with_opening_points<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &BatchStarkShape<V, F>,
+    pcs_shape: &PcsShape,
+    inputs: &BatchStarkInputs,
+    preprocessed_commitment: Option<&Vec<Digest>>,
+    zeta: Target,
+    zeta_nexts: &[Target],
+) -> PcsInputs
+where
+    V: TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    let instances = &inputs.instances;
+    let mut commitments = vec![
+        inputs.main_commitment.clone(),
+        inputs.quotient_commitment.clone(),
+    ];
+    let mut points = vec![Vec::new(), Vec::new()];
+    let mut values = vec![Vec::new(), Vec::new()];
+    for (opened, &zeta_next) in instances.iter().zip(zeta_nexts) {
+        let mut p = vec![zeta];
+        let mut v = vec![opened.trace_local.clone()];
+        if let Some(next) = &opened.trace_next {
+            p.push(zeta_next);
+            v.push(next.clone());
+        }
+        points[0].push(p);
+        values[0].push(v);
+    }
+    for opened in instances {
+        for chunk in &opened.quotient_chunks {
+            points[1].push(vec![zeta]);
+            values[1].push(vec![chunk.clone()]);
+        }
+    }
+    if let (Some(cap), Some(p)) = (preprocessed_commitment, &shape.preprocessed) {
+        commitments.push(cap.clone());
+        let (mut pp, mut pv) = (Vec::new(), Vec::new());
+        for &i in &p.matrix_to_instance {
+            let opened = &instances[i];
+            let mut points = vec![zeta];
+            let mut vals = vec![opened.preprocessed_local.clone()];
+            if let Some(next) = &opened.preprocessed_next {
+                points.push(zeta_nexts[i]);
+                vals.push(next.clone());
+            }
+            pp.push(points);
+            pv.push(vals);
+        }
+        points.push(pp);
+        values.push(pv);
+    }
+    if let Some(cap) = &inputs.permutation_commitment {
+        commitments.push(cap.clone());
+        let (mut pp, mut pv) = (Vec::new(), Vec::new());
+        for (i, opened) in instances.iter().enumerate() {
+            if shape.instances[i].lookups() > 0 {
+                pp.push(vec![zeta, zeta_nexts[i]]);
+                pv.push(vec![
+                    opened.permutation_local.clone(),
+                    opened.permutation_next.clone(),
+                ]);
+            }
+        }
+        points.push(pp);
+        values.push(pv);
+    }
+    PcsInputs::with_statement(builder, pcs_shape, commitments, points, values)
+}
+
+/// One AIR's constraint check: recombines its permutation openings into extension
+/// elements, then checks `folded/Z_H(ζ) = Q(ζ)`.
+fn verify_instance_constraints<V, F>(
+    builder: &mut CircuitBuilder<F>,
+    inst: &InstanceShape<V, F>,
+    opened: &InstanceInputs,
+    public_values: &[Target],
+    lookup_challenges: Option<&[Target]>,
+    zeta: Target,
+    alpha: Target,
+) -> Result<(), ProofShapeError>
+where
+    V: PrimeField64 + TwoAdicField,
+    F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+{
+    let dim = <F as BasedVectorSpace<V>>::DIMENSION;
+    let zero = builder.zero();
+    let c = &inst.constraints;
+    let recombine =
+        |b: &mut CircuitBuilder<F>, flat: &[Target]| -> Result<Vec<Target>, ProofShapeError> {
+            flat.chunks(dim)
+                .map(|coords| constraints::from_coordinates::<V, F>(b, coords))
+                .collect()
+        };
+    // Both recombinations run before either error is reported, as they always have.
+    let permutation_local = recombine(builder, &opened.permutation_local);
+    let permutation_next = recombine(builder, &opened.permutation_next);
+    let window = Window {
+        main_local: opened.trace_local.clone(),
+        main_next: opened
+            .trace_next
+            .clone()
+            .unwrap_or_else(|| vec![zero; c.layout.main_width]),
+        preprocessed_local: opened.preprocessed_local.clone(),
+        preprocessed_next: opened
+            .preprocessed_next
+            .clone()
+            .unwrap_or_else(|| vec![zero; c.layout.preprocessed_width]),
+        public_values: public_values.to_vec(),
+        periodic: Vec::new(),
+        permutation_local: permutation_local?,
+        permutation_next: permutation_next?,
+        challenges: lookup_challenges.map_or_else(Vec::new, <[Target]>::to_vec),
+        permutation_values: opened.terminal.into_iter().collect(),
+    };
+    constraints::verify_at_zeta(
+        builder,
+        c,
+        inst.log_degree,
+        zeta,
+        alpha,
+        Opened {
+            window,
+            quotient_chunks: opened.quotient_chunks.clone(),
+        },
+    )
+}
+
+/// The LogUp terminal sum: the terminals of all AIRs add up to zero.
+fn check_terminal_sum<F>(builder: &mut CircuitBuilder<F>, inputs: &BatchStarkInputs)
+where
+    F: CircuitField,
+    F::PrimeSubfield: PrimeField64,
+{
+    let terminals: Vec<Target> = inputs.instances.iter().filter_map(|i| i.terminal).collect();
+    if !terminals.is_empty() {
+        let sum = builder.sum(&terminals);
+        builder.assert_zero(sum);
+    }
 }

@@ -222,7 +222,7 @@ fn place<F: CircuitField>(
 /// the index's bits.
 fn coset_point<V, F>(
     b: &mut CircuitBuilder<F>,
-    previous: Option<(Target, Target, usize, usize)>,
+    previous: Option<Round>,
     index_bits: &[Target],
     position: &[Target],
     log_h: usize,
@@ -346,7 +346,57 @@ where
     shape.validate::<V>()?;
     pcs.check(shape)?;
     let log_arities = shape.log_arities();
-    // Targets built by hand may not match the shape: every list must have its length.
+    check_query_lengths(shape, &log_arities, challenges, inputs)?;
+    builder.push_scope("fri_queries");
+
+    let (openings, longest) = opening_offsets(shape);
+    let alpha_powers = builder.scope("alpha_powers", |b| {
+        let mut powers = Vec::with_capacity(longest);
+        let mut acc = b.one();
+        for _ in 0..longest {
+            powers.push(acc);
+            acc = b.mul(acc, challenges.alpha);
+        }
+        powers
+    });
+    let sums_at_z = builder.scope("sums_at_z", |b| sums_at_z(b, pcs, &openings, &alpha_powers));
+    let points: Vec<Target> = pcs.points.iter().flatten().flatten().copied().collect();
+    let half = builder.define_const(F::from(V::ONE.halve()));
+    let query = Query {
+        shape,
+        pcs,
+        challenges,
+        inputs,
+        log_arities: &log_arities,
+        openings: &openings,
+        alpha_powers: &alpha_powers,
+        sums_at_z: &sums_at_z,
+        points: &points,
+        half,
+    };
+
+    let mut paths = QueryPaths {
+        inputs: Vec::new(),
+        rounds: vec![Vec::new(); log_arities.len()],
+    };
+    for (q, bits) in challenges.query_indices.iter().enumerate() {
+        builder.push_scope(&format!("query{q}"));
+        let result = query.verify::<V, F>(builder, q, bits, &mut paths);
+        builder.pop_scope();
+        result?;
+    }
+    builder.pop_scope();
+    Ok(paths)
+}
+
+/// Shape checks: targets built by hand may not match the shape, so every list must have
+/// its length (p3's phase 2, before any transcript work).
+fn check_query_lengths(
+    shape: &PcsShape,
+    log_arities: &[usize],
+    challenges: &PcsChallenges,
+    inputs: &QueryInputs,
+) -> Result<(), ProofShapeError> {
     check_len(
         "folding challenges",
         log_arities.len(),
@@ -380,7 +430,7 @@ where
         log_arities.len(),
         inputs.siblings.len(),
     )?;
-    for (siblings, &log_arity) in inputs.siblings.iter().zip(&log_arities) {
+    for (siblings, &log_arity) in inputs.siblings.iter().zip(log_arities) {
         check_len(
             "queries of sibling values",
             shape.fri.num_queries,
@@ -394,17 +444,17 @@ where
             )?;
         }
     }
-    let h_max = shape.log_max_height();
-    let log_blowup = shape.fri.log_blowup;
-    builder.push_scope("fri_queries");
+    Ok(())
+}
 
-    // α powers, as long as the longest ladder.
+/// The `α` ladder's layout: the (LDE height, ladder offset) of every (batch, matrix,
+/// point) in walk order (the ladder restarts at `α⁰` per height), and the longest ladder.
+fn opening_offsets(shape: &PcsShape) -> (Vec<(usize, usize)>, usize) {
     let mut ladder: BTreeMap<usize, usize> = BTreeMap::new();
-    // (height, ladder offset) of every (batch, matrix, point), in walk order.
     let mut openings = Vec::new();
     for batch in &shape.commitments {
         for m in batch {
-            let h = m.log_height + log_blowup;
+            let h = m.log_height + shape.fri.log_blowup;
             for _ in 0..m.points {
                 let offset = ladder.entry(h).or_insert(0);
                 openings.push((h, *offset));
@@ -413,163 +463,243 @@ where
         }
     }
     let longest = ladder.values().copied().max().unwrap_or(0);
-    let alpha_powers = builder.scope("alpha_powers", |b| {
-        let mut powers = Vec::with_capacity(longest);
-        let mut acc = b.one();
-        for _ in 0..longest {
-            powers.push(acc);
-            acc = b.mul(acc, challenges.alpha);
-        }
-        powers
-    });
+    (openings, longest)
+}
 
-    // Σ α^k p_k(z) for every (batch, matrix, point): independent of the query.
-    let sums_at_z: Vec<Target> = builder.scope("sums_at_z", |b| {
-        let mut sums = Vec::new();
-        let values = pcs.values.iter().flatten().flatten();
-        for (values, &(_, offset)) in values.zip(&openings) {
-            sums.push(b.inner_product(&alpha_powers[offset..offset + values.len()], values));
-        }
-        sums
-    });
-    let points: Vec<Target> = pcs.points.iter().flatten().flatten().copied().collect();
-    let half = builder.define_const(F::from(V::ONE.halve()));
+/// `Σ α^k p_k(z)` for every (batch, matrix, point): independent of the query.
+fn sums_at_z<F: CircuitField>(
+    builder: &mut CircuitBuilder<F>,
+    pcs: &PcsInputs,
+    openings: &[(usize, usize)],
+    alpha_powers: &[Target],
+) -> Vec<Target> {
+    let values = pcs.values.iter().flatten().flatten();
+    values
+        .zip(openings)
+        .map(|(values, &(_, offset))| {
+            builder.inner_product(&alpha_powers[offset..offset + values.len()], values)
+        })
+        .collect()
+}
 
-    let mut paths = QueryPaths {
-        inputs: Vec::new(),
-        rounds: vec![Vec::new(); log_arities.len()],
-    };
-    for (q, bits) in challenges.query_indices.iter().enumerate() {
-        builder.push_scope(&format!("query{q}"));
-        let result = (|| -> Result<(), ProofShapeError> {
-            // 1. Input batches against their caps.
-            let mut batch_paths = Vec::new();
-            for (batch, (claims, cap)) in shape.commitments.iter().zip(&pcs.commitments).enumerate()
-            {
-                let heights: Vec<usize> =
-                    claims.iter().map(|m| m.log_height + log_blowup).collect();
-                let tallest = heights.iter().copied().max().unwrap_or(0);
-                let merkle_shape = MerkleShape {
-                    matrices: claims
-                        .iter()
-                        .zip(&heights)
-                        .map(|(m, &h)| MatrixShape {
-                            height: 1 << h,
-                            width: m.width,
-                        })
-                        .collect(),
-                    cap_height: shape.fri.cap_height,
-                };
-                let path = builder.scope(&format!("batch{batch}"), |b| {
-                    merkle::verify_batch_bits(
-                        b,
-                        &merkle_shape,
-                        cap,
-                        &bits[h_max - tallest..],
-                        &inputs.rows[q][batch],
-                    )
-                })?;
-                batch_paths.push(path);
-            }
-            paths.inputs.push(batch_paths);
+/// What every query reads: the statement, the challenges, the proof's values, and the
+/// query-independent terms.
+struct Query<'a> {
+    shape: &'a PcsShape,
+    pcs: &'a PcsInputs,
+    challenges: &'a PcsChallenges,
+    inputs: &'a QueryInputs,
+    log_arities: &'a [usize],
+    /// (LDE height, α-ladder offset) per (batch, matrix, point).
+    openings: &'a [(usize, usize)],
+    alpha_powers: &'a [Target],
+    sums_at_z: &'a [Target],
+    /// Every opening point, in walk order.
+    points: &'a [Target],
+    /// The constant `1/2`.
+    half: Target,
+}
 
-            // 2. Reduced openings, per height.
-            let mut reduced: BTreeMap<usize, Target> = BTreeMap::new();
-            builder.scope("reduced_openings", |b| {
-                let mut xs: BTreeMap<usize, Target> = BTreeMap::new();
-                let mut opening = 0;
-                for (claims, rows) in shape.commitments.iter().zip(&inputs.rows[q]) {
-                    for (m, row) in claims.iter().zip(rows) {
-                        let h = m.log_height + log_blowup;
-                        let x = *xs.entry(h).or_insert_with(|| {
-                            power_from_bits::<V, F>(
-                                b,
-                                &bits[h_max - h..],
-                                V::two_adic_generator(h),
-                                V::GENERATOR,
-                            )
-                        });
-                        for _ in 0..m.points {
-                            let (_, offset) = openings[opening];
-                            let alphas = &alpha_powers[offset..offset + row.len()];
-                            let sum_at_x = b.inner_product(alphas, row);
-                            let diff = b.sub(sums_at_z[opening], sum_at_x);
-                            let denominator = b.sub(points[opening], x);
-                            // The inverse exists only if z ≠ x: p3 rejects z = x.
-                            let inverse = b.inv(denominator);
-                            let term = b.mul(diff, inverse);
-                            let acc = match reduced.get(&h) {
-                                Some(&acc) => b.add(acc, term),
-                                None => term,
-                            };
-                            reduced.insert(h, acc);
-                            opening += 1;
-                        }
-                    }
-                }
-                if let Some(&ro) = reduced.get(&log_blowup) {
-                    b.assert_zero(ro);
-                }
-            });
+/// The folding state after a round: its coset point `s`, `s⁻¹`, folded height and arity.
+type Round = (Target, Target, usize, usize);
 
-            // 3–4. Folding, and each round's row against the round's cap.
-            let mut folded = reduced[&h_max];
-            let mut log_h = h_max;
-            // The previous round's coset point s, its inverse, folded height and arity.
-            let mut previous: Option<(Target, Target, usize, usize)> = None;
-            for (round, ((&beta, &log_arity), cap)) in challenges
-                .betas
-                .iter()
-                .zip(&log_arities)
-                .zip(&pcs.commit_phase)
-                .enumerate()
-            {
-                builder.push_scope(&format!("fold{round}"));
-                let consumed = h_max - log_h;
-                let position = &bits[consumed..consumed + log_arity];
-                let row = place(builder, folded, &inputs.siblings[round][q], position);
-                log_h -= log_arity;
-                let index_bits = &bits[consumed + log_arity..];
-                let (s, s_inv) =
-                    coset_point::<V, F>(builder, previous, index_bits, position, log_h, log_arity);
-                previous = Some((s, s_inv, log_h, log_arity));
-                folded = if log_arity == 1 {
-                    fold_pair(builder, &row, beta, s_inv, half)
-                } else {
-                    fold_lagrange::<V, F>(builder, &row, beta, s, s_inv, log_arity)
-                };
-                if let Some(&ro) = reduced.get(&log_h) {
-                    let beta_power = builder.exp_power_of_2(beta, log_arity);
-                    let injected = builder.mul(beta_power, ro);
-                    folded = builder.add(folded, injected);
-                }
-                let leaf = poseidon2::hash_slots_packed(builder, &row);
-                let path = merkle::verify_digest_bits(
-                    builder,
-                    shape.fri.cap_height,
-                    cap,
-                    index_bits,
-                    leaf,
-                );
-                builder.pop_scope();
-                paths.rounds[round].push(path?);
-            }
-
-            // 5. The final polynomial at x = ω_H^{bitrev_H(i >> folded bits)}.
-            builder.scope("final_poly", |b| {
-                // x = ω_{h}^{bitrev_h(i >> folded)} with h the final height: the last
-                // round's s to the power of its arity (there is at least one round).
-                let (s, _, _, log_arity) =
-                    previous.expect("validate: the tallest LDE is above the final height");
-                let x = b.exp_power_of_2(s, log_arity);
-                let eval = b.horner(&pcs.final_poly, x);
-                b.connect(eval, folded);
-            });
-            Ok(())
-        })();
-        builder.pop_scope();
-        result?;
+impl Query<'_> {
+    /// One query `q` with index bits `bits`: p3's `open_inputs`, `fold_query`, then the
+    /// final polynomial check.
+    fn verify<V, F>(
+        &self,
+        builder: &mut CircuitBuilder<F>,
+        q: usize,
+        bits: &[Target],
+        paths: &mut QueryPaths,
+    ) -> Result<(), ProofShapeError>
+    where
+        V: PrimeField64 + TwoAdicField,
+        F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+    {
+        paths
+            .inputs
+            .push(self.open_input_batches(builder, q, bits)?);
+        let reduced = builder.scope("reduced_openings", |b| {
+            self.reduced_openings::<V, F>(b, q, bits)
+        });
+        let (folded, last) = self.fold_query::<V, F>(builder, q, bits, &reduced, paths)?;
+        builder.scope("final_poly", |b| self.check_final_poly(b, folded, last));
+        Ok(())
     }
-    builder.pop_scope();
-    Ok(paths)
+
+    /// Step 1 (`open_inputs`): every input batch's opened rows against its cap, the Merkle
+    /// directions the index's bits, shifted for shorter batches.
+    fn open_input_batches<F: CircuitField>(
+        &self,
+        builder: &mut CircuitBuilder<F>,
+        q: usize,
+        bits: &[Target],
+    ) -> Result<Vec<MerklePath>, ProofShapeError> {
+        let shape = self.shape;
+        let h_max = shape.log_max_height();
+        let mut batch_paths = Vec::new();
+        for (batch, (claims, cap)) in shape
+            .commitments
+            .iter()
+            .zip(&self.pcs.commitments)
+            .enumerate()
+        {
+            let heights: Vec<usize> = claims
+                .iter()
+                .map(|m| m.log_height + shape.fri.log_blowup)
+                .collect();
+            let tallest = heights.iter().copied().max().unwrap_or(0);
+            let merkle_shape = MerkleShape {
+                matrices: claims
+                    .iter()
+                    .zip(&heights)
+                    .map(|(m, &h)| MatrixShape {
+                        height: 1 << h,
+                        width: m.width,
+                    })
+                    .collect(),
+                cap_height: shape.fri.cap_height,
+            };
+            let path = builder.scope(&format!("batch{batch}"), |b| {
+                merkle::verify_batch_bits(
+                    b,
+                    &merkle_shape,
+                    cap,
+                    &bits[h_max - tallest..],
+                    &self.inputs.rows[q][batch],
+                )
+            })?;
+            batch_paths.push(path);
+        }
+        Ok(batch_paths)
+    }
+
+    /// Step 2 (`open_inputs`): the reduced openings per LDE height,
+    /// `Σ α^k (p_k(z) − p_k(x)) / (z − x)`; the one at height `log_blowup` must be zero.
+    fn reduced_openings<V, F>(
+        &self,
+        builder: &mut CircuitBuilder<F>,
+        q: usize,
+        bits: &[Target],
+    ) -> BTreeMap<usize, Target>
+    where
+        V: PrimeField64 + TwoAdicField,
+        F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+    {
+        let h_max = self.shape.log_max_height();
+        let log_blowup = self.shape.fri.log_blowup;
+        let mut reduced: BTreeMap<usize, Target> = BTreeMap::new();
+        let mut xs: BTreeMap<usize, Target> = BTreeMap::new();
+        let mut opening = 0;
+        for (claims, rows) in self.shape.commitments.iter().zip(&self.inputs.rows[q]) {
+            for (m, row) in claims.iter().zip(rows) {
+                let h = m.log_height + log_blowup;
+                let x = *xs.entry(h).or_insert_with(|| {
+                    power_from_bits::<V, F>(
+                        builder,
+                        &bits[h_max - h..],
+                        V::two_adic_generator(h),
+                        V::GENERATOR,
+                    )
+                });
+                for _ in 0..m.points {
+                    let (_, offset) = self.openings[opening];
+                    let alphas = &self.alpha_powers[offset..offset + row.len()];
+                    let sum_at_x = builder.inner_product(alphas, row);
+                    let diff = builder.sub(self.sums_at_z[opening], sum_at_x);
+                    let denominator = builder.sub(self.points[opening], x);
+                    // The inverse exists only if z ≠ x: p3 rejects z = x.
+                    let inverse = builder.inv(denominator);
+                    let term = builder.mul(diff, inverse);
+                    let acc = match reduced.get(&h) {
+                        Some(&acc) => builder.add(acc, term),
+                        None => term,
+                    };
+                    reduced.insert(h, acc);
+                    opening += 1;
+                }
+            }
+        }
+        if let Some(&ro) = reduced.get(&log_blowup) {
+            builder.assert_zero(ro);
+        }
+        reduced
+    }
+
+    /// Steps 3–4 (`fold_query`): per round, folds the row `(folded, siblings)` by `β`,
+    /// adds `β^arity·ro` of the next height, and checks the row against the round's cap;
+    /// returns the folded value and the last round's state.
+    fn fold_query<V, F>(
+        &self,
+        builder: &mut CircuitBuilder<F>,
+        q: usize,
+        bits: &[Target],
+        reduced: &BTreeMap<usize, Target>,
+        paths: &mut QueryPaths,
+    ) -> Result<(Target, Option<Round>), ProofShapeError>
+    where
+        V: PrimeField64 + TwoAdicField,
+        F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
+    {
+        let h_max = self.shape.log_max_height();
+        let mut folded = reduced[&h_max];
+        let mut log_h = h_max;
+        let mut previous: Option<Round> = None;
+        for (round, ((&beta, &log_arity), cap)) in self
+            .challenges
+            .betas
+            .iter()
+            .zip(self.log_arities)
+            .zip(&self.pcs.commit_phase)
+            .enumerate()
+        {
+            builder.push_scope(&format!("fold{round}"));
+            let consumed = h_max - log_h;
+            let position = &bits[consumed..consumed + log_arity];
+            let row = place(builder, folded, &self.inputs.siblings[round][q], position);
+            log_h -= log_arity;
+            let index_bits = &bits[consumed + log_arity..];
+            let (s, s_inv) =
+                coset_point::<V, F>(builder, previous, index_bits, position, log_h, log_arity);
+            previous = Some((s, s_inv, log_h, log_arity));
+            folded = if log_arity == 1 {
+                fold_pair(builder, &row, beta, s_inv, self.half)
+            } else {
+                fold_lagrange::<V, F>(builder, &row, beta, s, s_inv, log_arity)
+            };
+            if let Some(&ro) = reduced.get(&log_h) {
+                let beta_power = builder.exp_power_of_2(beta, log_arity);
+                let injected = builder.mul(beta_power, ro);
+                folded = builder.add(folded, injected);
+            }
+            let leaf = poseidon2::hash_slots_packed(builder, &row);
+            let path = merkle::verify_digest_bits(
+                builder,
+                self.shape.fri.cap_height,
+                cap,
+                index_bits,
+                leaf,
+            );
+            builder.pop_scope();
+            paths.rounds[round].push(path?);
+        }
+        Ok((folded, previous))
+    }
+
+    /// Step 5: the final polynomial at `x = ω_h^{bitrev_h(i >> folded bits)}`, `h` the
+    /// final height, equals the folded value.
+    fn check_final_poly<F: CircuitField>(
+        &self,
+        builder: &mut CircuitBuilder<F>,
+        folded: Target,
+        last: Option<Round>,
+    ) {
+        // x is the last round's s to the power of its arity (there is at least one round).
+        let (s, _, _, log_arity) =
+            last.expect("validate: the tallest LDE is above the final height");
+        let x = builder.exp_power_of_2(s, log_arity);
+        let eval = builder.horner(&self.pcs.final_poly, x);
+        builder.connect(eval, folded);
+    }
 }

@@ -61,11 +61,38 @@ where
         + p3_challenger::GrindingChallenger<Witness = V>
         + p3_challenger::CanObserve<p3_symmetric::MerkleCap<V, [V; 8]>>,
 {
-    use p3_fri::{
-        FriShape, PcsVerifierTranscript, TwoAdicFriFolding, VerifierTranscript, verifier,
+    let (h_max, log_arities) = fold_schedule(params, claims)?;
+    let (alpha, betas, indices) =
+        replay_transcript(params, claims, proof, challenger, &log_arities, h_max)?;
+    let folding = Folding {
+        params,
+        h_max,
+        log_arities: &log_arities,
     };
-    use p3_matrix::Dimensions;
+    let (group_indices, rows_by_round) =
+        folding.open_and_fold(input_mmcs, claims, proof, alpha, &betas, &indices)?;
+    let input_siblings = folding.input_siblings(input_mmcs, claims, proof, &indices)?;
+    let round_siblings =
+        folding.round_siblings(input_mmcs, proof, &group_indices, &rows_by_round)?;
+    let privates = query_privates(proof, indices.len())?;
+    Ok(QueryWitness {
+        indices,
+        privates,
+        input_siblings,
+        round_siblings,
+    })
+}
 
+/// The run's shape, from the claims and the parameters alone (p3's phase 1): the tallest
+/// LDE height and p3's folding schedule over the distinct heights.
+fn fold_schedule<V, EF, P>(
+    params: &native::Params<V, EF, P>,
+    claims: &native::Claims<V, EF>,
+) -> Result<(usize, Vec<usize>), NativeFriError>
+where
+    V: PrimeField64 + TwoAdicField,
+    EF: ExtensionField<V>,
+{
     let heights: Vec<usize> = claims
         .iter()
         .flat_map(|c| {
@@ -87,8 +114,30 @@ where
         params.log_blowup + params.log_final_poly_len,
         params.max_log_arity,
     );
+    Ok((h_max, log_arities))
+}
 
-    // The transcript, with p3's own drivers.
+/// The transcript, with p3's own drivers: the claimed openings and the batching PoW (`α`),
+/// then FRI's commit rounds (`β`s) and query phase (the indices).
+fn replay_transcript<V, EF, P, C>(
+    params: &native::Params<V, EF, P>,
+    claims: &native::Claims<V, EF>,
+    proof: &native::Proof<V, EF, P>,
+    challenger: &mut C,
+    log_arities: &[usize],
+    h_max: usize,
+) -> Result<(EF, Vec<EF>, Vec<usize>), NativeFriError>
+where
+    V: PrimeField64 + TwoAdicField,
+    EF: ExtensionField<V>,
+    P: p3_symmetric::CryptographicPermutation<[V; 16]>
+        + p3_symmetric::CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>,
+    C: p3_challenger::FieldChallenger<V>
+        + p3_challenger::GrindingChallenger<Witness = V>
+        + p3_challenger::CanObserve<p3_symmetric::MerkleCap<V, [V; 8]>>,
+{
+    use p3_fri::{FriShape, PcsVerifierTranscript, VerifierTranscript};
+
     let mut transcript = PcsVerifierTranscript::<C, V, EF>::new(
         challenger,
         p3_fri::PcsShape::from_claims(params, claims),
@@ -98,7 +147,7 @@ where
     let fri = transcript.delegate(|challenger| {
         let mut fri = VerifierTranscript::<C, V, EF>::new(
             challenger,
-            FriShape::with_schedule(params, log_arities.clone(), h_max),
+            FriShape::with_schedule(params, log_arities.to_vec(), h_max),
         );
         let betas = fri.commit_rounds(&proof.commit_phase_commits, &proof.commit_pow_witnesses)?;
         let indices = fri.query_phase(&proof.final_poly, Some(proof.query_pow_witness))?;
@@ -107,103 +156,183 @@ where
     });
     transcript.finish();
     let (betas, indices) = fri?;
+    Ok((alpha, betas, indices))
+}
 
-    let reduced = verifier::open_inputs(
-        params,
-        h_max,
-        &indices,
-        &proof.input_openings,
-        alpha,
-        input_mmcs,
-        claims,
-    )
-    .map_err(NativeFriError::OpenInputs)?;
-    let folding = TwoAdicFriFolding::<
-        Vec<BatchMultiOpening<V, native::ValMmcs<V, P>>>,
-        p3_merkle_tree::MerkleTreeError,
-    >(std::marker::PhantomData);
-    let mut group_indices = vec![Vec::new(); log_arities.len()];
-    let mut rows_by_round = vec![Vec::new(); log_arities.len()];
-    for (query, (&index, ro)) in indices.iter().zip(reduced).enumerate() {
-        let mut domain_index = index;
-        verifier::fold_query(
-            &folding,
-            query,
-            &mut domain_index,
-            &betas,
-            &log_arities,
-            &proof.commit_phase_openings,
-            ro,
+/// The query phase's geometry: the parameters, the tallest LDE height and the schedule.
+struct Folding<'a, V, EF, P>
+where
+    V: PrimeField64 + TwoAdicField,
+    EF: ExtensionField<V>,
+    P: p3_symmetric::CryptographicPermutation<[V; 16]>
+        + p3_symmetric::CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>,
+{
+    params: &'a native::Params<V, EF, P>,
+    h_max: usize,
+    log_arities: &'a [usize],
+}
+
+/// Per round, the group index of every query's folded row.
+type GroupIndices = Vec<Vec<usize>>;
+/// Per round and query, the folded row p3 reconstructs (one extension value per slot).
+type RowsByRound<EF> = Vec<Vec<Vec<Vec<EF>>>>;
+
+impl<V, EF, P> Folding<'_, V, EF, P>
+where
+    V: PrimeField64 + TwoAdicField,
+    EF: ExtensionField<V>,
+    P: p3_symmetric::CryptographicPermutation<[V; 16]>
+        + p3_symmetric::CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>,
+{
+    /// p3's `open_inputs` (the reduced openings per query), then `fold_query` per query,
+    /// collecting every round's group indices and rows.
+    fn open_and_fold(
+        &self,
+        input_mmcs: &native::ValMmcs<V, P>,
+        claims: &native::Claims<V, EF>,
+        proof: &native::Proof<V, EF, P>,
+        alpha: EF,
+        betas: &[EF],
+        indices: &[usize],
+    ) -> Result<(GroupIndices, RowsByRound<EF>), NativeFriError> {
+        use p3_fri::{BatchMultiOpening, TwoAdicFriFolding, verifier};
+
+        let (params, h_max, log_arities) = (self.params, self.h_max, self.log_arities);
+        let reduced = verifier::open_inputs(
+            params,
             h_max,
-            params.log_blowup + params.log_final_poly_len,
-            &mut group_indices,
-            &mut rows_by_round,
+            indices,
+            &proof.input_openings,
+            alpha,
+            input_mmcs,
+            claims,
         )
-        .map_err(|source| NativeFriError::FoldQuery { query, source })?;
-    }
-
-    use p3_fri::BatchMultiOpening;
-    // Input paths, per batch, then transposed to per query.
-    let mut input_siblings = vec![Vec::new(); indices.len()];
-    for (claim, opening) in claims.iter().zip(&proof.input_openings) {
-        let dims: Vec<Dimensions> = claim
-            .matrices
-            .iter()
-            .map(|m| Dimensions {
-                width: m.points.first().map_or(0, |p| p.values.len()),
-                height: m.domain.size() << params.log_blowup,
-            })
-            .collect();
-        let tallest = dims.iter().map(|d| d.height).max().unwrap_or(1);
-        let shift = h_max - tallest.trailing_zeros() as usize;
-        let reduced: Vec<usize> = indices.iter().map(|&i| i >> shift).collect();
-        let paths = input_mmcs
-            .restore_and_recompute_paths(
-                &dims,
-                &reduced,
-                &opening.opened_values,
-                &opening.opening_proof,
+        .map_err(NativeFriError::OpenInputs)?;
+        let folding = TwoAdicFriFolding::<
+            Vec<BatchMultiOpening<V, native::ValMmcs<V, P>>>,
+            p3_merkle_tree::MerkleTreeError,
+        >(std::marker::PhantomData);
+        let mut group_indices = vec![Vec::new(); log_arities.len()];
+        let mut rows_by_round = vec![Vec::new(); log_arities.len()];
+        for (query, (&index, ro)) in indices.iter().zip(reduced).enumerate() {
+            let mut domain_index = index;
+            verifier::fold_query(
+                &folding,
+                query,
+                &mut domain_index,
+                betas,
+                log_arities,
+                &proof.commit_phase_openings,
+                ro,
+                h_max,
+                params.log_blowup + params.log_final_poly_len,
+                &mut group_indices,
+                &mut rows_by_round,
             )
-            .map_err(NativeFriError::InputPaths)?;
-        for (per_query, path) in input_siblings.iter_mut().zip(paths) {
-            per_query.push(path.siblings);
+            .map_err(|source| NativeFriError::FoldQuery { query, source })?;
         }
-    }
-    // Commit-phase paths: extension rows flattened to base, as `ExtensionMmcs` does.
-    let mut round_siblings = Vec::new();
-    let mut log_h = h_max;
-    for (round, &log_arity) in log_arities.iter().enumerate() {
-        log_h -= log_arity;
-        let dims = [Dimensions {
-            width: (1 << log_arity) * EF::DIMENSION,
-            height: 1 << log_h,
-        }];
-        let rows: Vec<Vec<Vec<V>>> = rows_by_round[round]
-            .iter()
-            .map(|row: &Vec<Vec<EF>>| {
-                row.iter()
-                    .map(|evals| {
-                        evals
-                            .iter()
-                            .flat_map(|e| e.as_basis_coefficients_slice().to_vec())
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect();
-        let paths = input_mmcs
-            .restore_and_recompute_paths(
-                &dims,
-                &group_indices[round],
-                &rows,
-                &proof.commit_phase_openings[round].opening_proof,
-            )
-            .map_err(|source| NativeFriError::RoundPaths { round, source })?;
-        round_siblings.push(paths.into_iter().map(|p| p.siblings).collect());
+        Ok((group_indices, rows_by_round))
     }
 
+    /// Input paths: every batch's multiproof restored at the query indices (shifted for
+    /// shorter batches), then transposed to per query.
+    fn input_siblings(
+        &self,
+        input_mmcs: &native::ValMmcs<V, P>,
+        claims: &native::Claims<V, EF>,
+        proof: &native::Proof<V, EF, P>,
+        indices: &[usize],
+    ) -> Result<Vec<Vec<Vec<[V; 8]>>>, NativeFriError> {
+        use p3_matrix::Dimensions;
+
+        let mut input_siblings = vec![Vec::new(); indices.len()];
+        for (claim, opening) in claims.iter().zip(&proof.input_openings) {
+            let dims: Vec<Dimensions> = claim
+                .matrices
+                .iter()
+                .map(|m| Dimensions {
+                    width: m.points.first().map_or(0, |p| p.values.len()),
+                    height: m.domain.size() << self.params.log_blowup,
+                })
+                .collect();
+            let tallest = dims.iter().map(|d| d.height).max().unwrap_or(1);
+            let shift = self.h_max - tallest.trailing_zeros() as usize;
+            let reduced: Vec<usize> = indices.iter().map(|&i| i >> shift).collect();
+            let paths = input_mmcs
+                .restore_and_recompute_paths(
+                    &dims,
+                    &reduced,
+                    &opening.opened_values,
+                    &opening.opening_proof,
+                )
+                .map_err(NativeFriError::InputPaths)?;
+            for (per_query, path) in input_siblings.iter_mut().zip(paths) {
+                per_query.push(path.siblings);
+            }
+        }
+        Ok(input_siblings)
+    }
+
+    /// Commit-phase paths, per round: the folded rows flattened to base, as
+    /// `ExtensionMmcs` does, and the round's multiproof restored at the group indices.
+    fn round_siblings(
+        &self,
+        input_mmcs: &native::ValMmcs<V, P>,
+        proof: &native::Proof<V, EF, P>,
+        group_indices: &GroupIndices,
+        rows_by_round: &RowsByRound<EF>,
+    ) -> Result<Vec<Vec<Vec<[V; 8]>>>, NativeFriError> {
+        use p3_matrix::Dimensions;
+
+        let mut round_siblings = Vec::new();
+        let mut log_h = self.h_max;
+        for (round, &log_arity) in self.log_arities.iter().enumerate() {
+            log_h -= log_arity;
+            let dims = [Dimensions {
+                width: (1 << log_arity) * EF::DIMENSION,
+                height: 1 << log_h,
+            }];
+            let rows: Vec<Vec<Vec<V>>> = rows_by_round[round]
+                .iter()
+                .map(|row: &Vec<Vec<EF>>| {
+                    row.iter()
+                        .map(|evals| {
+                            evals
+                                .iter()
+                                .flat_map(|e| e.as_basis_coefficients_slice().to_vec())
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            let paths = input_mmcs
+                .restore_and_recompute_paths(
+                    &dims,
+                    &group_indices[round],
+                    &rows,
+                    &proof.commit_phase_openings[round].opening_proof,
+                )
+                .map_err(|source| NativeFriError::RoundPaths { round, source })?;
+            round_siblings.push(paths.into_iter().map(|p| p.siblings).collect());
+        }
+        Ok(round_siblings)
+    }
+}
+
+/// [`QueryInputs`](super::QueryInputs)'s private inputs in allocation order: per query
+/// every batch's opened rows, then per round every query's sibling values.
+fn query_privates<V, EF, P>(
+    proof: &native::Proof<V, EF, P>,
+    num_queries: usize,
+) -> Result<Vec<EF>, NativeFriError>
+where
+    V: PrimeField64 + TwoAdicField,
+    EF: ExtensionField<V>,
+    P: p3_symmetric::CryptographicPermutation<[V; 16]>
+        + p3_symmetric::CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>,
+{
     let mut privates = Vec::new();
-    for q in 0..indices.len() {
+    for q in 0..num_queries {
         for opening in &proof.input_openings {
             let rows = opening
                 .opened_values
@@ -215,12 +344,7 @@ where
     for round in &proof.commit_phase_openings {
         privates.extend(round.sibling_values.iter().flatten().copied());
     }
-    Ok(QueryWitness {
-        indices,
-        privates,
-        input_siblings,
-        round_siblings,
-    })
+    Ok(privates)
 }
 
 /// p3's FRI error over fixpoint's Merkle trees (input and commit-phase MMCS alike).
