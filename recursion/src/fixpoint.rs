@@ -29,9 +29,16 @@ use crate::uni_stark::{Ext, WitnessError};
 /// Why a verifier circuit cannot be built from a key, or a proof cannot fill it.
 #[derive(Debug, Error)]
 pub enum FixpointError {
-    /// The key is inconsistent (p3 cannot rebuild its bus layout).
-    #[error("the verifying key is invalid: {0}")]
-    Key(String),
+    /// The key is inconsistent (its bounds, or p3 cannot rebuild its bus layout).
+    #[error("the verifying key is invalid")]
+    Key(#[source] fixpoint_circuit_prover::VerifyError),
+    /// A layer's inner key has no preprocessed commitment to chain.
+    #[error("the inner key has no preprocessed commitment")]
+    NoPreprocessedCommitment,
+    /// The layer circuit does not lower (a fixpoint bug: the verifier's gadgets are
+    /// constrained by construction).
+    #[error("the layer circuit does not build")]
+    Build(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The shape is one the verifier circuit cannot check.
     #[error(transparent)]
     Shape(#[from] ProofShapeError),
@@ -71,9 +78,7 @@ where
     CircuitAir<F, N>: Air<InteractionSymbolicBuilder<F, Ext<F>>>,
 {
     fn verifier_shape(&self, key: KeyBinding) -> Result<FixpointShape<F, Ext<F>>, FixpointError> {
-        let parts = self
-            .batch_parts()
-            .map_err(|e| FixpointError::Key(e.to_string()))?;
+        let parts = self.batch_parts().map_err(FixpointError::Key)?;
         let config = &parts.config.stark;
         let mut batch = BatchStarkShape::new(
             &parts.airs,

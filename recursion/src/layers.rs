@@ -111,7 +111,7 @@ where
         .inputs
         .preprocessed_commitment
         .clone()
-        .ok_or_else(|| FixpointError::Key("the inner key has no preprocessed commitment".into()))?;
+        .ok_or(FixpointError::NoPreprocessedCommitment)?;
     b.scope("chain", |b| {
         let mut acc = chain_in;
         for root in &key {
@@ -123,9 +123,7 @@ where
         let depth = b.add(depth_in, one);
         b.connect(depth, depth_out);
     });
-    let circuit = b
-        .build()
-        .map_err(|e| FixpointError::Key(format!("the layer circuit does not build: {e}")))?;
+    let circuit = b.build().map_err(|e| FixpointError::Build(Box::new(e)))?;
     Ok(LayerCircuit {
         circuit,
         shape,
