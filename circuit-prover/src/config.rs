@@ -15,6 +15,8 @@ use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
 use p3_uni_stark::StarkConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::error::FriSettingsError;
+
 /// Extension degree of the challenge (and witness) field.
 pub const D: usize = 4;
 
@@ -111,33 +113,46 @@ impl FriSettings {
     /// let capped = FriSettings { cap_height: 2, ..FriSettings::DEFAULT };
     /// assert!(capped.validate().is_err());
     /// ```
-    pub fn validate(&self) -> Result<(), crate::SetupError> {
-        let invalid = |why| Err(crate::SetupError::InvalidFriSettings(why));
+    pub fn validate(&self) -> Result<(), FriSettingsError> {
+        use FriSettingsError as E;
         if self.log_blowup == 0 {
-            return invalid("log_blowup must be at least 1");
+            return Err(E::NoBlowup);
         }
         if self.max_log_arity == 0 {
-            return invalid("max_log_arity must be at least 1");
+            return Err(E::NoFolding);
         }
         if self.num_queries == 0 {
-            return invalid("num_queries must be at least 1");
+            return Err(E::NoQueries);
         }
         // Bounds for decoded keys: a verifier loops and allocates per query and per arity.
         if self.num_queries > MAX_NUM_QUERIES {
-            return invalid("num_queries must be at most 1024");
+            return Err(E::TooManyQueries {
+                got: self.num_queries,
+                max: MAX_NUM_QUERIES,
+            });
         }
         if self.max_log_arity > MAX_LOG_ARITY {
-            return invalid("max_log_arity must be at most 6");
+            return Err(E::ArityTooLarge {
+                got: self.max_log_arity,
+                max: MAX_LOG_ARITY,
+            });
         }
         // What a key records: its encoding holds neither (see the fields).
         if self.batch_pow_bits != 0 {
-            return invalid("batch_pow_bits must be 0: fixpoint's prover grinds no batch PoW");
+            return Err(E::BatchPow {
+                got: self.batch_pow_bits,
+            });
         }
         if self.cap_height != 0 {
-            return invalid("cap_height must be 0: fixpoint's prover commits to one root");
+            return Err(E::CapHeight {
+                got: self.cap_height,
+            });
         }
         if self.query_pow_bits >= 31 || self.commit_pow_bits >= 31 {
-            return invalid("PoW bits must be below 31 (2^bits must stay below the field order)");
+            return Err(E::PowBits {
+                query_pow_bits: self.query_pow_bits,
+                commit_pow_bits: self.commit_pow_bits,
+            });
         }
         // Both fields have two-adicity at least 24: the shortest table's LDE must fit. Each
         // term is bounded first, so that a decoded key's figures cannot wrap the sum.
@@ -145,7 +160,10 @@ impl FriSettings {
             || self.log_final_poly_len > 22
             || self.log_final_poly_len + 1 + self.log_blowup > 24
         {
-            return invalid("log_final_poly_len + 1 + log_blowup must be at most 24");
+            return Err(E::LdeTooTall {
+                log_blowup: self.log_blowup,
+                log_final_poly_len: self.log_final_poly_len,
+            });
         }
         Ok(())
     }

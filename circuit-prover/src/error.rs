@@ -50,10 +50,75 @@ pub enum SetupError {
     },
     /// The FRI settings are ones p3 cannot prove with.
     #[error("invalid FRI settings: {0}")]
-    InvalidFriSettings(&'static str),
+    InvalidFriSettings(#[from] FriSettingsError),
     /// The PCS failed to commit the preprocessed columns.
     #[error("committing the preprocessed columns failed")]
     Commit(#[source] P3Error),
+}
+
+/// Which FRI setting p3 could not prove or verify with
+/// ([`FriSettings::validate`](crate::FriSettings::validate)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum FriSettingsError {
+    /// `log_blowup` is 0: FRI needs a blowup of at least 2.
+    #[error("log_blowup must be at least 1")]
+    NoBlowup,
+    /// `max_log_arity` is 0: every round must fold.
+    #[error("max_log_arity must be at least 1")]
+    NoFolding,
+    /// `num_queries` is 0.
+    #[error("num_queries must be at least 1")]
+    NoQueries,
+    /// More queries than a verifier allocates for.
+    #[error("num_queries is {got}, at most {max} are allowed")]
+    TooManyQueries {
+        /// The settings' queries.
+        got: usize,
+        /// [`MAX_NUM_QUERIES`](crate::config::MAX_NUM_QUERIES).
+        max: usize,
+    },
+    /// A wider fold than a verifier allocates for.
+    #[error("max_log_arity is {got}, at most {max} is allowed")]
+    ArityTooLarge {
+        /// The settings' log arity.
+        got: usize,
+        /// [`MAX_LOG_ARITY`](crate::config::MAX_LOG_ARITY).
+        max: usize,
+    },
+    /// A batch PoW: fixpoint's prover grinds none, and a key does not record one.
+    #[error("batch_pow_bits is {got}, but it must be 0: fixpoint's prover grinds no batch PoW")]
+    BatchPow {
+        /// The settings' batch PoW bits.
+        got: usize,
+    },
+    /// A Merkle cap: fixpoint's prover commits to one root, and a key does not record a cap.
+    #[error("cap_height is {got}, but it must be 0: fixpoint's prover commits to one root")]
+    CapHeight {
+        /// The settings' cap height.
+        got: usize,
+    },
+    /// A PoW of 31 bits or more: `2^bits` must stay below the field order.
+    #[error(
+        "PoW bits must be below 31 (2^bits must stay below the field order), got \
+         {query_pow_bits} query and {commit_pow_bits} commit bits"
+    )]
+    PowBits {
+        /// The settings' query PoW bits.
+        query_pow_bits: usize,
+        /// The settings' commit-phase PoW bits.
+        commit_pow_bits: usize,
+    },
+    /// The shortest table's LDE does not fit the fields' two-adicity (24).
+    #[error(
+        "log_final_poly_len + 1 + log_blowup must be at most 24, got {log_final_poly_len} + 1 \
+         + {log_blowup}"
+    )]
+    LdeTooTall {
+        /// The settings' log blowup.
+        log_blowup: usize,
+        /// The settings' log final-polynomial length.
+        log_final_poly_len: usize,
+    },
 }
 
 /// Why `prove` failed.
@@ -228,7 +293,7 @@ pub enum KeyError {
     },
     /// The key's FRI settings are ones p3 cannot verify with.
     #[error("the key's FRI settings are invalid")]
-    FriSettings(#[source] SetupError),
+    FriSettings(#[source] FriSettingsError),
     /// The tables are not the five primitive tables in their order.
     #[error("table {position} of the key is the {got} table, not the {expected} table")]
     TableOrder {

@@ -53,7 +53,8 @@ pub use bus::BusPlan;
 pub use config::{D, FriSettings, ProverConfig};
 pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{
-    DecodeError, KeyError, P3Error, ProveError, Rejection, SetupError, ShapeFigure, VerifyError,
+    DecodeError, FriSettingsError, KeyError, P3Error, ProveError, Rejection, SetupError,
+    ShapeFigure, VerifyError,
 };
 pub use family::{
     BabyBear, BabyBearExt, BabyBearStark, Ext, FieldFamily, KoalaBear, KoalaBearExt,

@@ -84,6 +84,34 @@ pub fn fibonacci<F: Field>(n: usize) -> Result<Circuit<F>, BuildError<F>> {
     b.build()
 }
 
+/// Whether a run was refused for the reason a soundness test asserts: a constraint under
+/// the builder scope `scope_prefix` (such as `"batch-stark/terminal sum"`) does not hold.
+/// A run that fails for any other reason (a missing input, an unset slot) does not count.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use p3_koala_bear::KoalaBear as F;
+/// use p3_field::PrimeCharacteristicRing;
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// b.scope("check", |b| {
+///     let one = b.one();
+///     let sum = b.add(x, one);
+///     b.assert_zero(sum);
+/// });
+/// let circuit = b.build().unwrap();
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::ONE]).unwrap();
+/// let err = runner.run().unwrap_err();
+/// assert!(fixpoint_tests::violates(&err, "check"));
+/// assert!(!fixpoint_tests::violates(&err, "other"));
+/// ```
+pub fn violates<F: Field>(err: &fixpoint_circuit::RunError<F>, scope_prefix: &str) -> bool {
+    err.violated_scope()
+        .is_some_and(|scope| scope.starts_with(scope_prefix))
+}
+
 /// For malicious-prover tests: adds `delta` to witness slot `slot` consistently in the
 /// Witness table and in every Public-table row that reads it, so that only the constraint
 /// under test (e.g. an NPO row's body) can catch the forgery.

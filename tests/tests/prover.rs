@@ -317,35 +317,56 @@ fn inconsistent_or_tampered_keys_are_errors_not_panics() {
 #[test]
 fn settings_p3_cannot_prove_with_are_setup_errors() {
     use fixpoint_circuit_prover::{
-        FriSettings, KoalaBearExt as E, ProverConfig, SetupError, setup,
+        FriSettings, FriSettingsError, KoalaBearExt as E, ProverConfig, SetupError, setup,
     };
     let circuit = thirty_seven_x::<E>().unwrap();
     let bad = [
-        FriSettings {
-            log_blowup: 0,
-            ..FriSettings::TEST
-        },
-        FriSettings {
-            max_log_arity: 0,
-            ..FriSettings::TEST
-        },
-        FriSettings {
-            num_queries: 0,
-            ..FriSettings::TEST
-        },
-        FriSettings {
-            query_pow_bits: 40,
-            ..FriSettings::TEST
-        },
-        FriSettings {
-            log_final_poly_len: 30,
-            ..FriSettings::TEST
-        },
+        (
+            FriSettings {
+                log_blowup: 0,
+                ..FriSettings::TEST
+            },
+            FriSettingsError::NoBlowup,
+        ),
+        (
+            FriSettings {
+                max_log_arity: 0,
+                ..FriSettings::TEST
+            },
+            FriSettingsError::NoFolding,
+        ),
+        (
+            FriSettings {
+                num_queries: 0,
+                ..FriSettings::TEST
+            },
+            FriSettingsError::NoQueries,
+        ),
+        (
+            FriSettings {
+                query_pow_bits: 40,
+                ..FriSettings::TEST
+            },
+            FriSettingsError::PowBits {
+                query_pow_bits: 40,
+                commit_pow_bits: FriSettings::TEST.commit_pow_bits,
+            },
+        ),
+        (
+            FriSettings {
+                log_final_poly_len: 30,
+                ..FriSettings::TEST
+            },
+            FriSettingsError::LdeTooTall {
+                log_blowup: FriSettings::TEST.log_blowup,
+                log_final_poly_len: 30,
+            },
+        ),
     ];
-    for settings in bad {
+    for (settings, why) in bad {
         let err = setup(&circuit, &ProverConfig::koala_bear(settings))
             .map(|_| ())
             .unwrap_err();
-        assert!(matches!(err, SetupError::InvalidFriSettings(_)), "{err}");
+        assert_eq!(err, SetupError::InvalidFriSettings(why), "{err}");
     }
 }

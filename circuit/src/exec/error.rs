@@ -203,6 +203,38 @@ pub enum RunError<F: Field> {
     },
 }
 
+impl<F: Field> RunError<F> {
+    /// The builder scope of the constraint a wrong witness violates (a
+    /// [`WitnessConflict`](RunError::WitnessConflict)); `None` for every other error.
+    ///
+    /// ```
+    /// use fixpoint_circuit::{CircuitBuilder, RunError};
+    /// use p3_baby_bear::BabyBear as F;
+    /// use p3_field::PrimeCharacteristicRing;
+    ///
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// // x + 1 = 0 fails for x = 1: the Add op of the scope is violated.
+    /// b.scope("range", |b| {
+    ///     let one = b.one();
+    ///     let sum = b.add(x, one);
+    ///     b.assert_zero(sum);
+    /// });
+    /// let circuit = b.build()?;
+    /// let mut runner = circuit.runner();
+    /// runner.set_public_inputs(&[F::ONE])?;
+    /// let err = runner.run().unwrap_err();
+    /// assert_eq!(err.violated_scope(), Some("range"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn violated_scope(&self) -> Option<&str> {
+        match self {
+            RunError::WitnessConflict { scope, .. } => Some(scope),
+            _ => None,
+        }
+    }
+}
+
 /// Why a hint could not compute its outputs.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum HintError<F: Field> {
