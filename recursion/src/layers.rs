@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use fixpoint_circuit::{Circuit, CircuitBuilder, CircuitId, CircuitStats, PrivateGroup, Runner};
 use fixpoint_circuit_prover::merkle::Digest;
 use fixpoint_circuit_prover::{
-    D, FieldFamily, FriSettings, Proof, ProofReport, ProverConfig, SetupOptions, Stark,
+    D, FieldFamily, FriSettings, Proof, ProofReport, ProverConfig, SetupOptions, ShapeFloor, Stark,
     VerifyOptions, VerifyingKey, files, poseidon2, prove_with_report, setup_with, verify,
 };
 use p3_field::extension::BinomiallyExtendable;
@@ -599,6 +599,32 @@ type LayerResult<F> = (
     Vec<Ext<F>>,
 );
 
+/// A layer's proving key over field family `F`.
+type LayerKey<F> = fixpoint_circuit_prover::ProvingKey<Stark<F>, poseidon2::Table>;
+
+/// The previous layer's circuit and proving key, which a layer with the same circuit reuses.
+type PreviousLayer<F> = (CircuitId, LayerKey<F>);
+
+/// The base proof that layer 1 verifies: its key, the proof, its public inputs.
+struct Base<'a, F: FieldFamily, N> {
+    /// The base circuit's verifying key.
+    vk: &'a VerifyingKey<Stark<F>, N>,
+    /// The base proof.
+    proof: &'a Proof<Stark<F>>,
+    /// The base proof's public inputs.
+    publics: &'a [Ext<F>],
+}
+
+/// A layer's setup: its proving key, what the setup cost, and whether it was reused.
+struct LayerSetup<F: FieldFamily> {
+    /// The layer's proving key.
+    pk: LayerKey<F>,
+    /// Setup time (zero when the previous layer's setup was reused).
+    time: Duration,
+    /// Whether the previous layer's setup was reused: the fixed point.
+    reused: bool,
+}
+
 /// Runs `layers` recursion layers on `base_proof` of `base_publics` under
 /// `base_vk`, proving every layer with `settings`; calls `progress` after each.
 /// From layer 3 on, a layer's setup takes the previous layer's shapes as its
@@ -622,88 +648,170 @@ where
     N: Serialize + serde::de::DeserializeOwned,
 {
     let config = ProverConfig::<Stark<F>>::new(settings);
+    let base = Base {
+        vk: base_vk,
+        proof: base_proof,
+        publics: base_publics,
+    };
     let mut keys = vec![TrustedCommitment::new(&base_vk.preprocessed_commitment)];
     let mut reports: Vec<LayerReport> = Vec::new();
     let mut fixed_point_at = None;
     let mut inner: Option<LayerResult<F>> = None;
-    let mut previous: Option<(
-        CircuitId,
-        fixpoint_circuit_prover::ProvingKey<Stark<F>, poseidon2::Table>,
-    )> = None;
+    let mut previous: Option<PreviousLayer<F>> = None;
     for layer in 1..=layers {
-        let start = Instant::now();
-        let built = match &inner {
-            None => layer_circuit(base_vk, false),
-            Some((vk, _, _)) => layer_circuit(vk, true),
-        }
-        .map_err(|source| RecursionError::Layer { layer, source })?;
-        let build = start.elapsed();
+        let (built, build) = build_layer(layer, &base, inner.as_ref())?;
         let id = built.circuit.id();
-
-        let start = Instant::now();
-        // Shapes only grow: from layer 3 on (the first layer that verifies a
-        // layer like itself), the previous layer's shapes are this one's floor,
-        // so two layers cannot alternate between two shapes (see `ShapeFloor`).
-        let floor = previous
-            .as_ref()
-            .filter(|_| layer >= 3)
-            .map(|(_, pk)| pk.vk.shape_floor())
-            .unwrap_or_default();
-        let options = SetupOptions::new()
-            .with_npos(&poseidon2::Table::ALL)
-            .with_floor(floor);
-        let reuse = previous.as_ref().is_some_and(|(prev, _)| *prev == id);
-        let pk = if reuse {
-            let (_, pk) = previous.take().expect("checked");
-            if fixed_point_at.is_none() {
-                fixed_point_at = Some(layer);
-                // Once: a fresh setup of the same circuit gives the same key.
-                let (_, vk) = setup_with(&built.circuit, &config, &options)
-                    .map_err(|source| RecursionError::Setup { layer, source })?;
-                if vk.hash() != pk.vk.hash() {
-                    return Err(RecursionError::KeyChanged { layer });
-                }
-            }
-            pk
-        } else {
-            setup_with(&built.circuit, &config, &options)
-                .map_err(|source| RecursionError::Setup { layer, source })?
-                .0
-        };
-        let setup = if reuse {
-            Duration::ZERO
-        } else {
-            start.elapsed()
-        };
-
-        let proved = match &inner {
-            None => prove_layer(layer, &built, &pk, base_vk, base_proof, base_publics),
-            Some((vk, proof, publics)) => prove_layer(layer, &built, &pk, vk, proof, publics),
-        }?;
-        let start = Instant::now();
-        verify(&pk.vk, &proved.publics, &proved.proof)
-            .map_err(|source| RecursionError::Verify { layer, source })?;
-        let verify_time = start.elapsed();
-
+        let setup = setup_layer(
+            layer,
+            &built,
+            id,
+            &config,
+            &mut previous,
+            &mut fixed_point_at,
+        )?;
+        let proved = prove_over_inner(layer, &built, &setup.pk, &base, inner.as_ref())?;
+        let verify_time = verify_layer(layer, &setup.pk, &proved)?;
         let report = LayerReport {
             layer,
             circuit_id: id,
             stats: built.circuit.stats(),
             proof: proved.report,
             build,
-            setup,
+            setup: setup.time,
             run: proved.run,
             prove: proved.prove,
             verify: verify_time,
-            vk_hash: pk.vk.hash(),
-            fixed_point: reuse,
+            vk_hash: setup.pk.vk.hash(),
+            fixed_point: setup.reused,
         };
         progress(&report);
         reports.push(report);
-        keys.push(TrustedCommitment::new(&pk.vk.preprocessed_commitment));
-        inner = Some((pk.vk.clone(), proved.proof, proved.publics));
-        previous = Some((id, pk));
+        keys.push(TrustedCommitment::new(&setup.pk.vk.preprocessed_commitment));
+        inner = Some((setup.pk.vk.clone(), proved.proof, proved.publics));
+        previous = Some((id, setup.pk));
     }
+    outcome(reports, fixed_point_at, inner, keys)
+}
+
+/// Builds layer `layer`'s circuit over the key it verifies under (the inner layer's, the
+/// base key for layer 1); returns it and the time the build took.
+fn build_layer<F: FieldFamily, N>(
+    layer: usize,
+    base: &Base<'_, F, N>,
+    inner: Option<&LayerResult<F>>,
+) -> Result<(LayerCircuit<F>, Duration), RecursionError<Ext<F>>>
+where
+    VerifyingKey<Stark<F>, N>: FixpointKey<F>,
+{
+    let start = Instant::now();
+    let built = match inner {
+        None => layer_circuit(base.vk, false),
+        Some((vk, _, _)) => layer_circuit(vk, true),
+    }
+    .map_err(|source| RecursionError::Layer { layer, source })?;
+    Ok((built, start.elapsed()))
+}
+
+/// Sets up layer `layer`'s circuit `built` (content hash `id`) with the previous layer's
+/// shapes as its floor, reusing the previous layer's proving key when its circuit is the
+/// same one and then, the first time, recording the fixed point in `fixed_point_at`.
+fn setup_layer<F: FieldFamily>(
+    layer: usize,
+    built: &LayerCircuit<F>,
+    id: CircuitId,
+    config: &ProverConfig<Stark<F>>,
+    previous: &mut Option<PreviousLayer<F>>,
+    fixed_point_at: &mut Option<usize>,
+) -> Result<LayerSetup<F>, RecursionError<Ext<F>>> {
+    let start = Instant::now();
+    let options = SetupOptions::new()
+        .with_npos(&poseidon2::Table::ALL)
+        .with_floor(shape_floor(previous.as_ref(), layer));
+    let reused = previous.as_ref().is_some_and(|(prev, _)| *prev == id);
+    let pk = if reused {
+        let (_, pk) = previous.take().expect("checked");
+        if fixed_point_at.is_none() {
+            *fixed_point_at = Some(layer);
+            check_fresh_setup(layer, built, config, &options, &pk)?;
+        }
+        pk
+    } else {
+        setup_with(&built.circuit, config, &options)
+            .map_err(|source| RecursionError::Setup { layer, source })?
+            .0
+    };
+    let time = if reused {
+        Duration::ZERO
+    } else {
+        start.elapsed()
+    };
+    Ok(LayerSetup { pk, time, reused })
+}
+
+/// The floor on layer `layer`'s table shapes: the previous layer's shapes from layer 3 on,
+/// none before.
+fn shape_floor<F: FieldFamily>(previous: Option<&PreviousLayer<F>>, layer: usize) -> ShapeFloor {
+    // Shapes only grow: from layer 3 on (the first layer that verifies a
+    // layer like itself), the previous layer's shapes are this one's floor,
+    // so two layers cannot alternate between two shapes (see `ShapeFloor`).
+    previous
+        .filter(|_| layer >= 3)
+        .map(|(_, pk)| pk.vk.shape_floor())
+        .unwrap_or_default()
+}
+
+/// Checks, once at the fixed point, that a fresh setup of `built` with `options` gives the
+/// reused key `pk`.
+fn check_fresh_setup<F: FieldFamily>(
+    layer: usize,
+    built: &LayerCircuit<F>,
+    config: &ProverConfig<Stark<F>>,
+    options: &SetupOptions<'_, poseidon2::Table>,
+    pk: &LayerKey<F>,
+) -> Result<(), RecursionError<Ext<F>>> {
+    let (_, vk) = setup_with(&built.circuit, config, options)
+        .map_err(|source| RecursionError::Setup { layer, source })?;
+    if vk.hash() != pk.vk.hash() {
+        return Err(RecursionError::KeyChanged { layer });
+    }
+    Ok(())
+}
+
+/// Proves layer `layer` over the proof it verifies: the inner layer's, the base proof for
+/// layer 1.
+fn prove_over_inner<F: FieldFamily, N>(
+    layer: usize,
+    built: &LayerCircuit<F>,
+    pk: &LayerKey<F>,
+    base: &Base<'_, F, N>,
+    inner: Option<&LayerResult<F>>,
+) -> Result<LayerProof<F>, RecursionError<Ext<F>>> {
+    match inner {
+        None => prove_layer(layer, built, pk, base.vk, base.proof, base.publics),
+        Some((vk, proof, publics)) => prove_layer(layer, built, pk, vk, proof, publics),
+    }
+}
+
+/// Verifies layer `layer`'s proof natively under its own key; returns the time it took.
+fn verify_layer<F: FieldFamily>(
+    layer: usize,
+    pk: &LayerKey<F>,
+    proved: &LayerProof<F>,
+) -> Result<Duration, RecursionError<Ext<F>>> {
+    let start = Instant::now();
+    verify(&pk.vk, &proved.publics, &proved.proof)
+        .map_err(|source| RecursionError::Verify { layer, source })?;
+    Ok(start.elapsed())
+}
+
+/// The run's outcome: the last layer's key, proof and public inputs, and the chain of keys
+/// below the last one.
+fn outcome<F: FieldFamily>(
+    reports: Vec<LayerReport>,
+    fixed_point_at: Option<usize>,
+    inner: Option<LayerResult<F>>,
+    mut keys: Vec<TrustedCommitment>,
+) -> Result<Outcome<F>, RecursionError<Ext<F>>> {
     let (vk, proof, publics) = inner.ok_or(RecursionError::NoLayers)?;
     // The last key verifies the last proof; it is not part of the chain.
     keys.pop();
