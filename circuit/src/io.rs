@@ -1,10 +1,15 @@
-//! Typed circuit inputs: public inputs allocated and filled through a struct, so their
-//! order is a type's job, not the caller's.
+//! Typed circuit inputs: public or private inputs allocated and filled through a struct, so
+//! their order is a type's job, not the caller's.
 //!
 //! Derive [`CircuitIo`] (from `fixpoint-macros`, re-exported here) on a struct whose fields
-//! are [`Target`]s, arrays, `Vec`s or other `CircuitIo` structs. The derive generates a
-//! `…Values<F>` struct with the same field names, a `…Lengths` struct for the `Vec` fields,
-//! and the allocation and flattening code, both in field order.
+//! are [`Target`]s, arrays, `Vec`s, `Option`s or other `CircuitIo` structs. The derive
+//! generates a `…Values<F>` struct with the same field names, a `…Lengths` struct for the
+//! `Vec` and `Option` fields, and the allocation and flattening code, both in field order.
+//!
+//! A struct allocated as private inputs ([`CircuitIo::allocate_private`]), for example inside
+//! a [`private group`](crate::CircuitBuilder::private_group), is filled from its values and
+//! lengths alone ([`CircuitIo::flatten_shaped`]): the side that assigns a proof's values needs
+//! the shape, not the circuit's targets.
 
 pub use p3_field::Field;
 use thiserror::Error;
@@ -26,6 +31,16 @@ pub enum IoError {
         /// Given length.
         got: usize,
     },
+    /// An `Option` of values is present where the targets are absent, or the other way.
+    #[error("`{field}` is {}, but its targets are {}", presence(.got), presence(.expected))]
+    PresenceMismatch {
+        /// The field's path, such as `instances[2].trace_next`.
+        field: String,
+        /// Whether targets were allocated.
+        expected: bool,
+        /// Whether values were given.
+        got: bool,
+    },
     /// The typed inputs do not cover exactly the circuit's public inputs.
     #[error("the typed inputs hold {got} public inputs but the circuit has {expected}")]
     PublicCount {
@@ -36,21 +51,51 @@ pub enum IoError {
     },
 }
 
-/// A piece of circuit input: a [`Target`], an array or `Vec` of pieces, or a struct
-/// deriving [`CircuitIo`].
+/// "present" or "absent", for [`IoError::PresenceMismatch`].
+fn presence(present: &bool) -> &'static str {
+    if *present { "present" } else { "absent" }
+}
+
+/// Which inputs a typed struct is allocated as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// Public inputs ([`CircuitBuilder::public_input`]).
+    Public,
+    /// Private inputs ([`CircuitBuilder::private_input`]).
+    Private,
+}
+
+/// A piece of circuit input: a [`Target`], an array, `Vec` or `Option` of pieces, or a
+/// struct deriving [`CircuitIo`].
 pub trait IoField: Sized {
-    /// What allocation needs to know besides the type (the lengths of `Vec`s).
+    /// What allocation needs to know besides the type: the lengths of `Vec`s and whether
+    /// each `Option` is present.
     type Lengths: Clone + std::fmt::Debug + Default;
-    /// The value type: `F` for a `Target`, arrays and `Vec`s of values, `…Values<F>`.
+    /// The value type: `F` for a `Target`; arrays, `Vec`s and `Option`s of values;
+    /// `…Values<F>`.
     type Values<F: Field>;
 
-    /// Allocates the piece as public inputs, in field order.
-    fn allocate_public<F: Field>(builder: &mut CircuitBuilder<F>, lengths: &Self::Lengths) -> Self;
+    /// Allocates the piece as inputs of `kind`, in field order.
+    fn allocate_as<F: Field>(
+        builder: &mut CircuitBuilder<F>,
+        lengths: &Self::Lengths,
+        kind: InputKind,
+    ) -> Self;
 
-    /// Appends `values` in allocation order; `field` names the piece in errors.
+    /// Appends `values` in allocation order, checked against these targets; `field` names
+    /// the piece in errors.
     fn flatten_values<F: Field>(
         &self,
         values: &Self::Values<F>,
+        field: &str,
+        out: &mut Vec<F>,
+    ) -> Result<(), IoError>;
+
+    /// Appends `values` in allocation order, checked against the `lengths` the targets were
+    /// allocated with; `field` names the piece in errors.
+    fn flatten_shaped_values<F: Field>(
+        values: &Self::Values<F>,
+        lengths: &Self::Lengths,
         field: &str,
         out: &mut Vec<F>,
     ) -> Result<(), IoError>;
@@ -63,13 +108,26 @@ impl IoField for Target {
     type Lengths = ();
     type Values<F: Field> = F;
 
-    fn allocate_public<F: Field>(builder: &mut CircuitBuilder<F>, _: &()) -> Self {
-        builder.public_input()
+    fn allocate_as<F: Field>(builder: &mut CircuitBuilder<F>, _: &(), kind: InputKind) -> Self {
+        match kind {
+            InputKind::Public => builder.public_input(),
+            InputKind::Private => builder.private_input(),
+        }
     }
 
     fn flatten_values<F: Field>(
         &self,
         value: &F,
+        _: &str,
+        out: &mut Vec<F>,
+    ) -> Result<(), IoError> {
+        out.push(*value);
+        Ok(())
+    }
+
+    fn flatten_shaped_values<F: Field>(
+        value: &F,
+        _: &(),
         _: &str,
         out: &mut Vec<F>,
     ) -> Result<(), IoError> {
@@ -86,8 +144,12 @@ impl<T: IoField, const N: usize> IoField for [T; N] {
     type Lengths = T::Lengths;
     type Values<F: Field> = [T::Values<F>; N];
 
-    fn allocate_public<F: Field>(builder: &mut CircuitBuilder<F>, lengths: &T::Lengths) -> Self {
-        std::array::from_fn(|_| T::allocate_public(builder, lengths))
+    fn allocate_as<F: Field>(
+        builder: &mut CircuitBuilder<F>,
+        lengths: &T::Lengths,
+        kind: InputKind,
+    ) -> Self {
+        std::array::from_fn(|_| T::allocate_as(builder, lengths, kind))
     }
 
     fn flatten_values<F: Field>(
@@ -97,6 +159,15 @@ impl<T: IoField, const N: usize> IoField for [T; N] {
         out: &mut Vec<F>,
     ) -> Result<(), IoError> {
         flatten_elements(self, values, field, out)
+    }
+
+    fn flatten_shaped_values<F: Field>(
+        values: &Self::Values<F>,
+        lengths: &T::Lengths,
+        field: &str,
+        out: &mut Vec<F>,
+    ) -> Result<(), IoError> {
+        flatten_shaped_elements::<T, F>(values, lengths, field, out)
     }
 
     fn collect_targets(&self, out: &mut Vec<Target>) {
@@ -113,6 +184,20 @@ fn flatten_elements<T: IoField, F: Field>(
 ) -> Result<(), IoError> {
     for (i, (piece, value)) in pieces.iter().zip(values).enumerate() {
         piece.flatten_values(value, &format!("{field}[{i}]"), out)?;
+    }
+    Ok(())
+}
+
+/// Flattens each element of `values` with the elements' shared `lengths`, naming it
+/// `field[i]`.
+fn flatten_shaped_elements<T: IoField, F: Field>(
+    values: &[T::Values<F>],
+    lengths: &T::Lengths,
+    field: &str,
+    out: &mut Vec<F>,
+) -> Result<(), IoError> {
+    for (i, value) in values.iter().enumerate() {
+        T::flatten_shaped_values(value, lengths, &format!("{field}[{i}]"), out)?;
     }
     Ok(())
 }
@@ -140,9 +225,13 @@ impl<T: IoField> IoField for Vec<T> {
     type Lengths = VecLengths<T::Lengths>;
     type Values<F: Field> = Vec<T::Values<F>>;
 
-    fn allocate_public<F: Field>(builder: &mut CircuitBuilder<F>, lengths: &Self::Lengths) -> Self {
+    fn allocate_as<F: Field>(
+        builder: &mut CircuitBuilder<F>,
+        lengths: &Self::Lengths,
+        kind: InputKind,
+    ) -> Self {
         (0..lengths.len)
-            .map(|_| T::allocate_public(builder, &lengths.each))
+            .map(|_| T::allocate_as(builder, &lengths.each, kind))
             .collect()
     }
 
@@ -162,8 +251,81 @@ impl<T: IoField> IoField for Vec<T> {
         flatten_elements(self, values, field, out)
     }
 
+    fn flatten_shaped_values<F: Field>(
+        values: &Self::Values<F>,
+        lengths: &Self::Lengths,
+        field: &str,
+        out: &mut Vec<F>,
+    ) -> Result<(), IoError> {
+        if values.len() != lengths.len {
+            return Err(IoError::LengthMismatch {
+                field: field.to_owned(),
+                expected: lengths.len,
+                got: values.len(),
+            });
+        }
+        flatten_shaped_elements::<T, F>(values, &lengths.each, field, out)
+    }
+
     fn collect_targets(&self, out: &mut Vec<Target>) {
         self.iter().for_each(|piece| piece.collect_targets(out));
+    }
+}
+
+/// An optional piece: allocated when its lengths are `Some`, and then its values must be
+/// `Some` too.
+impl<T: IoField> IoField for Option<T> {
+    type Lengths = Option<T::Lengths>;
+    type Values<F: Field> = Option<T::Values<F>>;
+
+    fn allocate_as<F: Field>(
+        builder: &mut CircuitBuilder<F>,
+        lengths: &Self::Lengths,
+        kind: InputKind,
+    ) -> Self {
+        lengths
+            .as_ref()
+            .map(|lengths| T::allocate_as(builder, lengths, kind))
+    }
+
+    fn flatten_values<F: Field>(
+        &self,
+        values: &Self::Values<F>,
+        field: &str,
+        out: &mut Vec<F>,
+    ) -> Result<(), IoError> {
+        match (self, values) {
+            (Some(piece), Some(value)) => piece.flatten_values(value, field, out),
+            (None, None) => Ok(()),
+            (piece, value) => Err(IoError::PresenceMismatch {
+                field: field.to_owned(),
+                expected: piece.is_some(),
+                got: value.is_some(),
+            }),
+        }
+    }
+
+    fn flatten_shaped_values<F: Field>(
+        values: &Self::Values<F>,
+        lengths: &Self::Lengths,
+        field: &str,
+        out: &mut Vec<F>,
+    ) -> Result<(), IoError> {
+        match (lengths, values) {
+            (Some(lengths), Some(value)) => T::flatten_shaped_values(value, lengths, field, out),
+            (None, None) => Ok(()),
+            (lengths, value) => Err(IoError::PresenceMismatch {
+                field: field.to_owned(),
+                expected: lengths.is_some(),
+                got: value.is_some(),
+            }),
+        }
+    }
+
+    fn collect_targets(&self, out: &mut Vec<Target>) {
+        if let Some(piece) = self {
+            piece.collect_targets(out);
+        }
     }
 }
 
@@ -174,13 +336,65 @@ pub trait CircuitIo: IoField {
     where
         Self: Sized,
     {
-        Self::allocate_public(builder, lengths)
+        Self::allocate_as(builder, lengths, InputKind::Public)
     }
 
-    /// The values in allocation order: exactly the public-input vector these inputs fill.
+    /// Allocates every field as private inputs, in field order.
+    ///
+    /// ```
+    /// use fixpoint_circuit::{CircuitBuilder, CircuitIo, Target, VecLengths};
+    /// use p3_koala_bear::KoalaBear as F;
+    /// use p3_field::PrimeCharacteristicRing;
+    ///
+    /// #[derive(CircuitIo)]
+    /// struct Opening {
+    ///     row: Vec<Target>,
+    ///     next: Option<Vec<Target>>,
+    /// }
+    ///
+    /// let lengths = OpeningLengths { row: VecLengths::of(2), next: None };
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let (group, opening) = b.private_group(|b| Opening::allocate_private(b, &lengths));
+    /// // row[0] · row[1] = 2
+    /// let product = b.mul(opening.row[0], opening.row[1]);
+    /// let two = b.define_const(F::TWO);
+    /// b.assert_eq(product, two);
+    /// let circuit = b.build()?;
+    ///
+    /// // The values are filled from the lengths alone: no targets needed.
+    /// let values = OpeningValues { row: vec![F::ONE, F::TWO], next: None };
+    /// let flat = Opening::flatten_shaped(&values, &lengths)?;
+    /// let mut runner = circuit.runner();
+    /// runner.set_public_inputs(&[])?;
+    /// runner.set_private_group(&group, &flat)?;
+    /// runner.run()?;
+    /// // Values of another shape are refused before they reach the runner.
+    /// let longer = OpeningValues { row: vec![F::ONE; 3], next: None };
+    /// assert!(Opening::flatten_shaped(&longer, &lengths).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn allocate_private(builder: &mut CircuitBuilder<impl Field>, lengths: &Self::Lengths) -> Self
+    where
+        Self: Sized,
+    {
+        Self::allocate_as(builder, lengths, InputKind::Private)
+    }
+
+    /// The values in allocation order: exactly the input vector these inputs fill.
     fn flatten<F: Field>(&self, values: &Self::Values<F>) -> Result<Vec<F>, IoError> {
         let mut out = Vec::new();
         self.flatten_values(values, "", &mut out)?;
+        Ok(out)
+    }
+
+    /// The values in the allocation order of inputs allocated with `lengths`, checked
+    /// against them: what the side that has a proof but not the circuit's targets fills.
+    fn flatten_shaped<F: Field>(
+        values: &Self::Values<F>,
+        lengths: &Self::Lengths,
+    ) -> Result<Vec<F>, IoError> {
+        let mut out = Vec::new();
+        <Self as IoField>::flatten_shaped_values(values, lengths, "", &mut out)?;
         Ok(out)
     }
 

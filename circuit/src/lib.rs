@@ -50,7 +50,7 @@ pub use exec::{
 pub use field::CircuitField;
 #[cfg(feature = "macros")]
 pub use fixpoint_macros::{CircuitIo, circuit};
-pub use io::{CircuitIo, IoError, IoField, SetIoError, VecLengths};
+pub use io::{CircuitIo, InputKind, IoError, IoField, SetIoError, VecLengths};
 pub use ir::{
     Circuit, CircuitId, CircuitStats, DebugInfo, Definitions, HintKind, IrError, NpoCallId,
     NpoKind, Op, OpCounts, OpId, OpKind, PrivateGroup, ScopeId, WitnessId,

@@ -63,13 +63,14 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             type Lengths = #lengths;
             type Values<F: #io::Field> = #values<F>;
 
-            fn allocate_public<F: #io::Field>(
+            fn allocate_as<F: #io::Field>(
                 builder: &mut ::fixpoint_circuit::CircuitBuilder<F>,
                 lengths: &Self::Lengths,
+                kind: #io::InputKind,
             ) -> Self {
                 // A struct literal evaluates its fields in the order written: field order.
                 #name {
-                    #( #names: <#types as #io::IoField>::allocate_public(builder, &lengths.#names), )*
+                    #( #names: <#types as #io::IoField>::allocate_as(builder, &lengths.#names, kind), )*
                 }
             }
 
@@ -86,6 +87,23 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
                         ::std::format!("{}.{}", field, #labels)
                     };
                     <#types as #io::IoField>::flatten_values(&self.#names, &values.#names, &path, out)?;
+                )*
+                ::std::result::Result::Ok(())
+            }
+
+            fn flatten_shaped_values<F: #io::Field>(
+                values: &Self::Values<F>,
+                lengths: &Self::Lengths,
+                field: &str,
+                out: &mut ::std::vec::Vec<F>,
+            ) -> ::std::result::Result<(), #io::IoError> {
+                #(
+                    let path = if field.is_empty() {
+                        ::std::string::String::from(#labels)
+                    } else {
+                        ::std::format!("{}.{}", field, #labels)
+                    };
+                    <#types as #io::IoField>::flatten_shaped_values(&values.#names, &lengths.#names, &path, out)?;
                 )*
                 ::std::result::Result::Ok(())
             }

@@ -1,6 +1,6 @@
 //! Proc macros for fixpoint circuits, re-exported by `fixpoint-circuit` (feature `macros`,
 //! on by default): write circuits as expressions with [`circuit!`], and type a circuit's
-//! public inputs with `#[derive(CircuitIo)]`.
+//! public or private inputs with `#[derive(CircuitIo)]`.
 
 mod expr;
 mod io;
@@ -49,12 +49,14 @@ pub fn circuit(input: TokenStream) -> TokenStream {
 
 /// Derives `CircuitIo` for a struct of circuit inputs.
 ///
-/// Fields may be `Target`, `[T; N]`, `Vec<T>` and other `CircuitIo` structs. For
-/// `struct Claim` it generates `ClaimValues<F>` (same field names, holding values) and
-/// `ClaimLengths` (the `Vec` lengths), allocation of every field as public inputs in field
-/// order (`Claim::allocate(&mut builder, &lengths)`), and the flattening of values into
-/// exactly that order (`runner.set_public_io(&claim, &values)`). A `Vec` of values whose
-/// length differs from the allocated one is an `IoError`, not a panic.
+/// Fields may be `Target`, `[T; N]`, `Vec<T>`, `Option<T>` and other `CircuitIo` structs.
+/// For `struct Claim` it generates `ClaimValues<F>` (same field names, holding values) and
+/// `ClaimLengths` (the `Vec` lengths and which `Option`s are present), allocation of every
+/// field as public inputs in field order (`Claim::allocate(&mut builder, &lengths)`) or as
+/// private inputs (`Claim::allocate_private`), and the flattening of values into exactly
+/// that order (`runner.set_public_io(&claim, &values)`, or `Claim::flatten_shaped(&values,
+/// &lengths)` without the targets). A `Vec` of values whose length differs from the
+/// allocated one, or an `Option` present on one side only, is an `IoError`, not a panic.
 ///
 /// ```
 /// use fixpoint_circuit::{CircuitBuilder, CircuitIo, Target, VecLengths};

@@ -489,6 +489,15 @@ pub enum WitnessError {
     /// p3's own verifier rejects the opening proof.
     #[error("p3's FRI verifier rejects the proof")]
     Native(#[source] crate::fri::NativeFriError),
+    /// An AIR's opened values do not fit the inputs its shape allocates.
+    #[error("the opened values do not fit the verifier's inputs")]
+    Inputs(#[source] fixpoint_circuit::IoError),
+}
+
+impl From<fixpoint_circuit::IoError> for WitnessError {
+    fn from(error: fixpoint_circuit::IoError) -> Self {
+        WitnessError::Inputs(error)
+    }
 }
 
 /// A native p3-uni-stark proof over fixpoint's configuration.

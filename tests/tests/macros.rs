@@ -313,3 +313,115 @@ fn a_circuit_with_derived_inputs_runs_and_proves() {
     let publics = claim.flatten(&values).unwrap();
     verify(&vk, &publics, &proof).unwrap();
 }
+
+#[derive(CircuitIo)]
+struct Opening {
+    row: Vec<Target>,
+    next: Option<Vec<Target>>,
+    terminal: Option<Target>,
+    chunks: Vec<Point>,
+}
+
+fn opening_lengths(next: bool, chunks: usize) -> OpeningLengths {
+    OpeningLengths {
+        row: VecLengths::of(3),
+        next: next.then(|| VecLengths::of(3)),
+        terminal: Some(()),
+        chunks: VecLengths::of(chunks),
+    }
+}
+
+fn opening_values(next: bool, chunks: usize) -> OpeningValues<F> {
+    let v = |k: u32| F::from_u32(k + 1);
+    OpeningValues {
+        row: vec![v(0), v(1), v(2)],
+        next: next.then(|| vec![v(3), v(4), v(5)]),
+        terminal: Some(v(6)),
+        chunks: (0..chunks as u32)
+            .map(|c| PointValues {
+                x: v(7 + 2 * c),
+                y: v(8 + 2 * c),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn private_inputs_are_allocated_and_assigned_from_their_lengths() {
+    for (next, chunks) in [(true, 2), (false, 1), (false, 0)] {
+        let lengths = opening_lengths(next, chunks);
+        let mut b = CircuitBuilder::<F>::new();
+        let (group, opening) = b.private_group(|b| Opening::allocate_private(b, &lengths));
+        assert_eq!(b.public_count(), 0);
+        let targets = opening.targets();
+        assert_eq!(targets.len(), 4 + 3 * usize::from(next) + 2 * chunks);
+        let values = opening_values(next, chunks);
+        // Assigned from the lengths alone, the values are in allocation order: the same
+        // vector as flattening against the targets.
+        let flat = Opening::flatten_shaped(&values, &lengths).unwrap();
+        // The lint wants every private input constrained: their product is pinned.
+        let product = targets[1..]
+            .iter()
+            .fold(targets[0], |acc, &t| b.mul(acc, t));
+        let expected = b.define_const(flat.iter().copied().product());
+        b.assert_eq(product, expected);
+        let circuit = b.build().unwrap();
+        assert_eq!(flat, opening.flatten(&values).unwrap());
+        let mut runner = circuit.runner();
+        runner.set_public_inputs(&[]).unwrap();
+        runner.set_private_group(&group, &flat).unwrap();
+        let traces = runner.run().unwrap();
+        for (t, value) in targets.iter().zip(&flat) {
+            assert_eq!(
+                traces.witness.get(circuit.witness_of(*t).unwrap()),
+                Some(*value)
+            );
+        }
+    }
+}
+
+#[test]
+fn values_of_another_shape_are_typed_errors() {
+    let lengths = opening_lengths(true, 2);
+    // An optional piece missing from the values.
+    assert_eq!(
+        Opening::flatten_shaped(&opening_values(false, 2), &lengths),
+        Err(IoError::PresenceMismatch {
+            field: "next".into(),
+            expected: true,
+            got: false
+        })
+    );
+    // One present that the shape has not.
+    let mut values = opening_values(true, 2);
+    let absent = OpeningLengths {
+        terminal: None,
+        ..lengths.clone()
+    };
+    assert_eq!(
+        Opening::flatten_shaped(&values, &absent),
+        Err(IoError::PresenceMismatch {
+            field: "terminal".into(),
+            expected: false,
+            got: true
+        })
+    );
+    // A Vec of another length, named by its path.
+    values.next.as_mut().unwrap().pop();
+    assert_eq!(
+        Opening::flatten_shaped(&values, &lengths),
+        Err(IoError::LengthMismatch {
+            field: "next".into(),
+            expected: 3,
+            got: 2
+        })
+    );
+    assert_eq!(
+        Opening::flatten_shaped(&opening_values(true, 3), &lengths),
+        Err(IoError::LengthMismatch {
+            field: "chunks".into(),
+            expected: 2,
+            got: 3
+        })
+    );
+}

@@ -26,7 +26,7 @@
 
 use std::collections::HashMap;
 
-use fixpoint_circuit::{CircuitBuilder, CircuitField, PrivateGroup, Target};
+use fixpoint_circuit::{CircuitBuilder, CircuitField, CircuitIo, PrivateGroup, Target, VecLengths};
 use fixpoint_circuit_prover::merkle::Digest;
 use p3_air::symbolic::AirLayout;
 use p3_air::{Air, BaseAir};
@@ -72,6 +72,29 @@ impl<V: TwoAdicField, F: ExtensionField<V>> InstanceShape<V, F> {
             0
         } else {
             self.buses.len() + 1
+        }
+    }
+
+    /// The lengths of this AIR's opened values, for a challenge field of `dim` base
+    /// coordinates: what the circuit allocates ([`InstanceInputs::allocate_private`]) and
+    /// what a native proof's values are checked against when assigned
+    /// ([`InstanceInputs::flatten_shaped`]).
+    pub fn input_lengths(&self, dim: usize) -> InstanceInputsLengths {
+        let c = &self.constraints;
+        let (main, prep) = (c.layout.main_width, c.layout.preprocessed_width);
+        let perm = self.permutation_width() * dim;
+        InstanceInputsLengths {
+            trace_local: VecLengths::of(main),
+            trace_next: c.main_next.then(|| VecLengths::of(main)),
+            preprocessed_local: VecLengths::of(prep),
+            preprocessed_next: (c.preprocessed_next && prep > 0).then(|| VecLengths::of(prep)),
+            quotient_chunks: VecLengths {
+                len: 1 << self.log_quotient_chunks,
+                each: VecLengths::of(dim),
+            },
+            permutation_local: VecLengths::of(perm),
+            permutation_next: VecLengths::of(perm),
+            terminal: (self.lookups() > 0).then_some(()),
         }
     }
 }
@@ -394,8 +417,9 @@ where
     }
 }
 
-/// One AIR's opened values as targets.
-#[derive(Clone, Debug)]
+/// One AIR's opened values as targets: private inputs in field order, allocated and
+/// assigned through [`InstanceInputsLengths`] ([`InstanceShape::input_lengths`]).
+#[derive(Clone, Debug, CircuitIo)]
 pub struct InstanceInputs {
     /// The main trace at `ζ`.
     pub trace_local: Vec<Target>,
@@ -577,24 +601,7 @@ where
     let instances = shape
         .instances
         .iter()
-        .map(|inst| {
-            let c = &inst.constraints;
-            let (main, prep) = (c.layout.main_width, c.layout.preprocessed_width);
-            let perm = inst.permutation_width() * dim;
-            InstanceInputs {
-                trace_local: builder.private_inputs(main),
-                trace_next: c.main_next.then(|| builder.private_inputs(main)),
-                preprocessed_local: builder.private_inputs(prep),
-                preprocessed_next: (c.preprocessed_next && prep > 0)
-                    .then(|| builder.private_inputs(prep)),
-                quotient_chunks: (0..1 << inst.log_quotient_chunks)
-                    .map(|_| builder.private_inputs(dim))
-                    .collect(),
-                permutation_local: builder.private_inputs(perm),
-                permutation_next: builder.private_inputs(perm),
-                terminal: (inst.lookups() > 0).then(|| builder.private_input()),
-            }
-        })
+        .map(|inst| InstanceInputs::allocate_private(builder, &inst.input_lengths(dim)))
         .collect();
     BatchStarkInputs {
         public_values,

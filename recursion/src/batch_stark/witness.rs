@@ -1,7 +1,7 @@
 //! The batch-stark verifier's inputs from a native proof: every length checked against the
 //! shape, the transcript replayed up to the PCS, then p3's own FRI verifier.
 
-use fixpoint_circuit::{CircuitField, Runner};
+use fixpoint_circuit::{CircuitField, CircuitIo, Runner};
 use fixpoint_circuit_prover::D;
 use p3_batch_stark::proof::OpenedValuesWithLookups;
 use p3_batch_stark::{BatchProof, CommonData};
@@ -12,7 +12,10 @@ use p3_field::extension::BinomiallyExtendable;
 use p3_field::{PrimeCharacteristicRing, PrimeField64, TwoAdicField};
 use p3_symmetric::CryptographicPermutation;
 
-use super::{BatchPreprocessed, BatchStarkShape, BatchStarkVerifier, InstanceShape, KeyBinding};
+use super::{
+    BatchPreprocessed, BatchStarkShape, BatchStarkVerifier, InstanceInputs, InstanceInputsValues,
+    InstanceShape, KeyBinding,
+};
 use crate::fri::{self, QueryWitness, native};
 use crate::pcs::{self, PcsShape, ProofShapeError, check_len};
 use crate::transcript::RecordingChallenger;
@@ -317,21 +320,33 @@ where
     }
     privates.push(lift(proof.ood_pow_witness));
     let ov = &proof.opened_values.instances;
-    for (o, terminal) in ov.iter().zip(&proof.lookup_terminals) {
-        let b = &o.base_opened_values;
-        privates.extend(b.trace_local.iter().copied());
-        privates.extend(b.trace_next.iter().flatten().copied());
-        if let Some(p) = &b.preprocessed {
-            privates.extend(p.local.iter().copied());
-            privates.extend(p.next.iter().flatten().copied());
-        }
-        privates.extend(b.quotient_chunks.iter().flatten().copied());
-        privates.extend(o.permutation_local.iter().copied());
-        privates.extend(o.permutation_next.iter().copied());
-        privates.extend(terminal.iter().map(|t| t.0));
+    for ((inst, o), terminal) in shape.instances.iter().zip(ov).zip(&proof.lookup_terminals) {
+        let lengths = inst.input_lengths(D);
+        let values = opened_values(o, terminal.as_ref().map(|t| t.0));
+        privates.extend(InstanceInputs::flatten_shaped(&values, &lengths)?);
     }
     privates.extend(pcs::proof_values(pcs_shape, &proof.opening_proof)?);
     Ok(privates)
+}
+
+/// One AIR's opened values as the values of its [`InstanceInputs`]: an AIR without a
+/// preprocessed trace opens an empty one.
+fn opened_values<F: p3_field::Field>(
+    opened: &OpenedValuesWithLookups<F>,
+    terminal: Option<F>,
+) -> InstanceInputsValues<F> {
+    let base = &opened.base_opened_values;
+    let preprocessed = base.preprocessed.as_ref();
+    InstanceInputsValues {
+        trace_local: base.trace_local.clone(),
+        trace_next: base.trace_next.clone(),
+        preprocessed_local: preprocessed.map(|p| p.local.clone()).unwrap_or_default(),
+        preprocessed_next: preprocessed.and_then(|p| p.next.clone()),
+        quotient_chunks: base.quotient_chunks.clone(),
+        permutation_local: opened.permutation_local.clone(),
+        permutation_next: opened.permutation_next.clone(),
+        terminal,
+    }
 }
 
 /// The native transcript in p3's phases (seed, instance bindings, main, preprocessed,
