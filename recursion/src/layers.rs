@@ -628,7 +628,7 @@ struct LayerSetup<F: FieldFamily> {
 /// Runs `layers` recursion layers on `base_proof` of `base_publics` under
 /// `base_vk`, proving every layer with `settings`; calls `progress` after each.
 /// From layer 3 on, a layer's setup takes the previous layer's shapes as its
-/// floor ([`ShapeFloor`](fixpoint_circuit_prover::ShapeFloor)), so shapes
+/// floor ([`ShapeFloor`]), so shapes
 /// only grow and two layers cannot alternate forever. From the first layer
 /// whose circuit equals the previous one, the setup is reused, after checking
 /// once that a fresh setup (with the same floor) gives the same key.
