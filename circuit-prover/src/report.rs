@@ -37,6 +37,49 @@ pub struct TableReport {
     pub bus_columns: usize,
 }
 
+impl TableReport {
+    /// Preprocessed cells: height × preprocessed columns.
+    pub fn preprocessed_cells(&self) -> usize {
+        self.height * self.preprocessed_columns
+    }
+
+    /// Main-trace cells: height × main columns.
+    pub fn main_cells(&self) -> usize {
+        self.height * self.main_columns
+    }
+
+    /// LogUp cells: height × LogUp columns (base-field coordinates).
+    pub fn bus_cells(&self) -> usize {
+        self.height * self.bus_columns
+    }
+
+    /// All the table's cells: preprocessed, main and LogUp.
+    pub fn cells(&self) -> usize {
+        self.preprocessed_cells() + self.main_cells() + self.bus_cells()
+    }
+
+    /// The share of the table's entry places that hold an entry: entries / (lanes × height).
+    /// The rest is padding that is proved all the same.
+    ///
+    /// ```
+    /// use fixpoint_circuit_prover::report::TableReport;
+    /// let add = TableReport {
+    ///     name: "Add".into(),
+    ///     entries: 3 * 1000,
+    ///     lanes: 3,
+    ///     height: 1024,
+    ///     preprocessed_columns: 12,
+    ///     main_columns: 36,
+    ///     bus_columns: 40,
+    /// };
+    /// assert!((add.fill() - 1000.0 / 1024.0).abs() < 1e-12);
+    /// assert_eq!(add.cells(), 1024 * (12 + 36 + 40));
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.entries as f64 / (self.lanes * self.height).max(1) as f64
+    }
+}
+
 /// The cost of one proof.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProofReport {
@@ -91,7 +134,13 @@ impl ProofReport {
 
     /// Cells of the LogUp columns, the bus's own cost: a share of [`trace_area`](Self::trace_area).
     pub fn bus_area(&self) -> usize {
-        self.tables.iter().map(|t| t.height * t.bus_columns).sum()
+        self.tables.iter().map(TableReport::bus_cells).sum()
+    }
+
+    /// Cells of the main and preprocessed columns: the trace area without LogUp, the figure
+    /// verifiers that count only committed columns report.
+    pub fn area_without_bus(&self) -> usize {
+        self.trace_area() - self.bus_area()
     }
 }
 
@@ -104,31 +153,101 @@ impl Display for ProofReport {
         )?;
         writeln!(
             f,
-            "table    entries  lanes  height  prep cols  main cols  bus cols"
+            "table    entries  lanes  height    fill  prep cols  main cols  bus cols  \
+             prep cells  main cells  LogUp cells      cells"
         )?;
         for t in &self.tables {
             writeln!(
                 f,
-                "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}  {:>8}",
+                "{:<8} {:>7}  {:>5}  {:>6}  {:>5.1}%  {:>9}  {:>9}  {:>8}  {:>10}  {:>10}  {:>11}  {:>9}",
                 t.name,
                 t.entries,
                 t.lanes,
                 t.height,
+                100.0 * t.fill(),
                 t.preprocessed_columns,
                 t.main_columns,
-                t.bus_columns
+                t.bus_columns,
+                t.preprocessed_cells(),
+                t.main_cells(),
+                t.bus_cells(),
+                t.cells()
             )?;
         }
+        let sum = |cells: fn(&TableReport) -> usize| self.tables.iter().map(cells).sum::<usize>();
         writeln!(
             f,
-            "trace area: {} cells, {:.1}% of them LogUp columns",
+            "{:<8} {:>74}  {:>10}  {:>11}  {:>9}",
+            "total",
+            sum(TableReport::preprocessed_cells),
+            sum(TableReport::main_cells),
+            sum(TableReport::bus_cells),
+            self.trace_area()
+        )?;
+        writeln!(
+            f,
+            "trace area: {} cells, {:.1}% of them LogUp columns; {} cells without them",
             self.trace_area(),
-            100.0 * self.bus_area() as f64 / self.trace_area().max(1) as f64
+            100.0 * self.bus_area() as f64 / self.trace_area().max(1) as f64,
+            self.area_without_bus()
         )?;
         writeln!(f, "proof size: {} bytes", self.proof_bytes)?;
         for (phase, time) in &self.phases {
             writeln!(f, "{phase:?}: {:.2?}", time)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str, entries: usize, lanes: usize, height: usize) -> TableReport {
+        TableReport {
+            name: name.into(),
+            entries,
+            lanes,
+            height,
+            preprocessed_columns: 12,
+            main_columns: 36,
+            bus_columns: 40,
+        }
+    }
+
+    #[test]
+    fn the_breakdown_sums_to_the_trace_area_and_prints_each_table() {
+        let report = ProofReport {
+            field: "KoalaBear".into(),
+            security_bits: 40,
+            tables: vec![table("Add", 37450, 3, 16384), table("Mul", 0, 3, 16)],
+            proof_bytes: 1,
+            phases: Vec::new(),
+        };
+        let add = &report.tables[0];
+        assert_eq!(add.cells(), 16384 * 88);
+        assert_eq!(report.trace_area(), (16384 + 16) * 88);
+        assert_eq!(report.bus_area(), (16384 + 16) * 40);
+        assert_eq!(report.area_without_bus(), (16384 + 16) * 48);
+        assert_eq!(report.tables[1].fill(), 0.0);
+        let printed = report.to_string();
+        println!("{printed}");
+        let lines: Vec<&str> = printed.lines().collect();
+        assert!(lines[2].starts_with("Add"));
+        assert!(lines[2].contains("76.2%"), "{}", lines[2]);
+        assert!(
+            lines[2].ends_with(&format!("  {}", 16384 * 88)),
+            "{}",
+            lines[2]
+        );
+        // The total's columns line up under the table's.
+        assert_eq!(
+            lines[4].len(),
+            lines[2].len(),
+            "\n{}\n{}",
+            lines[2],
+            lines[4]
+        );
+        assert!(lines[5].contains(&format!("{} cells without them", (16384 + 16) * 48)));
     }
 }

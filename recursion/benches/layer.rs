@@ -1,7 +1,8 @@
 //! One steady-state recursion layer: the verifier circuit of a fixed-point layer's proof.
 //! Runs the layers to the fixed point once, then measures building the layer circuit from
 //! the key, filling and running it on the last proof, and proving it. Prints the layer's
-//! ops, rows per table and trace area.
+//! ops, its cells per table (preprocessed, main, LogUp, fill), the totals with and without
+//! LogUp, and its ops per verifier component.
 //!
 //! The FRI settings are smaller than the security target (16 queries, blowup 2) so that the
 //! bench finishes in minutes; `recursive_fibonacci` runs the full workload.
@@ -74,8 +75,14 @@ fn bench(c: &mut Criterion) {
         runner.run().unwrap()
     };
     let (_, report) = prove_with_report(&layer_pk, &traces).unwrap();
-    println!("{}", layer.circuit.stats().ops);
+    let stats = layer.circuit.stats();
+    println!("{}", stats.ops);
     println!("{report}");
+    println!("ops per verifier component:");
+    print!(
+        "{}",
+        fixpoint_recursion::components::ComponentCounts::of(&stats)
+    );
 
     let mut group = c.benchmark_group("steady-state layer");
     group.sample_size(10);

@@ -8,6 +8,10 @@
 //! cargo run --release --example recursive_fibonacci -- --out result   # then: fixpoint verify-recursion --bundle result
 //! ```
 //!
+//! With `--report`, the last layer's breakdown follows the per-layer table: cells per table
+//! (preprocessed, main, LogUp, fill), the totals with and without LogUp, and the layer
+//! circuit's ops per verifier component.
+//!
 //! With `--out DIR`, the result is written as a bundle (the final key, the proof, the
 //! public inputs and the trusted key set, one file each) that the `fixpoint` command
 //! verifies; `--save-circuit FILE` writes the base circuit for `fixpoint inspect`.
@@ -22,7 +26,7 @@ use p3_field::PrimeCharacteristicRing;
 
 const USAGE: &str = "usage: recursive_fibonacci [--field koala-bear|baby-bear] [--n STEPS] \
 [--layers L] [--log-blowup B] [--num-queries Q] [--max-log-arity A] [--log-final-poly-len F] \
-[--query-pow-bits P] [--out DIR] [--save-circuit FILE]";
+[--query-pow-bits P] [--report] [--out DIR] [--save-circuit FILE]";
 
 /// The command line.
 struct Args {
@@ -30,6 +34,7 @@ struct Args {
     n: usize,
     layers: usize,
     fri: FriSettings,
+    report: bool,
     out: Option<std::path::PathBuf>,
     save_circuit: Option<std::path::PathBuf>,
 }
@@ -49,6 +54,7 @@ fn parse() -> Result<Args, String> {
             batch_pow_bits: 0,
             cap_height: 0,
         },
+        report: false,
         out: None,
         save_circuit: None,
     };
@@ -56,6 +62,10 @@ fn parse() -> Result<Args, String> {
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.into());
+        }
+        if flag == "--report" {
+            args.report = true;
+            continue;
         }
         let value = it
             .next()
@@ -113,6 +123,22 @@ fn table_name(name: &str) -> &str {
         "npo#5" => "Unpack",
         other => other,
     }
+}
+
+/// The last layer's breakdown (`--report`): its proof report (cells per table, fill, the
+/// totals with and without LogUp) and its ops per verifier component.
+fn print_breakdown(reports: &[fixpoint_recursion::layers::LayerReport]) {
+    let Some(last) = reports.last() else {
+        return;
+    };
+    println!();
+    println!("=== BREAKDOWN of layer {} ===", last.layer);
+    print!("{}", last.proof);
+    println!("ops per verifier component:");
+    print!(
+        "{}",
+        fixpoint_recursion::components::ComponentCounts::of(&last.stats)
+    );
 }
 
 /// The run over field family `V`.
@@ -223,6 +249,9 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
             "no fixed point within {} layers: run more layers (--layers) to reach it.",
             args.layers
         ),
+    }
+    if args.report {
+        print_breakdown(&outcome.reports);
     }
     // Check the result as a third party would: with the trusted key set only.
     let Some(bundle) = outcome.bundle() else {
