@@ -83,6 +83,11 @@ fn bench(c: &mut Criterion) {
         "{}",
         fixpoint_recursion::components::ComponentCounts::of(&stats)
     );
+    println!("cells per verifier component:");
+    print!(
+        "{}",
+        fixpoint_recursion::components::ComponentCells::of(&layer.circuit, &report)
+    );
 
     let mut group = c.benchmark_group("steady-state layer");
     group.sample_size(10);

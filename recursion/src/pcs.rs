@@ -481,7 +481,11 @@ where
                 }
                 challenger.check_witness(b, shape.fri.query_pow_bits, inputs.query_pow)?;
                 (0..shape.fri.num_queries)
-                    .map(|_| challenger.sample_bits(b, shape.log_max_height()))
+                    .map(|_| {
+                        b.scope("index bits", |b| {
+                            challenger.sample_bits(b, shape.log_max_height())
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()
             })?;
             Ok::<_, ProofShapeError>((betas, query_indices))

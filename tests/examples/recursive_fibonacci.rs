@@ -126,19 +126,27 @@ fn table_name(name: &str) -> &str {
 }
 
 /// The last layer's breakdown (`--report`): its proof report (cells per table, fill, the
-/// totals with and without LogUp) and its ops per verifier component.
-fn print_breakdown(reports: &[fixpoint_recursion::layers::LayerReport]) {
-    let Some(last) = reports.last() else {
+/// totals with and without LogUp), its ops per verifier component and, at the fixed point,
+/// its cells per verifier component.
+fn print_breakdown<V: FieldFamily>(outcome: &fixpoint_recursion::layers::Outcome<V>) {
+    use fixpoint_recursion::components::{ComponentCells, ComponentCounts};
+    let Some(last) = outcome.reports.last() else {
         return;
     };
     println!();
     println!("=== BREAKDOWN of layer {} ===", last.layer);
     print!("{}", last.proof);
     println!("ops per verifier component:");
-    print!(
-        "{}",
-        fixpoint_recursion::components::ComponentCounts::of(&last.stats)
-    );
+    print!("{}", ComponentCounts::of(&last.stats));
+    // At the fixed point the next layer's circuit is the last layer's: rebuild it for its
+    // ops' scopes.
+    match fixpoint_recursion::layers::layer_circuit(&outcome.vk, true) {
+        Ok(layer) if layer.circuit.id() == last.circuit_id => {
+            println!("cells per verifier component:");
+            print!("{}", ComponentCells::of(&layer.circuit, &last.proof));
+        }
+        _ => println!("(cells per component need a fixed point: run more --layers)"),
+    }
 }
 
 /// The run over field family `V`.
@@ -251,7 +259,7 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
         ),
     }
     if args.report {
-        print_breakdown(&outcome.reports);
+        print_breakdown(&outcome);
     }
     // Check the result as a third party would: with the trusted key set only.
     let Some(bundle) = outcome.bundle() else {

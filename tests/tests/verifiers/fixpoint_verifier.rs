@@ -9,7 +9,7 @@ use fixpoint_circuit_prover::{
     verify,
 };
 use fixpoint_recursion::batch_stark::{BatchStarkVerifier, KeyBinding};
-use fixpoint_recursion::components::ComponentCounts;
+use fixpoint_recursion::components::{Component, ComponentCells, ComponentCounts};
 use fixpoint_recursion::fixpoint::{self, FixpointShape, FixpointWitness};
 use fixpoint_tests::violates;
 use p3_field::PrimeCharacteristicRing;
@@ -59,15 +59,16 @@ fn prove_outer<V: FieldFamily>(
     circuit: &Circuit<Ext<V>>,
     traces: &Traces<Ext<V>>,
     publics: &[Ext<V>],
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<fixpoint_circuit_prover::report::ProofReport, Box<dyn std::error::Error>> {
     let config = ProverConfig::<Stark<V>>::new(SETTINGS);
     let (pk, vk) = setup_with(
         circuit,
         &config,
         &SetupOptions::new().with_npos(&Table::ALL),
     )?;
-    let proof = prove(&pk, traces)?;
-    Ok(verify(&vk, publics, &proof)?)
+    let (proof, report) = fixpoint_circuit_prover::prove_with_report(&pk, traces)?;
+    verify(&vk, publics, &proof)?;
+    Ok(report)
 }
 
 /// Proves `inner` on `publics` with fixpoint's prover and checks the proof.
@@ -146,7 +147,19 @@ fn a_proof_of_37x_is_verified_in_a_circuit_that_proves<V: FieldFamily>() -> Stri
     let (circuit, verifier, shape) = verifier::<V, _>(&vk);
     let witness = FixpointWitness::from_proof(&shape, &V::permutation(), &proof, &publics).unwrap();
     let traces = run::<V>(&circuit, &verifier, &witness, &publics).unwrap();
-    prove_outer::<V>(&circuit, &traces, &publics).unwrap();
+    let report = prove_outer::<V>(&circuit, &traces, &publics).unwrap();
+    // Every cell of the proof is attributed once: to a component, or to the tables
+    // without entries.
+    let cells = ComponentCells::of(&circuit, &report);
+    let attributed: f64 = cells.cells.values().sum();
+    assert!(
+        (attributed + cells.overhead as f64 - report.trace_area() as f64).abs() < 1e-3,
+        "{cells}"
+    );
+    assert!(cells.cells[&Component::InputMerkle] > 0.0, "{cells}");
+    assert!(cells.cells[&Component::CommitMerkle] > 0.0, "{cells}");
+    assert!(cells.cells[&Component::IndexBits] > 0.0, "{cells}");
+    assert!(cells.cells[&Component::Lookups] > 0.0, "{cells}");
 
     // Another statement: the outer circuit rejects it.
     let err = run::<V>(&circuit, &verifier, &witness, &[Ext::<V>::from_u32(4)]).unwrap_err();
