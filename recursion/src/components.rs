@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use fixpoint_circuit::{Circuit, CircuitStats, Op, OpCounts, OpId};
+use fixpoint_circuit::{Circuit, CircuitStats, HintKind, Op, OpCounts, OpId};
 use fixpoint_circuit_prover::report::ProofReport;
 
 /// A part of the verifier, as its scopes name it.
@@ -109,7 +109,10 @@ impl fmt::Display for ComponentCounts {
 /// A table's cells are split over its entries evenly: an op in a table of `c` cells and
 /// `e` entries costs `c / e` cells, and a slot costs the Witness table's cells per slot. A
 /// slot belongs to the first op that names it (ops run in order, so that is the op that
-/// defines it). What no op owns, the tables without entries, is [`overhead`](Self::overhead).
+/// defines it). A private input is [`Component::Inputs`] wherever it is allocated: its slot
+/// is the proof's value, not the work of the scope that allocated it (so the Inputs row
+/// differs from [`ComponentCounts`]'s, which goes by scope alone). What no op owns, the
+/// tables without entries, is [`overhead`](Self::overhead).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ComponentCells {
     /// Cells per component.
@@ -134,7 +137,13 @@ impl ComponentCells {
         let mut defined = vec![false; circuit.witness_count as usize];
         let mut cells: BTreeMap<Component, f64> = BTreeMap::new();
         for (i, op) in circuit.ops.iter().enumerate() {
-            let component = Component::of_scope(circuit.scope_of(OpId(i as u32)));
+            let component = match op {
+                Op::Hint {
+                    kind: HintKind::PrivateInput { .. },
+                    ..
+                } => Component::Inputs,
+                _ => Component::of_scope(circuit.scope_of(OpId(i as u32))),
+            };
             let table = match op {
                 Op::Const { .. } => cost("Const"),
                 Op::Public { .. } => cost("Public"),
