@@ -1,0 +1,149 @@
+//! Setup: the circuit's tables, their preprocessed columns and the NPO tables' AIRs, committed
+//! into a proving and a verifying key.
+
+use fixpoint_circuit::Circuit;
+use p3_air::symbolic::SymbolicExpressionExt;
+use p3_batch_stark::ProverData;
+use p3_field::extension::BinomiallyExtendable;
+use p3_field::{Algebra, BasedVectorSpace, PrimeField64};
+use p3_uni_stark::{PcsProverError, StarkGenericConfig, Val};
+
+use crate::air::CircuitAir;
+use crate::bus::BusPlan;
+use crate::config::{D, ProverConfig};
+use crate::error::{P3Error, SetupError};
+use crate::instances::{airs_for, ext_degree_bits, public_positions};
+use crate::keys::{Keys, ProvingKey, VerifyingKey};
+use crate::layout::{Lanes, Layout, ShapeFloor, TableKind};
+use crate::npo::{self, NpoAir, NpoTable};
+use crate::trace;
+
+/// The keys of `circuit` under `config`: its tables laid out with `lanes` above `floor`,
+/// and one AIR per NPO table of `npos`.
+pub(super) fn setup_generic<SC, N>(
+    circuit: &Circuit<SC::Challenge>,
+    config: &ProverConfig<SC>,
+    lanes: &Lanes,
+    npos: &[N],
+    floor: &ShapeFloor,
+) -> Result<Keys<SC, N>, SetupError>
+where
+    SC: StarkGenericConfig,
+    N: NpoTable<Val<SC>>,
+    Val<SC>: PrimeField64 + BinomiallyExtendable<D>,
+    SC::Challenge: BasedVectorSpace<Val<SC>> + p3_field::Field,
+    SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
+    PcsProverError<SC>: std::error::Error + Send + Sync + 'static,
+{
+    let _span = tracing::info_span!("setup", ops = circuit.ops.len()).entered();
+    config.fri.validate()?;
+    circuit.verify()?;
+    let min_log_height = config.fri.min_log_height();
+    let npo_airs = npo_airs(circuit, npos, min_log_height, floor)?;
+    let layout = Layout::with_floor(circuit, lanes, min_log_height, floor);
+    let plan = BusPlan::new(circuit);
+    let preprocessed = TableKind::ALL
+        .iter()
+        .map(|&kind| trace::preprocessed::<Val<SC>, SC::Challenge>(circuit, &layout, kind, &plan))
+        .collect();
+    let positions = public_positions(circuit);
+    let mut airs = airs_for(
+        &layout,
+        &positions,
+        circuit.public_count,
+        Some(preprocessed),
+    );
+    let npo_log_heights: Vec<usize> = npo_airs.iter().map(|a| a.log_height).collect();
+    airs.extend(npo_airs.into_iter().map(CircuitAir::Npo));
+    let degree_bits = ext_degree_bits(&config.stark, &layout, &npo_log_heights);
+    let prover_data = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
+        .map_err(|e| SetupError::Commit(P3Error::new(e)))?;
+    let preprocessed_commitment = prover_data
+        .common
+        .preprocessed
+        .as_ref()
+        .expect("every table has preprocessed columns")
+        .commitment
+        .clone();
+    let vk = VerifyingKey {
+        circuit_id: circuit.id(),
+        field: config.field.to_owned(),
+        fri: config.fri,
+        layout,
+        public_count: circuit.public_count,
+        public_positions: positions,
+        preprocessed_commitment,
+        npo_tables: npos.to_vec(),
+        npo_log_heights,
+    };
+    let pk = ProvingKey {
+        config: config.clone(),
+        airs,
+        prover_data,
+        vk: vk.clone(),
+    };
+    Ok((pk, vk))
+}
+
+/// One AIR (with preprocessed columns) per NPO table. Every NPO kind in the circuit must
+/// have exactly one table, and every call must have the table's port counts: without a
+/// table nothing would prove the op (and nothing would read its bus messages).
+fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
+    circuit: &Circuit<EF>,
+    npos: &[N],
+    min_log_height: usize,
+    floor: &ShapeFloor,
+) -> Result<Vec<NpoAir<V, N>>, SetupError> {
+    for (i, table) in npos.iter().enumerate() {
+        if npos[..i].iter().any(|t| t.kind() == table.kind()) {
+            return Err(SetupError::DuplicateNpoTable { kind: table.kind() });
+        }
+    }
+    let mut entries = vec![0usize; npos.len()];
+    for op in &circuit.ops {
+        if let fixpoint_circuit::Op::Npo {
+            kind,
+            inputs,
+            outputs,
+            ..
+        } = op
+        {
+            let Some(t) = npos.iter().position(|t| t.kind() == *kind) else {
+                return Err(SetupError::UnsupportedNpo { kind: *kind });
+            };
+            let (want_in, want_out) = (npos[t].num_inputs(), npos[t].num_outputs());
+            if inputs.len() != want_in || outputs.len() != want_out {
+                return Err(SetupError::NpoShape {
+                    kind: *kind,
+                    expected: (want_in, want_out),
+                    got: (inputs.len(), outputs.len()),
+                });
+            }
+            entries[t] += 1;
+        }
+    }
+    npos.iter()
+        .zip(entries)
+        .map(|(table, entries)| {
+            let rows = entries.max(1).next_power_of_two();
+            let mut air = NpoAir {
+                table: table.clone(),
+                entries,
+                log_height: (rows.trailing_zeros() as usize)
+                    .max(min_log_height)
+                    .max(floor.npo_log_height(table.kind())),
+                preprocessed: None,
+            };
+            if let Some((port, columns)) = air.alias_out_of_bounds() {
+                return Err(SetupError::NpoPortAlias {
+                    kind: table.kind(),
+                    port,
+                    columns,
+                    extra: table.extra_columns(),
+                });
+            }
+            air.preprocessed = Some(std::sync::Arc::new(npo::npo_preprocessed(circuit, &air)));
+            Ok(air)
+        })
+        .collect()
+}
