@@ -62,7 +62,9 @@ impl<'a, N> SetupOptions<'a, N> {
         SetupOptions { lanes, ..self }
     }
 
-    /// These options with `npos` as the NPO tables: one per NPO kind the circuit uses.
+    /// These options with `npos` as the NPO tables: at least one per NPO kind the circuit
+    /// uses (a kind without a table is refused at setup). Tables of kinds the circuit never
+    /// calls are left out of the key, so passing every table (`Table::ALL`) costs nothing.
     pub fn with_npos<'b, M>(self, npos: &'b [M]) -> SetupOptions<'b, M> {
         SetupOptions {
             lanes: self.lanes,

@@ -82,6 +82,39 @@ fn permutation_matches_p3_and_proves<V: FieldFamily>() {
     assert!(verify(&vk, &wrong, &proof).is_err());
 }
 
+/// The key carries tables for the called kinds only: given every Poseidon2 table, a circuit
+/// of permutations gets one NPO table, and its proof one height per table it has. A kind
+/// the circuit calls still needs its table.
+fn only_the_called_kinds_have_tables<V: FieldFamily>() {
+    use fixpoint_circuit_prover::{SetupError, ShapeFigure, TableKind, VerifyError};
+    let circuit = circuit::<V>();
+    let publics = native_publics::<V>();
+    let (pk, vk) = keys::<V>(&circuit);
+    assert_eq!(vk.npo_tables, [poseidon2::Table::Permutation]);
+    let proof = prove(&pk, &run::<V>(&circuit, &publics).unwrap()).unwrap();
+    assert_eq!(proof.inner.degree_bits.len(), TableKind::ALL.len() + 1);
+    verify(&vk, &publics, &proof).unwrap();
+    // A key that drops the called kind's table does not verify the proof.
+    let mut dropped = vk.clone();
+    dropped.npo_tables.clear();
+    dropped.npo_log_heights.clear();
+    assert_eq!(
+        verify(&dropped, &publics, &proof),
+        Err(VerifyError::Shape {
+            what: "table heights",
+            expected: ShapeFigure::Count(TableKind::ALL.len()),
+            got: ShapeFigure::Count(TableKind::ALL.len() + 1),
+        })
+    );
+    // Setup refuses a called kind without a table.
+    let config = ProverConfig::<Stark<V>>::new(FriSettings::TEST);
+    let others = [poseidon2::Table::MerkleStep, poseidon2::Table::Pack];
+    assert_eq!(
+        setup_with(&circuit, &config, &SetupOptions::new().with_npos(&others)).map(|_| ()),
+        Err(SetupError::UnsupportedNpo { kind: POSEIDON2_16 })
+    );
+}
+
 fn sponge_and_compression_match_p3<V: FieldFamily>() {
     use p3_symmetric::{
         CryptographicHasher, PaddingFreeSponge, PseudoCompressionFunction, TruncatedPermutation,
@@ -309,6 +342,11 @@ mod koala_bear {
     }
 
     #[test]
+    fn only_the_called_kinds_have_tables() {
+        super::only_the_called_kinds_have_tables::<V>();
+    }
+
+    #[test]
     fn sponge_and_compression_match_p3() {
         super::sponge_and_compression_match_p3::<V>();
     }
@@ -345,6 +383,11 @@ mod baby_bear {
     #[test]
     fn permutation_matches_p3_and_proves() {
         super::permutation_matches_p3_and_proves::<V>();
+    }
+
+    #[test]
+    fn only_the_called_kinds_have_tables() {
+        super::only_the_called_kinds_have_tables::<V>();
     }
 
     #[test]

@@ -54,6 +54,7 @@ where
         Some(preprocessed),
     );
     let npo_log_heights: Vec<usize> = npo_airs.iter().map(|a| a.log_height).collect();
+    let npo_tables: Vec<N> = npo_airs.iter().map(|a| a.table.clone()).collect();
     airs.extend(npo_airs.into_iter().map(CircuitAir::Npo));
     let degree_bits = ext_degree_bits(&config.stark, &layout, &npo_log_heights);
     let prover_data = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
@@ -73,7 +74,7 @@ where
         public_count: circuit.public_count,
         public_positions: positions,
         preprocessed_commitment,
-        npo_tables: npos.to_vec(),
+        npo_tables,
         npo_log_heights,
     };
     let pk = ProvingKey {
@@ -85,9 +86,10 @@ where
     Ok((pk, vk))
 }
 
-/// One AIR (with preprocessed columns) per NPO table. Every NPO kind in the circuit must
-/// have exactly one table, and every call must have the table's port counts: without a
-/// table nothing would prove the op (and nothing would read its bus messages).
+/// One AIR (with preprocessed columns) per NPO table the circuit calls; tables of kinds it
+/// never calls are left out of the key. Every NPO kind in the circuit must have exactly one
+/// table, and every call must have the table's port counts: without a table nothing would
+/// prove the op (and nothing would read its bus messages).
 fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
     circuit: &Circuit<EF>,
     npos: &[N],
@@ -122,8 +124,12 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
             entries[t] += 1;
         }
     }
+    // A table for a kind the circuit never calls would be committed, opened and
+    // LogUp-checked for nothing (and cost the next layer's verifier its columns): the key
+    // has tables for the called kinds only.
     npos.iter()
         .zip(entries)
+        .filter(|&(_, entries)| entries > 0)
         .map(|(table, entries)| {
             let rows = entries.max(1).next_power_of_two();
             let mut air = NpoAir {

@@ -141,10 +141,14 @@ mod checking_a_result {
     /// The fixed point's circuit id and key hash on this small run, pinned so that a
     /// refactor that must not change circuits or keys is checked against them. A
     /// deliberate change updates them and says why.
+    ///
+    /// Changed once, deliberately: keys leave out the tables of NPO kinds a circuit never
+    /// calls (the layers' empty Permutation table), so every layer's key, and the circuit
+    /// that verifies it, changed (issue 15, lever 2).
     #[test]
     fn the_fixed_point_circuit_and_key_are_pinned() {
-        const CIRCUIT_ID: &str = "63d6b4180c0d94f1b682a911771007a3e5936f2a7286072bf90d882b8fe2b572";
-        const VK_HASH: &str = "96732a4a5df6a6378ac5cc49d1cf2e5ecbf09b0a2262b5f58f695b9701e2cc65";
+        const CIRCUIT_ID: &str = "af44b5da0bda13a7056ac98b652bfa45d25a0625bcde4815c8a9963a19b9f306";
+        const VK_HASH: &str = "983a4e34722003ca9fa7ab4ac90cede327fd08f3a53d327d769124840c6f6520";
         let o = outcome();
         let at = o.fixed_point_at.unwrap();
         let report = &o.reports[at - 1];
