@@ -131,7 +131,7 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
         .zip(entries)
         .filter(|&(_, entries)| entries > 0)
         .map(|(table, entries)| {
-            let rows = entries.max(1).next_power_of_two();
+            let rows = entries.next_power_of_two(); // entries > 0: uncalled kinds are filtered out
             let mut air = NpoAir {
                 table: table.clone(),
                 entries,
