@@ -155,7 +155,7 @@ where
     }
     // The bus layout is derived from the AIRs (a symbolic pass, no commitment), exactly as
     // setup derived it, so a key cannot carry lookups that disagree with its tables.
-    let lookups = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
+    let lookups = prover_data(&config, &airs, &degree_bits)
         .map_err(|e| VerifyError::InvalidKey(KeyError::Lookups(P3Error::new(e))))?
         .common
         .lookups;
@@ -195,4 +195,31 @@ impl<SC: StarkGenericConfig, N> VerifyingKey<SC, N> {
     {
         public_values(public_inputs, self.npo_tables.len())
     }
+}
+
+/// p3's keygen for `airs` at `degree_bits`, with every AIR's lookups packed to at least
+/// [`LOOKUP_BUDGET`](crate::LOOKUP_BUDGET): the one place setup and verify derive the bus
+/// layout from, so the two agree.
+pub(crate) fn prover_data<SC, N>(
+    config: &ProverConfig<SC>,
+    airs: &[CircuitAir<Val<SC>, N>],
+    degree_bits: &[usize],
+) -> Result<ProverData<SC>, p3_batch_stark::ProvingError<PcsProverError<SC>>>
+where
+    SC: StarkGenericConfig,
+    Val<SC>: PrimeField64 + BinomiallyExtendable<D>,
+    SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
+    N: NpoTable<Val<SC>>,
+{
+    let log_blowup = config.fri.log_blowup;
+    // Any blowup allows the budget's two quotient chunks (`FriSettings::validate` demands
+    // log_blowup >= 1), so p3's check that an override fits the blowup cannot fail.
+    let budgets = vec![crate::LOOKUP_BUDGET; airs.len()];
+    ProverData::from_airs_and_degrees_with_lookup_budgets(
+        &config.stark,
+        airs,
+        degree_bits,
+        &budgets,
+        log_blowup,
+    )
 }

@@ -15,7 +15,7 @@ use crate::layout::{Layout, TableKind};
 use crate::npo::NoNpo;
 
 /// The most lanes a table of a verifying key may have. Setup never chooses more than
-/// [`MAX_AUTO_LANES`](crate::layout::MAX_AUTO_LANES) for the op tables; the Public table has
+/// [`MAX_AUTO_LANES`](crate::cost::MAX_AUTO_LANES) for the op tables; the Public table has
 /// one lane per public input, so this bounds a key's public inputs too.
 pub const MAX_LANES: usize = 1 << 12;
 

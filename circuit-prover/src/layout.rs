@@ -3,6 +3,7 @@
 use fixpoint_circuit::{Circuit, OpCounts};
 use serde::{Deserialize, Serialize};
 
+use crate::cost::CostModel;
 use crate::tables::{alu, constant, public, witness};
 
 /// The five tables, in the order they are proved.
@@ -63,6 +64,15 @@ impl TableKind {
             TableKind::Const => constant::MAIN_WIDTH,
             TableKind::Public => public::MAIN_WIDTH,
             TableKind::Add | TableKind::Mul => alu::MAIN_WIDTH,
+        }
+    }
+
+    /// Bus interactions (ports) per lane: one for the Witness, Const and Public tables,
+    /// three (`a`, `b`, `out`) for Add and Mul.
+    pub const fn interactions_per_lane(self) -> usize {
+        match self {
+            TableKind::Witness | TableKind::Const | TableKind::Public => 1,
+            TableKind::Add | TableKind::Mul => alu::PORTS.len(),
         }
     }
 
@@ -141,16 +151,19 @@ impl Lanes {
     }
 }
 
-/// The most lanes the automatic choice gives a table: wider rows shorten tables but every
-/// lane adds columns and bus interactions, so past a point they only move cost around.
-pub const MAX_AUTO_LANES: usize = 8;
-
-/// Lower bounds on the table shapes of a setup: every table gets at least its floor's lanes
-/// and height. A recursion layer takes the previous layer's shape as its floor
+/// The shapes of a previous setup, which a setup keeps while they hold its entries. A
+/// recursion layer takes the previous layer's shapes as its floor
 /// ([`VerifyingKey::shape_floor`](crate::VerifyingKey::shape_floor)), so that shapes only
 /// grow from layer to layer. Without it, two layers can alternate forever: a taller inner
 /// table can make the verifier cheaper (one height class fewer to hash) and so its own table
 /// shorter, which makes the next verifier dearer again.
+///
+/// A primitive table keeps the floor's `(lanes, log_height)` exactly when `lanes ·
+/// 2^log_height` holds its entries, and is chosen anew by the [`CostModel`] when it does
+/// not; either way its capacity never shrinks, and it only changes by growing past the old
+/// capacity, so a chain of setups reaches a shape it keeps. (A floor on lanes and height
+/// separately would force stale combinations: 8 lanes kept from a short table, then twice
+/// the height when the entries outgrow it.) An NPO table's height is at least the floor's.
 ///
 /// ```
 /// use fixpoint_circuit::CircuitBuilder;
@@ -163,7 +176,7 @@ pub const MAX_AUTO_LANES: usize = 8;
 /// b.expose(y);
 /// let circuit = b.build()?;
 /// let mut floor = ShapeFloor::default();
-/// floor.tables[TableKind::Mul.instance()] = (2, 5); // at least 2 lanes and 2^5 rows
+/// floor.tables[TableKind::Mul.instance()] = (2, 5); // 2 lanes of 2^5 rows hold the one op
 /// let layout = Layout::with_floor(&circuit, &Lanes::default(), 1, &floor);
 /// let mul = layout.table(TableKind::Mul);
 /// assert_eq!((mul.lanes, mul.log_height), (2, 5));
@@ -171,9 +184,9 @@ pub const MAX_AUTO_LANES: usize = 8;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ShapeFloor {
-    /// `(lanes, log_height)` per table, in [`TableKind::ALL`] order. The lanes floor does
-    /// not apply to the Public table (one lane per public input) or to lanes the caller
-    /// fixed in [`Lanes`].
+    /// `(lanes, log_height)` per table, in [`TableKind::ALL`] order. It does not apply to
+    /// the Public table (one lane per public input); for lanes the caller fixed in
+    /// [`Lanes`], only its height does.
     pub tables: [(usize, usize); 5],
     /// The least log height of each NPO kind's table.
     pub npo_log_heights: Vec<(fixpoint_circuit::NpoKind, usize)>,
@@ -199,59 +212,66 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Chooses lanes so that the tallest table is as short as it can be with at most
-    /// [`MAX_AUTO_LANES`] lanes, unless `lanes` fixes them; every height is a power of two
-    /// and at least `2^min_log_height`.
+    /// Chooses each table's lanes and height by the default [`CostModel`] (fewest cells),
+    /// unless `lanes` fixes them; every height is a power of two and at least
+    /// `2^min_log_height`.
     pub fn new<F>(circuit: &Circuit<F>, lanes: &Lanes, min_log_height: usize) -> Self {
         Self::with_floor(circuit, lanes, min_log_height, &ShapeFloor::default())
     }
 
-    /// [`Layout::new`], with every table at least as wide (in lanes) and as tall as
-    /// `floor` says.
+    /// [`Layout::new`], keeping `floor`'s shapes where they hold the entries.
     pub fn with_floor<F>(
         circuit: &Circuit<F>,
         lanes: &Lanes,
         min_log_height: usize,
         floor: &ShapeFloor,
     ) -> Self {
+        Self::with_cost(circuit, lanes, min_log_height, floor, &CostModel::default())
+    }
+
+    /// [`Layout::with_floor`], with the automatic shapes the cheapest under `cost`.
+    pub fn with_cost<F>(
+        circuit: &Circuit<F>,
+        lanes: &Lanes,
+        min_log_height: usize,
+        floor: &ShapeFloor,
+        cost: &CostModel,
+    ) -> Self {
         let counts: OpCounts = circuit.op_counts();
-        let witness = circuit.witness_count as usize;
         let entries = [
-            witness,
+            circuit.witness_count as usize,
             counts.consts,
             counts.publics,
             counts.adds,
             counts.muls,
         ];
-        // The height every table can reach with MAX_AUTO_LANES lanes.
-        let target = entries
-            .iter()
-            .map(|&n| n.div_ceil(MAX_AUTO_LANES).max(1).next_power_of_two())
-            .max()
-            .unwrap_or(1)
-            .max(1 << min_log_height);
         let fixed = [lanes.witness, lanes.constant, None, lanes.add, lanes.mul];
         let tables = std::array::from_fn(|i| {
             let kind = TableKind::ALL[i];
             let n = entries[i];
             let (floor_lanes, floor_log_height) = floor.tables[i];
-            let lanes = match kind {
+            let (lanes, log_height) = match (kind, fixed[i]) {
                 // All public inputs on one row: the AIR binds each lane to its position.
-                TableKind::Public => n.max(1),
-                _ => fixed[i]
-                    .unwrap_or_else(|| n.div_ceil(target).max(floor_lanes))
-                    .max(1),
+                (TableKind::Public, _) => (n.max(1), min_log_height),
+                (_, Some(lanes)) => {
+                    let lanes = lanes.max(1);
+                    let needed = cost.log_height(n, lanes, min_log_height);
+                    (lanes, needed.max(floor_log_height))
+                }
+                // The floor's shape while it holds the entries (and is a shape at all).
+                _ if floor_lanes >= 1
+                    && (min_log_height..64).contains(&floor_log_height)
+                    && (floor_lanes as u128) << floor_log_height >= n as u128 =>
+                {
+                    (floor_lanes, floor_log_height)
+                }
+                _ => cost.shape(kind, n, min_log_height),
             };
-            let rows = match kind {
-                TableKind::Public => 1,
-                _ => n.div_ceil(lanes).max(1),
-            };
-            let log_height = rows.next_power_of_two().trailing_zeros() as usize;
             TableShape {
                 kind,
                 entries: n,
                 lanes,
-                log_height: log_height.max(min_log_height).max(floor_log_height),
+                log_height,
             }
         });
         Layout { tables }
@@ -315,14 +335,27 @@ mod tests {
     }
 
     #[test]
-    fn automatic_lanes_shorten_the_tallest_table() {
+    fn automatic_lanes_take_the_fewest_cells() {
         let circuit = chain(4096);
         let one = Layout::new(&circuit, &Lanes::uniform(1), 1);
         let auto = Layout::new(&circuit, &Lanes::default(), 1);
+        let model = CostModel::default();
+        let cells = |l: &Layout| -> usize {
+            l.tables
+                .iter()
+                .map(|t| model.cost(t.kind, t.lanes, t.log_height))
+                .sum()
+        };
         let tallest = |l: &Layout| l.tables.iter().map(|t| t.log_height).max().unwrap();
         assert_eq!(tallest(&one), 13); // 4098 witness slots
-        assert_eq!(tallest(&auto), 10); // 8 lanes
-        assert!(auto.tables.iter().all(|t| t.lanes <= MAX_AUTO_LANES));
+        assert!(tallest(&auto) < tallest(&one));
+        assert!(cells(&auto) < cells(&one), "{auto}");
+        for t in &auto.tables {
+            assert!(t.lanes <= crate::cost::MAX_AUTO_LANES);
+            if t.kind != TableKind::Public {
+                assert_eq!((t.lanes, t.log_height), model.shape(t.kind, t.entries, 1));
+            }
+        }
     }
 
     #[test]

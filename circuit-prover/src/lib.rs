@@ -33,6 +33,7 @@
 pub mod air;
 pub mod bus;
 pub mod config;
+pub mod cost;
 mod engine;
 pub mod error;
 pub mod family;
@@ -51,6 +52,7 @@ mod trace;
 
 pub use bus::BusPlan;
 pub use config::{D, FriSettings, ProverConfig};
+pub use cost::{CostModel, LOOKUP_BUDGET};
 pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
 pub use error::{
     DecodeError, FriSettingsError, KeyError, P3Error, ProveError, Rejection, SetupError,
@@ -110,13 +112,7 @@ pub fn setup_with<SC: CircuitStark, N: NpoTable<p3_uni_stark::Val<SC>>>(
     config: &ProverConfig<SC>,
     options: &SetupOptions<'_, N>,
 ) -> Result<Keys<SC, N>, SetupError> {
-    SC::setup_impl(
-        circuit,
-        config,
-        &options.lanes,
-        options.npos,
-        &options.floor,
-    )
+    SC::setup_impl(circuit, config, options)
 }
 
 /// Proves that `traces` are a valid execution of the key's circuit.

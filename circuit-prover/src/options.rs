@@ -1,12 +1,14 @@
 //! What a setup may choose beyond the circuit and the configuration.
 
+use crate::cost::CostModel;
 use crate::layout::{Lanes, ShapeFloor};
 use crate::npo::NoNpo;
 
 /// The choices of [`setup_with`](crate::setup_with): the tables' lanes, one table per
-/// non-primitive op kind the circuit uses, and a floor under every table's shape. The
-/// default ([`SetupOptions::new`]) is what [`setup`](crate::setup) does: automatic lanes, no
-/// NPO tables, no floor.
+/// non-primitive op kind the circuit uses, a floor under every table's shape and the cost
+/// model of the automatic shapes. The default ([`SetupOptions::new`]) is what
+/// [`setup`](crate::setup) does: automatic lanes with the fewest cells, no NPO tables, no
+/// floor.
 ///
 /// ```
 /// use fixpoint_circuit::CircuitBuilder;
@@ -22,7 +24,7 @@ use crate::npo::NoNpo;
 /// let config = ProverConfig::koala_bear(FriSettings::TEST);
 /// let (_, vk) = setup_with(&circuit, &config, &SetupOptions::new().with_lanes(Lanes::uniform(2)))?;
 /// assert_eq!(vk.layout.table(TableKind::Mul).lanes, 2);
-/// // The next setup's tables are at least as wide and as tall as this key's.
+/// // The next setup keeps this key's shapes, which still hold its entries.
 /// let options = SetupOptions::new().with_floor(vk.shape_floor());
 /// let (_, again) = setup_with(&circuit, &config, &options)?;
 /// assert_eq!(again.layout.table(TableKind::Mul).lanes, 2);
@@ -37,6 +39,9 @@ pub struct SetupOptions<'a, N = NoNpo> {
     /// Every table at least as wide (in lanes) and as tall as this ([`ShapeFloor`]): what a
     /// recursion layer uses to keep its shapes from shrinking.
     pub floor: ShapeFloor,
+    /// What the automatic shapes minimise ([`CostModel`]): cells, plus a price per column
+    /// when the proof is verified in a circuit.
+    pub cost: CostModel,
 }
 
 impl SetupOptions<'static> {
@@ -52,6 +57,7 @@ impl<N> Default for SetupOptions<'_, N> {
             lanes: Lanes::default(),
             npos: &[],
             floor: ShapeFloor::default(),
+            cost: CostModel::default(),
         }
     }
 }
@@ -70,11 +76,18 @@ impl<'a, N> SetupOptions<'a, N> {
             lanes: self.lanes,
             npos,
             floor: self.floor,
+            cost: self.cost,
         }
     }
 
-    /// These options with every table at least as wide and as tall as `floor`.
+    /// These options with `floor`'s shapes kept where they hold the entries (see
+    /// [`ShapeFloor`]).
     pub fn with_floor(self, floor: ShapeFloor) -> Self {
         SetupOptions { floor, ..self }
+    }
+
+    /// These options with the automatic shapes chosen by `cost`.
+    pub fn with_cost(self, cost: CostModel) -> Self {
+        SetupOptions { cost, ..self }
     }
 }

@@ -28,8 +28,9 @@ use std::time::{Duration, Instant};
 use fixpoint_circuit::{Circuit, CircuitBuilder, CircuitId, CircuitStats, PrivateGroup, Runner};
 use fixpoint_circuit_prover::merkle::Digest;
 use fixpoint_circuit_prover::{
-    D, FieldFamily, FriSettings, Proof, ProofReport, ProverConfig, SetupOptions, ShapeFloor, Stark,
-    VerifyOptions, VerifyingKey, files, poseidon2, prove_with_report, setup_with, verify,
+    CostModel, D, FieldFamily, FriSettings, Proof, ProofReport, ProverConfig, SetupOptions,
+    ShapeFloor, Stark, VerifyOptions, VerifyingKey, files, poseidon2, prove_with_report,
+    setup_with, verify,
 };
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
@@ -627,9 +628,10 @@ struct LayerSetup<F: FieldFamily> {
 
 /// Runs `layers` recursion layers on `base_proof` of `base_publics` under
 /// `base_vk`, proving every layer with `settings`; calls `progress` after each.
-/// From layer 3 on, a layer's setup takes the previous layer's shapes as its
-/// floor ([`ShapeFloor`]), so shapes
-/// only grow and two layers cannot alternate forever. From the first layer
+/// From the first layer whose circuit repeats one before its predecessor's (a cycle), and
+/// from layer [`ALWAYS_FLOORED_FROM`] in any case, a layer's setup starts from the previous
+/// layer's shapes ([`ShapeFloor`]: kept while they hold the entries), so capacities only
+/// grow and the layers cannot go round a cycle forever. From the first layer
 /// whose circuit equals the previous one, the setup is reused, after checking
 /// once that a fresh setup (with the same floor) gives the same key.
 ///
@@ -641,6 +643,71 @@ pub fn recurse<F: FieldFamily, N>(
     base_publics: &[Ext<F>],
     settings: FriSettings,
     layers: usize,
+    progress: impl FnMut(&LayerReport),
+) -> Result<Outcome<F>, RecursionError<Ext<F>>>
+where
+    VerifyingKey<Stark<F>, N>: FixpointKey<F>,
+    N: Serialize + serde::de::DeserializeOwned,
+{
+    let base = Base {
+        vk: base_vk,
+        proof: base_proof,
+        publics: base_publics,
+    };
+    run_layers(&base, settings, layers, false, progress)
+}
+
+/// [`recurse`] until the fixed point: stops after the first layer whose circuit equals its
+/// predecessor's (so its [`Outcome`] has a trusted key set and a bundle), or after
+/// `max_layers` layers without one.
+///
+/// ```no_run
+/// # use fixpoint_circuit_prover::{prove, setup, FriSettings, KoalaBearExt as E, ProverConfig};
+/// # use fixpoint_recursion::layers::recurse_to_fixed_point;
+/// # use p3_field::PrimeCharacteristicRing;
+/// # let mut b = fixpoint_circuit::CircuitBuilder::<E>::new();
+/// # let x = b.public_input();
+/// # let y = b.mul(x, x);
+/// # b.expose(y);
+/// # let base = b.build()?;
+/// # let (pk, vk) = setup(&base, &ProverConfig::koala_bear(FriSettings::DEFAULT))?;
+/// # let publics = [E::from_u32(3)];
+/// # let mut runner = base.runner();
+/// # runner.set_public_inputs(&publics)?;
+/// # let proof = prove(&pk, &runner.run()?)?;
+/// let outcome = recurse_to_fixed_point(&vk, &proof, &publics, FriSettings::DEFAULT, 12, |r| {
+///     println!("layer {} proved in {:?}", r.layer, r.prove)
+/// })?;
+/// assert!(outcome.trusted_keys().is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn recurse_to_fixed_point<F: FieldFamily, N>(
+    base_vk: &VerifyingKey<Stark<F>, N>,
+    base_proof: &Proof<Stark<F>>,
+    base_publics: &[Ext<F>],
+    settings: FriSettings,
+    max_layers: usize,
+    progress: impl FnMut(&LayerReport),
+) -> Result<Outcome<F>, RecursionError<Ext<F>>>
+where
+    VerifyingKey<Stark<F>, N>: FixpointKey<F>,
+    N: Serialize + serde::de::DeserializeOwned,
+{
+    let base = Base {
+        vk: base_vk,
+        proof: base_proof,
+        publics: base_publics,
+    };
+    run_layers(&base, settings, max_layers, true, progress)
+}
+
+/// Runs up to `layers` layers over `base`; with `stop_at_fixed_point`, stops after the
+/// first layer that reuses its predecessor's setup.
+fn run_layers<F: FieldFamily, N>(
+    base: &Base<'_, F, N>,
+    settings: FriSettings,
+    layers: usize,
+    stop_at_fixed_point: bool,
     mut progress: impl FnMut(&LayerReport),
 ) -> Result<Outcome<F>, RecursionError<Ext<F>>>
 where
@@ -648,28 +715,29 @@ where
     N: Serialize + serde::de::DeserializeOwned,
 {
     let config = ProverConfig::<Stark<F>>::new(settings);
-    let base = Base {
-        vk: base_vk,
-        proof: base_proof,
-        publics: base_publics,
-    };
-    let mut keys = vec![TrustedCommitment::new(&base_vk.preprocessed_commitment)];
+    let mut keys = vec![TrustedCommitment::new(&base.vk.preprocessed_commitment)];
     let mut reports: Vec<LayerReport> = Vec::new();
     let mut fixed_point_at = None;
     let mut inner: Option<LayerResult<F>> = None;
     let mut previous: Option<PreviousLayer<F>> = None;
+    let mut floored = false;
     for layer in 1..=layers {
-        let (built, build) = build_layer(layer, &base, inner.as_ref())?;
+        let (built, build) = build_layer(layer, base, inner.as_ref())?;
         let id = built.circuit.id();
+        // A circuit met before, but not just before, is a cycle: from it on, shapes start
+        // from the previous layer's, so the cycle cannot go round again.
+        let earlier = &reports[..reports.len().saturating_sub(1)];
+        floored |= layer >= ALWAYS_FLOORED_FROM || earlier.iter().any(|r| r.circuit_id == id);
         let setup = setup_layer(
             layer,
             &built,
             id,
             &config,
+            floored,
             &mut previous,
             &mut fixed_point_at,
         )?;
-        let proved = prove_over_inner(layer, &built, &setup.pk, &base, inner.as_ref())?;
+        let proved = prove_over_inner(layer, &built, &setup.pk, base, inner.as_ref())?;
         let verify_time = verify_layer(layer, &setup.pk, &proved)?;
         let report = LayerReport {
             layer,
@@ -689,6 +757,9 @@ where
         keys.push(TrustedCommitment::new(&setup.pk.vk.preprocessed_commitment));
         inner = Some((setup.pk.vk.clone(), proved.proof, proved.publics));
         previous = Some((id, setup.pk));
+        if stop_at_fixed_point && setup.reused {
+            break;
+        }
     }
     outcome(reports, fixed_point_at, inner, keys)
 }
@@ -712,21 +783,23 @@ where
     Ok((built, start.elapsed()))
 }
 
-/// Sets up layer `layer`'s circuit `built` (content hash `id`) with the previous layer's
-/// shapes as its floor, reusing the previous layer's proving key when its circuit is the
+/// Sets up layer `layer`'s circuit `built` (content hash `id`), with the previous layer's
+/// shapes as its floor when `floored`, reusing the previous layer's proving key when its circuit is the
 /// same one and then, the first time, recording the fixed point in `fixed_point_at`.
 fn setup_layer<F: FieldFamily>(
     layer: usize,
     built: &LayerCircuit<F>,
     id: CircuitId,
     config: &ProverConfig<Stark<F>>,
+    floored: bool,
     previous: &mut Option<PreviousLayer<F>>,
     fixed_point_at: &mut Option<usize>,
 ) -> Result<LayerSetup<F>, RecursionError<Ext<F>>> {
     let start = Instant::now();
     let options = SetupOptions::new()
         .with_npos(&poseidon2::Table::ALL)
-        .with_floor(shape_floor(previous.as_ref(), layer));
+        .with_floor(shape_floor(previous.as_ref(), floored))
+        .with_cost(CostModel::with_column_cells(LAYER_COLUMN_CELLS));
     let reused = previous.as_ref().is_some_and(|(prev, _)| *prev == id);
     let pk = if reused {
         let (_, pk) = previous.take().expect("checked");
@@ -748,14 +821,34 @@ fn setup_layer<F: FieldFamily>(
     Ok(LayerSetup { pk, time, reused })
 }
 
-/// The floor on layer `layer`'s table shapes: the previous layer's shapes from layer 3 on,
-/// none before.
-fn shape_floor<F: FieldFamily>(previous: Option<&PreviousLayer<F>>, layer: usize) -> ShapeFloor {
-    // Shapes only grow: from layer 3 on (the first layer that verifies a
-    // layer like itself), the previous layer's shapes are this one's floor,
-    // so two layers cannot alternate between two shapes (see `ShapeFloor`).
+/// What one more column of a layer's tables costs the next layer's verifier, in its cells:
+/// the layers' [`CostModel`] price.
+///
+/// On the reference workload's steady layer (`recursive_fibonacci --report`, issue 15,
+/// after levers 5 and 7) the input-batch Merkle paths (3.02 M cells) and the reduced
+/// openings (4.86 M) over the about 817 columns the inner proof opens at every query (745
+/// trace columns and 72 of quotient chunks) come to 9 600 cells per column on average. The
+/// price is set above that mean: at 9 600 the model gives the Add table five lanes of 2^14
+/// rows, just enough for that layer's 79 185 ops, but the verifier of that shape needs
+/// 82 368, and the layers went round a cycle between the two shapes (measured), settling on
+/// the dearer one (12.7 M cells against 11.1 M at 12 000).
+pub const LAYER_COLUMN_CELLS: usize = 12_000;
+
+/// The layer from which every layer's shapes start from the previous layer's (its
+/// [`ShapeFloor`]) even without a cycle: a bound on how long the layers may wander.
+///
+/// Before it, a layer's shapes are free unless its circuit repeats one before its
+/// predecessor's (a cycle, which the floor then breaks). Free shapes matter: the early
+/// layers verify much smaller proofs, and a floor taken from them keeps their accidents (on
+/// the reference workload, a floor from layer 2 kept a Merkle table twice the height the
+/// steady layer needs, and one from layer 3 a Poseidon2 table: 1.6 M cells of about 11 M).
+pub const ALWAYS_FLOORED_FROM: usize = 6;
+
+/// The floor on a layer's table shapes: the previous layer's shapes when `floored`, none
+/// otherwise.
+fn shape_floor<F: FieldFamily>(previous: Option<&PreviousLayer<F>>, floored: bool) -> ShapeFloor {
     previous
-        .filter(|_| layer >= 3)
+        .filter(|_| floored)
         .map(|(_, pk)| pk.vk.shape_floor())
         .unwrap_or_default()
 }

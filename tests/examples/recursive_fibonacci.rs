@@ -1,6 +1,8 @@
-//! Recursion to a fixed point: prove a Fibonacci circuit of `--n` steps, then run `--layers`
-//! recursion layers, each a circuit that verifies the previous proof, and report what every
-//! layer cost. From the layer whose circuit equals its predecessor's, the setup is reused.
+//! Recursion to a fixed point: prove a Fibonacci circuit of `--n` steps, then run recursion
+//! layers, each a circuit that verifies the previous proof, and report what every layer
+//! cost. From the layer whose circuit equals its predecessor's, the setup is reused. By
+//! default the run stops at that layer (at most `--max-layers`, 12); `--layers L` runs
+//! exactly `L` layers.
 //!
 //! ```text
 //! cargo run --release --example recursive_fibonacci -- --n 10000 --layers 4
@@ -25,14 +27,16 @@ use fixpoint_circuit_prover::{
 use p3_field::PrimeCharacteristicRing;
 
 const USAGE: &str = "usage: recursive_fibonacci [--field koala-bear|baby-bear] [--n STEPS] \
-[--layers L] [--log-blowup B] [--num-queries Q] [--max-log-arity A] [--log-final-poly-len F] \
+[--layers L | --max-layers M] [--log-blowup B] [--num-queries Q] [--max-log-arity A] [--log-final-poly-len F] \
 [--query-pow-bits P] [--report] [--out DIR] [--save-circuit FILE]";
 
 /// The command line.
 struct Args {
     field: String,
     n: usize,
-    layers: usize,
+    /// Exactly this many layers; `None` runs to the fixed point (at most `max_layers`).
+    layers: Option<usize>,
+    max_layers: usize,
     fri: FriSettings,
     report: bool,
     out: Option<std::path::PathBuf>,
@@ -43,7 +47,8 @@ fn parse() -> Result<Args, String> {
     let mut args = Args {
         field: "koala-bear".into(),
         n: 10_000,
-        layers: 4,
+        layers: None,
+        max_layers: 12,
         fri: FriSettings {
             log_blowup: 2,
             num_queries: 54,
@@ -81,7 +86,8 @@ fn parse() -> Result<Args, String> {
                 _ => return Err(format!("--field: `{value}` is not koala-bear or baby-bear")),
             },
             "--n" => args.n = number()?,
-            "--layers" => args.layers = number()?,
+            "--layers" => args.layers = Some(number()?),
+            "--max-layers" => args.max_layers = number()?,
             "--log-blowup" => args.fri.log_blowup = number()?,
             "--num-queries" => args.fri.num_queries = number()?,
             "--max-log-arity" => args.fri.max_log_arity = number()?,
@@ -93,9 +99,9 @@ fn parse() -> Result<Args, String> {
         }
     }
     args.fri.validate().map_err(|e| format!("{e}\n{USAGE}"))?;
-    if args.n < 2 || args.layers == 0 {
+    if args.n < 2 || args.layers == Some(0) || args.max_layers == 0 {
         return Err(format!(
-            "--n must be at least 2 and --layers at least 1\n{USAGE}"
+            "--n must be at least 2, and --layers and --max-layers at least 1\n{USAGE}"
         ));
     }
     Ok(args)
@@ -153,7 +159,9 @@ fn print_breakdown<V: FieldFamily>(outcome: &fixpoint_recursion::layers::Outcome
 fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
     use fixpoint_circuit_prover::VerifyOptions;
     use fixpoint_circuit_prover::files::{self, FieldTag, FileKind};
-    use fixpoint_recursion::layers::{LayerReport, recurse, verify_recursion};
+    use fixpoint_recursion::layers::{
+        LayerReport, recurse, recurse_to_fixed_point, verify_recursion,
+    };
 
     let config = ProverConfig::<Stark<V>>::new(args.fri);
     println!(
@@ -200,24 +208,32 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
 
     let total = Instant::now();
     let mut rows: Vec<(LayerReport, f64)> = Vec::new();
-    let outcome = recurse(&vk, &proof, &publics, args.fri, args.layers, |r| {
+    let planned = match args.layers {
+        Some(layers) => format!("{layers}"),
+        None => format!("fixed point, at most {}", args.max_layers),
+    };
+    let on_layer = |r: &LayerReport| {
         let peak = peak_mb();
         println!(
             "  [{}/{}] layer {} proved in {:.2?} ({:.1?} since the base){}",
             r.layer,
-            args.layers,
+            planned,
             r.layer,
             r.prove,
             total.elapsed(),
             if r.fixed_point { ", setup reused" } else { "" }
         );
         rows.push((r.clone(), peak));
-    })
+    };
+    let outcome = match args.layers {
+        Some(layers) => recurse(&vk, &proof, &publics, args.fri, layers, on_layer),
+        None => recurse_to_fixed_point(&vk, &proof, &publics, args.fri, args.max_layers, on_layer),
+    }
     .map_err(|e| chain(&e))?;
 
     println!();
     println!(
-        "layer |   add |   mul |   npo |  hint | witness | rows per table                                                                                   | trace area | build  | run    | setup  | prove  | verify | proof KB | peak MB"
+        "layer |   add |   mul |   npo |  hint | witness | rows per table                                                                                   | trace area | build  | run    | setup  | prove  | verify | proof KB | peak MB | bits"
     );
     for (r, peak) in &rows {
         let ops = &r.stats.ops;
@@ -228,7 +244,7 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
             .map(|t| format!("{}:{}", table_name(&t.name), t.height))
             .collect();
         println!(
-            "{:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>7} | {:<96} | {:>10} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>8.1} | {:>7.0}",
+            "{:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>7} | {:<96} | {:>10} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>6.2?} | {:>8.1} | {:>7.0} | {:>4}",
             r.layer,
             ops.adds,
             ops.muls,
@@ -243,7 +259,8 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
             r.prove,
             r.verify,
             r.proof.proof_bytes as f64 / 1024.0,
-            peak
+            peak,
+            r.proof.security_bits
         );
     }
     println!();
@@ -254,8 +271,8 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
             layer - 1
         ),
         None => println!(
-            "no fixed point within {} layers: run more layers (--layers) to reach it.",
-            args.layers
+            "no fixed point within {} layers: run more layers (--layers, --max-layers) to reach it.",
+            outcome.reports.len()
         ),
     }
     if args.report {
@@ -265,7 +282,7 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
     let Some(bundle) = outcome.bundle() else {
         return match &args.out {
             Some(dir) => Err(format!(
-                "no bundle written to {}: a trusted key set exists from the fixed point on (run more --layers)",
+                "no bundle written to {}: a trusted key set exists from the fixed point on (run more --layers or --max-layers)",
                 dir.display()
             )),
             None => Ok(()),

@@ -7,9 +7,9 @@ mod keys;
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::{
-    BabyBearStark, CircuitStark, FriSettings, KoalaBearStark, Lanes, Proof, ProverConfig,
-    ProvingKey, Rejection, SetupOptions, VerifyError, VerifyingKey, prove, setup, setup_with,
-    verify,
+    BabyBearStark, CircuitStark, CostModel, FriSettings, KoalaBearStark, LOOKUP_BUDGET, Lanes,
+    Proof, ProverConfig, ProvingKey, Rejection, SetupOptions, VerifyError, VerifyingKey, prove,
+    prove_with_report, setup, setup_with, verify,
 };
 use fixpoint_tests::{fibonacci, thirty_seven_x};
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -106,6 +106,43 @@ fn one_lane_and_automatic_lanes_both_verify() {
             setup_with(&circuit, &config, &SetupOptions::new().with_lanes(lanes)).unwrap();
         let proof = prove(&pk, &run(&circuit, &publics)).unwrap();
         verify(&vk, &publics, &proof).unwrap();
+    }
+}
+
+/// The cost model that chooses the lanes counts every table's LogUp columns as p3 packs them
+/// (two interactions per column at [`LOOKUP_BUDGET`] 3), for any lanes.
+#[test]
+fn the_cost_model_counts_the_lookup_columns_p3_commits() {
+    type F = fixpoint_circuit_prover::KoalaBearExt;
+    let circuit = fibonacci::<F>(200).unwrap();
+    let publics = [F::ZERO, F::ONE, fib_value(200)];
+    let config = ProverConfig::koala_bear(FriSettings::TEST);
+    let model = CostModel::default();
+    assert_eq!(LOOKUP_BUDGET, 3);
+    for lanes in [
+        Lanes::uniform(1),
+        Lanes::uniform(2),
+        Lanes::uniform(5),
+        Lanes::default(),
+    ] {
+        let (pk, vk) =
+            setup_with(&circuit, &config, &SetupOptions::new().with_lanes(lanes)).unwrap();
+        let (proof, report) = prove_with_report(&pk, &run(&circuit, &publics)).unwrap();
+        verify(&vk, &publics, &proof).unwrap();
+        for (shape, table) in vk.layout.tables.iter().zip(&report.tables) {
+            assert_eq!(table.name, shape.kind.name());
+            assert_eq!(
+                table.bus_columns,
+                model.bus_columns(shape.kind, shape.lanes),
+                "{} with {} lanes",
+                table.name,
+                shape.lanes
+            );
+            assert_eq!(
+                table.preprocessed_columns + table.main_columns + table.bus_columns,
+                model.columns(shape.kind, shape.lanes)
+            );
+        }
     }
 }
 

@@ -17,8 +17,8 @@ use crate::config::{FriSettings, ProverConfig};
 use crate::error::{ProveError, SetupError, VerifyError};
 use crate::family::{FieldFamily, Stark};
 use crate::keys::{Keys, ProvingKey, VerifyingKey};
-use crate::layout::{Lanes, ShapeFloor};
 use crate::npo::NpoTable;
+use crate::options::SetupOptions;
 use crate::proof::Proof;
 use crate::report::ProofReport;
 
@@ -32,11 +32,9 @@ impl<F: FieldFamily> CircuitStark for Stark<F> {
     fn setup_impl<N: NpoTable<Val<Self>>>(
         circuit: &Circuit<Self::Challenge>,
         config: &ProverConfig<Self>,
-        lanes: &Lanes,
-        npos: &[N],
-        floor: &ShapeFloor,
+        options: &SetupOptions<'_, N>,
     ) -> Result<Keys<Self, N>, SetupError> {
-        setup::setup_generic(circuit, config, lanes, npos, floor)
+        setup::setup_generic(circuit, config, options)
     }
     fn prove_impl<N: NpoTable<Val<Self>>>(
         pk: &ProvingKey<Self, N>,

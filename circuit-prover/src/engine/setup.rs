@@ -3,7 +3,6 @@
 
 use fixpoint_circuit::Circuit;
 use p3_air::symbolic::SymbolicExpressionExt;
-use p3_batch_stark::ProverData;
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{Algebra, BasedVectorSpace, PrimeField64};
 use p3_uni_stark::{PcsProverError, StarkGenericConfig, Val};
@@ -14,18 +13,17 @@ use crate::config::{D, ProverConfig};
 use crate::error::{P3Error, SetupError};
 use crate::instances::{airs_for, ext_degree_bits, public_positions};
 use crate::keys::{Keys, ProvingKey, VerifyingKey};
-use crate::layout::{Lanes, Layout, ShapeFloor, TableKind};
+use crate::layout::{Layout, ShapeFloor, TableKind};
 use crate::npo::{self, NpoAir, NpoTable};
+use crate::options::SetupOptions;
 use crate::trace;
 
-/// The keys of `circuit` under `config`: its tables laid out with `lanes` above `floor`,
-/// and one AIR per NPO table of `npos`.
+/// The keys of `circuit` under `config`: its tables laid out as `options` say (their lanes,
+/// floor and cost model), and one AIR per NPO table of `options.npos` the circuit calls.
 pub(super) fn setup_generic<SC, N>(
     circuit: &Circuit<SC::Challenge>,
     config: &ProverConfig<SC>,
-    lanes: &Lanes,
-    npos: &[N],
-    floor: &ShapeFloor,
+    options: &SetupOptions<'_, N>,
 ) -> Result<Keys<SC, N>, SetupError>
 where
     SC: StarkGenericConfig,
@@ -39,8 +37,15 @@ where
     config.fri.validate()?;
     circuit.verify()?;
     let min_log_height = config.fri.min_log_height();
-    let npo_airs = npo_airs(circuit, npos, min_log_height, floor)?;
-    let layout = Layout::with_floor(circuit, lanes, min_log_height, floor);
+    let floor = &options.floor;
+    let npo_airs = npo_airs(circuit, options.npos, min_log_height, floor)?;
+    let layout = Layout::with_cost(
+        circuit,
+        &options.lanes,
+        min_log_height,
+        floor,
+        &options.cost,
+    );
     let plan = BusPlan::new(circuit);
     let preprocessed = TableKind::ALL
         .iter()
@@ -57,7 +62,7 @@ where
     let npo_tables: Vec<N> = npo_airs.iter().map(|a| a.table.clone()).collect();
     airs.extend(npo_airs.into_iter().map(CircuitAir::Npo));
     let degree_bits = ext_degree_bits(&config.stark, &layout, &npo_log_heights);
-    let prover_data = ProverData::from_airs_and_degrees(&config.stark, &airs, &degree_bits)
+    let prover_data = crate::instances::prover_data(config, &airs, &degree_bits)
         .map_err(|e| SetupError::Commit(P3Error::new(e)))?;
     let preprocessed_commitment = prover_data
         .common

@@ -7,8 +7,8 @@ use p3_uni_stark::{StarkGenericConfig, Val};
 use crate::config::{FriSettings, ProverConfig};
 use crate::error::{ProveError, SetupError, VerifyError};
 use crate::keys::{Keys, ProvingKey, VerifyingKey};
-use crate::layout::{Lanes, ShapeFloor};
 use crate::npo::NpoTable;
+use crate::options::SetupOptions;
 use crate::proof::Proof;
 use crate::report::ProofReport;
 
@@ -32,9 +32,7 @@ pub trait CircuitStark:
     fn setup_impl<N: NpoTable<Val<Self>>>(
         circuit: &Circuit<Self::Challenge>,
         config: &ProverConfig<Self>,
-        lanes: &Lanes,
-        npos: &[N],
-        floor: &ShapeFloor,
+        options: &SetupOptions<'_, N>,
     ) -> Result<Keys<Self, N>, SetupError>;
     #[doc(hidden)]
     fn prove_impl<N: NpoTable<Val<Self>>>(
