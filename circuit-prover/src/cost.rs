@@ -30,7 +30,8 @@ pub const LOOKUP_BUDGET: usize = 3;
 pub const MAX_AUTO_LANES: usize = 16;
 
 /// What a table shape costs: its cells, plus `column_cells` per column for the verifier of
-/// the proof.
+/// the proof; and what the tallest table's height costs that verifier, `height_cells` per
+/// doubling (every query's Merkle paths get one more level, and FRI one more round).
 ///
 /// ```
 /// use fixpoint_circuit_prover::{CostModel, TableKind};
@@ -49,12 +50,28 @@ pub struct CostModel {
     /// What one more column costs the verifier of the proof, in its own cells (0: the proof
     /// is not verified in a circuit).
     pub column_cells: usize,
+    /// What doubling the tallest table's height costs the verifier of the proof, in its own
+    /// cells (0: the proof is not verified in a circuit).
+    pub height_cells: usize,
 }
 
 impl CostModel {
-    /// The model of a proof verified by a circuit that pays `column_cells` cells per column.
+    /// The model of a proof verified by a circuit that pays `column_cells` cells per column
+    /// (and nothing for the height).
     pub fn with_column_cells(column_cells: usize) -> Self {
-        CostModel { column_cells }
+        CostModel {
+            column_cells,
+            height_cells: 0,
+        }
+    }
+
+    /// This model, with the verifier paying `height_cells` per doubling of the tallest
+    /// table's height.
+    pub fn and_height_cells(self, height_cells: usize) -> Self {
+        CostModel {
+            height_cells,
+            ..self
+        }
     }
 
     /// LogUp columns (base cells per row) of `kind` with `lanes` lanes: the accumulator and
@@ -80,10 +97,23 @@ impl CostModel {
     /// The cheapest `(lanes, log_height)` of `kind` for `entries` entries with at least
     /// `2^min_log_height` rows, over 1 to [`MAX_AUTO_LANES`] lanes (the fewer lanes on a tie).
     pub fn shape(&self, kind: TableKind, entries: usize, min_log_height: usize) -> (usize, usize) {
+        self.shape_within(kind, entries, min_log_height, usize::MAX)
+            .expect("no height cap")
+    }
+
+    /// [`shape`](Self::shape), among the shapes of at most `2^max_log_height` rows; `None`
+    /// when even [`MAX_AUTO_LANES`] lanes need more.
+    pub fn shape_within(
+        &self,
+        kind: TableKind,
+        entries: usize,
+        min_log_height: usize,
+        max_log_height: usize,
+    ) -> Option<(usize, usize)> {
         (1..=MAX_AUTO_LANES)
             .map(|lanes| (lanes, self.log_height(entries, lanes, min_log_height)))
+            .filter(|&(_, log_height)| log_height <= max_log_height)
             .min_by_key(|&(lanes, log_height)| self.cost(kind, lanes, log_height))
-            .expect("at least one lane count")
     }
 
     /// The log height `entries` entries need at `lanes` lanes: `⌈entries / lanes⌉` rows

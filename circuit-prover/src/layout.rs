@@ -226,16 +226,29 @@ impl Layout {
         min_log_height: usize,
         floor: &ShapeFloor,
     ) -> Self {
-        Self::with_cost(circuit, lanes, min_log_height, floor, &CostModel::default())
+        Self::with_cost(
+            circuit,
+            lanes,
+            min_log_height,
+            floor,
+            &CostModel::default(),
+            0,
+        )
     }
 
-    /// [`Layout::with_floor`], with the automatic shapes the cheapest under `cost`.
+    /// [`Layout::with_floor`], with the automatic shapes the cheapest under `cost`, given
+    /// that the proof's other tables (the NPO tables) are at most `2^other_log_height` rows.
+    ///
+    /// The tallest table's height costs the verifier too ([`CostModel::height_cells`]), so
+    /// the shapes are chosen under every cap on the height, from the least the tables can
+    /// reach to what they reach uncapped, and the cheapest layout in all wins.
     pub fn with_cost<F>(
         circuit: &Circuit<F>,
         lanes: &Lanes,
         min_log_height: usize,
         floor: &ShapeFloor,
         cost: &CostModel,
+        other_log_height: usize,
     ) -> Self {
         let counts: OpCounts = circuit.op_counts();
         let entries = [
@@ -246,33 +259,65 @@ impl Layout {
             counts.muls,
         ];
         let fixed = [lanes.witness, lanes.constant, None, lanes.add, lanes.mul];
-        let tables = std::array::from_fn(|i| {
+        // The shape of every table that has no choice (the Public table, fixed lanes, a
+        // floor that holds its entries); `None` for the ones the cost model picks.
+        let given: [Option<(usize, usize)>; 5] = std::array::from_fn(|i| {
             let kind = TableKind::ALL[i];
             let n = entries[i];
             let (floor_lanes, floor_log_height) = floor.tables[i];
-            let (lanes, log_height) = match (kind, fixed[i]) {
+            match (kind, fixed[i]) {
                 // All public inputs on one row: the AIR binds each lane to its position.
-                (TableKind::Public, _) => (n.max(1), min_log_height),
+                (TableKind::Public, _) => Some((n.max(1), min_log_height)),
                 (_, Some(lanes)) => {
                     let lanes = lanes.max(1);
                     let needed = cost.log_height(n, lanes, min_log_height);
-                    (lanes, needed.max(floor_log_height))
+                    Some((lanes, needed.max(floor_log_height)))
                 }
                 // The floor's shape while it holds the entries (and is a shape at all).
                 _ if floor_lanes >= 1
                     && (min_log_height..64).contains(&floor_log_height)
                     && (floor_lanes as u128) << floor_log_height >= n as u128 =>
                 {
-                    (floor_lanes, floor_log_height)
+                    Some((floor_lanes, floor_log_height))
                 }
-                _ => cost.shape(kind, n, min_log_height),
-            };
-            TableShape {
-                kind,
-                entries: n,
-                lanes,
-                log_height,
+                _ => None,
             }
+        });
+        let choose = |cap: usize| -> Option<[(usize, usize); 5]> {
+            let mut shapes = [(0, 0); 5];
+            for i in 0..5 {
+                shapes[i] = match given[i] {
+                    Some(shape) => shape,
+                    None => {
+                        cost.shape_within(TableKind::ALL[i], entries[i], min_log_height, cap)?
+                    }
+                };
+            }
+            Some(shapes)
+        };
+        let total = |shapes: &[(usize, usize); 5]| -> usize {
+            let tallest = shapes.iter().map(|s| s.1).chain([other_log_height]).max();
+            let tables: usize = shapes
+                .iter()
+                .zip(TableKind::ALL)
+                .map(|(&(lanes, h), kind)| cost.cost(kind, lanes, h))
+                .sum();
+            tables + cost.height_cells * tallest.unwrap_or(0)
+        };
+        let uncapped = choose(usize::MAX).expect("no cap");
+        let highest = uncapped.iter().map(|s| s.1).max().unwrap_or(min_log_height);
+        let lowest = min_log_height.max(other_log_height).min(highest);
+        // The uncapped layout first: on a tie it wins (and with a free height it always does).
+        let shapes = [uncapped]
+            .into_iter()
+            .chain((lowest..highest).filter_map(choose))
+            .min_by_key(total)
+            .expect("the uncapped layout");
+        let tables = std::array::from_fn(|i| TableShape {
+            kind: TableKind::ALL[i],
+            entries: entries[i],
+            lanes: shapes[i].0,
+            log_height: shapes[i].1,
         });
         Layout { tables }
     }
@@ -356,6 +401,36 @@ mod tests {
                 assert_eq!((t.lanes, t.log_height), model.shape(t.kind, t.entries, 1));
             }
         }
+    }
+
+    #[test]
+    fn a_height_price_shortens_the_tallest_table() {
+        let circuit = chain(4096);
+        let tallest = |l: &Layout| l.tables.iter().map(|t| t.log_height).max().unwrap();
+        let layout = |model: &CostModel, npo: usize| {
+            Layout::with_cost(
+                &circuit,
+                &Lanes::default(),
+                1,
+                &ShapeFloor::default(),
+                model,
+                npo,
+            )
+        };
+        // Priced columns alone buy few lanes and tall tables.
+        let columns = CostModel::with_column_cells(12_000);
+        let free = layout(&columns, 0);
+        // A price on the height buys the shortest layout: 4098 witness slots in 16 lanes
+        // of 2^9 rows.
+        let short = layout(&columns.and_height_cells(1 << 30), 0);
+        assert_eq!(tallest(&short), 9);
+        assert!(tallest(&free) > tallest(&short), "{free}");
+        for t in &short.tables {
+            assert!(t.lanes << t.log_height >= t.entries, "{t:?}");
+        }
+        // Beside a taller NPO table a shorter primitive table saves nothing: no price.
+        let beside_npo = layout(&columns.and_height_cells(1 << 30), tallest(&free) + 1);
+        assert_eq!(beside_npo, free);
     }
 
     #[test]

@@ -22,7 +22,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A bundle of Fibonacci(20) = 6765 after 5 layers, and the base circuit's file, written
+/// A bundle of Fibonacci(20) = 6765 after 9 layers (past the fixed point, at layer 8), and the base circuit's file, written
 /// once.
 fn bundle() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -34,7 +34,7 @@ fn bundle() -> &'static Path {
         let mut runner = base.runner();
         runner.set_public_inputs(&publics).unwrap();
         let proof = prove(&pk, &runner.run().unwrap()).unwrap();
-        let outcome = recurse(&vk, &proof, &publics, SMALL, 5, |_| {}).unwrap();
+        let outcome = recurse(&vk, &proof, &publics, SMALL, 9, |_| {}).unwrap();
         outcome.bundle().unwrap().write(&dir).unwrap();
         let circuit = files::encode_file(FieldTag::KoalaBear, FileKind::Circuit, &base);
         std::fs::write(dir.with_extension("circuit.fxp"), circuit).unwrap();
@@ -90,7 +90,7 @@ fn the_bundle_round_trip_is_accepted() {
     let out = expect(
         &["verify-recursion", "--bundle", path(dir), "--min-bits", "0"],
         0,
-        "accepted: a recursion result over KoalaBear at depth 5",
+        "accepted: a recursion result over KoalaBear at depth 9",
     );
     assert!(text(&out.stdout).contains("statement: [[0,0,0,0],[1,0,0,0],[6765,0,0,0]]"));
     // The bundle's own set is self-attested, and the output says so.

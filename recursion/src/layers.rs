@@ -720,14 +720,19 @@ where
     let mut fixed_point_at = None;
     let mut inner: Option<LayerResult<F>> = None;
     let mut previous: Option<PreviousLayer<F>> = None;
-    let mut floored = false;
+    let mut cycle = false;
     for layer in 1..=layers {
         let (built, build) = build_layer(layer, base, inner.as_ref())?;
         let id = built.circuit.id();
         // A circuit met before, but not just before, is a cycle: from it on, shapes start
         // from the previous layer's, so the cycle cannot go round again.
         let earlier = &reports[..reports.len().saturating_sub(1)];
-        floored |= layer >= ALWAYS_FLOORED_FROM || earlier.iter().any(|r| r.circuit_id == id);
+        cycle |= earlier.iter().any(|r| r.circuit_id == id);
+        let floored = match (cycle, layer >= ALWAYS_FLOORED_FROM) {
+            (_, true) => Floored::All,
+            (true, false) => Floored::PrimitiveTables,
+            (false, false) => Floored::None,
+        };
         let setup = setup_layer(
             layer,
             &built,
@@ -791,7 +796,7 @@ fn setup_layer<F: FieldFamily>(
     built: &LayerCircuit<F>,
     id: CircuitId,
     config: &ProverConfig<Stark<F>>,
-    floored: bool,
+    floored: Floored,
     previous: &mut Option<PreviousLayer<F>>,
     fixed_point_at: &mut Option<usize>,
 ) -> Result<LayerSetup<F>, RecursionError<Ext<F>>> {
@@ -799,7 +804,9 @@ fn setup_layer<F: FieldFamily>(
     let options = SetupOptions::new()
         .with_npos(&poseidon2::Table::ALL)
         .with_floor(shape_floor(previous.as_ref(), floored))
-        .with_cost(CostModel::with_column_cells(LAYER_COLUMN_CELLS));
+        .with_cost(
+            CostModel::with_column_cells(LAYER_COLUMN_CELLS).and_height_cells(LAYER_HEIGHT_CELLS),
+        );
     let reused = previous.as_ref().is_some_and(|(prev, _)| *prev == id);
     let pk = if reused {
         let (_, pk) = previous.take().expect("checked");
@@ -834,6 +841,14 @@ fn setup_layer<F: FieldFamily>(
 /// the dearer one (12.7 M cells against 11.1 M at 12 000).
 pub const LAYER_COLUMN_CELLS: usize = 12_000;
 
+/// What doubling the tallest table of a layer costs the next layer's verifier, in its
+/// cells: the layers' [`CostModel::height_cells`]. Every query's input-batch Merkle paths
+/// get one more level and FRI one more commit round. Measured on the reference workload
+/// (issue 15): with the Witness table at 4 lanes of 2^16 rows rather than 8 of 2^15 (fewer
+/// cells of its own), the next verifier's commit-phase Merkle paths grew by 1.0 M cells, its
+/// input-batch paths by 0.6 M and its folding by 0.1 M.
+pub const LAYER_HEIGHT_CELLS: usize = 1_500_000;
+
 /// The layer from which every layer's shapes start from the previous layer's (its
 /// [`ShapeFloor`]) even without a cycle: a bound on how long the layers may wander.
 ///
@@ -844,13 +859,36 @@ pub const LAYER_COLUMN_CELLS: usize = 12_000;
 /// steady layer needs, and one from layer 3 a Poseidon2 table: 1.6 M cells of about 11 M).
 pub const ALWAYS_FLOORED_FROM: usize = 6;
 
-/// The floor on a layer's table shapes: the previous layer's shapes when `floored`, none
-/// otherwise.
-fn shape_floor<F: FieldFamily>(previous: Option<&PreviousLayer<F>>, floored: bool) -> ShapeFloor {
-    previous
-        .filter(|_| floored)
-        .map(|(_, pk)| pk.vk.shape_floor())
-        .unwrap_or_default()
+/// Which of the previous layer's shapes a layer starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Floored {
+    /// None: the layers so far have not gone round a cycle.
+    None,
+    /// The primitive tables' (lanes and height): the layers went round a cycle. NPO
+    /// heights stay free, so a Poseidon2 table that grew in one step of the cycle can come
+    /// back down once the primitive tables are pinned.
+    PrimitiveTables,
+    /// Every table's, from [`ALWAYS_FLOORED_FROM`] on: capacities only grow, so the layers
+    /// settle.
+    All,
+}
+
+/// The floor on a layer's table shapes: the previous layer's, as far as `floored` says.
+fn shape_floor<F: FieldFamily>(
+    previous: Option<&PreviousLayer<F>>,
+    floored: Floored,
+) -> ShapeFloor {
+    let Some((_, pk)) = previous else {
+        return ShapeFloor::default();
+    };
+    match floored {
+        Floored::None => ShapeFloor::default(),
+        Floored::PrimitiveTables => ShapeFloor {
+            npo_log_heights: Vec::new(),
+            ..pk.vk.shape_floor()
+        },
+        Floored::All => pk.vk.shape_floor(),
+    }
 }
 
 /// Checks, once at the fixed point, that a fresh setup of `built` with `options` gives the

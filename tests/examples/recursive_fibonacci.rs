@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example recursive_fibonacci -- --n 10000 --layers 4
-//! cargo run --release --example recursive_fibonacci -- --field baby-bear --max-log-arity 2 --log-final-poly-len 5
+//! cargo run --release --example recursive_fibonacci -- --field baby-bear --max-log-arity 1 --log-final-poly-len 0
 //! cargo run --release --example recursive_fibonacci -- --out result   # then: fixpoint verify-recursion --bundle result
 //! ```
 //!
@@ -49,16 +49,7 @@ fn parse() -> Result<Args, String> {
         n: 10_000,
         layers: None,
         max_layers: 12,
-        fri: FriSettings {
-            log_blowup: 2,
-            num_queries: 54,
-            query_pow_bits: 15,
-            commit_pow_bits: 0,
-            max_log_arity: 1,
-            log_final_poly_len: 0,
-            batch_pow_bits: 0,
-            cap_height: 0,
-        },
+        fri: FriSettings::RECURSION,
         report: false,
         out: None,
         save_circuit: None,

@@ -45,6 +45,10 @@ fn canonical_decomposition_cases<F: PrimeField64 + CircuitField>() {
     let bits = b.to_bits_canonical(x);
     assert_eq!(bits.len(), 31);
     let circuit = b.build().unwrap();
+    // p − 1 is ones then zeros on both fields: the check costs one product per leading one
+    // of p − 1 (7 on KoalaBear, 4 on BabyBear) plus one, beside the 31 booleanity squares.
+    let leading_ones = ((p - 1) >> (p - 1).trailing_zeros()).count_ones() as usize;
+    assert_eq!(circuit.stats().ops.muls, 31 + leading_ones + 1);
     for v in [0, 1, 5, p / 2, p - 1] {
         run(&circuit, &[F::from_u64(v)]).unwrap();
     }
@@ -53,13 +57,16 @@ fn canonical_decomposition_cases<F: PrimeField64 + CircuitField>() {
     // accept it (it is 5 mod p); only the canonicity check rejects it.
     assert!(5 + p < 1 << n);
     let evil = with_user_hint(&circuit, HintKind::BitsLe { bits: n as u8 });
-    let mut runner = evil.runner();
-    runner.register_hint(99, move |_| Ok(bits_of(5 + p, n)));
-    runner.set_public_inputs(&[F::from_u64(5)]).unwrap();
-    assert!(matches!(
-        runner.run(),
-        Err(RunError::WitnessConflict { .. })
-    ));
+    // Every value with a second representation, down to the largest, `2^n − 1 − p`.
+    for v in [0, 1, 5, (1 << n) - 1 - p] {
+        let mut runner = evil.runner();
+        runner.register_hint(99, move |_| Ok(bits_of(v + p, n)));
+        runner.set_public_inputs(&[F::from_u64(v)]).unwrap();
+        assert!(
+            matches!(runner.run(), Err(RunError::WitnessConflict { .. })),
+            "{v} + p accepted"
+        );
+    }
     // The same advice is accepted without the canonicity check (it is the check that
     // rejects, not the bits or the sum). Booleanity and recomposition pin no single bit
     // alone, so the loose bits are vouched for like the library's own.

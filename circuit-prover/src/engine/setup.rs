@@ -39,12 +39,14 @@ where
     let min_log_height = config.fri.min_log_height();
     let floor = &options.floor;
     let npo_airs = npo_airs(circuit, options.npos, min_log_height, floor)?;
+    let tallest_npo = npo_airs.iter().map(|a| a.log_height).max().unwrap_or(0);
     let layout = Layout::with_cost(
         circuit,
         &options.lanes,
         min_log_height,
         floor,
         &options.cost,
+        tallest_npo,
     );
     let plan = BusPlan::new(circuit);
     let preprocessed = TableKind::ALL

@@ -69,10 +69,14 @@ impl<F: Field> CircuitBuilder<F> {
     pub fn to_bits_canonical(&mut self, x: Target) -> Vec<Target> {
         let p = prime::<F>();
         let n = (64 - p.leading_zeros()) as usize;
+        let limit = p - 1;
+        let zeros = limit.trailing_zeros() as usize;
+        if (limit >> zeros).wrapping_add(1).is_power_of_two() {
+            return self.canonical_ones_then_zeros(x, n, zeros);
+        }
         let bits = self.constrained_bits(x, n);
         // Lexicographic `bits ≤ p − 1` from the top: `equal` says every higher bit matches
         // p − 1; where p − 1 has a 0, a 1 while still equal would make the value too big.
-        let limit = p - 1;
         let mut equal = self.one();
         for i in (0..n).rev() {
             if (limit >> i) & 1 == 1 {
@@ -85,6 +89,42 @@ impl<F: Field> CircuitBuilder<F> {
         bits
     }
 
+    /// [`to_bits_canonical`](Self::to_bits_canonical) for a prime with `p − 1 = (2^k − 1)·2^m`
+    /// (`n = k + m` bits; BabyBear: k = 4, m = 27; KoalaBear: k = 7, m = 24). With
+    /// `high` the top k bits and `low` the bottom m, `high·2^m + low ≤ p − 1` exactly when
+    /// `high` is not all ones or `low` is 0: so `Π high bits · low = 0`, k products in all
+    /// where the lexicographic check needs n.
+    fn canonical_ones_then_zeros(&mut self, x: Target, n: usize, m: usize) -> Vec<Target> {
+        // Vouched: each bit is pinned by booleanity and the recomposition together.
+        let bits = self.hint_vouched(HintKind::BitsLe { bits: n as u8 }, &[x], n);
+        for &bit in &bits {
+            self.assert_bool(bit);
+        }
+        let low = self.horner_bits(&bits[..m]);
+        let high = self.horner_bits(&bits[m..]);
+        let shift = self.const_u64(1 << m);
+        let shifted = self.mul(high, shift);
+        let recomposed = self.add(shifted, low);
+        self.connect(recomposed, x);
+        let all_ones = bits[m + 1..]
+            .iter()
+            .fold(bits[m], |acc, &bit| self.mul(acc, bit));
+        let too_big = self.mul(all_ones, low);
+        self.assert_zero(too_big);
+        bits
+    }
+
+    /// `Σ bᵢ·2ⁱ` by Horner from the top bit (`acc = 2·acc + bᵢ`, two adds per bit).
+    fn horner_bits(&mut self, bits: &[Target]) -> Target {
+        match bits.split_last() {
+            None => self.zero(),
+            Some((&top, rest)) => rest.iter().rev().fold(top, |acc, &bit| {
+                let doubled = self.add(acc, acc);
+                self.add(doubled, bit)
+            }),
+        }
+    }
+
     /// Hints `n` bits of `x` and constrains them (boolean, recomposing to `x`).
     fn constrained_bits(&mut self, x: Target, n: usize) -> Vec<Target> {
         // Vouched: each bit is pinned by booleanity and the recomposition together.
@@ -92,14 +132,7 @@ impl<F: Field> CircuitBuilder<F> {
         for &bit in &bits {
             self.assert_bool(bit);
         }
-        // Horner from the top bit: acc = 2·acc + bᵢ.
-        let recomposed = match bits.split_last() {
-            None => self.zero(),
-            Some((&top, rest)) => rest.iter().rev().fold(top, |acc, &bit| {
-                let doubled = self.add(acc, acc);
-                self.add(doubled, bit)
-            }),
-        };
+        let recomposed = self.horner_bits(&bits);
         self.connect(recomposed, x);
         bits
     }

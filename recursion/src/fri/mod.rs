@@ -603,11 +603,20 @@ impl Query<'_> {
                         V::GENERATOR,
                     )
                 });
+                // The row's α-weighted sum at x, once per matrix: point t's ladder starts
+                // `width` rungs after point t − 1's, so its sum is `α^width` times the last.
+                let mut sum_at_x: Option<Target> = None;
                 for _ in 0..m.points {
                     let (_, offset) = self.openings[opening];
-                    let alphas = &self.alpha_powers[offset..offset + row.len()];
-                    let sum_at_x = builder.inner_product(alphas, row);
-                    let diff = builder.sub(self.sums_at_z[opening], sum_at_x);
+                    let sum = match sum_at_x {
+                        None => {
+                            let alphas = &self.alpha_powers[offset..offset + row.len()];
+                            builder.inner_product(alphas, row)
+                        }
+                        Some(previous) => builder.mul(previous, self.alpha_powers[row.len()]),
+                    };
+                    sum_at_x = Some(sum);
+                    let diff = builder.sub(self.sums_at_z[opening], sum);
                     let denominator = builder.sub(self.points[opening], x);
                     // The inverse exists only if z ≠ x: p3 rejects z = x.
                     let inverse = builder.inv(denominator);
