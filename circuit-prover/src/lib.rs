@@ -38,6 +38,7 @@ mod engine;
 pub mod error;
 pub mod family;
 pub mod files;
+pub mod horner;
 mod instances;
 pub mod keys;
 pub mod layout;

@@ -106,6 +106,31 @@ pub enum MerkleError {
         /// Bits given.
         got: usize,
     },
+    /// The packed rows are not one per distinct height of the batch.
+    #[error("{got} packed rows for {expected} distinct matrix heights")]
+    PackedRowCount {
+        /// Distinct heights in the shape.
+        expected: usize,
+        /// Packed rows given.
+        got: usize,
+    },
+    /// A packed row's slots and tail do not hold its height's values.
+    #[error(
+        "the packed row of height {height} has {slots} slots and {tail} tail values, \
+         expected {} and {} for its {width} values",
+        width / poseidon2::LANES,
+        width % poseidon2::LANES
+    )]
+    PackedRowLayout {
+        /// The matrices' height.
+        height: usize,
+        /// Values of every matrix of that height, together.
+        width: usize,
+        /// Packed slots given.
+        slots: usize,
+        /// Tail values given.
+        tail: usize,
+    },
     /// The opening proof has the wrong number of siblings.
     #[error("the opening proof has {got} siblings, expected {expected}")]
     SiblingCount {
@@ -282,12 +307,124 @@ pub fn verify_digest_bits<F: Field>(
     Ok(builder.scope("merkle", |b| climb(b, leaf, bits, levels, cap, |_, _| None)))
 }
 
-/// The checks of [`verify_batch`] that do not depend on the index; returns `log2(tallest)`.
-fn check_batch(
+/// The opened values of every matrix of one height in a batch, concatenated in commit
+/// order (the stream p3's leaf or injection hash absorbs), four base values per packed
+/// slot: `slots` hold the first `4·slots.len()` values as their coordinates and `tail` the
+/// rest (fewer than four), one base value per slot.
+///
+/// A packed slot is absorbed as it is, with no [`PACK`](crate::poseidon2::PACK) row; its
+/// coordinates are base values by construction, so the hash binds exactly the four lanes
+/// that a reader of the slot (such as a [`horner::step`](crate::horner::step)) uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackedRow {
+    /// Four values per slot, in order.
+    pub slots: Vec<Target>,
+    /// The last `width % 4` values, one per slot.
+    pub tail: Vec<Target>,
+}
+
+impl PackedRow {
+    /// A packed row of `width` new private inputs: `width / 4` packed slots, then the tail.
+    pub fn private<F: Field>(builder: &mut CircuitBuilder<F>, width: usize) -> Self {
+        PackedRow {
+            slots: builder.private_inputs(width / poseidon2::LANES),
+            tail: builder.private_inputs(width % poseidon2::LANES),
+        }
+    }
+
+    /// Values the row holds.
+    pub fn len(&self) -> usize {
+        self.slots.len() * poseidon2::LANES + self.tail.len()
+    }
+
+    /// Whether the row holds no value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The distinct matrix heights of `shape`, tallest first: the order of [`PackedRow`]s.
+pub fn distinct_heights(shape: &MerkleShape) -> Vec<usize> {
+    let mut heights: Vec<usize> = shape.matrices.iter().map(|m| m.height).collect();
+    heights.sort_unstable_by(|a, b| b.cmp(a));
+    heights.dedup();
+    heights
+}
+
+/// [`verify_batch_bits`] with the opened rows packed: one [`PackedRow`] per distinct
+/// height, tallest first ([`distinct_heights`]). The leaf and injection hashes absorb the
+/// packed slots directly ([`poseidon2::hash_packed_row`]).
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::KoalaBearExt as F;
+/// use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerkleShape, PackedRow};
+///
+/// let shape = MerkleShape {
+///     matrices: vec![MatrixShape { height: 8, width: 6 }, MatrixShape { height: 4, width: 4 }],
+///     cap_height: 0,
+/// };
+/// let mut b = CircuitBuilder::<F>::new();
+/// let cap = vec![merkle::public_digest(&mut b)];
+/// let bits = b.public_inputs(3);
+/// let rows = vec![PackedRow::private(&mut b, 6), PackedRow::private(&mut b, 4)];
+/// let path = merkle::verify_batch_packed_bits(&mut b, &shape, &cap, &bits, &rows)?;
+/// assert_eq!(path.levels.len(), 3);
+/// # Ok::<(), merkle::MerkleError>(())
+/// ```
+pub fn verify_batch_packed_bits<F: Field>(
+    builder: &mut CircuitBuilder<F>,
     shape: &MerkleShape,
     cap: &[Digest],
-    rows: &[Vec<Target>],
-) -> Result<usize, MerkleError> {
+    bits: &[Target],
+    rows: &[PackedRow],
+) -> Result<MerklePath, MerkleError> {
+    let log_height = check_tree(shape, cap)?;
+    let heights = distinct_heights(shape);
+    if rows.len() != heights.len() {
+        return Err(MerkleError::PackedRowCount {
+            expected: heights.len(),
+            got: rows.len(),
+        });
+    }
+    for (&height, row) in heights.iter().zip(rows) {
+        let width: usize = shape
+            .matrices
+            .iter()
+            .filter(|m| m.height == height)
+            .map(|m| m.width)
+            .sum();
+        if row.slots.len() != width / poseidon2::LANES || row.tail.len() != width % poseidon2::LANES
+        {
+            return Err(MerkleError::PackedRowLayout {
+                height,
+                width,
+                slots: row.slots.len(),
+                tail: row.tail.len(),
+            });
+        }
+    }
+    if bits.len() != log_height {
+        return Err(MerkleError::IndexBits {
+            expected: log_height,
+            got: bits.len(),
+        });
+    }
+    let levels = shape.levels()?;
+    Ok(builder.scope("merkle", |b| {
+        let leaf = poseidon2::hash_packed_row(b, &rows[0].slots, &rows[0].tail);
+        let mut next = 1;
+        climb(b, leaf, bits, levels, cap, |b, level| {
+            let height = 1 << (log_height - level - 1);
+            let row = rows.get(next).filter(|_| heights[next] == height)?;
+            next += 1;
+            Some(poseidon2::hash_packed_row(b, &row.slots, &row.tail))
+        })
+    }))
+}
+
+/// The checks of every batch opening on the shape and the cap; returns `log2(tallest)`.
+fn check_tree(shape: &MerkleShape, cap: &[Digest]) -> Result<usize, MerkleError> {
     let log_height = shape.log_height()?;
     let cap_roots = shape.cap_roots()?;
     if cap.len() != cap_roots {
@@ -296,6 +433,25 @@ fn check_batch(
             got: cap.len(),
         });
     }
+    for (matrix, m) in shape.matrices.iter().enumerate() {
+        if m.height < cap_roots {
+            return Err(MerkleError::BelowCap {
+                matrix,
+                height: m.height,
+                cap_layer: cap_roots,
+            });
+        }
+    }
+    Ok(log_height)
+}
+
+/// The checks of [`verify_batch`] that do not depend on the index; returns `log2(tallest)`.
+fn check_batch(
+    shape: &MerkleShape,
+    cap: &[Digest],
+    rows: &[Vec<Target>],
+) -> Result<usize, MerkleError> {
+    let log_height = check_tree(shape, cap)?;
     if rows.len() != shape.matrices.len() {
         return Err(MerkleError::RowCount {
             expected: shape.matrices.len(),
@@ -308,13 +464,6 @@ fn check_batch(
                 matrix,
                 expected: m.width,
                 got: row.len(),
-            });
-        }
-        if m.height < cap_roots {
-            return Err(MerkleError::BelowCap {
-                matrix,
-                height: m.height,
-                cap_layer: cap_roots,
             });
         }
     }

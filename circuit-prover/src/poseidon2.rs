@@ -44,7 +44,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::D;
 use crate::family::{Ext, FieldFamily, Poseidon2Body};
+use crate::horner;
 use crate::npo::{NpoTable, PortValues};
+use p3_field::extension::BinomiallyExtendable;
 
 /// The kind id of the width-16 Poseidon2 permutation, one lane per slot ([`permute`]).
 pub const POSEIDON2_16: NpoKind = NpoKind(1);
@@ -163,6 +165,42 @@ pub fn hash_pad_free_packed<F: Field>(
     std::array::from_fn(|i| state[i])
 }
 
+/// [`hash_pad_free`] of the `4·slots.len() + tail.len()` base values of a packed row
+/// ([`crate::merkle::PackedRow`]): each packed slot is absorbed as it is (no [`PACK`]
+/// row), and only the tail, fewer than four values, is packed as in
+/// [`hash_pad_free_packed`].
+pub fn hash_packed_row<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    slots: &[Target],
+    tail: &[Target],
+) -> [Target; PACKED_DIGEST] {
+    assert!(
+        tail.len() < LANES,
+        "a packed row's tail holds fewer than {LANES} values"
+    );
+    let zero = builder.zero();
+    let mut state = [zero; PACKED_WIDTH];
+    let items = slots.len() + usize::from(!tail.is_empty());
+    for block in 0..items.div_ceil(PACKED_DIGEST) {
+        for (position, cell) in state.iter_mut().take(PACKED_DIGEST).enumerate() {
+            let item = block * PACKED_DIGEST + position;
+            if item < slots.len() {
+                *cell = slots[item];
+            } else if item == slots.len() && !tail.is_empty() {
+                // The sponge overwrites only the lanes it absorbs.
+                let mut kept = match block {
+                    0 => [zero; LANES],
+                    _ => unpack(builder, *cell),
+                };
+                kept[..tail.len()].copy_from_slice(tail);
+                *cell = pack(builder, &kept);
+            }
+        }
+        state = permute_packed(builder, &state);
+    }
+    std::array::from_fn(|i| state[i])
+}
+
 /// [`hash_pad_free`] of the coefficients of extension values (each one packed slot, as
 /// p3 flattens extension rows): no packing needed.
 pub fn hash_slots_packed<F: Field>(
@@ -269,9 +307,10 @@ fn lane<T: Clone>(ports: &[&[T]], lane: usize, packed: bool) -> T {
     }
 }
 
-/// Registers the native semantics of every kind of this module on the runner, over family
+/// Registers the native semantics of every kind of [`Table`] on the runner, over family
 /// `V` (inferred from the runner's field, [`Ext<V>`]): [`POSEIDON2_16`],
-/// [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`] and [`UNPACK`].
+/// [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`], [`UNPACK`] and
+/// [`HORNER`](horner::HORNER).
 pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
     let perm = V::permutation();
     let p = perm.clone();
@@ -308,6 +347,13 @@ pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
     runner.register_npo(UNPACK, |inputs, _| {
         count("inputs", 1, inputs.len())?;
         Ok(from_lanes(&lanes::<V, Ext<V>>(inputs, LANES)?, 1))
+    });
+    runner.register_npo(horner::HORNER, |inputs, _| {
+        count("inputs", horner::INPUTS, inputs.len())?;
+        let w = <V as BinomiallyExtendable<D>>::W;
+        Ok(vec![horner::evaluate_ext(
+            inputs[0], inputs[1], inputs[2], w,
+        )])
     });
 }
 
@@ -385,16 +431,20 @@ pub enum Table {
     Pack,
     /// [`UNPACK`]: one packed input port and 4 base output ports.
     Unpack,
+    /// [`HORNER`](horner::HORNER): the accumulator, challenge and packed-slot input
+    /// ports, the output port, and one extension column (see [`horner`]).
+    Horner,
 }
 
 impl Table {
     /// Every table of this module.
-    pub const ALL: [Table; 5] = [
+    pub const ALL: [Table; 6] = [
         Table::Permutation,
         Table::PackedPermutation,
         Table::MerkleStep,
         Table::Pack,
         Table::Unpack,
+        Table::Horner,
     ];
 
     /// Whether the permutation's lanes sit four to a port.
@@ -412,7 +462,7 @@ impl Table {
 
     /// Whether rows hold a permutation.
     fn permutes(&self) -> bool {
-        !matches!(self, Table::Pack | Table::Unpack)
+        !matches!(self, Table::Pack | Table::Unpack | Table::Horner)
     }
 
     /// The kind this table proves ([`NpoTable::kind`]).
@@ -423,6 +473,7 @@ impl Table {
             Table::MerkleStep => MERKLE_STEP,
             Table::Pack => PACK,
             Table::Unpack => UNPACK,
+            Table::Horner => horner::HORNER,
         }
     }
 
@@ -433,6 +484,7 @@ impl Table {
             Table::PackedPermutation | Table::Pack => PACKED_WIDTH,
             Table::MerkleStep => PACKED_DIGEST + 1,
             Table::Unpack => 1,
+            Table::Horner => horner::INPUTS,
         }
     }
 
@@ -442,7 +494,7 @@ impl Table {
             Table::Permutation => WIDTH,
             Table::PackedPermutation | Table::Unpack => PACKED_WIDTH,
             Table::MerkleStep => PACKED_DIGEST,
-            Table::Pack => 1,
+            Table::Pack | Table::Horner => 1,
         }
     }
 
@@ -454,6 +506,7 @@ impl Table {
             Table::MerkleStep => port == PACKED_DIGEST,
             Table::Pack => port < LANES,
             Table::Unpack => port > 0,
+            Table::Horner => false,
         };
         if base {
             PortValues::Base
@@ -471,7 +524,7 @@ impl Table {
         let width = if self.packed() { LANES } else { 1 };
         let first_output = self.num_inputs();
         let start = match self {
-            Table::Pack | Table::Unpack => return None,
+            Table::Pack | Table::Unpack | Table::Horner => return None,
             Table::MerkleStep if port < first_output => return None,
             _ if port < first_output => inputs + port * width,
             _ => outputs + (port - first_output) * width,
@@ -507,6 +560,9 @@ impl<V: FieldFamily> NpoTable<V> for Table {
         self.port_column::<V>(port)
     }
     fn extra_columns(&self) -> usize {
+        if let Table::Horner = self {
+            return horner::EXTRA_COLUMNS;
+        }
         if self.permutes() {
             self.private_columns() + columns::<V>()
         } else {
@@ -517,6 +573,12 @@ impl<V: FieldFamily> NpoTable<V> for Table {
         let packed = self.packed();
         let state = match self {
             Table::Pack | Table::Unpack => return,
+            Table::Horner => {
+                let w = <V as BinomiallyExtendable<D>>::W;
+                let (u, _) = horner::evaluate(inputs[0], inputs[1], inputs[2], w);
+                extra.copy_from_slice(&u);
+                return;
+            }
             Table::Permutation | Table::PackedPermutation => {
                 std::array::from_fn(|j| lane(inputs, j, packed))
             }
@@ -555,6 +617,14 @@ impl<V: FieldFamily> NpoTable<V> for Table {
             Table::Unpack => {
                 for k in 0..LANES {
                     builder.assert_eq(inputs[0][k].clone(), outputs[k][0].clone());
+                }
+                return;
+            }
+            Table::Horner => {
+                let w = AB::Expr::from(<V as BinomiallyExtendable<D>>::W);
+                let (acc, alpha, slot) = (inputs[0], inputs[1], inputs[2]);
+                for c in horner::constraints(acc, alpha, slot, extra, outputs[0], w) {
+                    builder.assert_zero(c);
                 }
                 return;
             }

@@ -118,6 +118,7 @@ fn table_name(name: &str) -> &str {
         "npo#3" => "P2x4",
         "npo#4" => "Pack",
         "npo#5" => "Unpack",
+        "npo#6" => "Horner",
         other => other,
     }
 }

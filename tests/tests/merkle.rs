@@ -440,3 +440,56 @@ fn shapes_it_cannot_verify_are_typed_errors() {
         }
     );
 }
+
+#[test]
+fn packed_rows_that_do_not_hold_the_shape_are_typed_errors() {
+    use fixpoint_circuit_prover::KoalaBearExt as E;
+    use fixpoint_circuit_prover::merkle::PackedRow;
+    let mut b = CircuitBuilder::<E>::new();
+    let bits = b.public_inputs(3);
+    let cap = vec![merkle::public_digest(&mut b)];
+    // Heights 8 (widths 3 + 6: nine values, two slots and one tail value) and 4.
+    let shape = shape(0, &[(8, 3), (4, 5), (8, 6)]);
+    let mut check = |rows: Vec<PackedRow>| {
+        merkle::verify_batch_packed_bits(&mut b, &shape, &cap, &bits, &rows).unwrap_err()
+    };
+    let row = |b: &mut CircuitBuilder<E>, slots: usize, tail: usize| PackedRow {
+        slots: b.public_inputs(slots),
+        tail: b.public_inputs(tail),
+    };
+    let mut b2 = CircuitBuilder::<E>::new();
+    let (nine, five) = (row(&mut b2, 2, 1), row(&mut b2, 1, 1));
+    assert_eq!(
+        check(vec![nine.clone()]),
+        MerkleError::PackedRowCount {
+            expected: 2,
+            got: 1
+        }
+    );
+    // Nine values as one slot and five tail values: the tail holds fewer than four.
+    let wrong = PackedRow {
+        slots: nine.slots[..1].to_vec(),
+        tail: [nine.slots[1]; 5].to_vec(),
+    };
+    let err = check(vec![wrong, five.clone()]);
+    assert_eq!(
+        err,
+        MerkleError::PackedRowLayout {
+            height: 8,
+            width: 9,
+            slots: 1,
+            tail: 5
+        }
+    );
+    assert!(err.to_string().contains("expected 2 and 1"), "{err}");
+    // The heights' order is tallest first.
+    assert_eq!(
+        check(vec![five, nine]),
+        MerkleError::PackedRowLayout {
+            height: 8,
+            width: 9,
+            slots: 1,
+            tail: 1
+        }
+    );
+}

@@ -6,7 +6,10 @@
 //! 2. the reduced openings: per LDE height `h`, with `x = g·ω_h^{bitrev_h(i >> (H − h))}`
 //!    on the coset, `ro[h] = Σ α^k (p_k(z) − p_k(x)) / (z − x)`, the α ladder restarting at
 //!    α⁰ for each height; `z = x` is rejected (the inverse of `z − x` must exist), and so is
-//!    a nonzero reduced opening at height `log_blowup`;
+//!    a nonzero reduced opening at height `log_blowup`. The opened rows are packed private
+//!    inputs, four base values per slot (one stream per height and batch, as p3 hashes
+//!    them), so each `Σ α^k p_k(x)` is one Horner row per slot
+//!    ([`horner::step`](fixpoint_circuit_prover::horner::step));
 //! 3. folding: per round, the row `(lo, hi)` holds the folded value at the index's low bit
 //!    and the proof's sibling, `fold = (lo + hi)/2 + (lo − hi)·β/(2s)` with
 //!    `s = ω_{h+1}^{bitrev_h(i)}`, then `β²·ro` of the next height is added;
@@ -24,12 +27,13 @@
 use std::collections::BTreeMap;
 
 use fixpoint_circuit::{CircuitBuilder, CircuitField, Runner, Target};
-use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerklePath, MerkleShape};
+use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerklePath, MerkleShape, PackedRow};
 use fixpoint_circuit_prover::poseidon2;
 use p3_field::{ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
 
 use crate::pcs::{PcsChallenges, PcsInputs, PcsShape, ProofShapeError, check_len};
 
+mod packing;
 mod sharing;
 mod witness;
 
@@ -39,8 +43,9 @@ pub use witness::{NativeFriError, P3FriError, QueryWitness, native, query_witnes
 /// The query phase's proof values as circuit targets.
 #[derive(Clone, Debug)]
 pub struct QueryInputs {
-    /// Per query, batch and matrix: the opened row (base values, one slot each).
-    pub rows: Vec<Vec<Vec<Vec<Target>>>>,
+    /// Per query and batch: the opened rows, one [`PackedRow`] per distinct matrix height
+    /// (tallest first), which holds every matrix of that height in commit order.
+    pub rows: Vec<Vec<Vec<PackedRow>>>,
     /// Per round and query: the sibling values of the folded row (`arity − 1` of them).
     pub siblings: Vec<Vec<Vec<Target>>>,
 }
@@ -54,9 +59,12 @@ impl QueryInputs {
                     .commitments
                     .iter()
                     .map(|batch| {
-                        batch
+                        let heights: Vec<usize> = batch.iter().map(|m| m.log_height).collect();
+                        let widths: Vec<usize> = batch.iter().map(|m| m.width).collect();
+                        let (streams, _) = packing::layout(&heights, &widths);
+                        streams
                             .iter()
-                            .map(|m| builder.private_inputs(m.width))
+                            .map(|&width| PackedRow::private(builder, width))
                             .collect()
                     })
                     .collect()
@@ -422,7 +430,13 @@ fn check_query_lengths(
             rows.len(),
         )?;
         for (batch, rows) in shape.commitments.iter().zip(rows) {
-            check_len("opened rows of a batch", batch.len(), rows.len())?;
+            let heights: Vec<usize> = batch.iter().map(|m| m.log_height).collect();
+            let widths: Vec<usize> = batch.iter().map(|m| m.width).collect();
+            let (streams, _) = packing::layout(&heights, &widths);
+            check_len("packed rows of a batch", streams.len(), rows.len())?;
+            for (&width, row) in streams.iter().zip(rows) {
+                check_len("values of a packed row", width, row.len())?;
+            }
         }
     }
     check_len(
@@ -562,7 +576,7 @@ impl Query<'_> {
                 cap_height: shape.fri.cap_height,
             };
             let path = builder.scope(&format!("batch{batch}"), |b| {
-                merkle::verify_batch_bits(
+                merkle::verify_batch_packed_bits(
                     b,
                     &merkle_shape,
                     cap,
@@ -593,7 +607,11 @@ impl Query<'_> {
         let mut xs: BTreeMap<usize, Target> = BTreeMap::new();
         let mut opening = 0;
         for (claims, rows) in self.shape.commitments.iter().zip(&self.inputs.rows[q]) {
-            for (m, row) in claims.iter().zip(rows) {
+            let heights: Vec<usize> = claims.iter().map(|m| m.log_height).collect();
+            let widths: Vec<usize> = claims.iter().map(|m| m.width).collect();
+            let (_, spans) = packing::layout(&heights, &widths);
+            let mut lanes = packing::Lanes::new(rows);
+            for (m, &span) in claims.iter().zip(&spans) {
                 let h = m.log_height + log_blowup;
                 let x = *xs.entry(h).or_insert_with(|| {
                     power_from_bits::<V, F>(
@@ -603,17 +621,22 @@ impl Query<'_> {
                         V::GENERATOR,
                     )
                 });
-                // The row's α-weighted sum at x, once per matrix: point t's ladder starts
+                // The row's α-weighted sum at x, once per matrix (Horner steps over its
+                // packed slots, then shifted to its ladder offset): point t's ladder starts
                 // `width` rungs after point t − 1's, so its sum is `α^width` times the last.
                 let mut sum_at_x: Option<Target> = None;
                 for _ in 0..m.points {
                     let (_, offset) = self.openings[opening];
                     let sum = match sum_at_x {
                         None => {
-                            let alphas = &self.alpha_powers[offset..offset + row.len()];
-                            builder.inner_product(alphas, row)
+                            let alpha = self.challenges.alpha;
+                            let row_sum = lanes.sum(builder, span, alpha, self.alpha_powers);
+                            match offset {
+                                0 => row_sum,
+                                _ => builder.mul(row_sum, self.alpha_powers[offset]),
+                            }
                         }
-                        Some(previous) => builder.mul(previous, self.alpha_powers[row.len()]),
+                        Some(previous) => builder.mul(previous, self.alpha_powers[m.width]),
                     };
                     sum_at_x = Some(sum);
                     let diff = builder.sub(self.sums_at_z[opening], sum);

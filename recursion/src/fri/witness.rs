@@ -74,7 +74,7 @@ where
     let input_siblings = folding.input_siblings(input_mmcs, claims, proof, &indices)?;
     let round_siblings =
         folding.round_siblings(input_mmcs, proof, &group_indices, &rows_by_round)?;
-    let privates = query_privates(proof, indices.len())?;
+    let privates = query_privates(claims, proof, indices.len())?;
     Ok(QueryWitness {
         indices,
         privates,
@@ -320,8 +320,10 @@ where
 }
 
 /// [`QueryInputs`](super::QueryInputs)'s private inputs in allocation order: per query
-/// every batch's opened rows, then per round every query's sibling values.
+/// every batch's opened rows (packed, [`super::packing::pack_batch`]), then per round every
+/// query's sibling values.
 fn query_privates<V, EF, P>(
+    claims: &native::Claims<V, EF>,
     proof: &native::Proof<V, EF, P>,
     num_queries: usize,
 ) -> Result<Vec<EF>, NativeFriError>
@@ -333,12 +335,21 @@ where
 {
     let mut privates = Vec::new();
     for q in 0..num_queries {
-        for opening in &proof.input_openings {
+        for (batch, (opening, claim)) in proof.input_openings.iter().zip(claims).enumerate() {
             let rows = opening
                 .opened_values
                 .get(q)
                 .ok_or(NativeFriError::MissingRows { query: q })?;
-            privates.extend(rows.iter().flatten().map(|&v| EF::from(v)));
+            let heights: Vec<usize> = claim.matrices.iter().map(|m| m.domain.log_size()).collect();
+            if heights.len() != rows.len() {
+                return Err(NativeFriError::RowCount {
+                    query: q,
+                    batch,
+                    expected: heights.len(),
+                    got: rows.len(),
+                });
+            }
+            privates.extend(super::packing::pack_batch::<V, EF>(&heights, rows));
         }
     }
     for round in &proof.commit_phase_openings {
@@ -392,5 +403,17 @@ pub enum NativeFriError {
     MissingRows {
         /// The query.
         query: usize,
+    },
+    /// A query opens another number of rows of a batch than the batch has matrices.
+    #[error("query {query} opens {got} rows of batch {batch}, which has {expected} matrices")]
+    RowCount {
+        /// The query.
+        query: usize,
+        /// The batch.
+        batch: usize,
+        /// Matrices in the batch's claims.
+        expected: usize,
+        /// Rows opened.
+        got: usize,
     },
 }

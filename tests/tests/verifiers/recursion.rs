@@ -153,10 +153,12 @@ mod checking_a_result {
     /// and the cost model's lanes change every table's columns (issue 15, levers 5 and 7).
     /// And again: the reduced openings reuse a row's sum for its second point, the canonical
     /// bits check fewer products, and the layers floor only against cycles.
+    /// And again: the opened rows are packed private inputs, hashed as they are and summed
+    /// by Horner rows (issue 15, lever 3).
     #[test]
     fn the_fixed_point_circuit_and_key_are_pinned() {
-        const CIRCUIT_ID: &str = "d7bb791a2cd89d98d8c1021daa788fd2d146f33160f073fc689138ba837717f0";
-        const VK_HASH: &str = "b2d2b5834ecea8dc7242f0455bd954e574953affc933666dcbb3b9aa4b35b246";
+        const CIRCUIT_ID: &str = "0ea76558c58c9f5aba1911ec4c1102f04dcf7b4d8232aaf3fefa3c93dbd05dac";
+        const VK_HASH: &str = "6b17fa736e29c58d87641c48d75a948dbefb5d861c476adbd5aaf342fcf13bb4";
         let o = outcome();
         let at = o.fixed_point_at.unwrap();
         let report = &o.reports[at - 1];
