@@ -369,6 +369,9 @@ where
     });
     let sums_at_z = builder.scope("sums_at_z", |b| sums_at_z(b, pcs, &openings, &alpha_powers));
     let points: Vec<Target> = pcs.points.iter().flatten().flatten().copied().collect();
+    let groups = builder.scope("sums_at_z", |b| {
+        point_groups(b, &openings, &points, &sums_at_z)
+    });
     let half = builder.define_const(F::from(V::ONE.halve()));
     let query = Query {
         shape,
@@ -378,8 +381,7 @@ where
         log_arities: &log_arities,
         openings: &openings,
         alpha_powers: &alpha_powers,
-        sums_at_z: &sums_at_z,
-        points: &points,
+        groups: &groups,
         half,
     };
 
@@ -496,6 +498,49 @@ fn sums_at_z<F: CircuitField>(
         .collect()
 }
 
+/// The openings of one LDE height at one point target: their reduced-opening terms share
+/// the denominator `z − x`, so a query sums their rows first and divides once.
+struct PointGroup {
+    /// The LDE height.
+    height: usize,
+    /// The point `z` (one target: openings at equal targets share a group).
+    point: Target,
+    /// `Σ α^k p_k(z)` over the group's openings: independent of the query.
+    sum_at_z: Target,
+    /// The openings (walk order) in the group.
+    openings: Vec<usize>,
+}
+
+/// Groups the openings by (LDE height, point target), in order of first appearance, with
+/// each group's query-independent sum at `z`.
+fn point_groups<F: CircuitField>(
+    builder: &mut CircuitBuilder<F>,
+    openings: &[(usize, usize)],
+    points: &[Target],
+    sums_at_z: &[Target],
+) -> Vec<PointGroup> {
+    let mut groups: Vec<PointGroup> = Vec::new();
+    for (opening, (&(height, _), &point)) in openings.iter().zip(points).enumerate() {
+        match groups
+            .iter_mut()
+            .find(|g| g.height == height && g.point == point)
+        {
+            Some(group) => group.openings.push(opening),
+            None => groups.push(PointGroup {
+                height,
+                point,
+                sum_at_z: sums_at_z[opening],
+                openings: vec![opening],
+            }),
+        }
+    }
+    for group in &mut groups {
+        let sums: Vec<Target> = group.openings.iter().map(|&o| sums_at_z[o]).collect();
+        group.sum_at_z = builder.sum(&sums);
+    }
+    groups
+}
+
 /// What every query reads: the statement, the challenges, the proof's values, and the
 /// query-independent terms.
 struct Query<'a> {
@@ -507,9 +552,8 @@ struct Query<'a> {
     /// (LDE height, α-ladder offset) per (batch, matrix, point).
     openings: &'a [(usize, usize)],
     alpha_powers: &'a [Target],
-    sums_at_z: &'a [Target],
-    /// Every opening point, in walk order.
-    points: &'a [Target],
+    /// The openings by (LDE height, point), with their sums at `z`.
+    groups: &'a [PointGroup],
     /// The constant `1/2`.
     half: Target,
 }
@@ -591,6 +635,8 @@ impl Query<'_> {
 
     /// Step 2 (`open_inputs`): the reduced openings per LDE height,
     /// `Σ α^k (p_k(z) − p_k(x)) / (z − x)`; the one at height `log_blowup` must be zero.
+    /// The openings at one point share `z − x`: per (height, point) group, the rows' sums
+    /// at `x` are added up, taken from the group's sum at `z`, and divided once.
     fn reduced_openings<V, F>(
         &self,
         builder: &mut CircuitBuilder<F>,
@@ -603,9 +649,8 @@ impl Query<'_> {
     {
         let h_max = self.shape.log_max_height();
         let log_blowup = self.shape.fri.log_blowup;
-        let mut reduced: BTreeMap<usize, Target> = BTreeMap::new();
         let mut xs: BTreeMap<usize, Target> = BTreeMap::new();
-        let mut opening = 0;
+        let mut sums_at_x: Vec<Target> = Vec::with_capacity(self.openings.len());
         for (claims, rows) in self.shape.commitments.iter().zip(&self.inputs.rows[q]) {
             let heights: Vec<usize> = claims.iter().map(|m| m.log_height).collect();
             let widths: Vec<usize> = claims.iter().map(|m| m.width).collect();
@@ -613,7 +658,7 @@ impl Query<'_> {
             let mut lanes = packing::Lanes::new(rows);
             for (m, &span) in claims.iter().zip(&spans) {
                 let h = m.log_height + log_blowup;
-                let x = *xs.entry(h).or_insert_with(|| {
+                xs.entry(h).or_insert_with(|| {
                     power_from_bits::<V, F>(
                         builder,
                         &bits[h_max - h..],
@@ -626,7 +671,7 @@ impl Query<'_> {
                 // `width` rungs after point t − 1's, so its sum is `α^width` times the last.
                 let mut sum_at_x: Option<Target> = None;
                 for _ in 0..m.points {
-                    let (_, offset) = self.openings[opening];
+                    let (_, offset) = self.openings[sums_at_x.len()];
                     let sum = match sum_at_x {
                         None => {
                             let alpha = self.challenges.alpha;
@@ -639,19 +684,24 @@ impl Query<'_> {
                         Some(previous) => builder.mul(previous, self.alpha_powers[m.width]),
                     };
                     sum_at_x = Some(sum);
-                    let diff = builder.sub(self.sums_at_z[opening], sum);
-                    let denominator = builder.sub(self.points[opening], x);
-                    // The inverse exists only if z ≠ x: p3 rejects z = x.
-                    let inverse = builder.inv(denominator);
-                    let term = builder.mul(diff, inverse);
-                    let acc = match reduced.get(&h) {
-                        Some(&acc) => builder.add(acc, term),
-                        None => term,
-                    };
-                    reduced.insert(h, acc);
-                    opening += 1;
+                    sums_at_x.push(sum);
                 }
             }
+        }
+        let mut reduced: BTreeMap<usize, Target> = BTreeMap::new();
+        for group in self.groups {
+            let sums: Vec<Target> = group.openings.iter().map(|&o| sums_at_x[o]).collect();
+            let sum_at_x = builder.sum(&sums);
+            let diff = builder.sub(group.sum_at_z, sum_at_x);
+            let denominator = builder.sub(group.point, xs[&group.height]);
+            // The inverse exists only if z ≠ x: p3 rejects z = x.
+            let inverse = builder.inv(denominator);
+            let term = builder.mul(diff, inverse);
+            let acc = match reduced.get(&group.height) {
+                Some(&acc) => builder.add(acc, term),
+                None => term,
+            };
+            reduced.insert(group.height, acc);
         }
         if let Some(&ro) = reduced.get(&log_blowup) {
             builder.assert_zero(ro);

@@ -154,11 +154,11 @@ mod checking_a_result {
     /// And again: the reduced openings reuse a row's sum for its second point, the canonical
     /// bits check fewer products, and the layers floor only against cycles.
     /// And again: the opened rows are packed private inputs, hashed as they are and summed
-    /// by Horner rows (issue 15, lever 3).
+    /// by Horner rows (issue 15, lever 3); the openings at one point share one division.
     #[test]
     fn the_fixed_point_circuit_and_key_are_pinned() {
-        const CIRCUIT_ID: &str = "0ea76558c58c9f5aba1911ec4c1102f04dcf7b4d8232aaf3fefa3c93dbd05dac";
-        const VK_HASH: &str = "6b17fa736e29c58d87641c48d75a948dbefb5d861c476adbd5aaf342fcf13bb4";
+        const CIRCUIT_ID: &str = "181ff3f7467e3ab60eae8f3e66f1c3d11e1bfad4aa8f9008b58a12ab2cbadaf6";
+        const VK_HASH: &str = "d75f9b5ba5760beb8cd262c39d37a1d52ec574eaec6732c8a852f9dd27f1b582";
         let o = outcome();
         let at = o.fixed_point_at.unwrap();
         let report = &o.reports[at - 1];
