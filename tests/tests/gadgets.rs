@@ -459,3 +459,89 @@ fn circuits_with_hints_prove_on_both_fields() {
     proves_with_gadgets::<fixpoint_circuit_prover::KoalaBearStark>();
     proves_with_gadgets::<fixpoint_circuit_prover::BabyBearStark>();
 }
+
+/// A malicious prover's traces for `circuit`: the honest ones with the slots of `forced`
+/// given other values, and every slot an Add or Mul op solves recomputed from them in op
+/// order (as the runner would, but without its checks). An op that only checks keeps the
+/// Witness table's values in its row, so the row breaks its own constraint.
+fn forge<F: Field>(
+    circuit: &Circuit<F>,
+    honest: &fixpoint_circuit::Traces<F>,
+    forced: &[(fixpoint_circuit::WitnessId, F)],
+) -> fixpoint_circuit::Traces<F> {
+    let mut traces = honest.clone();
+    let w = &mut traces.witness.values;
+    for &(slot, value) in forced {
+        w[slot.index()] = value;
+    }
+    let mut defined = vec![false; w.len()];
+    let (mut adds, mut muls) = (0, 0);
+    for op in &circuit.ops {
+        match op {
+            Op::Const { out, .. } | Op::Public { out, .. } => defined[out.index()] = true,
+            Op::Hint { outputs, .. } => outputs.iter().for_each(|o| defined[o.index()] = true),
+            Op::Add { a, b, out } | Op::Mul { a, b, out } => {
+                let add = matches!(op, Op::Add { .. });
+                let (ia, ib, io) = (a.index(), b.index(), out.index());
+                match (defined[ia], defined[ib], defined[io]) {
+                    (true, true, false) => w[io] = if add { w[ia] + w[ib] } else { w[ia] * w[ib] },
+                    (false, true, true) => w[ia] = if add { w[io] - w[ib] } else { w[io] / w[ib] },
+                    (true, false, true) => w[ib] = if add { w[io] - w[ia] } else { w[io] / w[ia] },
+                    _ => {}
+                }
+                for i in [ia, ib, io] {
+                    defined[i] = true;
+                }
+                let row = if add {
+                    adds += 1;
+                    &mut traces.add.rows[adds - 1]
+                } else {
+                    muls += 1;
+                    &mut traces.mul.rows[muls - 1]
+                };
+                (row.a_val, row.b_val, row.out_val) = (w[ia], w[ib], w[io]);
+            }
+            Op::Npo { .. } => panic!("forge: no NPO in these circuits"),
+        }
+    }
+    traces
+}
+
+/// `to_bits_canonical` against a malicious prover, rejected by `verify` (the traces are
+/// built by hand, so the runner's checks never run): the bits of `x + p` recompose to `x`
+/// and are boolean, and only the canonicity product refuses them; bits that are not
+/// boolean (`5 = 1 + 2·2`) recompose too, and the booleanity row refuses them. Honest
+/// bits through the same forging verify, so the helper is not what fails.
+#[test]
+fn a_non_canonical_or_non_boolean_decomposition_is_rejected_by_verify() {
+    use fixpoint_circuit_prover::{KoalaBearStark as SC, Rejection};
+    type E = KoalaBearExt;
+    let p = KoalaBear::ORDER_U64;
+    let mut b = CircuitBuilder::<E>::new();
+    let x = b.public_input();
+    let bits = b.to_bits_canonical(x);
+    let circuit = b.build().unwrap();
+    let slots: Vec<_> = bits
+        .iter()
+        .map(|&t| circuit.debug.target_slots[t.index()].unwrap())
+        .collect();
+    let publics = [E::from_u64(5)];
+    let honest = {
+        let mut runner = circuit.runner();
+        runner.set_public_inputs(&publics).unwrap();
+        runner.run().unwrap()
+    };
+    let (pk, vk) = setup(&circuit, &<SC as CircuitStark>::config(FriSettings::TEST)).unwrap();
+    let check = |forced: Vec<E>| {
+        let forced: Vec<_> = slots.iter().copied().zip(forced).collect();
+        let traces = forge(&circuit, &honest, &forced);
+        verify(&vk, &publics, &prove(&pk, &traces).unwrap())
+    };
+    check(bits_of(5, 31)).unwrap();
+    let err = check(bits_of(5 + p, 31)).unwrap_err();
+    assert_eq!(err.rejection(), Some(Rejection::OodEvaluation), "{err}");
+    let mut loose = bits_of::<E>(5, 31);
+    (loose[1], loose[2]) = (E::from_u32(2), E::ZERO);
+    let err = check(loose).unwrap_err();
+    assert_eq!(err.rejection(), Some(Rejection::OodEvaluation), "{err}");
+}
