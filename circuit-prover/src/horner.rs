@@ -75,19 +75,28 @@ pub fn sum_packed<F: Field>(
         .fold(init, |acc, &slot| step(builder, acc, alpha, slot))
 }
 
-/// The step's value natively, over coordinates (`w` is the extension's `X^D`).
+/// `high·α² + c₁·α + c₀` over coordinates: each half of a step (see the module docs).
+fn half<E: PrimeCharacteristicRing + Clone>(
+    high: &[E],
+    alpha: &[E],
+    square: &[E],
+    c1: &E,
+    c0: &E,
+    w: E,
+) -> [E; D] {
+    let mut value = ext_mul(high, square, w);
+    for (v, a) in value.iter_mut().zip(alpha) {
+        *v += a.clone() * c1.clone();
+    }
+    value[0] += c0.clone();
+    value
+}
+
+/// The step's value natively, over coordinates (`w` is the extension's `X^D`): `(u, out)`.
 pub(crate) fn evaluate<V: Field>(acc: &[V], alpha: &[V], slot: &[V], w: V) -> ([V; D], [V; D]) {
     let square = ext_mul(alpha, alpha, w);
-    let half = |high: &[V], c1: V, c0: V| -> [V; D] {
-        let mut value = ext_mul(high, &square, w);
-        for (k, v) in value.iter_mut().enumerate() {
-            *v += alpha[k] * c1;
-        }
-        value[0] += c0;
-        value
-    };
-    let u = half(acc, slot[3], slot[2]);
-    let out = half(&u, slot[1], slot[0]);
+    let u = half(acc, alpha, &square, &slot[3], &slot[2], w);
+    let out = half(&u, alpha, &square, &slot[1], &slot[0], w);
     (u, out)
 }
 
@@ -119,20 +128,17 @@ pub(crate) fn constraints<E: PrimeCharacteristicRing + Clone>(
     w: E,
 ) -> Vec<E> {
     let square = ext_mul(alpha, alpha, w.clone());
-    let half = |high: &[E], c1: &E, c0: &E, target: &[E]| -> Vec<E> {
-        let mut value = ext_mul(high, &square, w.clone());
-        for (k, v) in value.iter_mut().enumerate() {
-            *v += alpha[k].clone() * c1.clone();
-        }
-        value[0] += c0.clone();
-        value
-            .into_iter()
-            .zip(target)
-            .map(|(v, t)| t.clone() - v)
-            .collect()
+    let expected_u = half(acc, alpha, &square, &slot[3], &slot[2], w.clone());
+    let expected_out = half(u, alpha, &square, &slot[1], &slot[0], w);
+    let differences = |target: &[E], expected: [E; D]| {
+        target
+            .iter()
+            .zip(expected)
+            .map(|(t, e)| t.clone() - e)
+            .collect::<Vec<E>>()
     };
-    let mut all = half(acc, &slot[3], &slot[2], u);
-    all.extend(half(u, &slot[1], &slot[0], out));
+    let mut all = differences(u, expected_u);
+    all.extend(differences(out, expected_out));
     all
 }
 

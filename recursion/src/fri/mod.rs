@@ -59,9 +59,7 @@ impl QueryInputs {
                     .commitments
                     .iter()
                     .map(|batch| {
-                        let heights: Vec<usize> = batch.iter().map(|m| m.log_height).collect();
-                        let widths: Vec<usize> = batch.iter().map(|m| m.width).collect();
-                        let (streams, _) = packing::layout(&heights, &widths);
+                        let (streams, _) = packing::batch_layout(batch);
                         streams
                             .iter()
                             .map(|&width| PackedRow::private(builder, width))
@@ -432,9 +430,7 @@ fn check_query_lengths(
             rows.len(),
         )?;
         for (batch, rows) in shape.commitments.iter().zip(rows) {
-            let heights: Vec<usize> = batch.iter().map(|m| m.log_height).collect();
-            let widths: Vec<usize> = batch.iter().map(|m| m.width).collect();
-            let (streams, _) = packing::layout(&heights, &widths);
+            let (streams, _) = packing::batch_layout(batch);
             check_len("packed rows of a batch", streams.len(), rows.len())?;
             for (&width, row) in streams.iter().zip(rows) {
                 check_len("values of a packed row", width, row.len())?;
@@ -652,9 +648,7 @@ impl Query<'_> {
         let mut xs: BTreeMap<usize, Target> = BTreeMap::new();
         let mut sums_at_x: Vec<Target> = Vec::with_capacity(self.openings.len());
         for (claims, rows) in self.shape.commitments.iter().zip(&self.inputs.rows[q]) {
-            let heights: Vec<usize> = claims.iter().map(|m| m.log_height).collect();
-            let widths: Vec<usize> = claims.iter().map(|m| m.width).collect();
-            let (_, spans) = packing::layout(&heights, &widths);
+            let (_, spans) = packing::batch_layout(claims);
             let mut lanes = packing::Lanes::new(rows);
             for (m, &span) in claims.iter().zip(&spans) {
                 let h = m.log_height + log_blowup;

@@ -50,6 +50,13 @@ pub(crate) fn layout(heights: &[usize], widths: &[usize]) -> (Vec<usize>, Vec<Sp
     (lengths, spans)
 }
 
+/// [`layout`] of a batch of the shape.
+pub(crate) fn batch_layout(batch: &[crate::pcs::MatrixClaim]) -> (Vec<usize>, Vec<Span>) {
+    let heights: Vec<usize> = batch.iter().map(|m| m.log_height).collect();
+    let widths: Vec<usize> = batch.iter().map(|m| m.width).collect();
+    layout(&heights, &widths)
+}
+
 /// A batch's opened rows as private-input values, in [`PackedRow::private`] order: per
 /// stream, four base values per slot, then the tail one per slot.
 pub(crate) fn pack_batch<V: Field, EF: BasedVectorSpace<V> + From<V>>(
