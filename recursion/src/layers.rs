@@ -839,6 +839,12 @@ fn setup_layer<F: FieldFamily>(
 /// rows, just enough for that layer's 79 185 ops, but the verifier of that shape needs
 /// 82 368, and the layers went round a cycle between the two shapes (measured), settling on
 /// the dearer one (12.7 M cells against 11.1 M at 12 000).
+///
+/// Since lever 3 (packed opened rows, Horner rows) a column costs less: the input-batch
+/// Merkle paths (2.51 M) and the reduced openings (1.51 M) over about 800 opened columns
+/// come to about 5 000 cells each. The steady layer is the same at 5 000, 8 000 and 12 000
+/// (6 671 104 cells, measured): every table is then as tall as the height price allows, and
+/// its lanes are the fewest that hold it. The price stays where the cycle above was broken.
 pub const LAYER_COLUMN_CELLS: usize = 12_000;
 
 /// What doubling the tallest table of a layer costs the next layer's verifier, in its

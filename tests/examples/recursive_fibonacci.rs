@@ -142,6 +142,11 @@ fn print_breakdown<V: FieldFamily>(outcome: &fixpoint_recursion::layers::Outcome
         Ok(layer) if layer.circuit.id() == last.circuit_id => {
             println!("cells per verifier component:");
             print!("{}", ComponentCells::of(&layer.circuit, &last.proof));
+            println!(
+                "{} of {} Mul ops are products read once, as a summand (what a fused mul-add would absorb)",
+                layer.circuit.mul_add_candidates(),
+                last.stats.ops.muls,
+            );
         }
         _ => println!("(cells per component need a fixed point: run more --layers)"),
     }

@@ -1,4 +1,4 @@
-//! Op counts per kind and per scope.
+//! Op counts per kind and per scope, and the products a fused multiply-add would absorb.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Display, Formatter};
@@ -138,5 +138,70 @@ impl<F> Circuit<F> {
             }
         }
         stats
+    }
+}
+
+impl<F> Circuit<F> {
+    /// The products a fused multiply-add row (`a · b + c`) would absorb: `Mul` ops that
+    /// define their product (rather than divide) and whose product one op alone reads, an
+    /// `Add` that takes it as a summand and defines the sum. Fusing each pair would remove
+    /// one row and one witness slot. The IR does not record which slots the builder
+    /// exposes, so an exposed product read by one `Add` is counted too. Issue 15 measured this on the recursion layers to
+    /// decide against a fused ALU table (the book's recursion chapter has the figures).
+    ///
+    /// ```
+    /// use fixpoint_circuit::CircuitBuilder;
+    /// use p3_koala_bear::KoalaBear as F;
+    ///
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let (x, y, z) = (b.public_input(), b.public_input(), b.public_input());
+    /// let xy = b.mul(x, y);
+    /// let fused = b.add(xy, z); // the product's only reader
+    /// let yz = b.mul(y, z);
+    /// let twice = b.add(yz, yz); // one reader, but twice
+    /// let also = b.mul(yz, z);
+    /// let q = b.div(x, y); // `y · q = x` defines q, not a product
+    /// let shifted = b.add(q, z);
+    /// for t in [fused, twice, also, shifted] {
+    ///     b.expose(t);
+    /// }
+    /// assert_eq!(b.build()?.mul_add_candidates(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mul_add_candidates(&self) -> usize {
+        const UNDEFINED: usize = usize::MAX;
+        let slots = self.witness_count as usize;
+        let mut defined_by = vec![UNDEFINED; slots];
+        // Per slot: how many ports read it besides its definition, and the last such op.
+        let mut readers = vec![(0usize, UNDEFINED); slots];
+        for (i, op) in self.ops.iter().enumerate() {
+            for slot in op.slots().filter(|s| s.index() < slots) {
+                if defined_by[slot.index()] == UNDEFINED {
+                    defined_by[slot.index()] = i;
+                } else {
+                    let (count, _) = readers[slot.index()];
+                    readers[slot.index()] = (count + 1, i);
+                }
+            }
+        }
+        self.ops
+            .iter()
+            .enumerate()
+            .filter(|&(i, op)| {
+                let Op::Mul { out: product, .. } = op else {
+                    return false;
+                };
+                if defined_by[product.index()] != i {
+                    return false;
+                }
+                let (count, reader) = readers[product.index()];
+                count == 1
+                    && matches!(
+                        &self.ops[reader],
+                        Op::Add { a, b, out }
+                            if (a == product || b == product) && defined_by[out.index()] == reader
+                    )
+            })
+            .count()
     }
 }
