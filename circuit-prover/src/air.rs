@@ -66,7 +66,8 @@ impl<V: Field> BaseAir<V> for TableAir<V> {
 impl<V: Field, AB: InteractionBuilder<F = V>> Air<AB> for TableAir<V> {
     fn eval(&self, builder: &mut AB) {
         let kind = self.shape.kind;
-        let (pw, mw) = (kind.preprocessed_lane_width(), kind.main_lane_width());
+        let bus = self.shape.bus;
+        let (pw, mw) = (kind.preprocessed_lane_width(bus), kind.main_lane_width());
         let (prep, main) = current_row(builder);
         let publics: Vec<AB::Expr> = builder.public_values().iter().map(|&v| v.into()).collect();
         let rows = lanes(&prep, pw, self.shape.lanes).zip(lanes(&main, mw, self.shape.lanes));
@@ -83,12 +84,8 @@ impl<V: Field, AB: InteractionBuilder<F = V>> Air<AB> for TableAir<V> {
                     let position = self.public_positions.get(lane).copied();
                     public::eval(builder, p.borrow(), m.borrow(), position, &publics);
                 }
-                TableKind::Add => {
-                    alu::eval(builder, AluOp::Add, self.w.into(), p.borrow(), m.borrow())
-                }
-                TableKind::Mul => {
-                    alu::eval(builder, AluOp::Mul, self.w.into(), p.borrow(), m.borrow())
-                }
+                TableKind::Add => alu::eval(builder, AluOp::Add, self.w.into(), bus, p, m.borrow()),
+                TableKind::Mul => alu::eval(builder, AluOp::Mul, self.w.into(), bus, p, m.borrow()),
             }
         }
     }

@@ -1,72 +1,12 @@
-//! The bus plan: every port's message and every witness slot's multiplicity, from the IR.
-//!
-//! Every op reads its slots through the bus: a message `(index, v₀, …, v_{D−1})` sent with
-//! multiplicity 1 by each port (Const: 1 port, Public: 1, Add/Mul: 3), received by the
-//! Witness table with multiplicity = number of ports naming the slot. The plan is the one
-//! place that counts ports, so the Witness table's preprocessed multiplicities and the
-//! ports of the other tables cannot disagree.
+//! The bus's debugging view: every message the primitive tables send for one run, each
+//! with its table, port and count from the [`BusPlan`] (which decides who provides each
+//! slot; see [`crate::plan`]).
 
-use fixpoint_circuit::{Circuit, Op};
+use fixpoint_circuit::{Circuit, OpId, OpKind};
 
 use crate::layout::TableKind;
+pub use crate::plan::{BusLayout, BusPlan};
 use crate::tables::{alu, constant, public, witness};
-
-/// Multiplicity of every witness slot on the bus.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BusPlan {
-    /// `multiplicity[slot]` = number of ports that read `slot`.
-    pub multiplicity: Vec<u32>,
-}
-
-impl BusPlan {
-    /// Counts the ports of every op.
-    ///
-    /// ```
-    /// use fixpoint_circuit::CircuitBuilder;
-    /// use fixpoint_circuit_prover::BusPlan;
-    /// use p3_koala_bear::KoalaBear as F;
-    ///
-    /// let mut b = CircuitBuilder::<F>::new();
-    /// let x = b.public_input();
-    /// let y = b.square(x); // Mul { a: x, b: x, out: y }
-    /// b.expose(y);
-    /// let plan = BusPlan::new(&b.build()?);
-    /// assert_eq!(plan.multiplicity, vec![3, 1]); // x: Public + two Mul ports; y: one port
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn new<F>(circuit: &Circuit<F>) -> Self {
-        let mut multiplicity = vec![0u32; circuit.witness_count as usize];
-        for op in &circuit.ops {
-            match op {
-                Op::Const { out, .. } | Op::Public { out, .. } => {
-                    multiplicity[out.index()] += 1;
-                }
-                Op::Add { a, b, out } | Op::Mul { a, b, out } => {
-                    for slot in [a, b, out] {
-                        multiplicity[slot.index()] += 1;
-                    }
-                }
-                // A hint has no table and no ports: its outputs are plain witness slots,
-                // bound only by the ops that read them.
-                Op::Hint { .. } => {}
-                // A non-primitive op's table reads every input and output once.
-                Op::Npo {
-                    inputs, outputs, ..
-                } => {
-                    for slot in inputs.iter().chain(outputs) {
-                        multiplicity[slot.index()] += 1;
-                    }
-                }
-            }
-        }
-        BusPlan { multiplicity }
-    }
-
-    /// Total number of messages sent on the bus.
-    pub fn messages(&self) -> u64 {
-        self.multiplicity.iter().map(|&m| u64::from(m)).sum()
-    }
-}
 
 /// One message on the bus: a table's port sending `(index, value)` with a signed count
 /// (`+1` for a read, `−multiplicity` for the Witness table's provision).
@@ -95,11 +35,12 @@ impl<F: std::fmt::Display> std::fmt::Display for BusMessage<F> {
     }
 }
 
-/// Every message the tables send for `traces`, in table order, each table's ports as its
-/// module under [`crate::tables`] names them (padding rows send nothing).
+/// Every message the primitive tables send for `traces` on a [`BusLayout::WitnessTable`]
+/// bus, in table order, each table's ports as its module under [`crate::tables`] names them
+/// (padding rows send nothing). [`messages_with`] takes the layout.
 ///
-/// The bus balances — every `(index, value)` pair's counts sum to zero — exactly when every
-/// port agrees with the Witness table.
+/// The bus balances (every `(index, value)` pair's counts sum to zero) exactly when every
+/// port agrees with the slot's provider.
 ///
 /// ```
 /// use fixpoint_circuit::CircuitBuilder;
@@ -124,50 +65,87 @@ pub fn messages<F: Copy>(
     circuit: &Circuit<F>,
     traces: &fixpoint_circuit::Traces<F>,
 ) -> Vec<BusMessage<F>> {
-    let plan = BusPlan::new(circuit);
+    messages_with(circuit, traces, BusLayout::WitnessTable)
+}
+
+/// [`messages`] on a `layout` bus. On a [`BusLayout::Virtual`] one a defining port sends
+/// minus its slot's other ports, and a port with no reader sends nothing.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::bus::{is_balanced, messages_with};
+/// use fixpoint_circuit_prover::BusLayout;
+/// use p3_field::PrimeCharacteristicRing;
+/// use p3_koala_bear::KoalaBear as F;
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// let y = b.square(x);
+/// b.expose(y);
+/// let circuit = b.build()?;
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::TWO])?;
+/// let mut traces = runner.run()?;
+/// let bus = messages_with(&circuit, &traces, BusLayout::Virtual);
+/// assert_eq!(bus.len(), 3); // Public.out −2 × x, Mul.a and Mul.b +1 × x
+/// assert!(is_balanced(&bus));
+/// traces.mul.rows[0].a_val = F::ONE; // a reader that disagrees with the Public op
+/// assert!(!is_balanced(&messages_with(&circuit, &traces, BusLayout::Virtual)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn messages_with<F: Copy>(
+    circuit: &Circuit<F>,
+    traces: &fixpoint_circuit::Traces<F>,
+    layout: BusLayout,
+) -> Vec<BusMessage<F>> {
+    let plan = BusPlan::with_layout(circuit, layout);
     let mut out = Vec::new();
     let mut msg = |table, port, index, value, count| {
-        out.push(BusMessage {
-            table,
-            port,
-            index,
-            value,
-            count,
-        })
+        if count != 0 {
+            out.push(BusMessage {
+                table,
+                port,
+                index,
+                value,
+                count,
+            })
+        }
     };
-    for (slot, (&value, &m)) in traces
-        .witness
-        .values
-        .iter()
-        .zip(&plan.multiplicity)
-        .enumerate()
-    {
-        if m > 0 {
-            let index = fixpoint_circuit::WitnessId(slot as u32);
+    for (slot, m) in plan.witness_lanes() {
+        if let Some(&value) = traces.witness.values.get(slot.index()) {
             msg(
                 TableKind::Witness,
                 witness::PORT,
-                index,
+                slot,
                 value,
                 -i64::from(m),
             );
         }
     }
-    for row in &traces.constant.rows {
+    // Each table's rows are its ops in op order: pair them with those ops' counts.
+    let counts_of = |kind: OpKind| {
+        circuit
+            .ops
+            .iter()
+            .enumerate()
+            .filter(move |(_, op)| op.kind() == kind)
+            .map(|(i, _)| plan.counts(OpId(i as u32)))
+    };
+    for (row, counts) in traces.constant.rows.iter().zip(counts_of(OpKind::Const)) {
         let (port, index, value) = constant::port(row);
-        msg(TableKind::Const, port, index, value, 1);
+        msg(TableKind::Const, port, index, value, counts[0]);
     }
-    for row in &traces.public.rows {
+    for (row, counts) in traces.public.rows.iter().zip(counts_of(OpKind::Public)) {
         let (port, index, value) = public::port(row);
-        msg(TableKind::Public, port, index, value, 1);
+        msg(TableKind::Public, port, index, value, counts[0]);
     }
-    for (table, rows) in [
-        (TableKind::Add, &traces.add.rows),
-        (TableKind::Mul, &traces.mul.rows),
+    for (table, rows, kind) in [
+        (TableKind::Add, &traces.add.rows, OpKind::Add),
+        (TableKind::Mul, &traces.mul.rows, OpKind::Mul),
     ] {
-        for r in rows {
-            for (port, index, value) in alu::ports(r) {
-                msg(table, port, index, value, 1);
+        for (r, counts) in rows.iter().zip(counts_of(kind)) {
+            for ((port, index, value), &count) in alu::ports(r).into_iter().zip(counts) {
+                msg(table, port, index, value, count);
             }
         }
     }

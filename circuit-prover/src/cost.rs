@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::D;
 use crate::layout::TableKind;
+use crate::plan::BusLayout;
 
 /// The LogUp budget of every table: the highest degree a fraction column's constraint
 /// (`Den · f − Num`) may have. A column then holds `LOOKUP_BUDGET − 1` interactions of one
@@ -34,16 +35,19 @@ pub const MAX_AUTO_LANES: usize = 16;
 /// doubling (every query's Merkle paths get one more level, and FRI one more round).
 ///
 /// ```
-/// use fixpoint_circuit_prover::{CostModel, TableKind};
+/// use fixpoint_circuit_prover::{BusLayout, CostModel, TableKind};
 ///
+/// let bus = BusLayout::WitnessTable;
 /// // 80 000 Mul ops by cells alone: 10 lanes of 2^13 rows (224 columns).
-/// assert_eq!(CostModel::default().shape(TableKind::Mul, 80_000, 1), (10, 13));
+/// assert_eq!(CostModel::default().shape(TableKind::Mul, bus, 80_000, 1), (10, 13));
 /// // With each column priced at 12 000 verifier cells: 3 lanes of 2^15 rows (72 columns);
 /// // 2 lanes would need 2^16 rows.
 /// let priced = CostModel::with_column_cells(12_000);
-/// assert_eq!(priced.shape(TableKind::Mul, 80_000, 1), (3, 15));
-/// // 4 Add lanes: 16 preprocessed + 48 main + 4 · (1 + 6) LogUp columns.
-/// assert_eq!(priced.columns(TableKind::Add, 4), 92);
+/// assert_eq!(priced.shape(TableKind::Mul, bus, 80_000, 1), (3, 15));
+/// // 4 Add lanes: 16 preprocessed + 48 main + 4 · (1 + 6) LogUp columns; on a virtual bus
+/// // a count per port adds 8 preprocessed columns.
+/// assert_eq!(priced.columns(TableKind::Add, bus, 4), 92);
+/// assert_eq!(priced.columns(TableKind::Add, BusLayout::Virtual, 4), 100);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CostModel {
@@ -81,23 +85,31 @@ impl CostModel {
         D * (1 + interactions.div_ceil(LOOKUP_BUDGET - 1))
     }
 
-    /// All columns of `kind` with `lanes` lanes: preprocessed, main and LogUp.
-    pub fn columns(&self, kind: TableKind, lanes: usize) -> usize {
+    /// All columns of `kind` with `lanes` lanes on a `bus` bus: preprocessed, main and
+    /// LogUp.
+    pub fn columns(&self, kind: TableKind, bus: BusLayout, lanes: usize) -> usize {
         let main = (kind.main_lane_width() * lanes).max(1);
-        kind.preprocessed_lane_width() * lanes + main + self.bus_columns(kind, lanes)
+        kind.preprocessed_lane_width(bus) * lanes + main + self.bus_columns(kind, lanes)
     }
 
-    /// The cost of `kind` with `lanes` lanes and `2^log_height` rows: its cells plus the
-    /// verifier's price of its columns.
-    pub fn cost(&self, kind: TableKind, lanes: usize, log_height: usize) -> usize {
-        let columns = self.columns(kind, lanes);
+    /// The cost of `kind` with `lanes` lanes and `2^log_height` rows on a `bus` bus: its
+    /// cells plus the verifier's price of its columns.
+    pub fn cost(&self, kind: TableKind, bus: BusLayout, lanes: usize, log_height: usize) -> usize {
+        let columns = self.columns(kind, bus, lanes);
         (columns << log_height) + self.column_cells * columns
     }
 
-    /// The cheapest `(lanes, log_height)` of `kind` for `entries` entries with at least
-    /// `2^min_log_height` rows, over 1 to [`MAX_AUTO_LANES`] lanes (the fewer lanes on a tie).
-    pub fn shape(&self, kind: TableKind, entries: usize, min_log_height: usize) -> (usize, usize) {
-        self.shape_within(kind, entries, min_log_height, usize::MAX)
+    /// The cheapest `(lanes, log_height)` of `kind` on a `bus` bus for `entries` entries
+    /// with at least `2^min_log_height` rows, over 1 to [`MAX_AUTO_LANES`] lanes (the fewer
+    /// lanes on a tie).
+    pub fn shape(
+        &self,
+        kind: TableKind,
+        bus: BusLayout,
+        entries: usize,
+        min_log_height: usize,
+    ) -> (usize, usize) {
+        self.shape_within(kind, bus, entries, min_log_height, usize::MAX)
             .expect("no height cap")
     }
 
@@ -106,6 +118,7 @@ impl CostModel {
     pub fn shape_within(
         &self,
         kind: TableKind,
+        bus: BusLayout,
         entries: usize,
         min_log_height: usize,
         max_log_height: usize,
@@ -113,7 +126,7 @@ impl CostModel {
         (1..=MAX_AUTO_LANES)
             .map(|lanes| (lanes, self.log_height(entries, lanes, min_log_height)))
             .filter(|&(_, log_height)| log_height <= max_log_height)
-            .min_by_key(|&(lanes, log_height)| self.cost(kind, lanes, log_height))
+            .min_by_key(|&(lanes, log_height)| self.cost(kind, bus, lanes, log_height))
     }
 
     /// The log height `entries` entries need at `lanes` lanes: `⌈entries / lanes⌉` rows
@@ -133,12 +146,16 @@ mod tests {
         let model = CostModel::default();
         for kind in [TableKind::Witness, TableKind::Add, TableKind::Const] {
             for entries in [0, 1, 7, 1000, 65_537, 277_129] {
-                let (lanes, log_height) = model.shape(kind, entries, 3);
+                let bus = BusLayout::WitnessTable;
+                let (lanes, log_height) = model.shape(kind, bus, entries, 3);
                 assert!(lanes << log_height >= entries && log_height >= 3);
-                let best = model.cost(kind, lanes, log_height);
+                let best = model.cost(kind, bus, lanes, log_height);
                 for other in 1..=MAX_AUTO_LANES {
                     let h = model.log_height(entries, other, 3);
-                    assert!(model.cost(kind, other, h) >= best, "{kind:?} {entries}");
+                    assert!(
+                        model.cost(kind, bus, other, h) >= best,
+                        "{kind:?} {entries}"
+                    );
                 }
             }
         }
@@ -148,8 +165,9 @@ mod tests {
     fn a_column_price_buys_fewer_lanes() {
         // Small tables: wide rows save padding cells, but every lane's columns cost the
         // verifier more than they save.
-        let free = CostModel::default().shape(TableKind::Add, 4096, 1);
-        let priced = CostModel::with_column_cells(10_000).shape(TableKind::Add, 4096, 1);
+        let bus = BusLayout::WitnessTable;
+        let free = CostModel::default().shape(TableKind::Add, bus, 4096, 1);
+        let priced = CostModel::with_column_cells(10_000).shape(TableKind::Add, bus, 4096, 1);
         assert!(priced.0 < free.0, "{priced:?} {free:?}");
     }
 

@@ -304,6 +304,17 @@ pub enum KeyError {
         /// The table the key has there.
         got: &'static str,
     },
+    /// A table laid out for another bus than the first table: every table of a key has one
+    /// [`BusLayout`](crate::BusLayout).
+    #[error("the {table} table is laid out for a {bus} bus, the Witness table for a {first} bus")]
+    MixedBus {
+        /// The table.
+        table: &'static str,
+        /// Its bus.
+        bus: crate::BusLayout,
+        /// The first (Witness) table's bus.
+        first: crate::BusLayout,
+    },
     /// A table with no lanes, or more than [`MAX_LANES`](crate::MAX_LANES).
     #[error("the {table} table has {lanes} lanes (at least 1, at most {max})")]
     Lanes {

@@ -87,6 +87,7 @@ where
             table: table.clone(),
             entries: 0,
             log_height,
+            bus: vk.layout.bus(),
             preprocessed: None,
         })
     }));

@@ -69,6 +69,10 @@ pub struct ProvingKey<SC: p3_uni_stark::StarkGenericConfig, N = NoNpo> {
     pub airs: Vec<CircuitAir<Val<SC>, N>>,
     /// p3's keygen output (preprocessed commitment and prover data).
     pub prover_data: ProverData<SC>,
+    /// On a [`BusLayout::Virtual`](crate::BusLayout::Virtual) bus, the slots the Witness
+    /// table provides, in lane order ([`BusPlan::witness_slots`](crate::BusPlan)); `None`
+    /// on a Witness-table bus, whose Witness table holds every slot.
+    pub witness_slots: Option<Vec<fixpoint_circuit::WitnessId>>,
     /// The matching verifying key.
     pub vk: VerifyingKey<SC, N>,
 }
@@ -207,6 +211,13 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
                     position,
                     expected: expected.name(),
                     got: table,
+                });
+            }
+            if t.bus != self.layout.bus() {
+                return invalid(KeyError::MixedBus {
+                    table,
+                    bus: t.bus,
+                    first: self.layout.bus(),
                 });
             }
             if t.lanes == 0 || t.lanes > MAX_LANES {

@@ -4,12 +4,14 @@ use fixpoint_circuit::{Circuit, OpCounts};
 use serde::{Deserialize, Serialize};
 
 use crate::cost::CostModel;
+use crate::plan::{self, BusLayout};
 use crate::tables::{alu, constant, public, witness};
 
 /// The five tables, in the order they are proved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TableKind {
-    /// One row per witness slot: provides `(index, value)` to the bus.
+    /// One lane per witness slot it provides (every slot, or on a virtual bus the slots
+    /// hints define): provides `(index, value)` to the bus.
     Witness,
     /// One row per `Const` op; entirely preprocessed.
     Const,
@@ -45,14 +47,22 @@ impl TableKind {
         self as usize
     }
 
-    /// Preprocessed columns per lane: the size of the table's preprocessed column struct
-    /// (e.g. [`AluPreprocessed`](crate::tables::alu::AluPreprocessed)).
-    pub const fn preprocessed_lane_width(self) -> usize {
+    /// Preprocessed columns per lane on a `bus` bus: the size of the table's preprocessed
+    /// column struct (e.g. [`AluPreprocessed`](crate::tables::alu::AluPreprocessed), or
+    /// [`AluVirtualPreprocessed`](crate::tables::alu::AluVirtualPreprocessed) with a count
+    /// per port on a virtual bus).
+    ///
+    /// ```
+    /// use fixpoint_circuit_prover::{BusLayout, TableKind};
+    /// assert_eq!(TableKind::Add.preprocessed_lane_width(BusLayout::WitnessTable), 4);
+    /// assert_eq!(TableKind::Add.preprocessed_lane_width(BusLayout::Virtual), 6);
+    /// ```
+    pub const fn preprocessed_lane_width(self, bus: BusLayout) -> usize {
         match self {
             TableKind::Witness => witness::PREPROCESSED_WIDTH,
             TableKind::Const => constant::PREPROCESSED_WIDTH,
             TableKind::Public => public::PREPROCESSED_WIDTH,
-            TableKind::Add | TableKind::Mul => alu::PREPROCESSED_WIDTH,
+            TableKind::Add | TableKind::Mul => alu::preprocessed_width(bus),
         }
     }
 
@@ -93,6 +103,8 @@ impl TableKind {
 pub struct TableShape {
     /// Which table.
     pub kind: TableKind,
+    /// Who provides the slots' values on the bus (the same for every table of a layout).
+    pub bus: BusLayout,
     /// Entries (slots or ops) the table holds.
     pub entries: usize,
     /// Entries packed per row.
@@ -109,7 +121,7 @@ impl TableShape {
 
     /// Preprocessed columns of the table.
     pub fn preprocessed_columns(&self) -> usize {
-        self.kind.preprocessed_lane_width() * self.lanes
+        self.kind.preprocessed_lane_width(self.bus) * self.lanes
     }
 
     /// Main columns of the table. A table whose lanes have no main columns (Const) still
@@ -233,11 +245,13 @@ impl Layout {
             floor,
             &CostModel::default(),
             0,
+            BusLayout::WitnessTable,
         )
     }
 
-    /// [`Layout::with_floor`], with the automatic shapes the cheapest under `cost`, given
-    /// that the proof's other tables (the NPO tables) are at most `2^other_log_height` rows.
+    /// [`Layout::with_floor`] on a `bus` bus, with the automatic shapes the cheapest under
+    /// `cost`, given that the proof's other tables (the NPO tables) are at most
+    /// `2^other_log_height` rows.
     ///
     /// The tallest table's height costs the verifier too ([`CostModel::height_cells`]), so
     /// the shapes are chosen under every cap on the height, from the least the tables can
@@ -249,10 +263,11 @@ impl Layout {
         floor: &ShapeFloor,
         cost: &CostModel,
         other_log_height: usize,
+        bus: BusLayout,
     ) -> Self {
         let counts: OpCounts = circuit.op_counts();
         let entries = [
-            circuit.witness_count as usize,
+            plan::witness_entries(circuit, bus),
             counts.consts,
             counts.publics,
             counts.adds,
@@ -289,7 +304,8 @@ impl Layout {
                 shapes[i] = match given[i] {
                     Some(shape) => shape,
                     None => {
-                        cost.shape_within(TableKind::ALL[i], entries[i], min_log_height, cap)?
+                        let kind = TableKind::ALL[i];
+                        cost.shape_within(kind, bus, entries[i], min_log_height, cap)?
                     }
                 };
             }
@@ -300,7 +316,7 @@ impl Layout {
             let tables: usize = shapes
                 .iter()
                 .zip(TableKind::ALL)
-                .map(|(&(lanes, h), kind)| cost.cost(kind, lanes, h))
+                .map(|(&(lanes, h), kind)| cost.cost(kind, bus, lanes, h))
                 .sum();
             tables + cost.height_cells * tallest.unwrap_or(0)
         };
@@ -315,6 +331,7 @@ impl Layout {
             .expect("the uncapped layout");
         let tables = std::array::from_fn(|i| TableShape {
             kind: TableKind::ALL[i],
+            bus,
             entries: entries[i],
             lanes: shapes[i].0,
             log_height: shapes[i].1,
@@ -325,6 +342,12 @@ impl Layout {
     /// The shape of table `kind`.
     pub fn table(&self, kind: TableKind) -> &TableShape {
         &self.tables[kind.instance()]
+    }
+
+    /// Who provides the slots' values on the bus: the first table's
+    /// [`TableShape::bus`] (a key whose tables disagree is refused when it is read).
+    pub fn bus(&self) -> BusLayout {
+        self.tables[0].bus
     }
 }
 
@@ -388,7 +411,7 @@ mod tests {
         let cells = |l: &Layout| -> usize {
             l.tables
                 .iter()
-                .map(|t| model.cost(t.kind, t.lanes, t.log_height))
+                .map(|t| model.cost(t.kind, t.bus, t.lanes, t.log_height))
                 .sum()
         };
         let tallest = |l: &Layout| l.tables.iter().map(|t| t.log_height).max().unwrap();
@@ -398,7 +421,8 @@ mod tests {
         for t in &auto.tables {
             assert!(t.lanes <= crate::cost::MAX_AUTO_LANES);
             if t.kind != TableKind::Public {
-                assert_eq!((t.lanes, t.log_height), model.shape(t.kind, t.entries, 1));
+                let shape = model.shape(t.kind, t.bus, t.entries, 1);
+                assert_eq!((t.lanes, t.log_height), shape);
             }
         }
     }
@@ -415,6 +439,7 @@ mod tests {
                 &ShapeFloor::default(),
                 model,
                 npo,
+                BusLayout::WitnessTable,
             )
         };
         // Priced columns alone buy few lanes and tall tables.

@@ -45,13 +45,13 @@ pub mod layout;
 pub mod merkle;
 pub mod npo;
 mod options;
+pub mod plan;
 pub mod poseidon2;
 pub mod proof;
 pub mod report;
 pub mod tables;
 mod trace;
 
-pub use bus::BusPlan;
 pub use config::{D, FriSettings, ProverConfig};
 pub use cost::{CostModel, LOOKUP_BUDGET};
 pub use engine::{CircuitStark, MIN_LOG_HEIGHT};
@@ -68,6 +68,7 @@ pub use keys::{Keys, MAX_LANES, MAX_LOG_HEIGHT, ProvingKey, VerifyOptions, Verif
 pub use layout::{Lanes, Layout, ShapeFloor, TableKind, TableShape};
 pub use npo::{NoNpo, NpoAir, NpoTable, PortValues};
 pub use options::SetupOptions;
+pub use plan::{BusLayout, BusPlan};
 pub use proof::Proof;
 pub use report::{Phase, ProofReport, TableReport};
 

@@ -3,7 +3,9 @@
 //! An NPO kind is proved by a table with one call per row. fixpoint owns the **ports**:
 //! every input and output value sits in `D` main columns (one for a base port) and is read
 //! from the bus at the slot index of a preprocessed column, with a preprocessed `active`
-//! flag (0 on padding rows). The plugin owns the **body**: extra main columns and the
+//! flag (0 on padding rows); on a [`BusLayout::Virtual`] bus each port sends its own
+//! preprocessed count instead (1 for a read, minus the slot's other ports for an output the
+//! call defines; see [`crate::plan`]). The plugin owns the **body**: extra main columns and the
 //! constraints tying the port values together. A port may live in the body's columns
 //! ([`NpoTable::port_alias`]) when the body has the value anyway. A user adds a kind by
 //! implementing [`NpoTable`] — no change to fixpoint's code.
@@ -11,7 +13,7 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use fixpoint_circuit::{Circuit, NpoKind, Op, Traces};
+use fixpoint_circuit::{Circuit, NpoKind, Op, OpId, Traces};
 use p3_air::{Air, BaseAir};
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
@@ -21,7 +23,8 @@ use serde::de::DeserializeOwned;
 
 use crate::config::D;
 use crate::error::ProveError;
-use crate::tables::common::{coords, current_row, index, read_port};
+use crate::plan::{BusLayout, BusPlan};
+use crate::tables::common::{coords, count, current_row, index, read_port};
 
 /// How many columns a port value takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -132,7 +135,10 @@ pub struct NpoAir<V, N> {
     pub entries: usize,
     /// log2 of the table's height.
     pub log_height: usize,
-    /// Preprocessed columns (`index` per port, then `active`); absent on the verifier.
+    /// Who provides the slots' values on the bus (the key's [`Layout::bus`](crate::Layout::bus)).
+    pub bus: BusLayout,
+    /// Preprocessed columns (`index` per port, then on a virtual bus `count` per port, then
+    /// `active`); absent on the verifier.
     pub preprocessed: Option<Arc<RowMajorMatrix<V>>>,
 }
 
@@ -184,9 +190,22 @@ impl<V: Field, N: NpoTable<V>> NpoAir<V, N> {
         (self.port_columns() + self.table.extra_columns()).max(1)
     }
 
-    /// Preprocessed columns: one index per port, then `active`.
+    /// Preprocessed columns: one index per port, on a virtual bus one count per port, then
+    /// `active`.
     pub fn preprocessed_columns(&self) -> usize {
-        self.ports() + 1
+        match self.bus {
+            BusLayout::WitnessTable => self.ports() + 1,
+            BusLayout::Virtual => 2 * self.ports() + 1,
+        }
+    }
+
+    /// The preprocessed column of port `port`'s count: its own on a virtual bus, `active`
+    /// on a Witness-table one.
+    fn count_column(&self, port: usize) -> usize {
+        match self.bus {
+            BusLayout::WitnessTable => self.ports(),
+            BusLayout::Virtual => self.ports() + port,
+        }
     }
 }
 
@@ -211,17 +230,16 @@ impl<V: Field, N: NpoTable<V>> BaseAir<V> for NpoAir<V, N> {
 impl<V: Field, N: NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB> for NpoAir<V, N> {
     fn eval(&self, builder: &mut AB) {
         let (prep, main) = current_row(builder);
-        let ports = self.ports();
-        let active = prep[ports].clone();
+        let active = prep[self.preprocessed_columns() - 1].clone();
         let values: Vec<&[AB::Expr]> = self.port_ranges().into_iter().map(|r| &main[r]).collect();
-        for (index, value) in prep.iter().zip(&values) {
+        for (port, (index, value)) in prep.iter().zip(&values).enumerate() {
             // A base port's message pins the higher coordinates to zero.
             let message: Vec<AB::Expr> = value
                 .iter()
                 .cloned()
                 .chain(std::iter::repeat_n(AB::Expr::ZERO, D - value.len()))
                 .collect();
-            read_port(builder, index, &message, &active);
+            read_port(builder, index, &message, &prep[self.count_column(port)]);
         }
         let (inputs, outputs) = values.split_at(self.table.num_inputs());
         let extra = &main[self.port_columns()..];
@@ -230,25 +248,37 @@ impl<V: Field, N: NpoTable<V>, AB: InteractionBuilder<F = V>> Air<AB> for NpoAir
 }
 
 /// The preprocessed matrix of an NPO table: per call of its kind (in op order), the slot
-/// of every port, then `active = 1`; padding rows are all zero.
+/// of every port, on a virtual bus every port's count from `plan`, then `active = 1`;
+/// padding rows are all zero.
 pub(crate) fn npo_preprocessed<V: Field, EF, N: NpoTable<V>>(
     circuit: &Circuit<EF>,
     air: &NpoAir<V, N>,
+    plan: &BusPlan,
 ) -> RowMajorMatrix<V> {
     let width = air.preprocessed_columns();
+    let ports = air.ports();
     let mut values = V::zero_vec((1 << air.log_height) * width);
-    let calls = circuit.ops.iter().filter_map(|op| match op {
-        Op::Npo {
-            kind,
-            inputs,
-            outputs,
-            ..
-        } if *kind == air.table.kind() => Some((inputs, outputs)),
-        _ => None,
-    });
-    for ((inputs, outputs), row) in calls.zip(values.chunks_mut(width)) {
+    let calls = circuit
+        .ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, op)| match op {
+            Op::Npo {
+                kind,
+                inputs,
+                outputs,
+                ..
+            } if *kind == air.table.kind() => Some((inputs, outputs, plan.counts(OpId(i as u32)))),
+            _ => None,
+        });
+    for ((inputs, outputs, counts), row) in calls.zip(values.chunks_mut(width)) {
         for (cell, slot) in row.iter_mut().zip(inputs.iter().chain(outputs)) {
             *cell = index(*slot);
+        }
+        if air.bus == BusLayout::Virtual {
+            for (cell, &c) in row[ports..2 * ports].iter_mut().zip(counts) {
+                *cell = count(c);
+            }
         }
         row[width - 1] = V::ONE;
     }

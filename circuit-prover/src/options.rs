@@ -3,12 +3,13 @@
 use crate::cost::CostModel;
 use crate::layout::{Lanes, ShapeFloor};
 use crate::npo::NoNpo;
+use crate::plan::BusLayout;
 
 /// The choices of [`setup_with`](crate::setup_with): the tables' lanes, one table per
-/// non-primitive op kind the circuit uses, a floor under every table's shape and the cost
-/// model of the automatic shapes. The default ([`SetupOptions::new`]) is what
-/// [`setup`](crate::setup) does: automatic lanes with the fewest cells, no NPO tables, no
-/// floor.
+/// non-primitive op kind the circuit uses, a floor under every table's shape, the cost
+/// model of the automatic shapes and who provides the slots on the bus. The default
+/// ([`SetupOptions::new`]) is what [`setup`](crate::setup) does: automatic lanes with the
+/// fewest cells, no NPO tables, no floor, a Witness table.
 ///
 /// ```
 /// use fixpoint_circuit::CircuitBuilder;
@@ -42,6 +43,8 @@ pub struct SetupOptions<'a, N = NoNpo> {
     /// What the automatic shapes minimise ([`CostModel`]): cells, plus a price per column
     /// when the proof is verified in a circuit.
     pub cost: CostModel,
+    /// Who provides each slot's value to the bus ([`BusLayout`]).
+    pub bus: BusLayout,
 }
 
 impl SetupOptions<'static> {
@@ -58,6 +61,7 @@ impl<N> Default for SetupOptions<'_, N> {
             npos: &[],
             floor: ShapeFloor::default(),
             cost: CostModel::default(),
+            bus: BusLayout::default(),
         }
     }
 }
@@ -77,6 +81,7 @@ impl<'a, N> SetupOptions<'a, N> {
             npos,
             floor: self.floor,
             cost: self.cost,
+            bus: self.bus,
         }
     }
 
@@ -89,5 +94,35 @@ impl<'a, N> SetupOptions<'a, N> {
     /// These options with the automatic shapes chosen by `cost`.
     pub fn with_cost(self, cost: CostModel) -> Self {
         SetupOptions { cost, ..self }
+    }
+
+    /// These options with `bus` providing the slots' values: a Witness table (the default)
+    /// or the defining ops themselves ([`BusLayout::Virtual`]).
+    ///
+    /// ```
+    /// use fixpoint_circuit::CircuitBuilder;
+    /// use fixpoint_circuit_prover::{
+    ///     BusLayout, FriSettings, KoalaBearExt as F, ProverConfig, SetupOptions, TableKind,
+    ///     prove, setup_with, verify,
+    /// };
+    /// use p3_field::PrimeCharacteristicRing;
+    ///
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// let y = b.mul(x, x);
+    /// b.expose(y);
+    /// let circuit = b.build()?;
+    /// let config = ProverConfig::koala_bear(FriSettings::TEST);
+    /// let options = SetupOptions::new().with_bus(BusLayout::Virtual);
+    /// let (pk, vk) = setup_with(&circuit, &config, &options)?;
+    /// assert_eq!(vk.layout.table(TableKind::Witness).entries, 0); // no hint, no Witness lane
+    /// let mut runner = circuit.runner();
+    /// runner.set_public_inputs(&[F::from_u32(3)])?;
+    /// let proof = prove(&pk, &runner.run()?)?;
+    /// verify(&vk, &[F::from_u32(3)], &proof)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_bus(self, bus: BusLayout) -> Self {
+        SetupOptions { bus, ..self }
     }
 }

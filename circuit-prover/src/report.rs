@@ -87,6 +87,8 @@ pub struct ProofReport {
     pub field: String,
     /// Conjectured security of the FRI settings.
     pub security_bits: usize,
+    /// Who provides the slots on the bus.
+    pub bus: crate::BusLayout,
     /// Per table.
     pub tables: Vec<TableReport>,
     /// Proof size (postcard bytes).
@@ -113,6 +115,7 @@ impl ProofReport {
         ProofReport {
             field: config.field.to_owned(),
             security_bits: config.fri.conjectured_security_bits(),
+            bus: layout.bus(),
             tables,
             proof_bytes: 0,
             phases: Vec::new(),
@@ -146,9 +149,14 @@ impl ProofReport {
 
 impl Display for ProofReport {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        // The default bus goes unnamed.
+        let bus = match self.bus {
+            crate::BusLayout::WitnessTable => String::new(),
+            other => format!(", {other} bus"),
+        };
         writeln!(
             f,
-            "=== PROOF REPORT ({}, {} conjectured bits) ===",
+            "=== PROOF REPORT ({}, {} conjectured bits{bus}) ===",
             self.field, self.security_bits
         )?;
         writeln!(
@@ -220,6 +228,7 @@ mod tests {
         let report = ProofReport {
             field: "KoalaBear".into(),
             security_bits: 40,
+            bus: crate::BusLayout::WitnessTable,
             tables: vec![table("Add", 37450, 3, 16384), table("Mul", 0, 3, 16)],
             proof_bytes: 1,
             phases: Vec::new(),

@@ -2,7 +2,7 @@
 //! columns (from the runner's traces, at proving time) of the primitive tables, each filled
 //! by its module under [`crate::tables`]; the NPO tables fill their own ([`crate::npo`]).
 
-use fixpoint_circuit::{Circuit, Traces};
+use fixpoint_circuit::{Circuit, Traces, WitnessId};
 use p3_field::{BasedVectorSpace, Field};
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -23,25 +23,28 @@ pub(crate) fn preprocessed<V: Field, EF: BasedVectorSpace<V>>(
     let shape = layout.table(kind);
     let mut m = lane_matrix(
         shape,
-        kind.preprocessed_lane_width(),
+        kind.preprocessed_lane_width(shape.bus),
         shape.preprocessed_columns(),
     );
     match kind {
-        TableKind::Witness => witness::fill_preprocessed(&mut m, &plan.multiplicity),
-        TableKind::Const => constant::fill_preprocessed(&mut m, circuit),
-        TableKind::Public => public::fill_preprocessed(&mut m, circuit),
-        TableKind::Add => alu::fill_preprocessed(&mut m, circuit, AluOp::Add),
-        TableKind::Mul => alu::fill_preprocessed(&mut m, circuit, AluOp::Mul),
+        TableKind::Witness => witness::fill_preprocessed(&mut m, plan),
+        TableKind::Const => constant::fill_preprocessed(&mut m, circuit, plan),
+        TableKind::Public => public::fill_preprocessed(&mut m, circuit, plan),
+        TableKind::Add => alu::fill_preprocessed(&mut m, circuit, AluOp::Add, plan),
+        TableKind::Mul => alu::fill_preprocessed(&mut m, circuit, AluOp::Mul, plan),
     }
     m.finish()
 }
 
-/// The main matrix of table `kind` from the runner's traces. Checks only that the traces
-/// have the circuit's shape; the values are whatever the prover claims.
+/// The main matrix of table `kind` from the runner's traces; the Witness table holds the
+/// values of `witness_slots` (the key's [`BusPlan::witness_slots`]), or of every slot when
+/// it is `None`. Checks only that the traces have the circuit's shape; the values are
+/// whatever the prover claims.
 pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy + Sync>(
     traces: &Traces<EF>,
     layout: &Layout,
     kind: TableKind,
+    witness_slots: Option<&[WitnessId]>,
 ) -> Result<RowMajorMatrix<V>, ProveError> {
     let shape = layout.table(kind);
     let mut m = lane_matrix(shape, kind.main_lane_width(), shape.main_columns());
@@ -58,8 +61,26 @@ pub(crate) fn main_trace<V: Field, EF: BasedVectorSpace<V> + Copy + Sync>(
     };
     match kind {
         TableKind::Witness => {
-            expect(traces.witness.values.len())?;
-            witness::fill_main(&mut m, &traces.witness.values);
+            let values = &traces.witness.values;
+            match witness_slots {
+                None => {
+                    expect(values.len())?;
+                    witness::fill_main(&mut m, values);
+                }
+                Some(slots) => {
+                    expect(slots.len())?;
+                    let provided = slots
+                        .iter()
+                        .map(|s| values.get(s.index()).copied())
+                        .collect::<Option<Vec<EF>>>()
+                        .ok_or(ProveError::TraceShape {
+                            table: kind.name(),
+                            expected: slots.iter().map(|s| s.index() + 1).max().unwrap_or(0),
+                            got: values.len(),
+                        })?;
+                    witness::fill_main(&mut m, &provided);
+                }
+            }
         }
         TableKind::Const => expect(traces.constant.rows.len())?,
         TableKind::Public => {

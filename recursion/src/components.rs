@@ -6,6 +6,7 @@ use std::fmt;
 
 use fixpoint_circuit::{Circuit, CircuitStats, HintKind, Op, OpCounts, OpId};
 use fixpoint_circuit_prover::report::ProofReport;
+use fixpoint_circuit_prover::{BusLayout, BusPlan};
 
 /// A part of the verifier, as its scopes name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,9 +108,9 @@ impl fmt::Display for ComponentCounts {
 /// LogUp columns included, plus the Witness-table cells of the slots it defines.
 ///
 /// A table's cells are split over its entries evenly: an op in a table of `c` cells and
-/// `e` entries costs `c / e` cells, and a slot costs the Witness table's cells per slot. A
-/// slot belongs to the first op that names it (ops run in order, so that is the op that
-/// defines it). A private input is [`Component::Inputs`] wherever it is allocated: its slot
+/// `e` entries costs `c / e` cells, and a slot the Witness table holds (every slot, or on
+/// a virtual bus the slots hints define) costs its cells per slot. A slot belongs to the
+/// first op that names it (ops run in order, so that is the op that defines it). A private input is [`Component::Inputs`] wherever it is allocated: its slot
 /// is the proof's value, not the work of the scope that allocated it (so the Inputs row
 /// differs from [`ComponentCounts`]'s, which goes by scope alone). What no op owns, the
 /// tables without entries, is [`overhead`](Self::overhead).
@@ -134,7 +135,16 @@ impl ComponentCells {
             .collect();
         let cost = |table: &str| per_entry.get(table).copied().unwrap_or(0.0);
         let slot_cost = cost("Witness");
-        let mut defined = vec![false; circuit.witness_count as usize];
+        // `defined[slot]` once a slot has been charged, or when the Witness table does not
+        // hold it.
+        let mut defined =
+            vec![report.bus != BusLayout::WitnessTable; circuit.witness_count as usize];
+        if report.bus != BusLayout::WitnessTable {
+            let plan = BusPlan::with_layout(circuit, report.bus);
+            for slot in plan.witness_slots {
+                defined[slot.index()] = false;
+            }
+        }
         let mut cells: BTreeMap<Component, f64> = BTreeMap::new();
         for (i, op) in circuit.ops.iter().enumerate() {
             let component = match op {

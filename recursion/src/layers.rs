@@ -28,9 +28,9 @@ use std::time::{Duration, Instant};
 use fixpoint_circuit::{Circuit, CircuitBuilder, CircuitId, CircuitStats, PrivateGroup, Runner};
 use fixpoint_circuit_prover::merkle::Digest;
 use fixpoint_circuit_prover::{
-    CostModel, D, FieldFamily, FriSettings, Proof, ProofReport, ProverConfig, SetupOptions,
-    ShapeFloor, Stark, VerifyOptions, VerifyingKey, files, poseidon2, prove_with_report,
-    setup_with, verify,
+    BusLayout, CostModel, D, FieldFamily, FriSettings, Proof, ProofReport, ProverConfig,
+    SetupOptions, ShapeFloor, Stark, VerifyOptions, VerifyingKey, files, poseidon2,
+    prove_with_report, setup_with, verify,
 };
 use p3_field::extension::BinomiallyExtendable;
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
@@ -636,7 +636,8 @@ struct LayerSetup<F: FieldFamily> {
 /// once that a fresh setup (with the same floor) gives the same key.
 ///
 /// The field family `F` is the base key's (`recurse::<KoalaBear>` where the caller wants
-/// to name it); every layer is proved over it with the Poseidon2 [`poseidon2::Table`]s.
+/// to name it); every layer is proved over it with the Poseidon2 [`poseidon2::Table`]s,
+/// on the base key's bus layout ([`Layout::bus`](fixpoint_circuit_prover::Layout::bus)).
 pub fn recurse<F: FieldFamily, N>(
     base_vk: &VerifyingKey<Stark<F>, N>,
     base_proof: &Proof<Stark<F>>,
@@ -735,10 +736,9 @@ where
         };
         let setup = setup_layer(
             layer,
-            &built,
-            id,
+            (&built, id),
             &config,
-            floored,
+            (floored, base.vk.layout.bus()),
             &mut previous,
             &mut fixed_point_at,
         )?;
@@ -788,20 +788,21 @@ where
     Ok((built, start.elapsed()))
 }
 
-/// Sets up layer `layer`'s circuit `built` (content hash `id`), with the previous layer's
-/// shapes as its floor when `floored`, reusing the previous layer's proving key when its circuit is the
-/// same one and then, the first time, recording the fixed point in `fixed_point_at`.
+/// Sets up layer `layer`'s circuit `built` (content hash `id`) on a `bus` bus (the base
+/// key's: every layer keeps it), with the previous layer's shapes as its floor when
+/// `floored`, reusing the previous layer's proving key when its circuit is the same one and
+/// then, the first time, recording the fixed point in `fixed_point_at`.
 fn setup_layer<F: FieldFamily>(
     layer: usize,
-    built: &LayerCircuit<F>,
-    id: CircuitId,
+    (built, id): (&LayerCircuit<F>, CircuitId),
     config: &ProverConfig<Stark<F>>,
-    floored: Floored,
+    (floored, bus): (Floored, BusLayout),
     previous: &mut Option<PreviousLayer<F>>,
     fixed_point_at: &mut Option<usize>,
 ) -> Result<LayerSetup<F>, RecursionError<Ext<F>>> {
     let start = Instant::now();
     let options = SetupOptions::new()
+        .with_bus(bus)
         .with_npos(&poseidon2::Table::ALL)
         .with_floor(shape_floor(previous.as_ref(), floored))
         .with_cost(

@@ -14,6 +14,10 @@
 //! (preprocessed, main, LogUp, fill), the totals with and without LogUp, and the layer
 //! circuit's ops per verifier component.
 //!
+//! `--bus virtual` proves every layer on a virtual-witness bus (the defining ops provide
+//! the slots, the Witness table only the hints'; see `fixpoint_circuit_prover::plan`);
+//! the default is `--bus witness-table`.
+//!
 //! With `--out DIR`, the result is written as a bundle (the final key, the proof, the
 //! public inputs and the trusted key set, one file each) that the `fixpoint` command
 //! verifies; `--save-circuit FILE` writes the base circuit for `fixpoint inspect`.
@@ -22,13 +26,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use fixpoint_circuit_prover::{
-    BabyBear, Ext, FieldFamily, FriSettings, KoalaBear, ProverConfig, Stark, prove, setup, verify,
+    BabyBear, BusLayout, Ext, FieldFamily, FriSettings, KoalaBear, ProverConfig, SetupOptions,
+    Stark, prove, setup_with, verify,
 };
 use p3_field::PrimeCharacteristicRing;
 
 const USAGE: &str = "usage: recursive_fibonacci [--field koala-bear|baby-bear] [--n STEPS] \
 [--layers L | --max-layers M] [--log-blowup B] [--num-queries Q] [--max-log-arity A] [--log-final-poly-len F] \
-[--query-pow-bits P] [--report] [--out DIR] [--save-circuit FILE]";
+[--query-pow-bits P] [--bus witness-table|virtual] [--report] [--out DIR] [--save-circuit FILE]";
 
 /// The command line.
 struct Args {
@@ -38,6 +43,8 @@ struct Args {
     layers: Option<usize>,
     max_layers: usize,
     fri: FriSettings,
+    /// Who provides the slots on the bus, for the base proof and (so) every layer.
+    bus: BusLayout,
     report: bool,
     out: Option<std::path::PathBuf>,
     save_circuit: Option<std::path::PathBuf>,
@@ -53,6 +60,7 @@ fn parse() -> Result<Args, String> {
         report: false,
         out: None,
         save_circuit: None,
+        bus: BusLayout::WitnessTable,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -86,6 +94,13 @@ fn parse() -> Result<Args, String> {
             "--query-pow-bits" => args.fri.query_pow_bits = number()?,
             "--out" => args.out = Some(value.into()),
             "--save-circuit" => args.save_circuit = Some(value.into()),
+            "--bus" => {
+                args.bus = match value.as_str() {
+                    "witness-table" => BusLayout::WitnessTable,
+                    "virtual" => BusLayout::Virtual,
+                    _ => return Err(format!("--bus: `{value}` is not witness-table or virtual")),
+                }
+            }
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
         }
     }
@@ -186,7 +201,8 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
         (x, y) = (y, x + y);
     }
     let publics = [Ext::<V>::ZERO, Ext::<V>::ONE, Ext::<V>::from(x)];
-    let (pk, vk) = setup(&base, &config).map_err(|e| e.to_string())?;
+    let options = SetupOptions::new().with_bus(args.bus);
+    let (pk, vk) = setup_with(&base, &config, &options).map_err(|e| e.to_string())?;
     let mut runner = base.runner();
     runner
         .set_public_inputs(&publics)

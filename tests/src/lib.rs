@@ -128,6 +128,29 @@ pub fn forge_slot<F: Field>(
     }
 }
 
+/// Declares one `#[test]` per generic test function `name::<V>()` on each field family: a
+/// module `koala_bear` with `V = KoalaBear` and one `baby_bear` with `V = BabyBear`, each
+/// test calling `super::name::<V>()`. The calling crate must depend on
+/// `fixpoint_circuit_prover`.
+///
+/// ```text
+/// fn proves<V: fixpoint_circuit_prover::FieldFamily>() { /* ... */ }
+/// fixpoint_tests::on_both_fields!(proves);
+/// ```
+#[macro_export]
+macro_rules! on_both_fields {
+    ($($name:ident),* $(,)?) => {
+        mod koala_bear {
+            use fixpoint_circuit_prover::KoalaBear as V;
+            $(#[test] fn $name() { super::$name::<V>(); })*
+        }
+        mod baby_bear {
+            use fixpoint_circuit_prover::BabyBear as V;
+            $(#[test] fn $name() { super::$name::<V>(); })*
+        }
+    };
+}
+
 /// The book's chapter *The Execution IR*; its code blocks run as doctests.
 #[doc = include_str!("../../book/src/execution-ir.md")]
 pub mod book_execution_ir {}

@@ -203,20 +203,7 @@ fn another_slot_than_the_hashed_one_is_rejected_by_the_bus<V: FieldFamily>() {
     assert_eq!(err.rejection(), Some(Rejection::LookupSum), "{err}");
 }
 
-macro_rules! on_both_fields {
-    ($($name:ident),* $(,)?) => {
-        mod koala_bear {
-            use fixpoint_circuit_prover::KoalaBear as V;
-            $(#[test] fn $name() { super::$name::<V>(); })*
-        }
-        mod baby_bear {
-            use fixpoint_circuit_prover::BabyBear as V;
-            $(#[test] fn $name() { super::$name::<V>(); })*
-        }
-    };
-}
-
-on_both_fields!(
+fixpoint_tests::on_both_fields!(
     the_sum_matches_the_native_one_and_proves,
     a_wrong_accumulator_is_rejected_by_the_constraints,
     a_broken_chain_is_rejected_by_the_bus,

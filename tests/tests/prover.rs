@@ -140,7 +140,7 @@ fn the_cost_model_counts_the_lookup_columns_p3_commits() {
             );
             assert_eq!(
                 table.preprocessed_columns + table.main_columns + table.bus_columns,
-                model.columns(shape.kind, shape.lanes)
+                model.columns(shape.kind, shape.bus, shape.lanes)
             );
         }
     }

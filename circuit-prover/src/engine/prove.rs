@@ -73,7 +73,10 @@ where
         let _span = tracing::info_span!("trace generation").entered();
         let mut main = TableKind::ALL
             .iter()
-            .map(|&kind| trace::main_trace::<Val<SC>, SC::Challenge>(traces, layout, kind))
+            .map(|&kind| {
+                let slots = pk.witness_slots.as_deref();
+                trace::main_trace::<Val<SC>, SC::Challenge>(traces, layout, kind, slots)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         for air in &pk.airs {
             if let CircuitAir::Npo(npo) = air {

@@ -8,7 +8,6 @@ use p3_field::{Algebra, BasedVectorSpace, PrimeField64};
 use p3_uni_stark::{PcsProverError, StarkGenericConfig, Val};
 
 use crate::air::CircuitAir;
-use crate::bus::BusPlan;
 use crate::config::{D, ProverConfig};
 use crate::error::{P3Error, SetupError};
 use crate::instances::{airs_for, ext_degree_bits, public_positions};
@@ -16,6 +15,7 @@ use crate::keys::{Keys, ProvingKey, VerifyingKey};
 use crate::layout::{Layout, ShapeFloor, TableKind};
 use crate::npo::{self, NpoAir, NpoTable};
 use crate::options::SetupOptions;
+use crate::plan::{BusLayout, BusPlan};
 use crate::trace;
 
 /// The keys of `circuit` under `config`: its tables laid out as `options` say (their lanes,
@@ -38,7 +38,8 @@ where
     circuit.verify()?;
     let min_log_height = config.fri.min_log_height();
     let floor = &options.floor;
-    let npo_airs = npo_airs(circuit, options.npos, min_log_height, floor)?;
+    let plan = BusPlan::with_layout(circuit, options.bus);
+    let npo_airs = npo_airs(circuit, options.npos, min_log_height, floor, &plan)?;
     let tallest_npo = npo_airs.iter().map(|a| a.log_height).max().unwrap_or(0);
     let layout = Layout::with_cost(
         circuit,
@@ -47,8 +48,8 @@ where
         floor,
         &options.cost,
         tallest_npo,
+        options.bus,
     );
-    let plan = BusPlan::new(circuit);
     let preprocessed = TableKind::ALL
         .iter()
         .map(|&kind| trace::preprocessed::<Val<SC>, SC::Challenge>(circuit, &layout, kind, &plan))
@@ -84,10 +85,15 @@ where
         npo_tables,
         npo_log_heights,
     };
+    let witness_slots = match options.bus {
+        BusLayout::WitnessTable => None,
+        BusLayout::Virtual => Some(plan.witness_slots),
+    };
     let pk = ProvingKey {
         config: config.clone(),
         airs,
         prover_data,
+        witness_slots,
         vk: vk.clone(),
     };
     Ok((pk, vk))
@@ -102,6 +108,7 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
     npos: &[N],
     min_log_height: usize,
     floor: &ShapeFloor,
+    plan: &BusPlan,
 ) -> Result<Vec<NpoAir<V, N>>, SetupError> {
     for (i, table) in npos.iter().enumerate() {
         if npos[..i].iter().any(|t| t.kind() == table.kind()) {
@@ -145,6 +152,7 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
                 log_height: (rows.trailing_zeros() as usize)
                     .max(min_log_height)
                     .max(floor.npo_log_height(table.kind())),
+                bus: plan.layout,
                 preprocessed: None,
             };
             if let Some((port, columns)) = air.alias_out_of_bounds() {
@@ -155,7 +163,9 @@ fn npo_airs<V: p3_field::Field, EF, N: NpoTable<V>>(
                     extra: table.extra_columns(),
                 });
             }
-            air.preprocessed = Some(std::sync::Arc::new(npo::npo_preprocessed(circuit, &air)));
+            air.preprocessed = Some(std::sync::Arc::new(npo::npo_preprocessed(
+                circuit, &air, plan,
+            )));
             Ok(air)
         })
         .collect()

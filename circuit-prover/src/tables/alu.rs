@@ -2,19 +2,21 @@
 //! extension field, each of the three values read at its slot from the bus. Both tables
 //! have this one column layout.
 //!
-//! | preprocessed | main |
-//! |---|---|
-//! | `a, b, out, active` (slot indices) | `a[D], b[D], out[D]` |
+//! | bus | preprocessed | main |
+//! |---|---|---|
+//! | Witness table | `a, b, out, active` (slot indices, one flag) | `a[D], b[D], out[D]` |
+//! | virtual | `a, b, out, counts[3]` (slot indices, one count per port) | `a[D], b[D], out[D]` |
 
-use std::borrow::BorrowMut;
+use std::borrow::{Borrow, BorrowMut};
 
-use fixpoint_circuit::{AluRow, Circuit, Op, WitnessId};
+use fixpoint_circuit::{AluRow, Circuit, Op, OpId, WitnessId};
 use p3_field::{BasedVectorSpace, Field};
 use p3_lookup::InteractionBuilder;
 use p3_maybe_rayon::prelude::*;
 
-use super::common::{LaneMatrix, coords, ext_mul, index, lane_columns, read_port};
+use super::common::{LaneMatrix, coords, count, ext_mul, index, lane_columns, read_port};
 use crate::config::D;
+use crate::plan::{BusLayout, BusPlan};
 
 /// Which of the two tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +54,31 @@ pub struct AluPreprocessed<T> {
 }
 lane_columns!(AluPreprocessed, PREPROCESSED_WIDTH);
 
+/// An Add or Mul lane's preprocessed columns on a [`BusLayout::Virtual`] bus: the slots,
+/// and each port's count (1 for a read, minus the slot's other ports where the op defines
+/// it, 0 on padding lanes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AluVirtualPreprocessed<T> {
+    /// First operand's slot.
+    pub a: T,
+    /// Second operand's slot.
+    pub b: T,
+    /// Result's slot.
+    pub out: T,
+    /// The counts of the `a`, `b` and `out` ports.
+    pub counts: [T; 3],
+}
+lane_columns!(AluVirtualPreprocessed, VIRTUAL_PREPROCESSED_WIDTH);
+
+/// Preprocessed columns per lane on a `bus` bus.
+pub(crate) const fn preprocessed_width(bus: BusLayout) -> usize {
+    match bus {
+        BusLayout::WitnessTable => PREPROCESSED_WIDTH,
+        BusLayout::Virtual => VIRTUAL_PREPROCESSED_WIDTH,
+    }
+}
+
 /// An Add or Mul lane's main columns: the three values, in base coordinates.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,15 +96,31 @@ lane_columns!(AluMain, MAIN_WIDTH);
 /// the table reads them.
 pub(crate) const PORTS: [&str; 3] = ["a", "b", "out"];
 
-/// Constrains `out` to `a + b` (Add) or `a · b` with `X^D = w` (Mul), then reads `a`, `b`
-/// and `out` at their slots, in [`PORTS`] order.
+/// Constrains `out` to `a + b` (Add) or `a · b` with `X^D = w` (Mul), then sends `a`, `b`
+/// and `out` at their slots, in [`PORTS`] order, with the counts of `prep` (a lane of
+/// [`AluPreprocessed`] or [`AluVirtualPreprocessed`], as `bus` says).
 pub(crate) fn eval<AB: InteractionBuilder>(
     builder: &mut AB,
     op: AluOp,
     w: AB::Expr,
-    prep: &AluPreprocessed<AB::Expr>,
+    bus: BusLayout,
+    prep: &[AB::Expr],
     main: &AluMain<AB::Expr>,
 ) {
+    let (slots, counts) = match bus {
+        BusLayout::WitnessTable => {
+            let p: &AluPreprocessed<AB::Expr> = prep.borrow();
+            let active = p.active.clone();
+            (
+                [p.a.clone(), p.b.clone(), p.out.clone()],
+                [active.clone(), active.clone(), active],
+            )
+        }
+        BusLayout::Virtual => {
+            let p: &AluVirtualPreprocessed<AB::Expr> = prep.borrow();
+            ([p.a.clone(), p.b.clone(), p.out.clone()], p.counts.clone())
+        }
+    };
     let (a, b) = (&main.a, &main.b);
     let expected: [AB::Expr; D] = match op {
         AluOp::Add => std::array::from_fn(|k| a[k].clone() + b[k].clone()),
@@ -86,25 +129,37 @@ pub(crate) fn eval<AB: InteractionBuilder>(
     for (o, e) in main.out.iter().zip(expected) {
         builder.assert_eq(o.clone(), e);
     }
-    let ports = [(&prep.a, a), (&prep.b, b), (&prep.out, &main.out)];
-    for (index, value) in ports {
-        read_port(builder, index, value, &prep.active);
+    let values = [a, b, &main.out];
+    for ((index, value), count) in slots.iter().zip(values).zip(&counts) {
+        read_port(builder, index, value, count);
     }
 }
 
-/// One lane per op of the table, in op order.
+/// One lane per op of the table, in op order, with its ports' counts from `plan`.
 pub(crate) fn fill_preprocessed<V: Field, EF>(
     m: &mut LaneMatrix<V>,
     circuit: &Circuit<EF>,
     op: AluOp,
+    plan: &BusPlan,
 ) {
-    let ops = circuit.ops.iter().filter_map(|o| op.slots(o));
-    for (entry, [a, b, out]) in ops.enumerate() {
-        let lane: &mut AluPreprocessed<V> = m.lane(entry).borrow_mut();
-        lane.a = index(a);
-        lane.b = index(b);
-        lane.out = index(out);
-        lane.active = V::ONE;
+    let ops = circuit
+        .ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| Some((op.slots(o)?, plan.counts(OpId(i as u32)))));
+    for (entry, ([a, b, out], counts)) in ops.enumerate() {
+        match plan.layout {
+            BusLayout::WitnessTable => {
+                let lane: &mut AluPreprocessed<V> = m.lane(entry).borrow_mut();
+                (lane.a, lane.b, lane.out) = (index(a), index(b), index(out));
+                lane.active = V::ONE;
+            }
+            BusLayout::Virtual => {
+                let lane: &mut AluVirtualPreprocessed<V> = m.lane(entry).borrow_mut();
+                (lane.a, lane.b, lane.out) = (index(a), index(b), index(out));
+                lane.counts = std::array::from_fn(|k| count(counts[k]));
+            }
+        }
     }
 }
 
@@ -149,8 +204,16 @@ mod tests {
     #[test]
     fn the_lane_structs_are_the_layouts_lane_widths() {
         assert_eq!((PREPROCESSED_WIDTH, MAIN_WIDTH), (4, 3 * D));
+        assert_eq!(VIRTUAL_PREPROCESSED_WIDTH, 6);
         for kind in [TableKind::Add, TableKind::Mul] {
-            assert_eq!(kind.preprocessed_lane_width(), PREPROCESSED_WIDTH);
+            assert_eq!(
+                kind.preprocessed_lane_width(BusLayout::WitnessTable),
+                PREPROCESSED_WIDTH
+            );
+            assert_eq!(
+                kind.preprocessed_lane_width(BusLayout::Virtual),
+                VIRTUAL_PREPROCESSED_WIDTH
+            );
             assert_eq!(kind.main_lane_width(), MAIN_WIDTH);
         }
     }
@@ -170,7 +233,7 @@ mod tests {
         let row = traces.add.rows[0];
 
         let mut prep = LaneMatrix::<V>::new(2, PREPROCESSED_WIDTH, PREPROCESSED_WIDTH);
-        fill_preprocessed(&mut prep, &circuit, AluOp::Add);
+        fill_preprocessed(&mut prep, &circuit, AluOp::Add, &BusPlan::new(&circuit));
         let mut main = LaneMatrix::<V>::new(2, MAIN_WIDTH, MAIN_WIDTH);
         fill_main(&mut main, &traces.add.rows);
         let (prep, main) = (prep.finish(), main.finish());

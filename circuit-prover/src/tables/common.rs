@@ -77,17 +77,24 @@ pub(crate) fn current_row<AB: InteractionBuilder>(builder: &AB) -> (Vec<AB::Expr
     (prep, main)
 }
 
-/// Reads `(index, value)` from the bus when `active` (a preprocessed 0/1 flag).
+/// Sends `(index, value)` to the bus with `count`, a preprocessed signed count: 1 for a
+/// read (0 on padding), or on a [`BusLayout::Virtual`](crate::BusLayout::Virtual) bus minus
+/// the slot's other ports for the port that provides it (see [`crate::plan`]).
+///
+/// The weight p3's LogUp height check charges is 1 per port. A provider's count is larger,
+/// but it is preprocessed and equals the slot's readers, each weighed 1 already; the check
+/// thus bounds every slot's readers below p, which is what [`crate::plan`]'s soundness
+/// argument needs.
 pub(crate) fn read_port<AB: InteractionBuilder>(
     builder: &mut AB,
     index: &AB::Expr,
     value: &[AB::Expr],
-    active: &AB::Expr,
+    count: &AB::Expr,
 ) {
     let message: Vec<AB::Expr> = std::iter::once(index.clone())
         .chain(value.iter().cloned())
         .collect();
-    LookupBus::new(BUS).lookup_key(builder, message, Count::bounded(active.clone(), 1));
+    LookupBus::new(BUS).lookup_key(builder, message, Count::bounded(count.clone(), 1));
 }
 
 /// `a · b` in `F[X]/(X^D − W)` (for NPO tables too), coordinates in the power basis: `X^i · X^j` lands on
@@ -153,6 +160,11 @@ impl<V: Field> LaneMatrix<V> {
 /// A slot index as a field element.
 pub(crate) fn index<V: Field>(slot: WitnessId) -> V {
     V::from_u32(slot.0)
+}
+
+/// A port's signed count (from the [`BusPlan`](crate::BusPlan)) as a field element.
+pub(crate) fn count<V: Field>(count: i64) -> V {
+    V::from_i64(count)
 }
 
 /// An extension value's base coordinates.

@@ -3,16 +3,17 @@
 //!
 //! | preprocessed | main |
 //! |---|---|
-//! | `index, active, value[D]` | — (one column pinned to zero: p3 matrices need a width) |
+//! | `index, count, value[D]` | — (one column pinned to zero: p3 matrices need a width) |
 
 use std::borrow::BorrowMut;
 
-use fixpoint_circuit::{Circuit, ConstRow, Op, WitnessId};
+use fixpoint_circuit::{Circuit, ConstRow, Op, OpId, WitnessId};
 use p3_field::{BasedVectorSpace, Field};
 use p3_lookup::InteractionBuilder;
 
-use super::common::{LaneMatrix, coords, index, lane_columns, read_port};
+use super::common::{LaneMatrix, coords, count, index, lane_columns, read_port};
 use crate::config::D;
+use crate::plan::BusPlan;
 
 /// A Const lane's preprocessed columns.
 #[repr(C)]
@@ -20,8 +21,10 @@ use crate::config::D;
 pub struct ConstPreprocessed<T> {
     /// The op's output slot.
     pub index: T,
-    /// 1 for an op, 0 on padding lanes (which read nothing).
-    pub active: T,
+    /// The port's count: 1 (a read) on a Witness-table bus; on a virtual one minus the
+    /// slot's other ports, as the op defines the slot; 0 on padding lanes (which send
+    /// nothing).
+    pub count: T,
     /// The constant, in base coordinates.
     pub value: [T; D],
 }
@@ -36,24 +39,29 @@ pub(crate) fn eval_main_column<AB: InteractionBuilder>(builder: &mut AB, column:
     builder.assert_zero(column.clone());
 }
 
-/// Reads the constant at its slot.
+/// Sends the constant at its slot, with the lane's count.
 pub(crate) fn eval<AB: InteractionBuilder>(builder: &mut AB, prep: &ConstPreprocessed<AB::Expr>) {
-    read_port(builder, &prep.index, &prep.value, &prep.active);
+    read_port(builder, &prep.index, &prep.value, &prep.count);
 }
 
-/// One lane per `Const` op, in op order.
+/// One lane per `Const` op, in op order, with its port's count from `plan`.
 pub(crate) fn fill_preprocessed<V: Field, EF: BasedVectorSpace<V>>(
     m: &mut LaneMatrix<V>,
     circuit: &Circuit<EF>,
+    plan: &BusPlan,
 ) {
-    let consts = circuit.ops.iter().filter_map(|op| match op {
-        Op::Const { out, val } => Some((out, val)),
-        _ => None,
-    });
-    for (entry, (out, val)) in consts.enumerate() {
+    let consts = circuit
+        .ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, op)| match op {
+            Op::Const { out, val } => Some((out, val, plan.counts(OpId(i as u32))[0])),
+            _ => None,
+        });
+    for (entry, (out, val, c)) in consts.enumerate() {
         let lane: &mut ConstPreprocessed<V> = m.lane(entry).borrow_mut();
         lane.index = index(*out);
-        lane.active = V::ONE;
+        lane.count = count(c);
         lane.value.copy_from_slice(coords(val));
     }
 }
@@ -82,7 +90,7 @@ mod tests {
     fn the_lane_struct_is_the_layouts_lane_width() {
         assert_eq!(PREPROCESSED_WIDTH, 2 + D);
         assert_eq!(
-            TableKind::Const.preprocessed_lane_width(),
+            TableKind::Const.preprocessed_lane_width(crate::BusLayout::WitnessTable),
             PREPROCESSED_WIDTH
         );
         assert_eq!(TableKind::Const.main_lane_width(), MAIN_WIDTH);
@@ -95,10 +103,10 @@ mod tests {
         b.expose(c);
         let circuit = b.build().unwrap();
         let mut m = LaneMatrix::<V>::new(2, PREPROCESSED_WIDTH, PREPROCESSED_WIDTH);
-        fill_preprocessed(&mut m, &circuit);
+        fill_preprocessed(&mut m, &circuit, &BusPlan::new(&circuit));
         let m = m.finish();
         let lane: &ConstPreprocessed<V> = m.values[..PREPROCESSED_WIDTH].borrow();
-        assert_eq!(lane.active, V::ONE);
+        assert_eq!(lane.count, V::ONE);
         assert_eq!(lane.value, [7, 0, 0, 0].map(V::from_u32));
         let padding: &ConstPreprocessed<V> = m.values[PREPROCESSED_WIDTH..].borrow();
         assert_eq!(*padding, ConstPreprocessed::default());

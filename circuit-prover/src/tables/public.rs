@@ -3,19 +3,20 @@
 //!
 //! | preprocessed | main |
 //! |---|---|
-//! | `index, active` | `value[D]` |
+//! | `index, count` | `value[D]` |
 //!
 //! Every row holds the public inputs (p3 binds public values on every row): the value is
-//! bound on every row, and only the first (active) row reads the bus.
+//! bound on every row, and only the first row sends it to the bus.
 
 use std::borrow::BorrowMut;
 
-use fixpoint_circuit::{Circuit, Op, PublicRow, WitnessId};
+use fixpoint_circuit::{Circuit, Op, OpId, PublicRow, WitnessId};
 use p3_field::{BasedVectorSpace, Field};
 use p3_lookup::InteractionBuilder;
 
-use super::common::{LaneMatrix, coords, index, lane_columns, read_port};
+use super::common::{LaneMatrix, coords, count, index, lane_columns, read_port};
 use crate::config::D;
+use crate::plan::BusPlan;
 
 /// A Public lane's preprocessed columns.
 #[repr(C)]
@@ -23,8 +24,10 @@ use crate::config::D;
 pub struct PublicPreprocessed<T> {
     /// The op's output slot.
     pub index: T,
-    /// 1 on the first row, 0 on the rows that only repeat the values.
-    pub active: T,
+    /// The port's count on the first row: 1 (a read) on a Witness-table bus; on a virtual
+    /// one minus the slot's other ports, as the op defines the slot. 0 on the rows that only
+    /// repeat the values.
+    pub count: T,
 }
 lane_columns!(PublicPreprocessed, PREPROCESSED_WIDTH);
 
@@ -52,20 +55,28 @@ pub(crate) fn eval<AB: InteractionBuilder>(
             builder.assert_eq(v.clone(), publics[pos as usize * D + j].clone());
         }
     }
-    read_port(builder, &prep.index, &main.value, &prep.active);
+    read_port(builder, &prep.index, &main.value, &prep.count);
 }
 
-/// One lane per `Public` op, in op order, on the first row; the other rows repeat the
-/// values but do not read the bus.
-pub(crate) fn fill_preprocessed<V: Field, EF>(m: &mut LaneMatrix<V>, circuit: &Circuit<EF>) {
-    let publics = circuit.ops.iter().filter_map(|op| match op {
-        Op::Public { out, .. } => Some(*out),
-        _ => None,
-    });
-    for (k, out) in publics.enumerate() {
+/// One lane per `Public` op, in op order, on the first row, with its port's count from
+/// `plan`; the other rows repeat the values but do not send them.
+pub(crate) fn fill_preprocessed<V: Field, EF>(
+    m: &mut LaneMatrix<V>,
+    circuit: &Circuit<EF>,
+    plan: &BusPlan,
+) {
+    let publics = circuit
+        .ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, op)| match op {
+            Op::Public { out, .. } => Some((*out, plan.counts(OpId(i as u32))[0])),
+            _ => None,
+        });
+    for (k, (out, c)) in publics.enumerate() {
         let lane: &mut PublicPreprocessed<V> = m.lane(k).borrow_mut();
         lane.index = index(out);
-        lane.active = V::ONE;
+        lane.count = count(c);
     }
 }
 
@@ -109,7 +120,7 @@ mod tests {
     fn the_lane_structs_are_the_layouts_lane_widths() {
         assert_eq!((PREPROCESSED_WIDTH, MAIN_WIDTH), (2, D));
         assert_eq!(
-            TableKind::Public.preprocessed_lane_width(),
+            TableKind::Public.preprocessed_lane_width(crate::BusLayout::WitnessTable),
             PREPROCESSED_WIDTH
         );
         assert_eq!(TableKind::Public.main_lane_width(), MAIN_WIDTH);
@@ -130,16 +141,16 @@ mod tests {
 
         let (lanes, height) = (2, 4);
         let mut prep = LaneMatrix::<V>::new(height, PREPROCESSED_WIDTH, lanes * PREPROCESSED_WIDTH);
-        fill_preprocessed(&mut prep, &circuit);
+        fill_preprocessed(&mut prep, &circuit, &BusPlan::new(&circuit));
         let mut main = LaneMatrix::<V>::new(height, MAIN_WIDTH, lanes * MAIN_WIDTH);
         fill_main(&mut main, &traces.public.rows, height, lanes);
         let (prep, main) = (prep.finish(), main.finish());
         let second: &PublicPreprocessed<V> =
             prep.values[PREPROCESSED_WIDTH..][..PREPROCESSED_WIDTH].borrow();
-        assert_eq!((second.index, second.active), (V::ONE, V::ONE));
+        assert_eq!((second.index, second.count), (V::ONE, V::ONE));
         let below: &PublicPreprocessed<V> =
             prep.values[2 * PREPROCESSED_WIDTH..][..PREPROCESSED_WIDTH].borrow();
-        assert_eq!(below.active, V::ZERO);
+        assert_eq!(below.count, V::ZERO);
         let last_row = &main.values[(height - 1) * lanes * MAIN_WIDTH..];
         let value: &PublicMain<V> = last_row[MAIN_WIDTH..].borrow();
         assert_eq!(value.value, [6, 0, 0, 0].map(V::from_u32));

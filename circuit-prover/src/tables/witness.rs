@@ -1,5 +1,6 @@
-//! The Witness table: one lane per witness slot, providing `(index, value)` to the bus as
-//! often as the other tables' ports read the slot.
+//! The Witness table: one lane per witness slot it provides, providing `(index, value)` to
+//! the bus as often as the other tables' ports read the slot. On a Witness-table bus it
+//! holds every slot; on a virtual one only the slots hints define ([`crate::plan`]).
 //!
 //! | preprocessed | main |
 //! |---|---|
@@ -11,8 +12,9 @@ use p3_field::{BasedVectorSpace, Field};
 use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_maybe_rayon::prelude::*;
 
-use super::common::{BUS, LaneMatrix, coords, lane_columns};
+use super::common::{BUS, LaneMatrix, coords, index, lane_columns};
 use crate::config::D;
+use crate::plan::BusPlan;
 
 /// A Witness lane's preprocessed columns.
 #[repr(C)]
@@ -20,7 +22,7 @@ use crate::config::D;
 pub struct WitnessPreprocessed<T> {
     /// The slot.
     pub index: T,
-    /// How many ports read the slot (from the [`BusPlan`](crate::BusPlan)).
+    /// How many ports read the slot (from the [`BusPlan`]).
     pub multiplicity: T,
 }
 lane_columns!(WitnessPreprocessed, PREPROCESSED_WIDTH);
@@ -46,16 +48,18 @@ pub(crate) fn eval<AB: InteractionBuilder>(
     LookupBus::new(BUS).table_entry(builder, message, prep.multiplicity.clone());
 }
 
-/// Slot `s` in lane `s` with its multiplicity; padding lanes provide nothing (multiplicity 0).
-pub(crate) fn fill_preprocessed<V: Field>(m: &mut LaneMatrix<V>, multiplicity: &[u32]) {
-    for (slot, &mult) in multiplicity.iter().enumerate() {
-        let lane: &mut WitnessPreprocessed<V> = m.lane(slot).borrow_mut();
-        lane.index = V::from_usize(slot);
+/// The plan's provided slots, one per lane in order, with their multiplicities; padding
+/// lanes provide nothing (multiplicity 0).
+pub(crate) fn fill_preprocessed<V: Field>(m: &mut LaneMatrix<V>, plan: &BusPlan) {
+    for (entry, (slot, mult)) in plan.witness_lanes().enumerate() {
+        let lane: &mut WitnessPreprocessed<V> = m.lane(entry).borrow_mut();
+        lane.index = index(slot);
         lane.multiplicity = V::from_u32(mult);
     }
 }
 
-/// Every slot's value, in parallel (with the `parallel` feature).
+/// The provided slots' values, one per lane in order, in parallel (with the `parallel`
+/// feature).
 pub(crate) fn fill_main<V: Field, EF: BasedVectorSpace<V> + Sync>(
     m: &mut LaneMatrix<V>,
     values: &[EF],
@@ -80,28 +84,42 @@ mod tests {
     use p3_koala_bear::KoalaBear as V;
 
     use super::*;
+    use crate::BusLayout;
     use crate::layout::TableKind;
 
     #[test]
     fn the_lane_structs_are_the_layouts_lane_widths() {
         assert_eq!(PREPROCESSED_WIDTH, 2);
         assert_eq!(MAIN_WIDTH, D);
-        assert_eq!(
-            TableKind::Witness.preprocessed_lane_width(),
-            PREPROCESSED_WIDTH
-        );
+        for bus in [BusLayout::WitnessTable, BusLayout::Virtual] {
+            assert_eq!(
+                TableKind::Witness.preprocessed_lane_width(bus),
+                PREPROCESSED_WIDTH
+            );
+        }
         assert_eq!(TableKind::Witness.main_lane_width(), MAIN_WIDTH);
     }
 
     #[test]
     fn a_filled_lane_reads_back_through_the_structs() {
+        // On a virtual bus the one lane is the private input, read by three ports.
+        let mut b = fixpoint_circuit::CircuitBuilder::<crate::KoalaBearExt>::new();
+        let (x, w) = (b.public_input(), b.private_input());
+        let y = b.mul(w, x);
+        let z = b.square(w);
+        b.connect(z, x); // w² = x: a check, which constrains the private input
+        b.expose(y);
+        let circuit = b.build().unwrap();
+        let plan = BusPlan::with_layout(&circuit, BusLayout::Virtual);
         let mut prep = LaneMatrix::<V>::new(4, PREPROCESSED_WIDTH, 2 * PREPROCESSED_WIDTH);
-        fill_preprocessed(&mut prep, &[3, 0, 5]);
+        fill_preprocessed(&mut prep, &plan);
         let prep = prep.finish();
-        let lane: &WitnessPreprocessed<V> =
-            prep.values[2 * PREPROCESSED_WIDTH..][..PREPROCESSED_WIDTH].borrow();
-        assert_eq!(lane.index, V::TWO);
-        assert_eq!(lane.multiplicity, V::from_u32(5));
+        let lane: &WitnessPreprocessed<V> = prep.values[..PREPROCESSED_WIDTH].borrow();
+        assert_eq!(lane.index, index(plan.witness_slots[0]));
+        assert_eq!(lane.multiplicity, V::from_u32(3));
+        let padding: &WitnessPreprocessed<V> =
+            prep.values[PREPROCESSED_WIDTH..][..PREPROCESSED_WIDTH].borrow();
+        assert_eq!(*padding, WitnessPreprocessed::default());
 
         let ext = crate::KoalaBearExt::from_basis_coefficients_fn(|k| V::from_usize(k + 1));
         let mut main = LaneMatrix::<V>::new(2, MAIN_WIDTH, MAIN_WIDTH);

@@ -158,7 +158,7 @@ mod checking_a_result {
     #[test]
     fn the_fixed_point_circuit_and_key_are_pinned() {
         const CIRCUIT_ID: &str = "181ff3f7467e3ab60eae8f3e66f1c3d11e1bfad4aa8f9008b58a12ab2cbadaf6";
-        const VK_HASH: &str = "d75f9b5ba5760beb8cd262c39d37a1d52ec574eaec6732c8a852f9dd27f1b582";
+        const VK_HASH: &str = "49155d1482818fd440d5732dfab7fe2424fe738ce61a31ae20972ad3db25a489";
         let o = outcome();
         let at = o.fixed_point_at.unwrap();
         let report = &o.reports[at - 1];
