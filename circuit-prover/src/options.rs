@@ -115,7 +115,7 @@ impl<'a, N> SetupOptions<'a, N> {
     /// let config = ProverConfig::koala_bear(FriSettings::TEST);
     /// let options = SetupOptions::new().with_bus(BusLayout::Virtual);
     /// let (pk, vk) = setup_with(&circuit, &config, &options)?;
-    /// assert_eq!(vk.layout.table(TableKind::Witness).entries, 0); // no hint, no Witness lane
+    /// assert_eq!(vk.layout.table(TableKind::Witness).entries, 0); // the ops provide every slot
     /// let mut runner = circuit.runner();
     /// runner.set_public_inputs(&[F::from_u32(3)])?;
     /// let proof = prove(&pk, &runner.run()?)?;

@@ -12,9 +12,12 @@
 //!   (its count is minus the slot's other ports) and every other port reads it. That port
 //!   belongs to the op that defines the slot, whose row constrains the value (an `Add`'s
 //!   `out = a + b`, a `Const`'s preprocessed value, a `Public`'s public input, a
-//!   non-primitive op's output). Slots that a hint defines (hint outputs and private
-//!   inputs) have no defining port: the Witness table still provides those, and only
-//!   those, and every port naming them reads.
+//!   non-primitive op's output). A slot that a hint defines (a hint output, a private
+//!   input) has no defining port: the first port that reads it provides it. Its value is
+//!   advice, whatever the prover chose, and the provider's row need not constrain it; what
+//!   counts is that every port sees that one value, which the ops that constrain it then
+//!   check (the build lint refuses a hint output that no constraint reads). The Witness
+//!   table then holds no slot.
 //!
 //! # Why one provider per slot is sound
 //!
@@ -44,8 +47,9 @@ pub enum BusLayout {
     /// A Witness table with one lane per slot provides every slot; every port reads.
     #[default]
     WitnessTable,
-    /// The op that defines a slot provides it from its own row; the Witness table holds
-    /// only the slots hints define (hint outputs, private inputs).
+    /// The first port that names a slot provides it from its own row: the defining op's,
+    /// or for a slot a hint defines its first reader's. The Witness table holds no slot
+    /// (it stays in the key, empty, at the least height).
     Virtual,
 }
 
@@ -79,7 +83,7 @@ impl std::fmt::Display for BusLayout {
 /// let plan = BusPlan::with_layout(&circuit, BusLayout::Virtual);
 /// assert_eq!(plan.counts(OpId(0)), &[-2]); // the Public op provides x to the two Mul ports
 /// assert_eq!(plan.counts(OpId(1)), &[1, 1, 0]); // y has no other port: nothing to send
-/// assert_eq!(plan.witness_lanes().count(), 0); // no hint, no Witness lane
+/// assert_eq!(plan.witness_lanes().count(), 0); // no Witness lane on a virtual bus
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +93,7 @@ pub struct BusPlan {
     /// `multiplicity[slot]`: how many ports name `slot`.
     pub multiplicity: Vec<u32>,
     /// The slots the Witness table provides, in lane order: every slot on a
-    /// [`BusLayout::WitnessTable`] bus, the slots hints define on a virtual one.
+    /// [`BusLayout::WitnessTable`] bus, none on a virtual one.
     pub witness_slots: Vec<WitnessId>,
     /// Every port's count, op by op, ports in [`ports`] order.
     counts: Vec<i64>,
@@ -130,16 +134,8 @@ impl BusPlan {
             }
             BusLayout::Virtual => {
                 let mut seen = vec![false; slots];
-                let mut advice = Vec::new();
                 for op in &circuit.ops {
                     first_port.push(counts.len());
-                    if let Op::Hint { outputs, .. } = op {
-                        for &slot in outputs {
-                            if !std::mem::replace(&mut seen[slot.index()], true) {
-                                advice.push(slot);
-                            }
-                        }
-                    }
                     for slot in ports(op) {
                         let first = !std::mem::replace(&mut seen[slot.index()], true);
                         counts.push(if first {
@@ -149,8 +145,7 @@ impl BusPlan {
                         });
                     }
                 }
-                advice.sort_unstable();
-                advice
+                Vec::new()
             }
         };
         first_port.push(counts.len());
@@ -194,7 +189,7 @@ impl BusPlan {
 pub(crate) fn witness_entries<F>(circuit: &Circuit<F>, layout: BusLayout) -> usize {
     match layout {
         BusLayout::WitnessTable => circuit.witness_count as usize,
-        BusLayout::Virtual => BusPlan::with_layout(circuit, layout).witness_slots.len(),
+        BusLayout::Virtual => 0,
     }
 }
 
@@ -234,15 +229,11 @@ mod tests {
                 providers[slot.index()] += usize::from(count != 1);
             }
         }
-        for (slot, mult) in plan.witness_lanes() {
-            sums[slot.index()] -= i64::from(mult);
-            providers[slot.index()] += 1;
-        }
         assert!(sums.iter().all(|&s| s == 0), "{sums:?}");
         assert!(providers.iter().all(|&p| p == 1), "{providers:?}");
-        // The private input is the one Witness lane.
-        assert_eq!(plan.witness_slots.len(), 1);
-        assert_eq!(witness_entries(&circuit, BusLayout::Virtual), 1);
+        // The private input's first reader provides it: no Witness lane.
+        assert!(plan.witness_slots.is_empty());
+        assert_eq!(witness_entries(&circuit, BusLayout::Virtual), 0);
         assert_eq!(
             witness_entries(&circuit, BusLayout::WitnessTable),
             circuit.witness_count as usize

@@ -15,7 +15,7 @@
 //! circuit's ops per verifier component.
 //!
 //! `--bus virtual` proves every layer on a virtual-witness bus (the defining ops provide
-//! the slots, the Witness table only the hints'; see `fixpoint_circuit_prover::plan`);
+//! the slots, and a hint's outputs their first readers; see `fixpoint_circuit_prover::plan`);
 //! the default is `--bus witness-table`.
 //!
 //! With `--out DIR`, the result is written as a bundle (the final key, the proof, the

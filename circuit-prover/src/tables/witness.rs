@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn a_filled_lane_reads_back_through_the_structs() {
-        // On a virtual bus the one lane is the private input, read by three ports.
+        // Lane k is slot k, with the ports that read it: w by three.
         let mut b = fixpoint_circuit::CircuitBuilder::<crate::KoalaBearExt>::new();
         let (x, w) = (b.public_input(), b.private_input());
         let y = b.mul(w, x);
@@ -110,15 +110,17 @@ mod tests {
         b.connect(z, x); // w² = x: a check, which constrains the private input
         b.expose(y);
         let circuit = b.build().unwrap();
-        let plan = BusPlan::with_layout(&circuit, BusLayout::Virtual);
+        let plan = BusPlan::new(&circuit);
+        let w_slot = circuit.debug.target_slots[w.index()].unwrap();
         let mut prep = LaneMatrix::<V>::new(4, PREPROCESSED_WIDTH, 2 * PREPROCESSED_WIDTH);
         fill_preprocessed(&mut prep, &plan);
         let prep = prep.finish();
-        let lane: &WitnessPreprocessed<V> = prep.values[..PREPROCESSED_WIDTH].borrow();
-        assert_eq!(lane.index, index(plan.witness_slots[0]));
+        let lane: &WitnessPreprocessed<V> =
+            prep.values[w_slot.index() * PREPROCESSED_WIDTH..][..PREPROCESSED_WIDTH].borrow();
+        assert_eq!(lane.index, index(w_slot));
         assert_eq!(lane.multiplicity, V::from_u32(3));
         let padding: &WitnessPreprocessed<V> =
-            prep.values[PREPROCESSED_WIDTH..][..PREPROCESSED_WIDTH].borrow();
+            prep.values[3 * PREPROCESSED_WIDTH..][..PREPROCESSED_WIDTH].borrow();
         assert_eq!(*padding, WitnessPreprocessed::default());
 
         let ext = crate::KoalaBearExt::from_basis_coefficients_fn(|k| V::from_usize(k + 1));
