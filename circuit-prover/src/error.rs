@@ -283,6 +283,19 @@ impl Rejection {
 /// finds before any of its figures sizes anything.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum KeyError {
+    /// The key's hash is not the one the verifier pinned
+    /// ([`VerifyOptions::pinned_key`](crate::VerifyOptions::pinned_key)).
+    #[error(
+        "the key hashes to {}, not the pinned {}",
+        crate::keys::hex(hash),
+        crate::keys::hex(pinned)
+    )]
+    NotPinned {
+        /// The key's [`hash`](crate::VerifyingKey::hash).
+        hash: [u8; 32],
+        /// The hash the verifier pinned.
+        pinned: [u8; 32],
+    },
     /// The key is for another field than the verifier's configuration.
     #[error("the key is for {key}, this verifier for {verifier}")]
     WrongField {

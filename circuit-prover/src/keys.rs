@@ -26,32 +26,69 @@ pub const MAX_PUBLIC_INPUTS: u32 = 1 << 16;
 /// bound it further, with the blowup).
 pub const MAX_LOG_HEIGHT: usize = 27;
 
-/// What a verifier demands of a key beyond its consistency.
+/// Lowercase hex of a hash (how keys' hashes are printed and pinned).
+///
+/// ```
+/// assert_eq!(fixpoint_circuit_prover::keys::hex(&[0x0f, 0xa0]), "0fa0");
+/// ```
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a verifier demands of a key beyond its consistency: a minimum security, and
+/// optionally the key's hash.
 ///
 /// ```
 /// use fixpoint_circuit_prover::{FriSettings, VerifyOptions};
 /// let strict = VerifyOptions::default();
 /// assert_eq!(strict.min_conjectured_bits, 100);
+/// assert_eq!(strict.pinned_key, None);
 /// assert!(FriSettings::TEST.conjectured_security_bits() < strict.min_conjectured_bits);
+/// let pinned = strict.with_pinned_key([7; 32]);
+/// assert_eq!(pinned.pinned_key, Some([7; 32]));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyOptions {
     /// Keys whose conjectured security ([`FriSettings::conjectured_security_bits`]) is below
     /// this are refused with their figure. The default is 100.
     pub min_conjectured_bits: usize,
+    /// When set, a key whose [`VerifyingKey::hash`] is not this is refused
+    /// ([`KeyError::NotPinned`](crate::KeyError::NotPinned)) before the proof is read. A
+    /// key is only as good as its preprocessed columns, which nothing in a proof checks
+    /// against the circuit: pinning the hash of the key the circuit's setup made is what
+    /// refuses a forged one. The default is `None`.
+    pub pinned_key: Option<[u8; 32]>,
 }
 
 impl VerifyOptions {
     /// No minimum security: accepts keys made with [`FriSettings::TEST`]. For tests only.
     pub const ANY_SECURITY: VerifyOptions = VerifyOptions {
         min_conjectured_bits: 0,
+        pinned_key: None,
     };
+
+    /// These options, refusing every key whose hash is not `hash`.
+    pub fn with_pinned_key(self, hash: [u8; 32]) -> Self {
+        VerifyOptions {
+            pinned_key: Some(hash),
+            ..self
+        }
+    }
+
+    /// These options with `bits` as the minimum conjectured security.
+    pub fn with_min_conjectured_bits(self, bits: usize) -> Self {
+        VerifyOptions {
+            min_conjectured_bits: bits,
+            ..self
+        }
+    }
 }
 
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
             min_conjectured_bits: 100,
+            pinned_key: None,
         }
     }
 }
@@ -302,9 +339,18 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
         Ok(())
     }
 
-    /// Refuses a key whose FRI settings are invalid, or whose conjectured security is below
-    /// `options.min_conjectured_bits` (see [`FriSettings::conjectured_security_bits`]).
+    /// Refuses a key whose hash is not `options.pinned_key` (when set), whose FRI settings
+    /// are invalid, or whose conjectured security is below `options.min_conjectured_bits`
+    /// (see [`FriSettings::conjectured_security_bits`]).
     pub fn check_security(&self, options: &VerifyOptions) -> Result<(), crate::error::VerifyError> {
+        if let Some(pinned) = options.pinned_key {
+            let hash = self.hash();
+            if hash != pinned {
+                return Err(crate::error::VerifyError::InvalidKey(
+                    crate::error::KeyError::NotPinned { hash, pinned },
+                ));
+            }
+        }
         self.fri.validate().map_err(|e| {
             crate::error::VerifyError::InvalidKey(crate::error::KeyError::FriSettings(e))
         })?;

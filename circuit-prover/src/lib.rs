@@ -38,6 +38,8 @@ mod engine;
 pub mod error;
 pub mod family;
 pub mod files;
+#[cfg(feature = "forge")]
+pub mod forge;
 pub mod horner;
 mod instances;
 pub mod keys;

@@ -9,7 +9,7 @@ use crate::plan::BusLayout;
 /// non-primitive op kind the circuit uses, a floor under every table's shape, the cost
 /// model of the automatic shapes and who provides the slots on the bus. The default
 /// ([`SetupOptions::new`]) is what [`setup`](crate::setup) does: automatic lanes with the
-/// fewest cells, no NPO tables, no floor, a Witness table.
+/// fewest cells, no NPO tables, no floor, a virtual-witness bus ([`BusLayout::Virtual`]).
 ///
 /// ```
 /// use fixpoint_circuit::CircuitBuilder;
@@ -96,8 +96,8 @@ impl<'a, N> SetupOptions<'a, N> {
         SetupOptions { cost, ..self }
     }
 
-    /// These options with `bus` providing the slots' values: a Witness table (the default)
-    /// or the defining ops themselves ([`BusLayout::Virtual`]).
+    /// These options with `bus` providing the slots' values: the defining ops themselves
+    /// ([`BusLayout::Virtual`], the default) or a Witness table.
     ///
     /// ```
     /// use fixpoint_circuit::CircuitBuilder;
@@ -113,9 +113,11 @@ impl<'a, N> SetupOptions<'a, N> {
     /// b.expose(y);
     /// let circuit = b.build()?;
     /// let config = ProverConfig::koala_bear(FriSettings::TEST);
-    /// let options = SetupOptions::new().with_bus(BusLayout::Virtual);
-    /// let (pk, vk) = setup_with(&circuit, &config, &options)?;
+    /// let (_, vk) = setup_with(&circuit, &config, &SetupOptions::new())?;
     /// assert_eq!(vk.layout.table(TableKind::Witness).entries, 0); // the ops provide every slot
+    /// let options = SetupOptions::new().with_bus(BusLayout::WitnessTable);
+    /// let (pk, vk) = setup_with(&circuit, &config, &options)?;
+    /// assert_eq!(vk.layout.table(TableKind::Witness).entries, 2); // x and y
     /// let mut runner = circuit.runner();
     /// runner.set_public_inputs(&[F::from_u32(3)])?;
     /// let proof = prove(&pk, &runner.run()?)?;

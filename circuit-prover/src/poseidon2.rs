@@ -19,8 +19,8 @@
 //! layout of the hashing gadgets** ([`hash_pad_free_packed`], [`compress_packed`],
 //! [`merkle_step`], and [`crate::merkle`]): digests, Merkle caps and extension-field values
 //! are already four lanes per slot, and base values are packed with one [`PACK`] row per
-//! four values (5 bus interactions, the price of 4 base ports). [`UNPACK`] gives one
-//! lane of a slot its own slot, e.g. to sample base values.
+//! four values (5 bus interactions, the price of 4 base ports). [`unpack`] gives each
+//! lane of a slot its own slot, e.g. to sample base values, with a `PACK` row too.
 //!
 //! Lane `4·i + k` of a state is coordinate `k` (power basis) of slot `i`: an extension
 //! element observed by p3's challenger (its coefficients, lowest first) is one slot.
@@ -55,10 +55,10 @@ pub const MERKLE_STEP: NpoKind = NpoKind(2);
 /// The kind id of the width-16 Poseidon2 permutation, four lanes per slot
 /// ([`permute_packed`]).
 pub const POSEIDON2_16_PACKED: NpoKind = NpoKind(3);
-/// The kind id of packing four base values into one slot ([`pack`]).
+/// The kind id of packing four base values into one slot ([`pack`]); [`unpack`] is a
+/// `PACK` row too. (Id 5 was a separate unpacking kind, with a table of its own; it is
+/// retired.)
 pub const PACK: NpoKind = NpoKind(4);
-/// The kind id of unpacking one slot into four base values ([`unpack`]).
-pub const UNPACK: NpoKind = NpoKind(5);
 
 /// Width of the permutation, in lanes.
 pub const WIDTH: usize = 16;
@@ -98,10 +98,35 @@ pub fn pack<F: Field>(builder: &mut CircuitBuilder<F>, lanes: &[Target; LANES]) 
     builder.npo(PACK, lanes, 1, 0).outputs[0]
 }
 
-/// The four coordinates of a slot, each in a slot of its own, bound to the base field.
+/// The four coordinates of a slot, each in a slot of its own, bound to the base field: a
+/// [`PACK`] row read backwards. The coordinates are advice (a `BaseCoeffs` hint) that the
+/// row packs into `slot` itself, so unpacking needs no table of its own.
+///
+/// ```
+/// use fixpoint_circuit::CircuitBuilder;
+/// use fixpoint_circuit_prover::{KoalaBearExt as F, poseidon2};
+/// use p3_field::PrimeCharacteristicRing;
+///
+/// let mut b = CircuitBuilder::<F>::new();
+/// let slot = b.public_input();
+/// let lanes = poseidon2::unpack(&mut b, slot);
+/// lanes.iter().for_each(|&lane| b.expose(lane));
+/// let circuit = b.build()?;
+/// let kinds: Vec<_> = circuit.ops.iter().filter_map(|op| match op {
+///     fixpoint_circuit::Op::Npo { kind, .. } => Some(*kind),
+///     _ => None,
+/// }).collect();
+/// assert_eq!(kinds, [poseidon2::PACK]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn unpack<F: Field>(builder: &mut CircuitBuilder<F>, slot: Target) -> [Target; LANES] {
-    let call = builder.npo(UNPACK, &[slot], LANES, 0);
-    std::array::from_fn(|k| call.outputs[k])
+    // Vouched: the PACK row makes lane k coordinate k of `slot` (its constraint) and binds
+    // each lane to the base field (its base-valued ports), so the lanes are unique.
+    let coords = builder.hint_vouched(fixpoint_circuit::HintKind::BaseCoeffs, &[slot], LANES);
+    let lanes: [Target; LANES] = std::array::from_fn(|k| coords[k]);
+    let packed = pack(builder, &lanes);
+    builder.connect(packed, slot);
+    lanes
 }
 
 /// Hashes `inputs` exactly as p3's `PaddingFreeSponge<Perm, 16, 8, 8>`: the state starts at
@@ -141,7 +166,7 @@ pub fn compress<F: Field>(
 
 /// [`hash_pad_free`] of base values, on packed slots: returns the packed digest. Every four
 /// inputs cost one [`PACK`] row; a block that ends inside a slot keeps that slot's other
-/// lanes from the state, through one [`UNPACK`].
+/// lanes from the state, through one [`unpack`] (another `PACK` row).
 pub fn hash_pad_free_packed<F: Field>(
     builder: &mut CircuitBuilder<F>,
     inputs: &[Target],
@@ -309,8 +334,7 @@ fn lane<T: Clone>(ports: &[&[T]], lane: usize, packed: bool) -> T {
 
 /// Registers the native semantics of every kind of [`Table`] on the runner, over family
 /// `V` (inferred from the runner's field, [`Ext<V>`]): [`POSEIDON2_16`],
-/// [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`], [`UNPACK`] and
-/// [`HORNER`](horner::HORNER).
+/// [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`] and [`HORNER`](horner::HORNER).
 pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
     let perm = V::permutation();
     let p = perm.clone();
@@ -343,10 +367,6 @@ pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
     runner.register_npo(PACK, |inputs, _| {
         count("inputs", LANES, inputs.len())?;
         Ok(from_lanes(&lanes::<V, Ext<V>>(inputs, 1)?, LANES))
-    });
-    runner.register_npo(UNPACK, |inputs, _| {
-        count("inputs", 1, inputs.len())?;
-        Ok(from_lanes(&lanes::<V, Ext<V>>(inputs, LANES)?, 1))
     });
     runner.register_npo(horner::HORNER, |inputs, _| {
         count("inputs", horner::INPUTS, inputs.len())?;
@@ -427,10 +447,9 @@ pub enum Table {
     /// then the 8 sibling lanes (private data) and the permutation's columns,
     /// whose first 8 output lanes are the 2 packed output ports.
     MerkleStep,
-    /// [`PACK`]: 4 base input ports and one packed output port.
+    /// [`PACK`]: 4 base input ports and one packed output port ([`pack`] and
+    /// [`unpack`]).
     Pack,
-    /// [`UNPACK`]: one packed input port and 4 base output ports.
-    Unpack,
     /// [`HORNER`](horner::HORNER): the accumulator, challenge and packed-slot input
     /// ports, the output port, and one extension column (see [`horner`]).
     Horner,
@@ -438,12 +457,11 @@ pub enum Table {
 
 impl Table {
     /// Every table of this module.
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 5] = [
         Table::Permutation,
         Table::PackedPermutation,
         Table::MerkleStep,
         Table::Pack,
-        Table::Unpack,
         Table::Horner,
     ];
 
@@ -462,7 +480,7 @@ impl Table {
 
     /// Whether rows hold a permutation.
     fn permutes(&self) -> bool {
-        !matches!(self, Table::Pack | Table::Unpack | Table::Horner)
+        !matches!(self, Table::Pack | Table::Horner)
     }
 
     /// The kind this table proves ([`NpoTable::kind`]).
@@ -472,7 +490,6 @@ impl Table {
             Table::PackedPermutation => POSEIDON2_16_PACKED,
             Table::MerkleStep => MERKLE_STEP,
             Table::Pack => PACK,
-            Table::Unpack => UNPACK,
             Table::Horner => horner::HORNER,
         }
     }
@@ -483,7 +500,6 @@ impl Table {
             Table::Permutation => WIDTH,
             Table::PackedPermutation | Table::Pack => PACKED_WIDTH,
             Table::MerkleStep => PACKED_DIGEST + 1,
-            Table::Unpack => 1,
             Table::Horner => horner::INPUTS,
         }
     }
@@ -492,7 +508,7 @@ impl Table {
     pub fn num_outputs(&self) -> usize {
         match self {
             Table::Permutation => WIDTH,
-            Table::PackedPermutation | Table::Unpack => PACKED_WIDTH,
+            Table::PackedPermutation => PACKED_WIDTH,
             Table::MerkleStep => PACKED_DIGEST,
             Table::Pack | Table::Horner => 1,
         }
@@ -505,7 +521,6 @@ impl Table {
             Table::PackedPermutation => false,
             Table::MerkleStep => port == PACKED_DIGEST,
             Table::Pack => port < LANES,
-            Table::Unpack => port > 0,
             Table::Horner => false,
         };
         if base {
@@ -524,7 +539,7 @@ impl Table {
         let width = if self.packed() { LANES } else { 1 };
         let first_output = self.num_inputs();
         let start = match self {
-            Table::Pack | Table::Unpack | Table::Horner => return None,
+            Table::Pack | Table::Horner => return None,
             Table::MerkleStep if port < first_output => return None,
             _ if port < first_output => inputs + port * width,
             _ => outputs + (port - first_output) * width,
@@ -572,7 +587,7 @@ impl<V: FieldFamily> NpoTable<V> for Table {
     fn fill_extra(&self, inputs: &[&[V]], _: &[&[V]], private: &[&[V]], extra: &mut [V]) {
         let packed = self.packed();
         let state = match self {
-            Table::Pack | Table::Unpack => return,
+            Table::Pack => return,
             Table::Horner => {
                 let w = <V as BinomiallyExtendable<D>>::W;
                 let (u, _) = horner::evaluate(inputs[0], inputs[1], inputs[2], w);
@@ -607,16 +622,10 @@ impl<V: FieldFamily> NpoTable<V> for Table {
         extra: &[AB::Expr],
     ) {
         match self {
-            // Pack and unpack: the packed port's coordinates are the lanes.
+            // Pack: the packed port's coordinates are the lanes.
             Table::Pack => {
                 for k in 0..LANES {
                     builder.assert_eq(outputs[0][k].clone(), inputs[k][0].clone());
-                }
-                return;
-            }
-            Table::Unpack => {
-                for k in 0..LANES {
-                    builder.assert_eq(inputs[0][k].clone(), outputs[k][0].clone());
                 }
                 return;
             }

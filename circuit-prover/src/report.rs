@@ -151,7 +151,7 @@ impl Display for ProofReport {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         // The default bus goes unnamed.
         let bus = match self.bus {
-            crate::BusLayout::WitnessTable => String::new(),
+            crate::BusLayout::Virtual => String::new(),
             other => format!(", {other} bus"),
         };
         writeln!(

@@ -65,23 +65,20 @@ pub fn proof(
 ) -> Result<String, Failure> {
     let pinned = vk_hash.map(parse_hash).transpose()?;
     let vk_bytes = read(vk)?;
-    let options = VerifyOptions {
-        min_conjectured_bits: min_bits,
-    };
+    let mut options = VerifyOptions::default().with_min_conjectured_bits(min_bits);
+    options.pinned_key = pinned;
     let paths = Paths { vk, proof, publics };
     match field_of(vk, &vk_bytes)? {
         FieldTag::KoalaBear => proof_over::<KoalaBearStark, poseidon2::Table>(
             FieldTag::KoalaBear,
             &vk_bytes,
             &paths,
-            pinned,
             &options,
         ),
         FieldTag::BabyBear => proof_over::<BabyBearStark, poseidon2::Table>(
             FieldTag::BabyBear,
             &vk_bytes,
             &paths,
-            pinned,
             &options,
         ),
     }
@@ -98,7 +95,6 @@ fn proof_over<SC, N>(
     field: FieldTag,
     vk_bytes: &[u8],
     paths: &Paths<'_>,
-    pinned: Option<[u8; 32]>,
     options: &VerifyOptions,
 ) -> Result<String, Failure>
 where
@@ -115,15 +111,6 @@ where
         .map_err(|e| Failure::undecodable(paths.proof, &e))?;
     let publics = publics::<Val<SC>, SC::Challenge>(field, paths.publics)?;
     let hash = vk.hash();
-    if let Some(pinned) = pinned
-        && pinned != hash
-    {
-        return Err(Failure::Rejected(format!(
-            "rejected: the key hashes to {}, not the pinned {}",
-            hex(&hash),
-            hex(&pinned)
-        )));
-    }
     verify_with_options(&vk, &publics, &proof, options).map_err(|e| Failure::rejected(&e))?;
     Ok(format!(
         "accepted: the proof verifies under the {field} key {} ({} conjectured bits, {} public inputs)\n",
@@ -140,9 +127,7 @@ pub fn recursion(
     statement: Option<&Path>,
     min_bits: usize,
 ) -> Result<String, Failure> {
-    let options = VerifyOptions {
-        min_conjectured_bits: min_bits,
-    };
+    let options = VerifyOptions::default().with_min_conjectured_bits(min_bits);
     let vk_path = bundle.join(fixpoint_recursion::trusted::BUNDLE_VK);
     let field = field_of(&vk_path, &read(&vk_path)?)?;
     let trusted = trusted_keys

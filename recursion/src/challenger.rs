@@ -18,7 +18,8 @@
 //! Buffered values cost nothing until a permutation needs them: four lanes that are the
 //! coordinates of one observed extension value are that value's own slot, four constant
 //! lanes are one constant, and anything else is one `PACK` row. A sampled lane costs one
-//! `UNPACK` row per output slot, shared by the four lanes of the slot.
+//! `PACK` row per output slot ([`poseidon2::unpack`]), shared by the four lanes of the
+//! slot.
 
 use std::collections::HashMap;
 

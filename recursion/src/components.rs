@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use fixpoint_circuit::{Circuit, CircuitStats, HintKind, Op, OpCounts, OpId};
+use fixpoint_circuit_prover::BusLayout;
 use fixpoint_circuit_prover::report::ProofReport;
-use fixpoint_circuit_prover::{BusLayout, BusPlan};
 
 /// A part of the verifier, as its scopes name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,16 +135,10 @@ impl ComponentCells {
             .collect();
         let cost = |table: &str| per_entry.get(table).copied().unwrap_or(0.0);
         let slot_cost = cost("Witness");
-        // `defined[slot]` once a slot has been charged, or when the Witness table does not
-        // hold it.
+        // `defined[slot]` once a slot has been charged, or from the start on a virtual bus,
+        // whose Witness table holds no slot (`BusPlan::witness_slots`).
         let mut defined =
             vec![report.bus != BusLayout::WitnessTable; circuit.witness_count as usize];
-        if report.bus != BusLayout::WitnessTable {
-            let plan = BusPlan::with_layout(circuit, report.bus);
-            for slot in plan.witness_slots {
-                defined[slot.index()] = false;
-            }
-        }
         let mut cells: BTreeMap<Component, f64> = BTreeMap::new();
         for (i, op) in circuit.ops.iter().enumerate() {
             let component = match op {

@@ -4,8 +4,9 @@
 //!
 //! The inner circuit's public inputs (extension elements) are the verifier circuit's
 //! statement: the caller passes them as targets, and the circuit splits each into its base
-//! coordinates with one `UNPACK` row (whose base-valued ports bind the coordinates to the
-//! base field): those are the Public table's public values that p3 absorbs.
+//! coordinates with [`poseidon2::unpack`] (one `PACK` row, whose base-valued ports bind
+//! the coordinates to the base field): those are the Public table's public values that p3
+//! absorbs.
 
 use fixpoint_circuit::{CircuitBuilder, Runner, Target};
 use fixpoint_circuit_prover::air::CircuitAir;

@@ -234,9 +234,7 @@ pub enum RecursionCheckError {
 }
 
 /// Lowercase hex of a hash.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use fixpoint_circuit_prover::keys::hex;
 
 /// The chain digest of `keys`, folded from zero: what a proof of depth `keys.len()` carries.
 pub fn chain_of<'a, V, P>(

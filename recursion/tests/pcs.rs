@@ -414,7 +414,7 @@ fn prove_and_verify<V: FieldFamily>(
 }
 
 fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query<V: FieldFamily>() {
-    use fixpoint_circuit_prover::poseidon2::{MERKLE_STEP, UNPACK};
+    use fixpoint_circuit_prover::poseidon2::{MERKLE_STEP, PACK};
     use p3_symmetric::Permutation;
     let shape = &shapes()[0];
     let (circuit, paths) = build_full::<V>(shape);
@@ -459,10 +459,29 @@ fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query<V: FieldFam
     );
 
     // 2. A query index taken from other lanes than the transcript sampled: the
-    //    UNPACK row of a query sample claims a different lane.
+    //    PACK row that unpacks a query sample (its lanes are a `BaseCoeffs` hint's
+    //    outputs) claims a different lane.
+    use fixpoint_circuit::{HintKind, Op};
+    let coordinates: std::collections::HashSet<_> = circuit
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Hint {
+                kind: HintKind::BaseCoeffs,
+                outputs,
+                ..
+            } => Some(outputs.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let unpacks = |op: fixpoint_circuit::OpId| {
+        matches!(&circuit.ops[op.index()], Op::Npo { kind, inputs, .. }
+            if *kind == PACK && coordinates.contains(&inputs[0]))
+    };
     let mut traces = honest;
-    let unpack = traces.npo.iter_mut().rfind(|r| r.kind == UNPACK).unwrap();
-    unpack.outputs[0] += Ext::<V>::ONE;
+    let unpack = traces.npo.iter_mut().rfind(|r| unpacks(r.op)).unwrap();
+    unpack.inputs[0] += Ext::<V>::ONE;
     let err = prove_and_verify::<V>(&circuit, &traces, &run.inputs.publics).unwrap_err();
     assert_eq!(
         err.rejection(),

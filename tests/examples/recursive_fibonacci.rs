@@ -14,9 +14,9 @@
 //! (preprocessed, main, LogUp, fill), the totals with and without LogUp, and the layer
 //! circuit's ops per verifier component.
 //!
-//! `--bus virtual` proves every layer on a virtual-witness bus (the defining ops provide
-//! the slots, and a hint's outputs their first readers; see `fixpoint_circuit_prover::plan`);
-//! the default is `--bus witness-table`.
+//! Every layer proves on a virtual-witness bus (the defining ops provide the slots, and a
+//! hint's outputs their first readers; see `fixpoint_circuit_prover::plan`), the default;
+//! `--bus witness-table` proves them with a Witness table that provides every slot.
 //!
 //! With `--out DIR`, the result is written as a bundle (the final key, the proof, the
 //! public inputs and the trusted key set, one file each) that the `fixpoint` command
@@ -60,7 +60,7 @@ fn parse() -> Result<Args, String> {
         report: false,
         out: None,
         save_circuit: None,
-        bus: BusLayout::WitnessTable,
+        bus: BusLayout::Virtual,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -132,7 +132,6 @@ fn table_name(name: &str) -> &str {
         "npo#2" => "Merkle",
         "npo#3" => "P2x4",
         "npo#4" => "Pack",
-        "npo#5" => "Unpack",
         "npo#6" => "Horner",
         other => other,
     }
@@ -302,9 +301,8 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
         };
     };
     let bits = bundle.vk.fri.conjectured_security_bits();
-    let options = VerifyOptions {
-        min_conjectured_bits: VerifyOptions::default().min_conjectured_bits.min(bits),
-    };
+    let options = VerifyOptions::default()
+        .with_min_conjectured_bits(VerifyOptions::default().min_conjectured_bits.min(bits));
     verify_recursion(
         &bundle.trusted,
         &publics,

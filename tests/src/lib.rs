@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod airs;
+pub mod hashed_row;
 
 use fixpoint_circuit::{BuildError, Circuit, CircuitBuilder, Target, circuit};
 use p3_field::Field;
@@ -112,9 +113,13 @@ pub fn violates<F: Field>(err: &fixpoint_circuit::RunError<F>, scope_prefix: &st
         .is_some_and(|scope| scope.starts_with(scope_prefix))
 }
 
-/// For malicious-prover tests: adds `delta` to witness slot `slot` consistently in the
-/// Witness table and in every Public-table row that reads it, so that only the constraint
-/// under test (e.g. an NPO row's body) can catch the forgery.
+/// For malicious-prover tests on a Witness-table bus
+/// ([`BusLayout::WitnessTable`](fixpoint_circuit_prover::BusLayout::WitnessTable)): adds
+/// `delta` to witness slot `slot` consistently in the Witness table and in every
+/// Public-table row that reads it, so that only the constraint under test (e.g. an NPO
+/// row's body) can catch the forgery. On a virtual bus the Witness table holds nothing and
+/// this changes only the Public rows: a test that also changes the slot's provider row
+/// (an NPO row's output) forges it consistently there too.
 pub fn forge_slot<F: Field>(
     traces: &mut fixpoint_circuit::Traces<F>,
     slot: fixpoint_circuit::WitnessId,

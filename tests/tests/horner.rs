@@ -4,9 +4,8 @@
 //! asserted: a wrong accumulator by the step's constraints, a broken chain and a slot
 //! other than the hashed one by the bus.
 
-use fixpoint_circuit::{Circuit, CircuitBuilder, Op, Target, Traces, WitnessId};
-use fixpoint_circuit_prover::horner::{self, HORNER};
-use fixpoint_circuit_prover::merkle::PackedRow;
+use fixpoint_circuit::{Circuit, Op, Traces, WitnessId};
+use fixpoint_circuit_prover::horner::HORNER;
 use fixpoint_circuit_prover::poseidon2;
 use fixpoint_circuit_prover::{
     Ext, FieldFamily, FriSettings, ProverConfig, Rejection, SetupOptions, Stark, VerifyError,
@@ -20,24 +19,7 @@ const VALUES: usize = 8;
 /// `acc` and `α` public, a row of [`VALUES`] private values packed in two slots; publishes
 /// the row's digest (p3's sponge) and `acc·α⁸ + Σ_j α^j·v_j`.
 fn circuit<V: FieldFamily>() -> Circuit<Ext<V>> {
-    let mut b = CircuitBuilder::<Ext<V>>::new();
-    let acc = b.public_input();
-    let alpha = b.public_input();
-    let row = PackedRow::private(&mut b, VALUES);
-    let digest = poseidon2::hash_packed_row(&mut b, &row.slots, &row.tail);
-    let sum = horner::sum_packed(&mut b, acc, alpha, &row.slots);
-    publish::<V>(&mut b, digest.iter().chain([&sum]));
-    b.build().unwrap()
-}
-
-fn publish<'a, V: FieldFamily>(
-    b: &mut CircuitBuilder<Ext<V>>,
-    targets: impl IntoIterator<Item = &'a Target>,
-) {
-    for &t in targets {
-        let public = b.public_input();
-        b.connect(t, public);
-    }
+    fixpoint_tests::hashed_row::circuit::<V>(VALUES)
 }
 
 /// One step natively: `acc·α⁴ + Σ_k slot_k·α^k`.
@@ -52,21 +34,8 @@ fn step<V: FieldFamily>(acc: Ext<V>, alpha: Ext<V>, slot: Ext<V>) -> Ext<V> {
 /// The public inputs (acc, α, digest, sum) and the private slots, from the native sponge
 /// and the native sum.
 fn values<V: FieldFamily>() -> (Vec<Ext<V>>, Vec<Ext<V>>) {
-    use p3_symmetric::{CryptographicHasher, PaddingFreeSponge};
     let v: Vec<V> = (0..VALUES as u32).map(|i| V::from_u32(5 * i + 3)).collect();
-    let acc = Ext::<V>::from_basis_coefficients_fn(|k| V::from_u32(11 + k as u32));
-    let alpha = Ext::<V>::from_basis_coefficients_fn(|k| V::from_u32(29 * k as u32 + 2));
-    let sponge = PaddingFreeSponge::<_, 16, 8, 8>::new(V::permutation());
-    let digest: [V; 8] = sponge.hash_iter(v.iter().copied());
-    let sum = acc * alpha.exp_u64(VALUES as u64)
-        + v.iter()
-            .enumerate()
-            .map(|(j, &x)| alpha.exp_u64(j as u64) * x)
-            .sum::<Ext<V>>();
-    let mut publics = vec![acc, alpha];
-    publics.extend(poseidon2::pack_values::<Ext<V>>(&digest));
-    publics.push(sum);
-    (publics, poseidon2::pack_values::<Ext<V>>(&v))
+    fixpoint_tests::hashed_row::inputs(&v, 11, 29)
 }
 
 fn run<V: FieldFamily>(

@@ -26,6 +26,15 @@ fn keys<SC: CircuitStark>(circuit: &Circuit<SC::Challenge>) -> (ProvingKey<SC>, 
     setup(circuit, &SC::config(FriSettings::TEST)).unwrap()
 }
 
+/// The keys on a Witness-table bus, whose Witness trace the malicious cases below edit
+/// (`tests/tests/virtual_bus.rs` has the virtual bus's).
+fn witness_table_keys<SC: CircuitStark>(
+    circuit: &Circuit<SC::Challenge>,
+) -> (ProvingKey<SC>, VerifyingKey<SC>) {
+    let options = SetupOptions::new().with_bus(fixpoint_circuit_prover::BusLayout::WitnessTable);
+    setup_with(circuit, &SC::config(FriSettings::TEST), &options).unwrap()
+}
+
 /// Proves `circuit` on `publics` and checks the proof verifies; returns the pieces.
 fn honest<SC: CircuitStark>(
     circuit: &Circuit<SC::Challenge>,
@@ -152,7 +161,7 @@ fn malicious<SC: CircuitStark>(
     publics: &[SC::Challenge],
     edit: impl FnOnce(&mut Traces<SC::Challenge>),
 ) -> Result<(), VerifyError> {
-    let (pk, vk) = keys::<SC>(circuit);
+    let (pk, vk) = witness_table_keys::<SC>(circuit);
     let mut traces = run(circuit, publics);
     edit(&mut traces);
     // p3 proves whatever traces it is given: only the verifier judges them.

@@ -3,13 +3,15 @@
 //! the Witness-table bus, on both fields, and a malicious prover is rejected for the reason
 //! asserted: a reader that consumes a value its provider did not provide, and a private
 //! input read with two values, by the bus; a key whose tables disagree on the bus, when it
-//! is checked.
+//! is checked; a forged key whose providers do not match the IR (a slot provided twice, a
+//! provider whose count leaves a reader out), by a verifier that pins the key's hash.
 
+use fixpoint_circuit::OpId;
 use fixpoint_circuit::{Circuit, CircuitBuilder, Op, Traces};
 use fixpoint_circuit_prover::{
     BusLayout, BusPlan, Ext, FieldFamily, FriSettings, KeyError, ProverConfig, Rejection,
-    SetupOptions, Stark, TableKind, VerifyError, horner, merkle::PackedRow, poseidon2, prove,
-    setup_with, verify,
+    SetupOptions, Stark, TableKind, VerifyError, VerifyOptions, forge, keys::hex, poseidon2, prove,
+    setup_with, verify, verify_with_options,
 };
 use p3_field::PrimeCharacteristicRing;
 
@@ -45,40 +47,14 @@ fn run<V: FieldFamily>(
 }
 
 /// A private row of 8 values, hashed by p3's sponge and summed by Horner steps, both
-/// published: private inputs (Witness lanes on a virtual bus), NPO outputs (providers) and
-/// public checks.
+/// published: private inputs, NPO outputs (providers) and public checks.
 fn hashing<V: FieldFamily>() -> Workload<V> {
-    use p3_field::BasedVectorSpace;
-    use p3_symmetric::{CryptographicHasher, PaddingFreeSponge};
-    let mut b = CircuitBuilder::<Ext<V>>::new();
-    let (acc, alpha) = (b.public_input(), b.public_input());
-    let row = PackedRow::private(&mut b, 8);
-    let digest = poseidon2::hash_packed_row(&mut b, &row.slots, &row.tail);
-    let sum = horner::sum_packed(&mut b, acc, alpha, &row.slots);
-    for &t in digest.iter().chain([&sum]) {
-        let public = b.public_input();
-        b.connect(t, public);
-    }
-    let circuit = b.build().unwrap();
     let v: Vec<V> = (0..8u32).map(|i| V::from_u32(3 * i + 1)).collect();
-    let (acc, alpha) = (
-        Ext::<V>::from_basis_coefficients_fn(|k| V::from_u32(7 + k as u32)),
-        Ext::<V>::from_basis_coefficients_fn(|k| V::from_u32(5 * k as u32 + 2)),
-    );
-    let sponge = PaddingFreeSponge::<_, 16, 8, 8>::new(V::permutation());
-    let digest: [V; 8] = sponge.hash_iter(v.iter().copied());
-    let sum = acc * alpha.exp_u64(8)
-        + v.iter()
-            .enumerate()
-            .map(|(j, &x)| alpha.exp_u64(j as u64) * x)
-            .sum::<Ext<V>>();
-    let mut publics = vec![acc, alpha];
-    publics.extend(poseidon2::pack_values::<Ext<V>>(&digest));
-    publics.push(sum);
+    let (publics, privates) = fixpoint_tests::hashed_row::inputs(&v, 7, 5);
     Workload {
-        circuit,
+        circuit: fixpoint_tests::hashed_row::circuit::<V>(8),
         publics,
-        privates: poseidon2::pack_values::<Ext<V>>(&v),
+        privates,
     }
 }
 
@@ -198,9 +174,117 @@ fn a_key_that_mixes_buses_is_refused<V: FieldFamily>() {
     );
 }
 
+/// A private input `w` with `w² = x`, read three more times by ops whose outputs nothing
+/// reads: `u = w·x` and `s = w + x`. The check's first port provides `w` to its three
+/// other ports (`[-3, 1, 1]`, then 1 and 1).
+fn three_readers<V: FieldFamily>() -> (Circuit<Ext<V>>, [OpId; 3]) {
+    let mut b = CircuitBuilder::<Ext<V>>::new();
+    let x = b.public_input();
+    let w = b.private_input();
+    let square = b.square(w);
+    b.connect(square, x);
+    let u = b.mul(w, x);
+    let s = b.add(w, x);
+    b.expose(u);
+    b.expose(s);
+    let circuit = b.build().unwrap();
+    let find = |pick: &dyn Fn(&Op<Ext<V>>) -> bool| {
+        let i = circuit.ops.iter().position(pick).unwrap();
+        OpId(i as u32)
+    };
+    let check = find(&|op| matches!(op, Op::Mul { a, b, .. } if a == b));
+    let product = find(&|op| matches!(op, Op::Mul { a, b, .. } if a != b));
+    let sum = find(&|op| matches!(op, Op::Add { .. }));
+    (circuit, [check, product, sum])
+}
+
+/// `u` and `s` read `w + 1` (their rows' own constraints hold: `u = (w + 1)·x`,
+/// `s = (w + 1) + x`), while the check reads `w`.
+fn with_w_plus_one_read_twice<V: FieldFamily>(traces: &mut Traces<Ext<V>>, x: Ext<V>) {
+    let product = traces.mul.rows.iter_mut().find(|r| r.out_val != x).unwrap();
+    product.a_val += Ext::<V>::ONE;
+    product.out_val = product.a_val * product.b_val;
+    let sum = &mut traces.add.rows[0];
+    sum.a_val += Ext::<V>::ONE;
+    sum.out_val = sum.a_val + sum.b_val;
+}
+
+/// A forged key, from `plan`, accepts `traces`, which the circuit's own key rejects by the
+/// bus; a verifier that pins the circuit's key refuses the forged one before the proof.
+fn a_forged_key_accepts_and_a_pinned_verifier_refuses<V: FieldFamily>(
+    circuit: &Circuit<Ext<V>>,
+    plan: BusPlan,
+    traces: &Traces<Ext<V>>,
+    publics: &[Ext<V>],
+) {
+    let config = ProverConfig::<Stark<V>>::new(FriSettings::TEST);
+    let options = options(BusLayout::Virtual);
+    let (pk, forged) = forge::setup_with_plan(circuit, &config, &options, plan).unwrap();
+    let (honest_pk, honest) = setup_with(circuit, &config, &options).unwrap();
+    // The forged key differs only in its preprocessed columns.
+    assert_eq!(forged.layout, honest.layout);
+    assert_ne!(forged.hash(), honest.hash());
+    let err = verify(&honest, publics, &prove(&honest_pk, traces).unwrap()).unwrap_err();
+    assert_eq!(err.rejection(), Some(Rejection::LookupSum), "{err}");
+    // What the forgery buys: the false execution proves under the forged key...
+    let proof = prove(&pk, traces).unwrap();
+    verify(&forged, publics, &proof).unwrap();
+    // ...and what refuses it: the circuit's key pinned by its hash.
+    let pinned = VerifyOptions::ANY_SECURITY.with_pinned_key(honest.hash());
+    let err = verify_with_options(&forged, publics, &proof, &pinned).unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::InvalidKey(KeyError::NotPinned {
+            hash: forged.hash(),
+            pinned: honest.hash()
+        }),
+        "{err}"
+    );
+    let message = std::error::Error::source(&err).unwrap().to_string();
+    assert_eq!(
+        message,
+        format!(
+            "the key hashes to {}, not the pinned {}",
+            hex(&forged.hash()),
+            hex(&honest.hash())
+        )
+    );
+}
+
+/// A key in which `w` is provided twice: the check provides it to its own second port, `u`
+/// provides it to `s`. Each provider's group balances with its own value.
+fn a_key_that_provides_a_slot_twice_is_refused_by_its_pin<V: FieldFamily>() {
+    let (circuit, [check, product, _]) = three_readers::<V>();
+    let (publics, privates) = ([Ext::<V>::from_u32(9)], [Ext::<V>::from_u32(3)]);
+    let mut plan = BusPlan::with_layout(&circuit, BusLayout::Virtual);
+    assert_eq!(plan.counts(check), &[-3, 1, 1]);
+    assert_eq!(plan.forge_count(check, 0, -1), Some(-3));
+    assert_eq!(plan.forge_count(product, 0, -1), Some(1));
+    let mut traces = run::<V>(&circuit, &publics, &privates);
+    with_w_plus_one_read_twice::<V>(&mut traces, publics[0]);
+    a_forged_key_accepts_and_a_pinned_verifier_refuses::<V>(&circuit, plan, &traces, &publics);
+}
+
+/// A key whose provider of `w` counts one reader fewer than the IR has, and whose two
+/// other readers send nothing: `u` and `s` may read any value.
+fn a_key_whose_provider_count_is_not_the_irs_is_refused_by_its_pin<V: FieldFamily>() {
+    let (circuit, [check, product, sum]) = three_readers::<V>();
+    let (publics, privates) = ([Ext::<V>::from_u32(9)], [Ext::<V>::from_u32(3)]);
+    let mut plan = BusPlan::with_layout(&circuit, BusLayout::Virtual);
+    assert_eq!(plan.forge_count(check, 0, -1), Some(-3));
+    assert_eq!(plan.forge_count(product, 0, 0), Some(1));
+    assert_eq!(plan.forge_count(sum, 0, 0), Some(1));
+    assert_eq!(plan.forge_count(sum, 3, 0), None); // an Add has three ports
+    let mut traces = run::<V>(&circuit, &publics, &privates);
+    with_w_plus_one_read_twice::<V>(&mut traces, publics[0]);
+    a_forged_key_accepts_and_a_pinned_verifier_refuses::<V>(&circuit, plan, &traces, &publics);
+}
+
 fixpoint_tests::on_both_fields!(
     every_workload_proves_on_both_buses,
     a_reader_that_consumes_another_value_is_rejected_by_the_bus,
     a_private_input_read_with_two_values_is_rejected_by_the_bus,
     a_key_that_mixes_buses_is_refused,
+    a_key_that_provides_a_slot_twice_is_refused_by_its_pin,
+    a_key_whose_provider_count_is_not_the_irs_is_refused_by_its_pin,
 );

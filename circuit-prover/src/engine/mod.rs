@@ -36,6 +36,17 @@ impl<F: FieldFamily> CircuitStark for Stark<F> {
     ) -> Result<Keys<Self, N>, SetupError> {
         setup::setup_generic(circuit, config, options)
     }
+    #[cfg(feature = "forge")]
+    fn setup_from_plan_impl<N: NpoTable<Val<Self>>>(
+        circuit: &Circuit<Self::Challenge>,
+        config: &ProverConfig<Self>,
+        options: &SetupOptions<'_, N>,
+        plan: crate::plan::BusPlan,
+    ) -> Result<Keys<Self, N>, SetupError> {
+        config.fri.validate()?;
+        circuit.verify()?;
+        setup::setup_from_plan(circuit, config, options, plan)
+    }
     fn prove_impl<N: NpoTable<Val<Self>>>(
         pk: &ProvingKey<Self, N>,
         traces: &Traces<Self::Challenge>,

@@ -35,6 +35,14 @@ pub trait CircuitStark:
         options: &SetupOptions<'_, N>,
     ) -> Result<Keys<Self, N>, SetupError>;
     #[doc(hidden)]
+    #[cfg(feature = "forge")]
+    fn setup_from_plan_impl<N: NpoTable<Val<Self>>>(
+        circuit: &Circuit<Self::Challenge>,
+        config: &ProverConfig<Self>,
+        options: &SetupOptions<'_, N>,
+        plan: crate::plan::BusPlan,
+    ) -> Result<Keys<Self, N>, SetupError>;
+    #[doc(hidden)]
     fn prove_impl<N: NpoTable<Val<Self>>>(
         pk: &ProvingKey<Self, N>,
         traces: &Traces<Self::Challenge>,

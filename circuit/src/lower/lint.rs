@@ -115,6 +115,8 @@ fn check_outputs<'h, F: Field>(
 fn constrained_classes<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) -> Vec<bool> {
     let n = state.role.len();
     let mut row_definers = vec![0u32; n];
+    // Classes holding a non-primitive op's output, and classes holding a hint output.
+    let (mut npo_defined, mut hinted) = (vec![false; n], vec![false; n]);
     let mut constrained = vec![false; n];
     for i in 0..n {
         let node = ExprId(i as u32);
@@ -127,7 +129,12 @@ fn constrained_classes<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) 
         }
         match state.expr(node) {
             Expr::Public(_) => constrained[root] = true,
-            Expr::HintOutput { .. } | Expr::Const(_) => {}
+            Expr::HintOutput { .. } => hinted[root] = true,
+            Expr::Const(_) => {}
+            Expr::NpoOutput { .. } => {
+                npo_defined[root] = true;
+                row_definers[root] += 1;
+            }
             // A non-primitive op's table reads its inputs: treat them as constrained (its
             // outputs count as row definers below).
             Expr::Npo { call } => {
@@ -142,6 +149,12 @@ fn constrained_classes<F: Field>(state: &mut State<'_, F>, liveness: &Liveness) 
     for r in 0..n {
         // With a constant or a public in the class, one row definer is already a check.
         if row_definers[r] >= 2 {
+            constrained[r] = true;
+        }
+        // A non-primitive op's row checks a hint output merged with its own output, as it
+        // checks its inputs (an unpacking's `PACK` row packs advice into the slot it
+        // came from). Nothing propagates from it: its outputs have no operands.
+        if npo_defined[r] && hinted[r] {
             constrained[r] = true;
         }
     }
@@ -440,6 +453,30 @@ mod tests {
             let v = b.hint_vouched(HintKind::User(2), &[h], 1)[0];
             b.add(h, v)
         }));
+    }
+
+    #[test]
+    fn a_hint_merged_with_a_non_primitive_output_is_checked_by_its_row() {
+        let unconstrained = |merge: bool| {
+            let mut b = CircuitBuilder::<F>::new();
+            let x = b.public_input();
+            let w = b.private_input();
+            let out = b.npo(crate::NpoKind(2000), &[x], 1, 0).outputs[0];
+            if merge {
+                b.connect(out, w);
+            } else {
+                b.expose(out);
+            }
+            matches!(
+                b.build(),
+                Err(BuildError::UnconstrainedHintOutput {
+                    kind: HintKind::PrivateInput { index: 0 },
+                    ..
+                })
+            )
+        };
+        assert!(!unconstrained(true));
+        assert!(unconstrained(false));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! circuit, which is proved and verified; bad proofs are rejected by the check that failed.
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, RunError, Traces};
+use fixpoint_circuit_prover::BusLayout;
 use fixpoint_circuit_prover::poseidon2::Table;
 use fixpoint_circuit_prover::{
     Ext, FieldFamily, FriSettings, ProverConfig, SetupOptions, Stark, prove, setup_with, verify,
@@ -175,13 +176,20 @@ fn prove_and_verify<V: FieldFamily>(
     traces: &Traces<Ext<V>>,
     publics: &[Ext<V>],
 ) -> Result<(), fixpoint_circuit_prover::VerifyError> {
+    prove_and_verify_on::<V>(case, traces, publics, BusLayout::default())
+}
+
+/// [`prove_and_verify`] on a `bus` bus: a forgery of the Witness table
+/// ([`fixpoint_tests::forge_slot`]) needs a Witness-table bus.
+fn prove_and_verify_on<V: FieldFamily>(
+    case: &Case<V>,
+    traces: &Traces<Ext<V>>,
+    publics: &[Ext<V>],
+    bus: BusLayout,
+) -> Result<(), fixpoint_circuit_prover::VerifyError> {
     let config = ProverConfig::<Stark<V>>::new(FriSettings::TEST);
-    let (pk, vk) = setup_with(
-        &case.circuit,
-        &config,
-        &SetupOptions::new().with_npos(&Table::ALL),
-    )
-    .unwrap();
+    let options = SetupOptions::new().with_npos(&Table::ALL).with_bus(bus);
+    let (pk, vk) = setup_with(&case.circuit, &config, &options).unwrap();
     // p3 proves whatever traces it is given: only the verifier judges them.
     let proof = prove(&pk, traces).unwrap();
     verify(&vk, publics, &proof)
@@ -268,7 +276,8 @@ fn a_tampered_opened_value_or_quotient_chunk_is_rejected<V: FieldFamily>() {
         let mut traces_ok = run::<V>(&case, &w, &publics).unwrap();
         let slot = case.circuit.witness_of(target).unwrap();
         fixpoint_tests::forge_slot(&mut traces_ok, slot, Ext::<V>::ONE);
-        let err = prove_and_verify::<V>(&case, &traces_ok, &publics).unwrap_err();
+        let err = prove_and_verify_on::<V>(&case, &traces_ok, &publics, BusLayout::WitnessTable)
+            .unwrap_err();
         assert_eq!(
             err.rejection(),
             Some(fixpoint_circuit_prover::Rejection::LookupSum),
