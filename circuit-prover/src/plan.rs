@@ -78,7 +78,7 @@ impl std::fmt::Display for BusLayout {
 /// b.expose(y);
 /// let circuit = b.build()?;
 ///
-/// let plan = BusPlan::new(&circuit); // a Witness table
+/// let plan = BusPlan::witness_table(&circuit); // a Witness table
 /// assert_eq!(plan.multiplicity, vec![3, 1]); // x: Public + two Mul ports; y: one port
 /// assert_eq!(plan.counts(OpId(1)), &[1, 1, 1]); // the Mul reads all three
 /// assert_eq!(plan.witness_lanes().count(), 2);
@@ -113,8 +113,9 @@ pub fn ports<F>(op: &Op<F>) -> impl Iterator<Item = WitnessId> + '_ {
 }
 
 impl BusPlan {
-    /// The plan of a [`BusLayout::WitnessTable`] bus.
-    pub fn new<F>(circuit: &Circuit<F>) -> Self {
+    /// The plan of a [`BusLayout::WitnessTable`] bus (not the default bus:
+    /// [`with_layout`](Self::with_layout) takes any).
+    pub fn witness_table<F>(circuit: &Circuit<F>) -> Self {
         Self::with_layout(circuit, BusLayout::WitnessTable)
     }
 
@@ -256,7 +257,7 @@ mod tests {
     #[test]
     fn a_witness_table_bus_reads_every_port_once() {
         let circuit = circuit();
-        let plan = BusPlan::new(&circuit);
+        let plan = BusPlan::witness_table(&circuit);
         assert_eq!(plan.witness_lanes().count(), circuit.witness_count as usize);
         for i in 0..circuit.ops.len() {
             assert!(plan.counts(OpId(i as u32)).iter().all(|&c| c == 1));

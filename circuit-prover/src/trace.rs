@@ -124,7 +124,7 @@ mod tests {
         b.expose(z);
         let circuit = b.build().unwrap();
         let layout = Layout::new(&circuit, &Lanes::uniform(1), 3);
-        let plan = BusPlan::new(&circuit);
+        let plan = BusPlan::witness_table(&circuit);
 
         let witness = preprocessed::<V, EF>(&circuit, &layout, TableKind::Witness, &plan);
         assert_eq!(witness.height(), 8);

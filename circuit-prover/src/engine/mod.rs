@@ -34,7 +34,7 @@ impl<F: FieldFamily> CircuitStark for Stark<F> {
         config: &ProverConfig<Self>,
         options: &SetupOptions<'_, N>,
     ) -> Result<Keys<Self, N>, SetupError> {
-        setup::setup_generic(circuit, config, options)
+        setup::setup_generic(circuit, config, options, None)
     }
     #[cfg(feature = "forge")]
     fn setup_from_plan_impl<N: NpoTable<Val<Self>>>(
@@ -43,9 +43,7 @@ impl<F: FieldFamily> CircuitStark for Stark<F> {
         options: &SetupOptions<'_, N>,
         plan: crate::plan::BusPlan,
     ) -> Result<Keys<Self, N>, SetupError> {
-        config.fri.validate()?;
-        circuit.verify()?;
-        setup::setup_from_plan(circuit, config, options, plan)
+        setup::setup_generic(circuit, config, options, Some(plan))
     }
     fn prove_impl<N: NpoTable<Val<Self>>>(
         pk: &ProvingKey<Self, N>,

@@ -20,10 +20,13 @@ use crate::trace;
 
 /// The keys of `circuit` under `config`: its tables laid out as `options` say (their lanes,
 /// floor and cost model), and one AIR per NPO table of `options.npos` the circuit calls.
+/// The counts are `plan`'s, the circuit's own plan when `None` (another only for a forged
+/// key, [`crate::forge`]).
 pub(super) fn setup_generic<SC, N>(
     circuit: &Circuit<SC::Challenge>,
     config: &ProverConfig<SC>,
     options: &SetupOptions<'_, N>,
+    plan: Option<BusPlan>,
 ) -> Result<Keys<SC, N>, SetupError>
 where
     SC: StarkGenericConfig,
@@ -36,30 +39,7 @@ where
     let _span = tracing::info_span!("setup", ops = circuit.ops.len()).entered();
     config.fri.validate()?;
     circuit.verify()?;
-    setup_from_plan(
-        circuit,
-        config,
-        options,
-        BusPlan::with_layout(circuit, options.bus),
-    )
-}
-
-/// [`setup_generic`] after its checks, with the bus plan given: the circuit's own, or for a
-/// forged key ([`crate::forge`]) another.
-pub(super) fn setup_from_plan<SC, N>(
-    circuit: &Circuit<SC::Challenge>,
-    config: &ProverConfig<SC>,
-    options: &SetupOptions<'_, N>,
-    plan: BusPlan,
-) -> Result<Keys<SC, N>, SetupError>
-where
-    SC: StarkGenericConfig,
-    N: NpoTable<Val<SC>>,
-    Val<SC>: PrimeField64 + BinomiallyExtendable<D>,
-    SC::Challenge: BasedVectorSpace<Val<SC>> + p3_field::Field,
-    SymbolicExpressionExt<Val<SC>, SC::Challenge>: Algebra<SC::Challenge>,
-    PcsProverError<SC>: std::error::Error + Send + Sync + 'static,
-{
+    let plan = plan.unwrap_or_else(|| BusPlan::with_layout(circuit, options.bus));
     let min_log_height = config.fri.min_log_height();
     let floor = &options.floor;
     let npo_airs = npo_airs(circuit, options.npos, min_log_height, floor, &plan)?;

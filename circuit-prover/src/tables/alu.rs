@@ -233,7 +233,12 @@ mod tests {
         let row = traces.add.rows[0];
 
         let mut prep = LaneMatrix::<V>::new(2, PREPROCESSED_WIDTH, PREPROCESSED_WIDTH);
-        fill_preprocessed(&mut prep, &circuit, AluOp::Add, &BusPlan::new(&circuit));
+        fill_preprocessed(
+            &mut prep,
+            &circuit,
+            AluOp::Add,
+            &BusPlan::witness_table(&circuit),
+        );
         let mut main = LaneMatrix::<V>::new(2, MAIN_WIDTH, MAIN_WIDTH);
         fill_main(&mut main, &traces.add.rows);
         let (prep, main) = (prep.finish(), main.finish());

@@ -103,7 +103,7 @@ mod tests {
         b.expose(c);
         let circuit = b.build().unwrap();
         let mut m = LaneMatrix::<V>::new(2, PREPROCESSED_WIDTH, PREPROCESSED_WIDTH);
-        fill_preprocessed(&mut m, &circuit, &BusPlan::new(&circuit));
+        fill_preprocessed(&mut m, &circuit, &BusPlan::witness_table(&circuit));
         let m = m.finish();
         let lane: &ConstPreprocessed<V> = m.values[..PREPROCESSED_WIDTH].borrow();
         assert_eq!(lane.count, V::ONE);

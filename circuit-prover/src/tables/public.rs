@@ -141,7 +141,7 @@ mod tests {
 
         let (lanes, height) = (2, 4);
         let mut prep = LaneMatrix::<V>::new(height, PREPROCESSED_WIDTH, lanes * PREPROCESSED_WIDTH);
-        fill_preprocessed(&mut prep, &circuit, &BusPlan::new(&circuit));
+        fill_preprocessed(&mut prep, &circuit, &BusPlan::witness_table(&circuit));
         let mut main = LaneMatrix::<V>::new(height, MAIN_WIDTH, lanes * MAIN_WIDTH);
         fill_main(&mut main, &traces.public.rows, height, lanes);
         let (prep, main) = (prep.finish(), main.finish());

@@ -110,7 +110,7 @@ mod tests {
         b.connect(z, x); // w² = x: a check, which constrains the private input
         b.expose(y);
         let circuit = b.build().unwrap();
-        let plan = BusPlan::new(&circuit);
+        let plan = BusPlan::witness_table(&circuit);
         let w_slot = circuit.debug.target_slots[w.index()].unwrap();
         let mut prep = LaneMatrix::<V>::new(4, PREPROCESSED_WIDTH, 2 * PREPROCESSED_WIDTH);
         fill_preprocessed(&mut prep, &plan);
