@@ -372,7 +372,10 @@ pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
         count("inputs", horner::INPUTS, inputs.len())?;
         let w = <V as BinomiallyExtendable<D>>::W;
         Ok(vec![horner::evaluate_ext(
-            inputs[0], inputs[1], inputs[2], w,
+            inputs[0],
+            inputs[1],
+            &inputs[2..],
+            w,
         )])
     });
 }
@@ -450,8 +453,9 @@ pub enum Table {
     /// [`PACK`]: 4 base input ports and one packed output port ([`pack`] and
     /// [`unpack`]).
     Pack,
-    /// [`HORNER`](horner::HORNER): the accumulator, challenge and packed-slot input
-    /// ports, the output port, and one extension column (see [`horner`]).
+    /// [`HORNER`](horner::HORNER): the accumulator, challenge and
+    /// [`SLOTS`](horner::SLOTS) packed-slot input ports, the output port, and
+    /// `α²` with the accumulators between the slots (see [`horner`]).
     Horner,
 }
 
@@ -590,8 +594,8 @@ impl<V: FieldFamily> NpoTable<V> for Table {
             Table::Pack => return,
             Table::Horner => {
                 let w = <V as BinomiallyExtendable<D>>::W;
-                let (u, _) = horner::evaluate(inputs[0], inputs[1], inputs[2], w);
-                extra.copy_from_slice(&u);
+                let (columns, _) = horner::evaluate(inputs[0], inputs[1], &inputs[2..], w);
+                extra.copy_from_slice(&columns);
                 return;
             }
             Table::Permutation | Table::PackedPermutation => {
@@ -631,8 +635,8 @@ impl<V: FieldFamily> NpoTable<V> for Table {
             }
             Table::Horner => {
                 let w = AB::Expr::from(<V as BinomiallyExtendable<D>>::W);
-                let (acc, alpha, slot) = (inputs[0], inputs[1], inputs[2]);
-                for c in horner::constraints(acc, alpha, slot, extra, outputs[0], w) {
+                let (acc, alpha, slots) = (inputs[0], inputs[1], &inputs[2..]);
+                for c in horner::constraints(acc, alpha, slots, extra, outputs[0], w) {
                     builder.assert_zero(c);
                 }
                 return;

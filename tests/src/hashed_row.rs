@@ -30,7 +30,7 @@ pub fn circuit<V: FieldFamily>(len: usize) -> Circuit<Ext<V>> {
     let (acc, alpha) = (b.public_input(), b.public_input());
     let row = PackedRow::private(&mut b, len);
     let digest = poseidon2::hash_packed_row(&mut b, &row.slots, &row.tail);
-    let sum = horner::sum_packed(&mut b, acc, alpha, &row.slots);
+    let sum = horner::sum_packed(&mut b, Some(acc), alpha, &row.slots);
     for &t in digest.iter().chain([&sum]) {
         let public = b.public_input();
         b.connect(t, public);

@@ -8,7 +8,7 @@
 //!    α⁰ for each height; `z = x` is rejected (the inverse of `z − x` must exist), and so is
 //!    a nonzero reduced opening at height `log_blowup`. The opened rows are packed private
 //!    inputs, four base values per slot (one stream per height and batch, as p3 hashes
-//!    them), so each `Σ α^k p_k(x)` is one Horner row per slot
+//!    them), so each `Σ α^k p_k(x)` is one Horner row per four slots
 //!    ([`horner::step`](fixpoint_circuit_prover::horner::step));
 //! 3. folding: per round, the row `(lo, hi)` holds the folded value at the index's low bit
 //!    and the proof's sibling, `fold = (lo + hi)/2 + (lo − hi)·β/(2s)` with

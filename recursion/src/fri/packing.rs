@@ -3,7 +3,7 @@
 //! p3 hashes the rows of every matrix of one height in a batch as one stream (commit
 //! order). That stream is the unit of packing: its values fill slots four at a time
 //! ([`PackedRow`]), which the Merkle hash absorbs as they are and the reduced openings
-//! read with one [`horner::step`] each. A matrix's values are a span of its height's
+//! read with one [`horner::step`] per four slots. A matrix's values are a span of its height's
 //! stream; where a span starts or ends inside a slot, that slot is unpacked once and its
 //! lanes are summed by primitive ops.
 
@@ -138,9 +138,17 @@ impl<'a> Lanes<'a> {
         }
         let head = weighted(builder, span.start..first * LANES);
         let tail = weighted(builder, last * LANES..span.end);
-        let init = tail.unwrap_or_else(|| builder.zero());
         let slots = self.rows[span.stream].slots[first..last].to_vec();
-        let body = horner::sum_packed(builder, init, alpha, &slots);
+        let body = match tail {
+            // A chain whose top row is padded starts from zero (see `sum_packed`); the
+            // tail's weight `α^(4n)` is on the ladder already.
+            Some(tail) if slots.len() % horner::SLOTS != 0 => {
+                let body = horner::sum_packed(builder, None, alpha, &slots);
+                let shifted = builder.mul(tail, alpha_powers[slots.len() * LANES]);
+                builder.add(body, shifted)
+            }
+            tail => horner::sum_packed(builder, tail, alpha, &slots),
+        };
         match head {
             None => body,
             Some(head) => {

@@ -157,11 +157,11 @@ mod checking_a_result {
     /// by Horner rows (issue 15, lever 3); the openings at one point share one division.
     /// And again (issue 16): every layer proves on the virtual-witness bus, now the
     /// default, and unpacking is a `PACK` row of a hint's coordinates, so the layers' keys
-    /// have no Unpack table.
+    /// have no Unpack table. And again: a Horner row absorbs four slots.
     #[test]
     fn the_fixed_point_circuit_and_key_are_pinned() {
-        const CIRCUIT_ID: &str = "dcad9e2abebae62eef5812fe08a47796665259df68c046f3df784ac12c72898b";
-        const VK_HASH: &str = "fec0c4bfdcec42c79fae4d337cd7e5f4e371642bdcf9b280ffd7caa5bc606235";
+        const CIRCUIT_ID: &str = "35e1cd7adb7b38642cc477aa6ade2ead4f0799b976d10990254bfab078ea6367";
+        const VK_HASH: &str = "58a7abdb1c27778a5ccf9b74340a48c29a2bd7c433d822abdd6a7ac9b00ee106";
         let o = outcome();
         let at = o.fixed_point_at.unwrap();
         let report = &o.reports[at - 1];
