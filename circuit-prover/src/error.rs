@@ -328,6 +328,21 @@ pub enum KeyError {
         /// The first (Witness) table's bus.
         first: crate::BusLayout,
     },
+    /// A key on a [`BusLayout::Virtual`](crate::BusLayout::Virtual) bus whose Witness table
+    /// is not [`TableShape::unproved`](crate::TableShape::unproved): that bus proves no
+    /// Witness table, so its shape is fixed (no entry, one lane, one row).
+    #[error(
+        "the key's Witness table has {entries} entries in {lanes} lane(s) of 2^{log_height} \
+         rows on a virtual bus, which proves no Witness table (expected none, 1 lane, 2^0 rows)"
+    )]
+    VirtualWitness {
+        /// The Witness table's entries.
+        entries: usize,
+        /// Its lanes.
+        lanes: usize,
+        /// log2 of its height.
+        log_height: usize,
+    },
     /// A table with no lanes, or more than [`MAX_LANES`](crate::MAX_LANES).
     #[error("the {table} table has {lanes} lanes (at least 1, at most {max})")]
     Lanes {

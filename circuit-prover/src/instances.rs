@@ -1,5 +1,5 @@
 //! The batch's instances as p3-batch-stark sees them, from a key or a circuit: one AIR per
-//! table in instance order (the primitive tables in [`TableKind::ALL`] order, then the NPO
+//! table in instance order (the primitive tables of [`Layout::instances`], then the NPO
 //! tables), their public values and their heights. Below the engine, which proves and
 //! verifies with them, and above the keys, which are only data.
 
@@ -46,8 +46,8 @@ pub(crate) fn public_positions<F>(circuit: &Circuit<F>) -> Vec<u32> {
         .collect()
 }
 
-/// The primitive tables' AIRs, in [`TableKind::ALL`] order, with their preprocessed
-/// matrices (in the same order) at setup and without on the verifier's side.
+/// The AIRs of the primitive tables the batch proves ([`Layout::instances`]), with their
+/// preprocessed matrices (in the same order) at setup and without on the verifier's side.
 pub(crate) fn airs_for<V: BinomiallyExtendable<D>, N>(
     layout: &Layout,
     public_positions: &[u32],
@@ -55,7 +55,8 @@ pub(crate) fn airs_for<V: BinomiallyExtendable<D>, N>(
     preprocessed: Option<Vec<RowMajorMatrix<V>>>,
 ) -> Vec<CircuitAir<V, N>> {
     let mut preprocessed = preprocessed.map(Vec::into_iter);
-    TableKind::ALL
+    layout
+        .instances()
         .iter()
         .map(|&kind| {
             CircuitAir::Table(TableAir {
@@ -94,13 +95,15 @@ where
     airs
 }
 
-/// The public values of each table: the Public table's are the public inputs'
-/// coordinates; the others (and the `npo_tables` NPO tables) have none.
+/// The public values of each table the batch proves: the Public table's are the public
+/// inputs' coordinates; the others (and the `npo_tables` NPO tables) have none.
 pub(crate) fn public_values<V: Field, EF: BasedVectorSpace<V>>(
+    layout: &Layout,
     public_inputs: &[EF],
     npo_tables: usize,
 ) -> Vec<Vec<V>> {
-    let primitive = TableKind::ALL.iter().map(|&kind| match kind {
+    let instances = layout.instances();
+    let primitive = instances.iter().map(|&kind| match kind {
         TableKind::Public => public_inputs
             .iter()
             .flat_map(|v| v.as_basis_coefficients_slice().iter().copied())
@@ -118,7 +121,8 @@ pub(crate) fn ext_degree_bits<SC: StarkGenericConfig>(
     layout: &Layout,
     npo_log_heights: &[usize],
 ) -> Vec<usize> {
-    let primitive = layout.tables.iter().map(|t| t.log_height);
+    let instances = layout.instances();
+    let primitive = instances.iter().map(|&kind| layout.table(kind).log_height);
     primitive
         .chain(npo_log_heights.iter().copied())
         .map(|log_height| log_height + config.is_zk())
@@ -194,7 +198,7 @@ impl<SC: StarkGenericConfig, N> VerifyingKey<SC, N> {
     where
         SC::Challenge: BasedVectorSpace<Val<SC>>,
     {
-        public_values(public_inputs, self.npo_tables.len())
+        public_values(&self.layout, public_inputs, self.npo_tables.len())
     }
 }
 

@@ -287,6 +287,17 @@ impl<SC: p3_uni_stark::StarkGenericConfig, N: Serialize + serde::de::Deserialize
                 });
             }
         }
+        // On a virtual bus the batch does not prove the Witness table: its shape is the
+        // canonical one, so that no two keys differ only in a table no proof has.
+        let witness = *self.layout.table(TableKind::Witness);
+        let bus = self.layout.bus();
+        if bus == crate::BusLayout::Virtual && witness != crate::TableShape::unproved(bus) {
+            return invalid(KeyError::VirtualWitness {
+                entries: witness.entries,
+                lanes: witness.lanes,
+                log_height: witness.log_height,
+            });
+        }
         let public = self.layout.table(TableKind::Public);
         if public.entries != self.public_positions.len() || public.lanes != public.entries.max(1) {
             return invalid(KeyError::PublicTable {

@@ -33,9 +33,9 @@ impl TableKind {
         TableKind::Mul,
     ];
 
-    /// The table's instance index in a batch: its place in [`TableKind::ALL`], which is
-    /// the order setup commits and proves the primitive tables in (the NPO tables follow
-    /// them). What a verifier circuit uses to find a table among a proof's instances.
+    /// The table's place in [`TableKind::ALL`] and in [`Layout::tables`]. Its instance
+    /// index in a batch is [`Layout::instance_of`]: on a virtual bus the Witness table is
+    /// not proved, so the others come one place earlier.
     ///
     /// ```
     /// use fixpoint_circuit_prover::TableKind;
@@ -114,6 +114,24 @@ pub struct TableShape {
 }
 
 impl TableShape {
+    /// The Witness table's shape on a [`BusLayout::Virtual`] bus, which does not prove it:
+    /// no entry, one lane, one row.
+    ///
+    /// ```
+    /// use fixpoint_circuit_prover::{BusLayout, TableKind, TableShape};
+    /// let shape = TableShape::unproved(BusLayout::Virtual);
+    /// assert_eq!((shape.kind, shape.entries, shape.height()), (TableKind::Witness, 0, 1));
+    /// ```
+    pub const fn unproved(bus: BusLayout) -> Self {
+        TableShape {
+            kind: TableKind::Witness,
+            bus,
+            entries: 0,
+            lanes: 1,
+            log_height: 0,
+        }
+    }
+
     /// Padded height (a power of two).
     pub fn height(&self) -> usize {
         1 << self.log_height
@@ -329,19 +347,60 @@ impl Layout {
             .chain((lowest..highest).filter_map(choose))
             .min_by_key(total)
             .expect("the uncapped layout");
-        let tables = std::array::from_fn(|i| TableShape {
+        let mut tables = std::array::from_fn(|i| TableShape {
             kind: TableKind::ALL[i],
             bus,
             entries: entries[i],
             lanes: shapes[i].0,
             log_height: shapes[i].1,
         });
+        if bus == BusLayout::Virtual {
+            // Not proved on this bus (`instances`): one canonical shape, so that two keys of
+            // one circuit cannot differ in a table no proof has.
+            tables[TableKind::Witness.instance()] = TableShape::unproved(bus);
+        }
         Layout { tables }
     }
 
     /// The shape of table `kind`.
     pub fn table(&self, kind: TableKind) -> &TableShape {
         &self.tables[kind.instance()]
+    }
+
+    /// The primitive tables the batch proves, in [`TableKind::ALL`] order (the NPO tables
+    /// follow them): every one but, on a [`BusLayout::Virtual`] bus, the Witness table,
+    /// which holds no slot there (its shape stays in the layout, with no entry).
+    ///
+    /// ```
+    /// use fixpoint_circuit::CircuitBuilder;
+    /// use fixpoint_circuit_prover::{BusLayout, KoalaBearExt as F, Layout, Lanes, TableKind};
+    ///
+    /// let mut b = CircuitBuilder::<F>::new();
+    /// let x = b.public_input();
+    /// let y = b.mul(x, x);
+    /// b.expose(y);
+    /// let circuit = b.build()?;
+    /// let layout = Layout::new(&circuit, &Lanes::default(), 4);
+    /// assert_eq!(layout.bus(), BusLayout::WitnessTable);
+    /// assert_eq!(layout.instances(), TableKind::ALL);
+    /// let mut virtual_bus = layout.clone();
+    /// virtual_bus.tables.iter_mut().for_each(|t| t.bus = BusLayout::Virtual);
+    /// assert_eq!(virtual_bus.instances()[0], TableKind::Const);
+    /// assert_eq!(virtual_bus.instance_of(TableKind::Public), Some(1));
+    /// assert_eq!(virtual_bus.instance_of(TableKind::Witness), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn instances(&self) -> Vec<TableKind> {
+        TableKind::ALL
+            .into_iter()
+            .filter(|&kind| kind != TableKind::Witness || self.bus() == BusLayout::WitnessTable)
+            .collect()
+    }
+
+    /// The instance index of table `kind` in the batch ([`instances`](Self::instances)),
+    /// or `None` when the batch does not prove it.
+    pub fn instance_of(&self, kind: TableKind) -> Option<usize> {
+        self.instances().iter().position(|&k| k == kind)
     }
 
     /// Who provides the slots' values on the bus: the first table's
@@ -355,7 +414,22 @@ impl Layout {
 impl std::fmt::Display for Layout {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "table    entries  lanes  height  prep cols  main cols")?;
+        let proved = self.instances();
         for t in &self.tables {
+            if !proved.contains(&t.kind) {
+                writeln!(
+                    f,
+                    "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}  (not proved on a {} bus)",
+                    t.kind.name(),
+                    t.entries,
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    t.bus
+                )?;
+                continue;
+            }
             writeln!(
                 f,
                 "{:<8} {:>7}  {:>5}  {:>6}  {:>9}  {:>9}",

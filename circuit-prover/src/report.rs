@@ -100,8 +100,9 @@ pub struct ProofReport {
 impl ProofReport {
     pub(crate) fn new<SC>(layout: &Layout, config: &ProverConfig<SC>) -> Self {
         let tables = layout
-            .tables
-            .iter()
+            .instances()
+            .into_iter()
+            .map(|kind| layout.table(kind))
             .map(|t| TableReport {
                 name: t.kind.name().to_owned(),
                 entries: t.entries,

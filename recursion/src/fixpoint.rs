@@ -59,11 +59,6 @@ pub struct FixpointShape<V: TwoAdicField, F: p3_field::ExtensionField<V>> {
     pub public_table: usize,
 }
 
-/// The index of the Public table among a key's tables.
-fn public_table() -> usize {
-    TableKind::Public.instance()
-}
-
 /// A verifying key a verifier circuit can be built from: fixpoint's keys over any
 /// [`FieldFamily`], with any NPO tables.
 pub trait FixpointKey<V: TwoAdicField + BinomiallyExtendable<D>> {
@@ -94,7 +89,11 @@ where
         Ok(FixpointShape {
             batch,
             public_count: self.public_count as usize,
-            public_table: public_table(),
+            // Every layout proves the Public table (only the Witness one may be left out).
+            public_table: self
+                .layout
+                .instance_of(TableKind::Public)
+                .expect("every layout proves the Public table"),
         })
     }
 }

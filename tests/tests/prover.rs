@@ -7,9 +7,9 @@ mod keys;
 
 use fixpoint_circuit::{Circuit, CircuitBuilder, Traces};
 use fixpoint_circuit_prover::{
-    BabyBearStark, CircuitStark, CostModel, FriSettings, KoalaBearStark, LOOKUP_BUDGET, Lanes,
-    Proof, ProverConfig, ProvingKey, Rejection, SetupOptions, VerifyError, VerifyingKey, prove,
-    prove_with_report, setup, setup_with, verify,
+    BabyBearStark, CircuitStark, CostModel, FriSettings, KeyError, KoalaBearStark, LOOKUP_BUDGET,
+    Lanes, Proof, ProverConfig, ProvingKey, Rejection, SetupOptions, VerifyError, VerifyingKey,
+    prove, prove_with_report, setup, setup_with, verify,
 };
 use fixpoint_tests::{fibonacci, thirty_seven_x};
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -138,7 +138,10 @@ fn the_cost_model_counts_the_lookup_columns_p3_commits() {
             setup_with(&circuit, &config, &SetupOptions::new().with_lanes(lanes)).unwrap();
         let (proof, report) = prove_with_report(&pk, &run(&circuit, &publics)).unwrap();
         verify(&vk, &publics, &proof).unwrap();
-        for (shape, table) in vk.layout.tables.iter().zip(&report.tables) {
+        let proved = vk.layout.instances();
+        let shapes = proved.iter().map(|&kind| vk.layout.table(kind));
+        assert_eq!(report.tables.len(), proved.len(), "no NPO table here");
+        for (shape, table) in shapes.zip(&report.tables) {
             assert_eq!(table.name, shape.kind.name());
             assert_eq!(
                 table.bus_columns,
@@ -353,9 +356,27 @@ fn inconsistent_or_tampered_keys_are_errors_not_panics() {
     bad.layout.tables[3].lanes += 1;
     assert!(verify(&bad, &publics, &proof).is_err());
 
+    // The Witness table, which a virtual bus does not prove, has one shape: any other is
+    // refused before the proof is read.
     let mut bad = vk.clone();
     bad.layout.tables[0].log_height += 1;
-    assert!(verify(&bad, &publics, &proof).is_err());
+    assert!(matches!(
+        verify(&bad, &publics, &proof),
+        Err(VerifyError::InvalidKey(KeyError::VirtualWitness {
+            entries: 0,
+            lanes: 1,
+            log_height: 1
+        }))
+    ));
+    let mut bad = vk.clone();
+    bad.layout.tables[0].entries = 1;
+    let err = verify(&bad, &publics, &proof).unwrap_err();
+    let source = std::error::Error::source(&err).expect("the key's error");
+    assert_eq!(
+        source.to_string(),
+        "the key's Witness table has 1 entries in 1 lane(s) of 2^0 rows \
+         on a virtual bus, which proves no Witness table (expected none, 1 lane, 2^0 rows)"
+    );
 
     verify(&vk, &publics, &proof).unwrap();
 }

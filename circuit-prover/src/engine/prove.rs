@@ -17,7 +17,6 @@ use crate::config::D;
 use crate::error::{P3Error, ProveError};
 use crate::instances::public_values;
 use crate::keys::ProvingKey;
-use crate::layout::TableKind;
 use crate::npo::{self, NpoTable};
 use crate::proof::Proof;
 use crate::report::{Phase, ProofReport, TableReport};
@@ -71,7 +70,8 @@ where
     let start = Instant::now();
     let main_traces = {
         let _span = tracing::info_span!("trace generation").entered();
-        let mut main = TableKind::ALL
+        let mut main = layout
+            .instances()
             .iter()
             .map(|&kind| {
                 let slots = pk.witness_slots.as_deref();
@@ -97,7 +97,8 @@ where
             *slot = row.val;
         }
     }
-    let pvs = public_values::<Val<SC>, SC::Challenge>(&public_inputs, pk.vk.npo_tables.len());
+    let pvs =
+        public_values::<Val<SC>, SC::Challenge>(layout, &public_inputs, pk.vk.npo_tables.len());
     let instances: Vec<StarkInstance<'_, SC, CircuitAir<Val<SC>, N>>> = pk
         .airs
         .iter()

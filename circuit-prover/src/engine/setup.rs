@@ -12,7 +12,7 @@ use crate::config::{D, ProverConfig};
 use crate::error::{P3Error, SetupError};
 use crate::instances::{airs_for, ext_degree_bits, public_positions};
 use crate::keys::{Keys, ProvingKey, VerifyingKey};
-use crate::layout::{Layout, ShapeFloor, TableKind};
+use crate::layout::{Layout, ShapeFloor};
 use crate::npo::{self, NpoAir, NpoTable};
 use crate::options::SetupOptions;
 use crate::plan::{BusLayout, BusPlan};
@@ -53,7 +53,8 @@ where
         tallest_npo,
         options.bus,
     );
-    let preprocessed = TableKind::ALL
+    let preprocessed = layout
+        .instances()
         .iter()
         .map(|&kind| trace::preprocessed::<Val<SC>, SC::Challenge>(circuit, &layout, kind, &plan))
         .collect();

@@ -16,7 +16,6 @@ use crate::config::D;
 use crate::error::{KeyError, P3Error, Rejection, ShapeFigure, VerifyError};
 use crate::instances::{BatchParts, parts_of_checked_key, public_values};
 use crate::keys::VerifyingKey;
-use crate::layout::TableKind;
 use crate::npo::NpoTable;
 use crate::proof::Proof;
 
@@ -104,7 +103,7 @@ where
     }
     // Cheap before the key's AIRs are built: the key's own bounds, then one height per table.
     check_key(vk)?;
-    let tables = TableKind::ALL.len() + vk.npo_tables.len();
+    let tables = vk.layout.instances().len() + vk.npo_tables.len();
     if proof.inner.degree_bits.len() != tables {
         return Err(VerifyError::Shape {
             what: "table heights",
@@ -142,7 +141,8 @@ where
         common,
         ..
     } = parts;
-    let pvs = public_values::<Val<SC>, SC::Challenge>(public_inputs, vk.npo_tables.len());
+    let pvs =
+        public_values::<Val<SC>, SC::Challenge>(&vk.layout, public_inputs, vk.npo_tables.len());
     verify_batch(&config.stark, &airs, &proof.inner, &pvs, &common).map_err(|e| {
         VerifyError::Rejected {
             reason: Rejection::of(&e),
