@@ -16,7 +16,7 @@
 //! slots are read whole (extension ports), so the coordinates a step weights are the lanes
 //! the hash absorbed, and each is a base value by construction.
 //!
-//! The row is the seven ports and four extension columns that keep the constraints at
+//! The row is the seven ports and four extension columns ([`HornerColumns`]) that keep the constraints at
 //! degree 3: `α² = α·α` (degree 2), and the accumulators between the slots, highest slot
 //! first (`a₀ = acc`, `a₄ = out`):
 //!
@@ -28,11 +28,13 @@
 //! rows (16,384 with padding, 41 columns) become 4,050 four-slot rows (4,096, 79 columns);
 //! see the book's *FRI in a circuit* chapter.
 
+use std::borrow::{Borrow, BorrowMut};
+
 use fixpoint_circuit::{CircuitBuilder, Target};
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
 
 use crate::config::D;
-use crate::tables::common::ext_mul;
+use crate::tables::common::{ext_mul, lane_columns};
 
 /// The kind id of one Horner step over [`SLOTS`] packed slots ([`step`]).
 pub const HORNER: fixpoint_circuit::NpoKind = fixpoint_circuit::NpoKind(6);
@@ -43,9 +45,31 @@ pub const SLOTS: usize = 4;
 /// Inputs of a [`HORNER`] call: `acc`, `α` and the [`SLOTS`] slots; its one output is `out`.
 pub const INPUTS: usize = 2 + SLOTS;
 
-/// Extension columns of the body beyond the ports: `α²` and the `SLOTS − 1` accumulators
-/// between the slots.
-pub const EXTRA_COLUMNS: usize = D * SLOTS;
+/// The body's columns beyond the ports, in the row's order (a `[T]` of
+/// [`EXTRA_COLUMNS`] borrows as it): `α²`, then the accumulators between the slots,
+/// highest slot first. The accumulator before the first slot is the `acc` port and the one
+/// after the last the `out` port, so they have no columns here.
+///
+/// ```
+/// use std::borrow::Borrow;
+/// use fixpoint_circuit_prover::horner::{EXTRA_COLUMNS, HornerColumns, SLOTS};
+///
+/// let row: Vec<u32> = (0..EXTRA_COLUMNS as u32).collect();
+/// let cols: &HornerColumns<u32> = row.as_slice().borrow();
+/// assert_eq!(cols.alpha_squared, [0, 1, 2, 3]);
+/// assert_eq!(cols.between.len(), SLOTS - 1);
+/// assert_eq!(cols.between[0], [4, 5, 6, 7]);
+/// ```
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HornerColumns<T> {
+    /// `α·α`, which keeps every absorption at degree 3.
+    pub alpha_squared: [T; D],
+    /// `a₁ … a₃`: the accumulator after each slot but the last (`a_t` after `s_{4−t}`).
+    pub between: [[T; D]; SLOTS - 1],
+}
+
+lane_columns!(HornerColumns, EXTRA_COLUMNS);
 
 /// One Horner step: `acc·α¹⁶ + Σ_j α^{4j}·slots_j(α)`, each slot weighted over its four
 /// coordinates.
@@ -151,12 +175,13 @@ pub(crate) fn evaluate<V: Field>(
 ) -> ([V; EXTRA_COLUMNS], [V; D]) {
     let square = ext_mul(alpha, alpha, w);
     let mut extra = [V::ZERO; EXTRA_COLUMNS];
-    extra[..D].copy_from_slice(&square);
+    let cols: &mut HornerColumns<V> = extra.as_mut_slice().borrow_mut();
+    cols.alpha_squared = square;
     let mut a: [V; D] = std::array::from_fn(|k| acc[k]);
     for t in 0..SLOTS {
         a = absorb(&a, alpha, &square, slots[SLOTS - 1 - t], w);
-        if t + 1 < SLOTS {
-            extra[D * (t + 1)..D * (t + 2)].copy_from_slice(&a);
+        if let Some(between) = cols.between.get_mut(t) {
+            *between = a;
         }
     }
     (extra, a)
@@ -193,7 +218,8 @@ pub(crate) fn constraints<E: PrimeCharacteristicRing + Clone>(
     out: &[E],
     w: E,
 ) -> Vec<E> {
-    let square = &extra[..D];
+    let cols: &HornerColumns<E> = extra.borrow();
+    let square = &cols.alpha_squared;
     let mut all: Vec<E> = ext_mul(alpha, alpha, w.clone())
         .into_iter()
         .zip(square)
@@ -201,11 +227,10 @@ pub(crate) fn constraints<E: PrimeCharacteristicRing + Clone>(
         .collect();
     let mut a = acc;
     for t in 0..SLOTS {
-        let next = if t + 1 < SLOTS {
-            &extra[D * (t + 1)..D * (t + 2)]
-        } else {
-            out
-        };
+        let next = cols
+            .between
+            .get(t)
+            .map_or(out, |between| between.as_slice());
         let expected = absorb(a, alpha, square, slots[SLOTS - 1 - t], w.clone());
         all.extend(next.iter().zip(expected).map(|(n, e)| n.clone() - e));
         a = next;
