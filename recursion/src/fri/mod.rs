@@ -378,6 +378,7 @@ where
         inputs,
         log_arities: &log_arities,
         openings: &openings,
+        points: &points,
         alpha_powers: &alpha_powers,
         groups: &groups,
         half,
@@ -547,6 +548,8 @@ struct Query<'a> {
     log_arities: &'a [usize],
     /// (LDE height, α-ladder offset) per (batch, matrix, point).
     openings: &'a [(usize, usize)],
+    /// The point target per (batch, matrix, point), in the same order.
+    points: &'a [Target],
     alpha_powers: &'a [Target],
     /// The openings by (LDE height, point), with their sums at `z`.
     groups: &'a [PointGroup],
@@ -646,12 +649,15 @@ impl Query<'_> {
         let h_max = self.shape.log_max_height();
         let log_blowup = self.shape.fri.log_blowup;
         let mut xs: BTreeMap<usize, Target> = BTreeMap::new();
-        let mut sums_at_x: Vec<Target> = Vec::with_capacity(self.openings.len());
+        // The row sums at x per opening; `None` for an opening whose sum a neighbour's
+        // run already holds (see `runs`).
+        let mut sums_at_x: Vec<Option<Target>> = Vec::with_capacity(self.openings.len());
         for (claims, rows) in self.shape.commitments.iter().zip(&self.inputs.rows[q]) {
             let (_, spans) = packing::batch_layout(claims);
             let mut lanes = packing::Lanes::new(rows);
-            for (m, &span) in claims.iter().zip(&spans) {
-                let h = m.log_height + log_blowup;
+            let first_opening = sums_at_x.len();
+            for (m, run, matrices) in self.runs(claims, &spans, first_opening) {
+                let h = claims[m].log_height + log_blowup;
                 xs.entry(h).or_insert_with(|| {
                     power_from_bits::<V, F>(
                         builder,
@@ -660,31 +666,37 @@ impl Query<'_> {
                         V::GENERATOR,
                     )
                 });
-                // The row's α-weighted sum at x, once per matrix (Horner steps over its
-                // packed slots, then shifted to its ladder offset): point t's ladder starts
-                // `width` rungs after point t − 1's, so its sum is `α^width` times the last.
+                // The run's α-weighted sum at x, once (Horner steps over its packed slots,
+                // then shifted to its ladder offset): point t's ladder starts `width` rungs
+                // after point t − 1's, so its sum is `α^width` times the last.
                 let mut sum_at_x: Option<Target> = None;
-                for _ in 0..m.points {
+                for _ in 0..claims[m].points {
                     let (_, offset) = self.openings[sums_at_x.len()];
                     let sum = match sum_at_x {
                         None => {
                             let alpha = self.challenges.alpha;
-                            let row_sum = lanes.sum(builder, span, alpha, self.alpha_powers);
+                            let row_sum = lanes.sum(builder, run, alpha, self.alpha_powers);
                             match offset {
                                 0 => row_sum,
                                 _ => builder.mul(row_sum, self.alpha_powers[offset]),
                             }
                         }
-                        Some(previous) => builder.mul(previous, self.alpha_powers[m.width]),
+                        Some(previous) => builder.mul(previous, self.alpha_powers[claims[m].width]),
                     };
                     sum_at_x = Some(sum);
-                    sums_at_x.push(sum);
+                    sums_at_x.push(Some(sum));
                 }
+                // The run's other matrices have one point each, their sums in the run's.
+                sums_at_x.extend(std::iter::repeat_n(None, matrices - 1));
             }
         }
         let mut reduced: BTreeMap<usize, Target> = BTreeMap::new();
         for group in self.groups {
-            let sums: Vec<Target> = group.openings.iter().map(|&o| sums_at_x[o]).collect();
+            let sums: Vec<Target> = group
+                .openings
+                .iter()
+                .filter_map(|&o| sums_at_x[o])
+                .collect();
             let sum_at_x = builder.sum(&sums);
             let diff = builder.sub(group.sum_at_z, sum_at_x);
             let denominator = builder.sub(group.point, xs[&group.height]);
@@ -701,6 +713,49 @@ impl Query<'_> {
             builder.assert_zero(ro);
         }
         reduced
+    }
+
+    /// A batch's matrices in runs that share one row sum at `x` (its openings from
+    /// `first_opening` on): consecutive matrices opened at one and the same point, whose
+    /// spans follow each other in one stream and whose ladder offsets do too, as the
+    /// preprocessed and quotient batches' matrices of one height. Their terms
+    /// `α^{o_m}·Σ_j α^j·v_{m,j}` are then one `α^{o}·Σ_j α^j·v_j` over the joined span, so
+    /// no slot the matrices share is unpacked and no sum is shifted twice. The value is the
+    /// same polynomial in the opened values, so the check is p3's, term for term.
+    /// Returns (first matrix, joined span, matrices) per run, in commit order.
+    fn runs(
+        &self,
+        claims: &[crate::pcs::MatrixClaim],
+        spans: &[packing::Span],
+        first_opening: usize,
+    ) -> Vec<(usize, packing::Span, usize)> {
+        let mut runs: Vec<(usize, packing::Span, usize)> = Vec::new();
+        let mut opening = first_opening;
+        for (m, (claim, &span)) in claims.iter().zip(spans).enumerate() {
+            let joins = |&(_, run, _): &(usize, packing::Span, usize)| {
+                // `m ≥ 1` here, and both matrices have their one opening: `opening − 1`
+                // is the previous matrix's.
+                let previous = &claims[m - 1];
+                claim.points == 1
+                    && previous.points == 1
+                    && span.stream == run.stream
+                    && span.start == run.end
+                    && self.points[opening] == self.points[opening - 1]
+                    && {
+                        let (height, offset) = self.openings[opening - 1];
+                        self.openings[opening] == (height, offset + previous.width)
+                    }
+            };
+            match runs.last_mut() {
+                Some(last) if joins(last) => {
+                    last.1.end = span.end;
+                    last.2 += 1;
+                }
+                _ => runs.push((m, span, 1)),
+            }
+            opening += claim.points;
+        }
+        runs
     }
 
     /// Steps 3–4 (`fold_query`): per round, folds the row `(folded, siblings)` by `β`,
