@@ -378,7 +378,7 @@ where
         inputs,
         log_arities: &log_arities,
         openings: &openings,
-        points: &points,
+        runs: &packing::opening_runs(shape, &openings, &points),
         alpha_powers: &alpha_powers,
         groups: &groups,
         half,
@@ -548,8 +548,8 @@ struct Query<'a> {
     log_arities: &'a [usize],
     /// (LDE height, α-ladder offset) per (batch, matrix, point).
     openings: &'a [(usize, usize)],
-    /// The point target per (batch, matrix, point), in the same order.
-    points: &'a [Target],
+    /// Per batch, its matrices in runs that share one row sum at `x` ([`packing::opening_runs`]).
+    runs: &'a [Vec<packing::Run>],
     alpha_powers: &'a [Target],
     /// The openings by (LDE height, point), with their sums at `z`.
     groups: &'a [PointGroup],
@@ -652,11 +652,15 @@ impl Query<'_> {
         // The row sums at x per opening; `None` for an opening whose sum a neighbour's
         // run already holds (see `runs`).
         let mut sums_at_x: Vec<Option<Target>> = Vec::with_capacity(self.openings.len());
-        for (claims, rows) in self.shape.commitments.iter().zip(&self.inputs.rows[q]) {
-            let (_, spans) = packing::batch_layout(claims);
+        let batches = self.shape.commitments.iter().zip(&self.inputs.rows[q]);
+        for ((claims, rows), runs) in batches.zip(self.runs) {
             let mut lanes = packing::Lanes::new(rows);
-            let first_opening = sums_at_x.len();
-            for (m, run, matrices) in self.runs(claims, &spans, first_opening) {
+            for &packing::Run {
+                first: m,
+                span: run,
+                matrices,
+            } in runs
+            {
                 let h = claims[m].log_height + log_blowup;
                 xs.entry(h).or_insert_with(|| {
                     power_from_bits::<V, F>(
@@ -713,49 +717,6 @@ impl Query<'_> {
             builder.assert_zero(ro);
         }
         reduced
-    }
-
-    /// A batch's matrices in runs that share one row sum at `x` (its openings from
-    /// `first_opening` on): consecutive matrices opened at one and the same point, whose
-    /// spans follow each other in one stream and whose ladder offsets do too, as the
-    /// preprocessed and quotient batches' matrices of one height. Their terms
-    /// `α^{o_m}·Σ_j α^j·v_{m,j}` are then one `α^{o}·Σ_j α^j·v_j` over the joined span, so
-    /// no slot the matrices share is unpacked and no sum is shifted twice. The value is the
-    /// same polynomial in the opened values, so the check is p3's, term for term.
-    /// Returns (first matrix, joined span, matrices) per run, in commit order.
-    fn runs(
-        &self,
-        claims: &[crate::pcs::MatrixClaim],
-        spans: &[packing::Span],
-        first_opening: usize,
-    ) -> Vec<(usize, packing::Span, usize)> {
-        let mut runs: Vec<(usize, packing::Span, usize)> = Vec::new();
-        let mut opening = first_opening;
-        for (m, (claim, &span)) in claims.iter().zip(spans).enumerate() {
-            let joins = |&(_, run, _): &(usize, packing::Span, usize)| {
-                // `m ≥ 1` here, and both matrices have their one opening: `opening − 1`
-                // is the previous matrix's.
-                let previous = &claims[m - 1];
-                claim.points == 1
-                    && previous.points == 1
-                    && span.stream == run.stream
-                    && span.start == run.end
-                    && self.points[opening] == self.points[opening - 1]
-                    && {
-                        let (height, offset) = self.openings[opening - 1];
-                        self.openings[opening] == (height, offset + previous.width)
-                    }
-            };
-            match runs.last_mut() {
-                Some(last) if joins(last) => {
-                    last.1.end = span.end;
-                    last.2 += 1;
-                }
-                _ => runs.push((m, span, 1)),
-            }
-            opening += claim.points;
-        }
-        runs
     }
 
     /// Steps 3–4 (`fold_query`): per round, folds the row `(folded, siblings)` by `β`,

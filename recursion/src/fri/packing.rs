@@ -57,6 +57,67 @@ pub(crate) fn batch_layout(batch: &[crate::pcs::MatrixClaim]) -> (Vec<usize>, Ve
     layout(&heights, &widths)
 }
 
+/// Consecutive matrices of one batch that share one row sum at `x` ([`opening_runs`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Run {
+    /// The run's first matrix in the batch.
+    pub first: usize,
+    /// The matrices' spans joined.
+    pub span: Span,
+    /// How many matrices the run holds.
+    pub matrices: usize,
+}
+
+/// Every batch's matrices in runs that share one row sum at `x`, computed once for every
+/// query: consecutive matrices opened at one and the same point, whose spans follow each
+/// other in one stream and whose ladder offsets do too, as the preprocessed and quotient
+/// batches' matrices of one height. Their terms `α^{o_m}·Σ_j α^j·v_{m,j}` are then one
+/// `α^{o}·Σ_j α^j·v_j` over the joined span, so no slot the matrices share is unpacked and
+/// no sum is shifted twice. The value is the same polynomial in the opened values, so the
+/// check is p3's, term for term. `openings` and `points` are per (batch, matrix, point).
+pub(crate) fn opening_runs(
+    shape: &crate::pcs::PcsShape,
+    openings: &[(usize, usize)],
+    points: &[Target],
+) -> Vec<Vec<Run>> {
+    let mut opening = 0;
+    let mut batches = Vec::with_capacity(shape.commitments.len());
+    for claims in &shape.commitments {
+        let (_, spans) = batch_layout(claims);
+        let mut runs: Vec<Run> = Vec::new();
+        for (m, (claim, &span)) in claims.iter().zip(&spans).enumerate() {
+            let joins = |run: &Run| {
+                // `m ≥ 1` here, and both matrices have their one opening: `opening − 1`
+                // is the previous matrix's.
+                let previous = &claims[m - 1];
+                claim.points == 1
+                    && previous.points == 1
+                    && span.stream == run.span.stream
+                    && span.start == run.span.end
+                    && points[opening] == points[opening - 1]
+                    && {
+                        let (height, offset) = openings[opening - 1];
+                        openings[opening] == (height, offset + previous.width)
+                    }
+            };
+            match runs.last_mut() {
+                Some(last) if joins(last) => {
+                    last.span.end = span.end;
+                    last.matrices += 1;
+                }
+                _ => runs.push(Run {
+                    first: m,
+                    span,
+                    matrices: 1,
+                }),
+            }
+            opening += claim.points;
+        }
+        batches.push(runs);
+    }
+    batches
+}
+
 /// A batch's opened rows as private-input values, in [`PackedRow::private`] order: per
 /// stream, four base values per slot, then the tail one per slot.
 pub(crate) fn pack_batch<V: Field, EF: BasedVectorSpace<V> + From<V>>(
