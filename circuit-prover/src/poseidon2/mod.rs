@@ -27,7 +27,9 @@
 //!
 //! # Tables
 //!
-//! One table per kind ([`Table`], over any [`FieldFamily`]), one call per row. The
+//! One table per kind ([`Table`], over any [`FieldFamily`]), one call per row, each laid
+//! out in a module of its own: its ports, typed columns, filling and constraints
+//! ([`permutation_table`], [`merkle_table`], [`pack_table`], and [`horner`]). The
 //! permutation rows are `p3-poseidon2-air`'s columns and constraints (the family's
 //! [`Poseidon2Body`]); the bus reads the inputs and outputs where the permutation has them.
 //! Rows do not chain: a sponge's next input is the previous output's own witness slot, so
@@ -41,6 +43,10 @@ use p3_field::{BasedVectorSpace, Field};
 use p3_lookup::InteractionBuilder;
 use p3_symmetric::Permutation;
 use serde::{Deserialize, Serialize};
+
+pub mod merkle_table;
+pub mod pack_table;
+pub mod permutation_table;
 
 use crate::config::D;
 use crate::family::{Ext, FieldFamily, Poseidon2Body};
@@ -313,15 +319,6 @@ fn from_lanes<V: Field, E: BasedVectorSpace<V>>(lanes: &[V], per_value: usize) -
         .collect()
 }
 
-/// The permutation's input for a Merkle level: `digest ‖ sibling`, swapped when `bit = 1`.
-fn merkle_state<V: Field>(digest: &[V], sibling: &[V], bit: V) -> [V; WIDTH] {
-    std::array::from_fn(|i| {
-        let (d, s) = (digest[i % DIGEST], sibling[i % DIGEST]);
-        let swap = bit * (s - d);
-        if i < DIGEST { d + swap } else { s - swap }
-    })
-}
-
 /// Port `i`'s lane `k` (inputs or outputs): `k`-th coordinate of a packed port, or the only
 /// one of a base port.
 fn lane<T: Clone>(ports: &[&[T]], lane: usize, packed: bool) -> T {
@@ -361,7 +358,7 @@ pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
             }
             .into());
         }
-        let state = perm.permute(merkle_state(&digest, &sibling, bit));
+        let state = perm.permute(merkle_table::state(&digest, &sibling, bit));
         Ok(from_lanes(&state[..DIGEST], LANES))
     });
     runner.register_npo(PACK, |inputs, _| {
@@ -441,17 +438,17 @@ fn lanes_array<V: Copy + Default>(lanes: Vec<V>) -> [V; WIDTH] {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Table {
     /// [`POSEIDON2_16`]: 16 base input and 16 base output ports, which are
-    /// the permutation's own input and output lanes (no columns of their own).
+    /// the permutation's own input and output lanes (see [`permutation_table`]).
     Permutation,
     /// [`POSEIDON2_16_PACKED`]: 4 input and 4 output ports of 4 lanes each,
-    /// which are the permutation's own input and output lanes.
+    /// which are the permutation's own input and output lanes (see [`permutation_table`]).
     PackedPermutation,
-    /// [`MERKLE_STEP`]: 2 packed digest ports and the base direction-bit port;
-    /// then the 8 sibling lanes (private data) and the permutation's columns,
-    /// whose first 8 output lanes are the 2 packed output ports.
+    /// [`MERKLE_STEP`]: 2 packed digest ports and the base direction-bit port, the
+    /// sibling, then the permutation's columns, whose first 8 output lanes are the 2
+    /// packed output ports (see [`merkle_table`]).
     MerkleStep,
     /// [`PACK`]: 4 base input ports and one packed output port ([`pack`] and
-    /// [`unpack`]).
+    /// [`unpack`]; see [`pack_table`]).
     Pack,
     /// [`HORNER`](horner::HORNER): the accumulator, challenge and
     /// [`SLOTS`](horner::SLOTS) packed-slot input ports, the output port, and
@@ -469,31 +466,13 @@ impl Table {
         Table::Horner,
     ];
 
-    /// Whether the permutation's lanes sit four to a port.
-    fn packed(&self) -> bool {
-        !matches!(self, Table::Permutation)
-    }
-
-    /// Columns between the ports and the permutation's columns.
-    fn private_columns(&self) -> usize {
-        match self {
-            Table::MerkleStep => DIGEST,
-            _ => 0,
-        }
-    }
-
-    /// Whether rows hold a permutation.
-    fn permutes(&self) -> bool {
-        !matches!(self, Table::Pack | Table::Horner)
-    }
-
     /// The kind this table proves ([`NpoTable::kind`]).
     pub fn kind(&self) -> NpoKind {
         match self {
-            Table::Permutation => POSEIDON2_16,
-            Table::PackedPermutation => POSEIDON2_16_PACKED,
-            Table::MerkleStep => MERKLE_STEP,
-            Table::Pack => PACK,
+            Table::Permutation => permutation_table::kind(false),
+            Table::PackedPermutation => permutation_table::kind(true),
+            Table::MerkleStep => merkle_table::KIND,
+            Table::Pack => pack_table::KIND,
             Table::Horner => horner::HORNER,
         }
     }
@@ -501,9 +480,10 @@ impl Table {
     /// Inputs per call ([`NpoTable::num_inputs`]).
     pub fn num_inputs(&self) -> usize {
         match self {
-            Table::Permutation => WIDTH,
-            Table::PackedPermutation | Table::Pack => PACKED_WIDTH,
-            Table::MerkleStep => PACKED_DIGEST + 1,
+            Table::Permutation => permutation_table::ports(false),
+            Table::PackedPermutation => permutation_table::ports(true),
+            Table::MerkleStep => merkle_table::INPUTS,
+            Table::Pack => pack_table::INPUTS,
             Table::Horner => horner::INPUTS,
         }
     }
@@ -511,50 +491,24 @@ impl Table {
     /// Outputs per call ([`NpoTable::num_outputs`]).
     pub fn num_outputs(&self) -> usize {
         match self {
-            Table::Permutation => WIDTH,
-            Table::PackedPermutation => PACKED_WIDTH,
-            Table::MerkleStep => PACKED_DIGEST,
-            Table::Pack | Table::Horner => 1,
+            Table::Permutation => permutation_table::ports(false),
+            Table::PackedPermutation => permutation_table::ports(true),
+            Table::MerkleStep => merkle_table::OUTPUTS,
+            Table::Pack => pack_table::OUTPUTS,
+            Table::Horner => 1,
         }
     }
 
     /// What port `port` carries ([`NpoTable::port_values`]).
     pub fn port_values(&self, port: usize) -> PortValues {
-        let base = match self {
-            Table::Permutation => true,
-            Table::PackedPermutation => false,
-            Table::MerkleStep => port == PACKED_DIGEST,
-            Table::Pack => port < LANES,
-            Table::Horner => false,
-        };
-        if base {
-            PortValues::Base
-        } else {
-            PortValues::Extension
+        match self {
+            Table::Permutation => permutation_table::port_values(false),
+            Table::PackedPermutation => permutation_table::port_values(true),
+            Table::MerkleStep => merkle_table::port_values(port),
+            Table::Pack => pack_table::port_values(port),
+            Table::Horner => PortValues::Extension,
         }
     }
-
-    /// [`NpoTable::port_alias`] over family `V`: the permutation's own input and output
-    /// lanes are the ports (a packed port is four adjacent lanes, a base port one). The
-    /// Merkle step's inputs are ordered by its bit, so only its outputs alias.
-    fn port_column<V: FieldFamily>(&self, port: usize) -> Option<usize> {
-        let body = V::poseidon2();
-        let (inputs, outputs) = (body.input_column(), body.output_column());
-        let width = if self.packed() { LANES } else { 1 };
-        let first_output = self.num_inputs();
-        let start = match self {
-            Table::Pack | Table::Horner => return None,
-            Table::MerkleStep if port < first_output => return None,
-            _ if port < first_output => inputs + port * width,
-            _ => outputs + (port - first_output) * width,
-        };
-        Some(self.private_columns() + start)
-    }
-}
-
-/// Writes the permutation of `state` into `extra`, the table body's columns.
-fn rows<V: FieldFamily>(state: [V; WIDTH], extra: &mut [V]) {
-    V::poseidon2().fill(state, extra);
 }
 
 /// The columns of one permutation in `p3-poseidon2-air` over family `V`.
@@ -562,6 +516,9 @@ pub const fn columns<V: FieldFamily>() -> usize {
     <V::Poseidon2 as Poseidon2Body<V>>::COLUMNS
 }
 
+/// Each method dispatches to the table's module, where its layout, filling and
+/// constraints are written once: [`permutation_table`], [`merkle_table`], [`pack_table`]
+/// and [`horner`].
 impl<V: FieldFamily> NpoTable<V> for Table {
     fn kind(&self) -> NpoKind {
         Table::kind(self)
@@ -576,45 +533,43 @@ impl<V: FieldFamily> NpoTable<V> for Table {
         Table::port_values(self, port)
     }
     fn port_alias(&self, port: usize) -> Option<usize> {
-        self.port_column::<V>(port)
+        match self {
+            Table::Permutation => Some(permutation_table::port_alias::<V>(false, port)),
+            Table::PackedPermutation => Some(permutation_table::port_alias::<V>(true, port)),
+            Table::MerkleStep => merkle_table::port_alias::<V>(port),
+            Table::Pack | Table::Horner => None,
+        }
     }
     fn extra_columns(&self) -> usize {
-        if let Table::Horner = self {
-            return horner::EXTRA_COLUMNS;
-        }
-        if self.permutes() {
-            self.private_columns() + columns::<V>()
-        } else {
-            0
+        match self {
+            Table::Permutation | Table::PackedPermutation => {
+                permutation_table::extra_columns::<V>()
+            }
+            Table::MerkleStep => merkle_table::extra_columns::<V>(),
+            Table::Pack => 0,
+            Table::Horner => horner::EXTRA_COLUMNS,
         }
     }
     fn fill_extra(&self, inputs: &[&[V]], _: &[&[V]], private: &[&[V]], extra: &mut [V]) {
-        let packed = self.packed();
-        let state = match self {
-            Table::Pack => return,
+        match self {
+            Table::Permutation => permutation_table::fill(false, inputs, extra),
+            Table::PackedPermutation => permutation_table::fill(true, inputs, extra),
+            Table::MerkleStep => merkle_table::fill(inputs, private, extra),
+            Table::Pack => {}
             Table::Horner => {
                 let w = <V as BinomiallyExtendable<D>>::W;
                 let (columns, _) = horner::evaluate(inputs[0], inputs[1], &inputs[2..], w);
                 extra.copy_from_slice(&columns);
-                return;
             }
-            Table::Permutation | Table::PackedPermutation => {
-                std::array::from_fn(|j| lane(inputs, j, packed))
-            }
-            Table::MerkleStep => {
-                let digest: Vec<V> = (0..DIGEST).map(|j| lane(inputs, j, true)).collect();
-                let sibling: Vec<V> = (0..DIGEST).map(|j| lane(private, j, true)).collect();
-                extra[..DIGEST].copy_from_slice(&sibling);
-                merkle_state(&digest, &sibling, inputs[PACKED_DIGEST][0])
-            }
-        };
-        rows(state, &mut extra[self.private_columns()..]);
+        }
     }
     fn fill_padding(&self, extra: &mut [V]) {
-        // Padding rows hold a real permutation (of zero, sibling zero): the
-        // sub-AIR's constraints hold on every row.
-        if self.permutes() {
-            rows([V::ZERO; WIDTH], &mut extra[self.private_columns()..]);
+        // A permuting row pads with a real permutation (of zero, sibling zero), so the
+        // sub-AIR's constraints hold on every row; Pack and Horner rows of zero hold theirs.
+        match self {
+            Table::Permutation | Table::PackedPermutation => permutation_table::fill_padding(extra),
+            Table::MerkleStep => merkle_table::fill_padding(extra),
+            Table::Pack | Table::Horner => {}
         }
     }
     fn eval<AB: InteractionBuilder<F = V>>(
@@ -626,47 +581,17 @@ impl<V: FieldFamily> NpoTable<V> for Table {
         extra: &[AB::Expr],
     ) {
         match self {
-            // Pack: the packed port's coordinates are the lanes.
-            Table::Pack => {
-                for k in 0..LANES {
-                    builder.assert_eq(outputs[0][k].clone(), inputs[k][0].clone());
-                }
-                return;
+            Table::Permutation | Table::PackedPermutation => {
+                permutation_table::eval::<V, AB>(builder)
             }
+            Table::MerkleStep => merkle_table::eval::<V, AB>(builder, inputs, extra),
+            Table::Pack => pack_table::eval(builder, inputs, outputs),
             Table::Horner => {
                 let w = AB::Expr::from(<V as BinomiallyExtendable<D>>::W);
                 let (acc, alpha, slots) = (inputs[0], inputs[1], &inputs[2..]);
                 for c in horner::constraints(acc, alpha, slots, extra, outputs[0], w) {
                     builder.assert_zero(c);
                 }
-                return;
-            }
-            _ => {}
-        }
-        // The extra columns start after the ports with columns of their
-        // own (only the Merkle step's digest and bit).
-        let own_ports: usize = (0..self.num_inputs() + self.num_outputs())
-            .filter(|&port| self.port_column::<V>(port).is_none())
-            .map(|port| self.port_values(port).columns())
-            .sum();
-        let start = own_ports + self.private_columns();
-        let body = V::poseidon2();
-        body.eval(builder, start);
-        // The permutation's inputs and outputs are the ports' own columns
-        // (`port_alias`): only the Merkle step orders its inputs.
-        if let Table::MerkleStep = self {
-            // The permutation's input lanes, among the extra columns.
-            let permuted = &extra[self.private_columns() + body.input_column()..][..WIDTH];
-            // The bit orders (digest, sibling): left = d + b·(s − d),
-            // right = s − b·(s − d).
-            let bit = inputs[PACKED_DIGEST][0].clone();
-            builder.assert_bool(bit.clone());
-            for j in 0..DIGEST {
-                let digest = lane(inputs, j, true);
-                let sibling = extra[j].clone();
-                let swap = bit.clone() * (sibling.clone() - digest.clone());
-                builder.assert_eq(permuted[j].clone(), digest + swap.clone());
-                builder.assert_eq(permuted[DIGEST + j].clone(), sibling - swap);
             }
         }
     }
