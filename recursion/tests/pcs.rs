@@ -3,51 +3,20 @@
 //! challenger, then build the circuit from the shape alone, run it on the proof and compare
 //! the two transcripts lane by lane.
 
-use fixpoint_circuit::{Circuit, CircuitBuilder, RunError, Traces};
+mod common;
+
+use common::*;
+use fixpoint_circuit::{Circuit, CircuitBuilder, RunError};
 use fixpoint_circuit_prover::poseidon2::Table;
 use fixpoint_circuit_prover::{
     Ext, FieldFamily, FriSettings, ProverConfig, SetupOptions, Stark, prove, setup_with, verify,
 };
 use fixpoint_recursion::CircuitChallenger;
-use fixpoint_recursion::counting::CountingPermutation;
-use fixpoint_recursion::fri::{self, QueryInputs, QueryPaths};
-use fixpoint_recursion::pcs::{self, MatrixClaim, PcsInputs, PcsShape, ProofShapeError};
-use fixpoint_recursion::transcript::{self, RecordingChallenger};
-use p3_commit::{CommitmentOpening, Pcs};
+use fixpoint_recursion::fri;
+use fixpoint_recursion::pcs::{self, PcsInputs, PcsShape, ProofShapeError};
+use fixpoint_recursion::transcript;
+use p3_commit::Pcs;
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
-use p3_matrix::dense::RowMajorMatrix;
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-
-fn fri(
-    log_blowup: usize,
-    max_log_arity: usize,
-    log_final_poly_len: usize,
-    [batch, commit, query]: [usize; 3],
-    cap_height: usize,
-) -> FriSettings {
-    FriSettings {
-        log_blowup,
-        log_final_poly_len,
-        max_log_arity,
-        num_queries: 3,
-        batch_pow_bits: batch,
-        commit_pow_bits: commit,
-        query_pow_bits: query,
-        cap_height,
-    }
-}
-
-fn batch(matrices: &[(usize, usize, usize)]) -> Vec<MatrixClaim> {
-    matrices
-        .iter()
-        .map(|&(log_height, width, points)| MatrixClaim {
-            log_height,
-            width,
-            points,
-        })
-        .collect()
-}
 
 /// 1–3 commitments, several heights (1 to 2^8) and widths, 1–2 points, blowup 1–3, each PoW on and
 /// off, final polynomial of 1, 4 and 32 coefficients, cap heights 0 and 2, arity 2 and 4.
@@ -78,147 +47,6 @@ fn shapes() -> Vec<PcsShape> {
     ]
 }
 
-/// The family's Poseidon2, counting its permutations.
-type Counting<V> = CountingPermutation<<V as FieldFamily>::Permutation, V>;
-type ValMmcs<V> = fixpoint_circuit_prover::config::ValMmcs<V, Counting<V>>;
-type ChallengeMmcs<V> = p3_commit::ExtensionMmcs<V, Ext<V>, ValMmcs<V>>;
-type NativePcs<V> =
-    p3_fri::TwoAdicFriPcs<V, p3_dft::Radix2DitParallel<V>, ValMmcs<V>, ChallengeMmcs<V>>;
-type Challenger<V> = p3_challenger::DuplexChallenger<V, Counting<V>, 16, 8>;
-type Proof<V> = <NativePcs<V> as Pcs<Ext<V>, Challenger<V>>>::Proof;
-type Cap<V> = p3_symmetric::MerkleCap<V, [V; 8]>;
-type Claims<V> = Vec<(Cap<V>, Vec<Vec<(Ext<V>, Vec<Ext<V>>)>>)>;
-
-fn counting<V: FieldFamily>() -> Counting<V> {
-    CountingPermutation::new(V::permutation())
-}
-
-fn native_pcs<V: FieldFamily>(fri: &FriSettings) -> NativePcs<V> {
-    let (pcs, _, _) = native_parts::<V>(fri);
-    pcs
-}
-
-fn native_parts<V: FieldFamily>(
-    fri: &FriSettings,
-) -> (
-    NativePcs<V>,
-    p3_fri::FriParameters<ChallengeMmcs<V>>,
-    ValMmcs<V>,
-) {
-    native_parts_with::<V>(fri, counting::<V>())
-}
-
-/// [`native_parts`] hashing with `perm` (and its count).
-fn native_parts_with<V: FieldFamily>(
-    fri: &FriSettings,
-    perm: Counting<V>,
-) -> (
-    NativePcs<V>,
-    p3_fri::FriParameters<ChallengeMmcs<V>>,
-    ValMmcs<V>,
-) {
-    let val_mmcs = ValMmcs::<V>::new(
-        p3_symmetric::PaddingFreeSponge::new(perm.clone()),
-        p3_symmetric::TruncatedPermutation::new(perm),
-        fri.cap_height,
-    );
-    let params = fri.fri_parameters(ChallengeMmcs::<V>::new(val_mmcs.clone()));
-    (
-        NativePcs::<V>::new(Default::default(), val_mmcs.clone(), params.clone()),
-        params,
-        val_mmcs,
-    )
-}
-
-fn random_ext<V: FieldFamily>(rng: &mut SmallRng) -> Ext<V> {
-    Ext::<V>::from_basis_coefficients_fn(|_| V::from_u64(rng.random()))
-}
-
-/// Commits and opens random matrices of `shape`, verifies natively on a
-/// recording challenger; returns the claims, the proof and the native record.
-fn native<V: FieldFamily>(
-    shape: &PcsShape,
-    seed: u64,
-) -> (Claims<V>, Proof<V>, RecordingChallenger<Challenger<V>, V>) {
-    let (claims, proof, recording, _) = native_with_openings::<V>(shape, seed);
-    (claims, proof, recording)
-}
-
-/// [`native`], also returning p3's claims (with domains).
-#[allow(clippy::type_complexity)]
-fn native_with_openings<V: FieldFamily>(
-    shape: &PcsShape,
-    seed: u64,
-) -> (
-    Claims<V>,
-    Proof<V>,
-    RecordingChallenger<Challenger<V>, V>,
-    fri::native::Claims<V, Ext<V>>,
-) {
-    let pcs = native_pcs::<V>(&shape.fri);
-    let mut rng = SmallRng::seed_from_u64(seed);
-    let mut committed = Vec::new();
-    for batch in &shape.commitments {
-        let evaluations: Vec<_> = batch
-            .iter()
-            .map(|m| {
-                let height = 1 << m.log_height;
-                let values = (0..height * m.width)
-                    .map(|_| V::from_u64(rng.random()))
-                    .collect();
-                let domain =
-                    <NativePcs<V> as Pcs<Ext<V>, Challenger<V>>>::natural_domain_for_degree(
-                        &pcs, height,
-                    );
-                (domain, RowMajorMatrix::new(values, m.width))
-            })
-            .collect();
-        let domains: Vec<_> = evaluations.iter().map(|(d, _)| *d).collect();
-        let (cap, data) =
-            <NativePcs<V> as Pcs<Ext<V>, Challenger<V>>>::commit(&pcs, evaluations).unwrap();
-        let points: Vec<Vec<Ext<V>>> = batch
-            .iter()
-            .map(|m| (0..m.points).map(|_| random_ext::<V>(&mut rng)).collect())
-            .collect();
-        committed.push((cap, data, domains, points));
-    }
-    let requests = committed
-        .iter()
-        .map(|(_, data, _, points)| (data, points.clone()).into())
-        .collect();
-    let mut prover_challenger = Challenger::<V>::new(counting::<V>());
-    let (opened, proof) = pcs.open(requests, &mut prover_challenger).unwrap();
-
-    let claims: Claims<V> = committed
-        .iter()
-        .zip(&opened)
-        .map(|((cap, _, _, points), values)| {
-            let matrices = points
-                .iter()
-                .zip(values)
-                .map(|(zs, vs)| zs.iter().copied().zip(vs.iter().cloned()).collect())
-                .collect();
-            (cap.clone(), matrices)
-        })
-        .collect();
-    let openings: fri::native::Claims<V, Ext<V>> = committed
-        .iter()
-        .zip(&claims)
-        .map(|((cap, _, domains, _), (_, matrices))| {
-            let matrices = domains
-                .iter()
-                .copied()
-                .zip(matrices.iter().cloned())
-                .collect();
-            CommitmentOpening::from((cap.clone(), matrices))
-        })
-        .collect();
-    let mut recording = RecordingChallenger::new(Challenger::<V>::new(counting::<V>()));
-    pcs.verify(openings.clone(), &proof, &mut recording)
-        .expect("p3 accepts its own proof");
-    (claims, proof, recording, openings)
-}
-
 struct Built<V: FieldFamily> {
     circuit: Circuit<Ext<V>>,
     challenger: CircuitChallenger<Ext<V>>,
@@ -233,23 +61,6 @@ fn build<V: FieldFamily>(shape: &PcsShape) -> Built<V> {
         circuit: b.build().unwrap(),
         challenger,
     }
-}
-
-/// Whether a run was refused by a constraint under the builder scope `scope_prefix`.
-fn violates(err: &RunError<impl p3_field::Field>, scope_prefix: &str) -> bool {
-    err.violated_scope()
-        .is_some_and(|scope| scope.starts_with(scope_prefix))
-}
-
-fn run<V: FieldFamily>(
-    circuit: &Circuit<Ext<V>>,
-    inputs: &pcs::InputValues<Ext<V>>,
-) -> Result<Traces<Ext<V>>, RunError<Ext<V>>> {
-    let mut runner = circuit.runner();
-    fixpoint_circuit_prover::poseidon2::register_executors(&mut runner);
-    runner.set_public_inputs(&inputs.publics)?;
-    runner.set_private_inputs(&inputs.privates)?;
-    runner.run()
 }
 
 fn the_transcript_matches_p3_on_every_shape<V: FieldFamily>() {
@@ -267,64 +78,6 @@ fn the_transcript_matches_p3_on_every_shape<V: FieldFamily>() {
             panic!("shape {s}: {d}");
         }
     }
-}
-
-/// The whole verifier: transcript and queries.
-fn build_full<V: FieldFamily>(shape: &PcsShape) -> (Circuit<Ext<V>>, QueryPaths) {
-    let mut b = CircuitBuilder::<Ext<V>>::new();
-    let mut challenger = CircuitChallenger::new(&mut b);
-    let inputs = PcsInputs::allocate(&mut b, shape);
-    let challenges = pcs::verify_transcript(&mut b, &mut challenger, shape, &inputs).unwrap();
-    let queries = QueryInputs::allocate(&mut b, shape);
-    let paths = fri::verify_queries(&mut b, shape, &inputs, &challenges, &queries).unwrap();
-    (b.build().unwrap(), paths)
-}
-
-/// A proof of `shape` and everything the full circuit needs to run on it.
-struct FullRun<V: FieldFamily> {
-    inputs: pcs::InputValues<Ext<V>>,
-    witness: fri::QueryWitness<V, Ext<V>>,
-}
-
-/// The query phase's witness of a native proof, on a fresh transcript.
-fn query_witness<V: FieldFamily>(
-    params: &p3_fri::FriParameters<ChallengeMmcs<V>>,
-    val_mmcs: &ValMmcs<V>,
-    openings: &fri::native::Claims<V, Ext<V>>,
-    proof: &Proof<V>,
-) -> fri::QueryWitness<V, Ext<V>> {
-    fri::query_witness(
-        params,
-        val_mmcs,
-        openings,
-        proof,
-        &mut Challenger::<V>::new(counting::<V>()),
-    )
-    .unwrap()
-}
-
-fn full_run<V: FieldFamily>(shape: &PcsShape, seed: u64) -> FullRun<V> {
-    let (claims, proof, _, openings) = native_with_openings::<V>(shape, seed);
-    let (_, params, val_mmcs) = native_parts::<V>(&shape.fri);
-    let witness = query_witness::<V>(&params, &val_mmcs, &openings, &proof);
-    let mut inputs = pcs::inputs(shape, &claims, &proof).unwrap();
-    inputs.privates.extend(witness.privates.iter().copied());
-    FullRun { inputs, witness }
-}
-
-fn run_full<V: FieldFamily>(
-    circuit: &Circuit<Ext<V>>,
-    paths: &QueryPaths,
-    run: &FullRun<V>,
-) -> Result<Traces<Ext<V>>, RunError<Ext<V>>> {
-    let mut runner = circuit.runner();
-    fixpoint_circuit_prover::poseidon2::register_executors(&mut runner);
-    paths
-        .set_witness(&mut runner, &run.witness)
-        .expect("the siblings fit the paths");
-    runner.set_public_inputs(&run.inputs.publics)?;
-    runner.set_private_inputs(&run.inputs.privates)?;
-    runner.run()
 }
 
 fn the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares<V: FieldFamily>() {
@@ -393,24 +146,6 @@ fn the_whole_verifier_accepts_p3_proofs_and_proves<V: FieldFamily>() {
         let (again, _) = build_full::<V>(shape);
         assert_eq!(again.id(), circuit.id());
     }
-}
-
-/// Proves `traces` of the full verifier for `shape` and verifies the proof.
-fn prove_and_verify<V: FieldFamily>(
-    circuit: &Circuit<Ext<V>>,
-    traces: &Traces<Ext<V>>,
-    publics: &[Ext<V>],
-) -> Result<(), fixpoint_circuit_prover::VerifyError> {
-    let config = ProverConfig::<Stark<V>>::new(FriSettings::TEST);
-    let (pk, vk) = setup_with(
-        circuit,
-        &config,
-        &SetupOptions::new().with_npos(&Table::ALL),
-    )
-    .unwrap();
-    // p3 proves whatever traces it is given: only the verifier judges them.
-    let proof = prove(&pk, traces).unwrap();
-    verify(&vk, publics, &proof)
 }
 
 fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query<V: FieldFamily>() {
