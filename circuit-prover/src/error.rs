@@ -502,3 +502,30 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         reason: e.to_string(),
     })
 }
+
+/// An error and its sources, joined by `: `: the whole story of an error whose causes are
+/// its [`source`](std::error::Error::source)s, as a command prints it.
+///
+/// ```
+/// use fixpoint_circuit_prover::error::{ErrorChain, KeyError, VerifyError};
+///
+/// let error = VerifyError::InvalidKey(KeyError::Lanes { table: "Add", lanes: 0, max: 4096 });
+/// assert_eq!(
+///     ErrorChain(&error).to_string(),
+///     "the verifying key is invalid: the Add table has 0 lanes (at least 1, at most 4096)"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorChain<'a>(pub &'a dyn std::error::Error);
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}

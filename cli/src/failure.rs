@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use fixpoint_circuit_prover::error::ErrorChain;
+
 /// A failed command: rejected (exit 1) or unable to decide (exit 2).
 #[derive(Debug)]
 pub enum Failure {
@@ -22,12 +24,12 @@ impl Failure {
 
     /// A rejection with its reason and the error chain below it.
     pub fn rejected(error: &dyn std::error::Error) -> Self {
-        Failure::Rejected(format!("rejected: {}", chain(error)))
+        Failure::Rejected(format!("rejected: {}", ErrorChain(error)))
     }
 
     /// A file that cannot be decoded.
     pub fn undecodable(path: &Path, error: &dyn std::error::Error) -> Self {
-        Failure::Unusable(format!("{}: {}", path.display(), chain(error)))
+        Failure::Unusable(format!("{}: {}", path.display(), ErrorChain(error)))
     }
 }
 
@@ -38,18 +40,6 @@ impl std::fmt::Display for Failure {
             Failure::Unusable(why) => write!(f, "error: {why}"),
         }
     }
-}
-
-/// An error and its sources, joined by `: `.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// The bytes of `path`, or an exit-2 failure naming it.

@@ -25,6 +25,8 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use fixpoint_circuit_prover::error::ErrorChain;
+
 use fixpoint_circuit_prover::{
     BabyBear, BusLayout, Ext, FieldFamily, FriSettings, KoalaBear, ProverConfig, SetupOptions,
     Stark, prove, setup_with, verify,
@@ -241,7 +243,7 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
         Some(layers) => recurse(&vk, &proof, &publics, args.fri, layers, on_layer),
         None => recurse_to_fixed_point(&vk, &proof, &publics, args.fri, args.max_layers, on_layer),
     }
-    .map_err(|e| chain(&e))?;
+    .map_err(|e| ErrorChain(&e).to_string())?;
 
     println!();
     println!(
@@ -311,7 +313,7 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
         &bundle.proof,
         &options,
     )
-    .map_err(|e| chain(&e))?;
+    .map_err(|e| ErrorChain(&e).to_string())?;
     println!(
         "the last proof (depth {}) verifies with only the trusted key set: the base key, {} key(s) below the fixed point and the fixed-point key {}.",
         outcome.reports.len(),
@@ -333,18 +335,6 @@ fn run_field<V: FieldFamily>(args: &Args) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-/// An error and its sources, joined by `: `.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 fn hex(bytes: &[u8]) -> String {

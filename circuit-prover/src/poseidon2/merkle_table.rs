@@ -25,7 +25,7 @@ use std::borrow::Borrow;
 use p3_field::Field;
 use p3_lookup::InteractionBuilder;
 
-use super::{DIGEST, LANES, MERKLE_STEP, PACKED_DIGEST, WIDTH, lane};
+use super::lanes::{DIGEST, LANES, MERKLE_STEP, PACKED_DIGEST, WIDTH, columns, lane};
 use crate::family::{FieldFamily, Poseidon2Body};
 use crate::npo::PortValues;
 use crate::tables::common::lane_columns;
@@ -89,7 +89,7 @@ pub fn port_alias<V: FieldFamily>(port: usize) -> Option<usize> {
 
 /// The body's columns: the sibling and the permutation's.
 pub const fn extra_columns<V: FieldFamily>() -> usize {
-    SIBLING_COLUMNS + super::columns::<V>()
+    SIBLING_COLUMNS + columns::<V>()
 }
 
 /// The permutation's input: `digest ‖ sibling`, swapped when `bit = 1`.

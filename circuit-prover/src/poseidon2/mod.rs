@@ -31,7 +31,8 @@
 //! out in a module of its own: its ports, typed columns, filling and constraints
 //! ([`permutation_table`], [`merkle_table`], [`pack_table`], and [`horner`]). The
 //! permutation rows are `p3-poseidon2-air`'s columns and constraints (the family's
-//! [`Poseidon2Body`]); the bus reads the inputs and outputs where the permutation has them.
+//! [`Poseidon2Body`](crate::family::Poseidon2Body)); the bus reads the inputs and outputs
+//! where the permutation has them.
 //! Rows do not chain: a sponge's next input is the previous output's own witness slot, so
 //! binding it through the bus costs no extra Witness row, and a port is a column whether
 //! a row reads it or not.
@@ -44,38 +45,21 @@ use p3_lookup::InteractionBuilder;
 use p3_symmetric::Permutation;
 use serde::{Deserialize, Serialize};
 
+mod lanes;
 pub mod merkle_table;
 pub mod pack_table;
 pub mod permutation_table;
 
+pub use lanes::{
+    DIGEST, LANES, MERKLE_STEP, PACK, PACKED_DIGEST, PACKED_WIDTH, POSEIDON2_16,
+    POSEIDON2_16_PACKED, WIDTH, columns,
+};
+
 use crate::config::D;
-use crate::family::{Ext, FieldFamily, Poseidon2Body};
+use crate::family::{Ext, FieldFamily};
 use crate::horner;
 use crate::npo::{NpoTable, PortValues};
 use p3_field::extension::BinomiallyExtendable;
-
-/// The kind id of the width-16 Poseidon2 permutation, one lane per slot ([`permute`]).
-pub const POSEIDON2_16: NpoKind = NpoKind(1);
-/// The kind id of one Merkle level on packed digests ([`merkle_step`]).
-pub const MERKLE_STEP: NpoKind = NpoKind(2);
-/// The kind id of the width-16 Poseidon2 permutation, four lanes per slot
-/// ([`permute_packed`]).
-pub const POSEIDON2_16_PACKED: NpoKind = NpoKind(3);
-/// The kind id of packing four base values into one slot ([`pack`]); [`unpack`] is a
-/// `PACK` row too. (Id 5 was a separate unpacking kind, with a table of its own; it is
-/// retired.)
-pub const PACK: NpoKind = NpoKind(4);
-
-/// Width of the permutation, in lanes.
-pub const WIDTH: usize = 16;
-/// Digest length of the sponge and of 2-to-1 compression, in lanes.
-pub const DIGEST: usize = 8;
-/// Lanes per packed slot.
-pub const LANES: usize = D;
-/// Width of the permutation, in packed slots.
-pub const PACKED_WIDTH: usize = WIDTH / LANES;
-/// A digest, in packed slots.
-pub const PACKED_DIGEST: usize = DIGEST / LANES;
 
 /// One permutation of 16 base values (one per slot); returns the 16 outputs.
 ///
@@ -319,16 +303,6 @@ fn from_lanes<V: Field, E: BasedVectorSpace<V>>(lanes: &[V], per_value: usize) -
         .collect()
 }
 
-/// Port `i`'s lane `k` (inputs or outputs): `k`-th coordinate of a packed port, or the only
-/// one of a base port.
-fn lane<T: Clone>(ports: &[&[T]], lane: usize, packed: bool) -> T {
-    if packed {
-        ports[lane / LANES][lane % LANES].clone()
-    } else {
-        ports[lane][0].clone()
-    }
-}
-
 /// Registers the native semantics of every kind of [`Table`] on the runner, over family
 /// `V` (inferred from the runner's field, [`Ext<V>`]): [`POSEIDON2_16`],
 /// [`POSEIDON2_16_PACKED`], [`MERKLE_STEP`], [`PACK`] and [`HORNER`](horner::HORNER).
@@ -509,11 +483,6 @@ impl Table {
             Table::Horner => PortValues::Extension,
         }
     }
-}
-
-/// The columns of one permutation in `p3-poseidon2-air` over family `V`.
-pub const fn columns<V: FieldFamily>() -> usize {
-    <V::Poseidon2 as Poseidon2Body<V>>::COLUMNS
 }
 
 /// Each method dispatches to the table's module, where its layout, filling and

@@ -16,7 +16,7 @@ use std::borrow::Borrow;
 
 use p3_air::AirBuilder;
 
-use super::{LANES, PACK};
+use super::lanes::{LANES, PACK};
 use crate::npo::PortValues;
 use crate::tables::common::lane_columns;
 

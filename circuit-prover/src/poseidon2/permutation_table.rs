@@ -15,7 +15,7 @@
 
 use p3_lookup::InteractionBuilder;
 
-use super::{LANES, PACKED_WIDTH, POSEIDON2_16, POSEIDON2_16_PACKED, WIDTH, lane};
+use super::lanes::{LANES, PACKED_WIDTH, POSEIDON2_16, POSEIDON2_16_PACKED, WIDTH, columns, lane};
 use crate::family::{FieldFamily, Poseidon2Body};
 use crate::npo::PortValues;
 
@@ -48,7 +48,7 @@ pub fn port_alias<V: FieldFamily>(packed: bool, port: usize) -> usize {
 
 /// The body's columns: one permutation's.
 pub const fn extra_columns<V: FieldFamily>() -> usize {
-    super::columns::<V>()
+    columns::<V>()
 }
 
 /// Writes the permutation of the inputs' lanes into `extra`.
