@@ -32,21 +32,37 @@
 //! forwarded unchanged. The depth says how many keys the chain folds, so a proof of any
 //! depth at or past the fixed point is checked with the same set.
 
-use p3_field::PrimeField64;
+use p3_field::extension::BinomiallyExtendable;
+use p3_field::{BasedVectorSpace, PrimeField64};
 use p3_symmetric::{
     CryptographicPermutation, MerkleCap, PseudoCompressionFunction, TruncatedPermutation,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use fixpoint_circuit_prover::VerifyError;
 use fixpoint_circuit_prover::files::{self, FieldTag, FileError, FileKind};
+use fixpoint_circuit_prover::{D, VerifyError};
+
+use crate::pcs::{ProofShapeError, check_len};
+use crate::uni_stark::Ext;
 
 /// The chain digest's two packed slots, after the statement.
 pub const CHAIN_SLOTS: usize = 2;
 
 /// Public inputs a layer adds after the statement: the chain digest, then the depth.
 pub const LAYER_SLOTS: usize = CHAIN_SLOTS + 1;
+
+/// A chain digest from its [`CHAIN_SLOTS`] packed public slots.
+pub fn unpack_chain<V: PrimeField64 + BinomiallyExtendable<D>>(
+    slots: &[Ext<V>],
+) -> Result<[V; 8], ProofShapeError> {
+    check_len("chain digest slots", CHAIN_SLOTS, slots.len())?;
+    let lanes: Vec<V> = slots
+        .iter()
+        .flat_map(|s| s.as_basis_coefficients_slice().to_vec())
+        .collect();
+    Ok(std::array::from_fn(|i| lanes[i]))
+}
 
 /// `compress(prev, root)` over every root of `key`: one step of the key chain.
 pub fn chain_digest<V, P>(perm: &P, prev: [V; 8], key: &MerkleCap<V, [V; 8]>) -> [V; 8]
