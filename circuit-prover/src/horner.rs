@@ -31,6 +31,8 @@
 use std::borrow::{Borrow, BorrowMut};
 
 use fixpoint_circuit::{CircuitBuilder, Target};
+use p3_air::AirBuilder;
+use p3_field::extension::BinomiallyExtendable;
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing};
 
 use crate::config::D;
@@ -44,6 +46,9 @@ pub const SLOTS: usize = 4;
 
 /// Inputs of a [`HORNER`] call: `acc`, `α` and the [`SLOTS`] slots; its one output is `out`.
 pub const INPUTS: usize = 2 + SLOTS;
+
+/// Outputs of a [`HORNER`] call: `out`.
+pub const OUTPUTS: usize = 1;
 
 /// The body's columns beyond the ports, in the row's order (a `[T]` of
 /// [`EXTRA_COLUMNS`] borrows as it): `α²`, then the accumulators between the slots,
@@ -236,6 +241,28 @@ pub(crate) fn constraints<E: PrimeCharacteristicRing + Clone>(
         a = next;
     }
     all
+}
+
+/// Writes a row's body columns ([`HornerColumns`]) from its input ports' coordinates.
+pub(crate) fn fill<V: Field + BinomiallyExtendable<D>>(inputs: &[&[V]], extra: &mut [V]) {
+    let (columns, _) = evaluate(inputs[0], inputs[1], &inputs[2..], V::W);
+    extra.copy_from_slice(&columns);
+}
+
+/// The row's constraints ([`constraints`]) on its ports and body columns.
+pub(crate) fn eval<AB: AirBuilder>(
+    builder: &mut AB,
+    inputs: &[&[AB::Expr]],
+    outputs: &[&[AB::Expr]],
+    extra: &[AB::Expr],
+) where
+    AB::F: BinomiallyExtendable<D>,
+{
+    let w = AB::Expr::from(<AB::F as BinomiallyExtendable<D>>::W);
+    let (acc, alpha, slots) = (inputs[0], inputs[1], &inputs[2..]);
+    for c in constraints(acc, alpha, slots, extra, outputs[0], w) {
+        builder.assert_zero(c);
+    }
 }
 
 #[cfg(test)]

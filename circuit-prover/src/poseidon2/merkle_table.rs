@@ -65,8 +65,8 @@ pub struct MerkleStepColumns<T> {
 
 lane_columns!(MerkleStepColumns, STEP_COLUMNS);
 
-/// Columns of the input ports (the first of [`MerkleStepColumns`]).
-const PORT_COLUMNS: usize = DIGEST + 1;
+/// Columns of the input ports: the first of [`MerkleStepColumns`], up to the sibling.
+const PORT_COLUMNS: usize = std::mem::offset_of!(MerkleStepColumns<u8>, sibling);
 
 /// Body columns before the permutation's: the sibling.
 const SIBLING_COLUMNS: usize = STEP_COLUMNS - PORT_COLUMNS;

@@ -469,7 +469,7 @@ impl Table {
             Table::PackedPermutation => permutation_table::ports(true),
             Table::MerkleStep => merkle_table::OUTPUTS,
             Table::Pack => pack_table::OUTPUTS,
-            Table::Horner => 1,
+            Table::Horner => horner::OUTPUTS,
         }
     }
 
@@ -525,11 +525,7 @@ impl<V: FieldFamily> NpoTable<V> for Table {
             Table::PackedPermutation => permutation_table::fill(true, inputs, extra),
             Table::MerkleStep => merkle_table::fill(inputs, private, extra),
             Table::Pack => {}
-            Table::Horner => {
-                let w = <V as BinomiallyExtendable<D>>::W;
-                let (columns, _) = horner::evaluate(inputs[0], inputs[1], &inputs[2..], w);
-                extra.copy_from_slice(&columns);
-            }
+            Table::Horner => horner::fill(inputs, extra),
         }
     }
     fn fill_padding(&self, extra: &mut [V]) {
@@ -555,13 +551,7 @@ impl<V: FieldFamily> NpoTable<V> for Table {
             }
             Table::MerkleStep => merkle_table::eval::<V, AB>(builder, inputs, extra),
             Table::Pack => pack_table::eval(builder, inputs, outputs),
-            Table::Horner => {
-                let w = AB::Expr::from(<V as BinomiallyExtendable<D>>::W);
-                let (acc, alpha, slots) = (inputs[0], inputs[1], &inputs[2..]);
-                for c in horner::constraints(acc, alpha, slots, extra, outputs[0], w) {
-                    builder.assert_zero(c);
-                }
-            }
+            Table::Horner => horner::eval(builder, inputs, outputs, extra),
         }
     }
 }
