@@ -20,7 +20,11 @@ use fixpoint_circuit::{CircuitBuilder, CircuitField, NpoCallId, Runner, Target};
 use p3_field::Field;
 use thiserror::Error;
 
-use crate::poseidon2::{self, DIGEST, PACKED_DIGEST};
+use crate::poseidon2::{self, DIGEST, NodePorts, PACKED_DIGEST};
+
+pub mod shared;
+
+use shared::SharedTree;
 
 /// A digest: 8 base-field lanes in 2 packed slots.
 pub type Digest = [Target; PACKED_DIGEST];
@@ -139,6 +143,44 @@ pub enum MerkleError {
         /// Siblings given.
         got: usize,
     },
+    /// A path cannot read its node from a shared tree: the tree has a cap of several
+    /// roots, the path does not climb at least one level below the shared top, or a
+    /// matrix is injected at or above it (the subtree compresses children only).
+    #[error(
+        "a path of {levels} levels (cap {cap_roots}, shortest matrix 2^{shortest}) cannot \
+         read a shared node at depth {top}"
+    )]
+    SharedTop {
+        /// The depth of the shared tree's top.
+        top: usize,
+        /// Levels of the path.
+        levels: usize,
+        /// Roots in the cap.
+        cap_roots: usize,
+        /// log2 of the shortest matrix.
+        shortest: usize,
+    },
+}
+
+/// How a path's levels are proved.
+#[derive(Clone, Copy, Debug)]
+pub enum Steps<'a> {
+    /// [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) rows up to the cap, whose root the
+    /// index's top bits select.
+    Plain,
+    /// [`MERKLE_SHARED`](crate::poseidon2::MERKLE_SHARED) rows that read no node, up to
+    /// the cap: a path whose tree is not shared, in a circuit whose other paths are, so
+    /// that every level is one table's.
+    Shared,
+    /// [`MERKLE_SHARED`](crate::poseidon2::MERKLE_SHARED) rows up to `tree`'s top depth,
+    /// the last of which reads its output there at `position`
+    /// ([`shared::top_position`] of the index's top bits).
+    Read {
+        /// The tree's shared top.
+        tree: &'a SharedTree,
+        /// The node's position at the top depth.
+        position: Target,
+    },
 }
 
 /// The shape of a batch opening: the matrices, in commit order, and the cap height the
@@ -186,26 +228,39 @@ impl MerkleShape {
 /// The Merkle levels that [`verify_batch`] emitted: one sibling each, bottom first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MerklePath {
-    /// The [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) call of each level.
+    /// The [`MERKLE_STEP`](crate::poseidon2::MERKLE_STEP) (or, when `shared`,
+    /// [`MERKLE_SHARED`](crate::poseidon2::MERKLE_SHARED)) call of each level the path
+    /// climbs.
     pub levels: Vec<NpoCallId>,
+    /// Whether the levels are `MERKLE_SHARED` rows (see [`Steps`]).
+    pub shared: bool,
 }
 
 impl MerklePath {
     /// Gives the runner the siblings of p3's opening proof (`BatchOpening::opening_proof`,
-    /// bottom first).
+    /// bottom first). A path that reads a shared node climbs fewer levels than p3's path
+    /// has: it takes the first siblings, and the shared tree the rest
+    /// ([`SharedTree::set_witness`]).
     pub fn set_siblings<F: CircuitField>(
         &self,
         runner: &mut Runner<'_, F>,
         siblings: &[[F::PrimeSubfield; DIGEST]],
     ) -> Result<(), MerkleError> {
-        if siblings.len() != self.levels.len() {
+        let count_ok = match self.shared {
+            true => siblings.len() >= self.levels.len(),
+            false => siblings.len() == self.levels.len(),
+        };
+        if !count_ok {
             return Err(MerkleError::SiblingCount {
                 expected: self.levels.len(),
                 got: siblings.len(),
             });
         }
         for (&call, sibling) in self.levels.iter().zip(siblings) {
-            poseidon2::set_sibling(runner, call, sibling);
+            match self.shared {
+                true => poseidon2::set_shared_private(runner, call, sibling, [0, 0]),
+                false => poseidon2::set_sibling(runner, call, sibling),
+            }
         }
         Ok(())
     }
@@ -296,6 +351,19 @@ pub fn verify_digest_bits<F: Field>(
     bits: &[Target],
     leaf: Digest,
 ) -> Result<MerklePath, MerkleError> {
+    verify_digest_bits_with(builder, cap_height, cap, bits, leaf, Steps::Plain)
+}
+
+/// [`verify_digest_bits`] with its levels proved as `steps` says (a shared tree's path
+/// reads its node at the tree's top instead of climbing to the cap).
+pub fn verify_digest_bits_with<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    cap_height: usize,
+    cap: &[Digest],
+    bits: &[Target],
+    leaf: Digest,
+    steps: Steps<'_>,
+) -> Result<MerklePath, MerkleError> {
     let cap_bits = cap_height.min(bits.len());
     if cap.len() != 1 << cap_bits {
         return Err(MerkleError::CapSize {
@@ -304,7 +372,32 @@ pub fn verify_digest_bits<F: Field>(
         });
     }
     let levels = bits.len() - cap_bits;
-    Ok(builder.scope("merkle", |b| climb(b, leaf, bits, levels, cap, |_, _| None)))
+    check_read(steps, levels, cap.len(), bits.len())?;
+    Ok(builder.scope("merkle", |b| {
+        climb(b, leaf, bits, levels, cap, steps, |_, _| None)
+    }))
+}
+
+/// The checks of a path that reads a shared node: one root, at least one level climbed,
+/// no matrix injected at or above the top (`shortest` is log2 of the shortest matrix).
+fn check_read(
+    steps: Steps<'_>,
+    levels: usize,
+    cap_roots: usize,
+    shortest: usize,
+) -> Result<(), MerkleError> {
+    if let Steps::Read { tree, .. } = steps {
+        let top = tree.top();
+        if cap_roots != 1 || levels <= top || shortest <= top {
+            return Err(MerkleError::SharedTop {
+                top,
+                levels,
+                cap_roots,
+                shortest,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The opened values of every matrix of one height in a batch, concatenated in commit
@@ -379,6 +472,19 @@ pub fn verify_batch_packed_bits<F: Field>(
     bits: &[Target],
     rows: &[PackedRow],
 ) -> Result<MerklePath, MerkleError> {
+    verify_batch_packed_bits_with(builder, shape, cap, bits, rows, Steps::Plain)
+}
+
+/// [`verify_batch_packed_bits`] with its levels proved as `steps` says (a shared tree's
+/// path reads its node at the tree's top instead of climbing to the cap).
+pub fn verify_batch_packed_bits_with<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    shape: &MerkleShape,
+    cap: &[Digest],
+    bits: &[Target],
+    rows: &[PackedRow],
+    steps: Steps<'_>,
+) -> Result<MerklePath, MerkleError> {
     let log_height = check_tree(shape, cap)?;
     let heights = distinct_heights(shape);
     if rows.len() != heights.len() {
@@ -411,10 +517,12 @@ pub fn verify_batch_packed_bits<F: Field>(
         });
     }
     let levels = shape.levels()?;
+    let shortest = heights.last().map_or(0, |h| h.trailing_zeros() as usize);
+    check_read(steps, levels, cap.len(), shortest)?;
     Ok(builder.scope("merkle", |b| {
         let leaf = poseidon2::hash_packed_row(b, &rows[0].slots, &rows[0].tail);
         let mut next = 1;
-        climb(b, leaf, bits, levels, cap, |b, level| {
+        climb(b, leaf, bits, levels, cap, steps, |b, level| {
             let height = 1 << (log_height - level - 1);
             let row = rows.get(next).filter(|_| heights[next] == height)?;
             next += 1;
@@ -492,7 +600,7 @@ fn walk_batch<F: Field>(
     };
     let leaves = rows_of_height(1 << log_height);
     let leaf = poseidon2::hash_pad_free_packed(b, &leaves);
-    climb(b, leaf, bits, levels, cap, |b, level| {
+    climb(b, leaf, bits, levels, cap, Steps::Plain, |b, level| {
         let height = 1 << (log_height - level - 1);
         shape
             .matrices
@@ -502,24 +610,51 @@ fn walk_batch<F: Field>(
     })
 }
 
-/// One `MERKLE_STEP` per level (compressing in what `inject` returns after it), then the
-/// top bits select the cap root that the digest must equal.
+/// One step per level (compressing in what `inject` returns after it), then the top bits
+/// select the cap root that the digest must equal; or, for [`Steps::Read`], steps up to
+/// the shared tree's top, the last of which reads its node there.
 fn climb<F: Field>(
     b: &mut CircuitBuilder<F>,
     mut digest: Digest,
     bits: &[Target],
     levels: usize,
     cap: &[Digest],
+    steps: Steps<'_>,
     mut inject: impl FnMut(&mut CircuitBuilder<F>, usize) -> Option<Digest>,
 ) -> MerklePath {
-    let mut path = Vec::with_capacity(levels);
-    for (level, &bit) in bits.iter().take(levels).enumerate() {
-        let (call, next) = poseidon2::merkle_step(b, &digest, bit);
+    let climbed = match steps {
+        Steps::Read { tree, .. } => bits.len() - tree.top(),
+        Steps::Plain | Steps::Shared => levels,
+    };
+    let mut path = Vec::with_capacity(climbed);
+    for (level, &bit) in bits.iter().take(climbed).enumerate() {
+        let (call, next) = match steps {
+            Steps::Plain => poseidon2::merkle_step(b, &digest, bit),
+            Steps::Shared => {
+                let none = NodePorts::none(b);
+                poseidon2::shared_merkle_step(b, &digest, bit, none)
+            }
+            Steps::Read { tree, position } => {
+                let node = match level + 1 == climbed {
+                    true => tree.read(b, position),
+                    false => NodePorts::none(b),
+                };
+                poseidon2::shared_merkle_step(b, &digest, bit, node)
+            }
+        };
         path.push(call);
         digest = next;
+        // `check_read` ruled out an injection at or above a shared top.
         if let Some(injected) = inject(b, level) {
             digest = poseidon2::compress_packed(b, &digest, &injected);
         }
+    }
+    let shared = !matches!(steps, Steps::Plain);
+    if let Steps::Read { .. } = steps {
+        return MerklePath {
+            levels: path,
+            shared,
+        };
     }
     // The top bits pick the cap root: a tree of selects, lowest bit first.
     let mut candidates: Vec<Digest> = cap.to_vec();
@@ -532,5 +667,8 @@ fn climb<F: Field>(
     for (&computed, &root) in digest.iter().zip(&candidates[0]) {
         b.connect(computed, root);
     }
-    MerklePath { levels: path }
+    MerklePath {
+        levels: path,
+        shared,
+    }
 }

@@ -44,8 +44,8 @@ pub mod lower;
 
 pub use builder::{CircuitBuilder, HintCheck, NpoCall, Target, max_range_bits};
 pub use exec::{
-    AluRow, AluTrace, ConstRow, ConstTrace, ExecutorError, HintError, PublicRow, PublicTrace,
-    RunError, Runner, Traces, WitnessTrace,
+    AluRow, AluTrace, ConstRow, ConstTrace, ExecutorError, HintError, NpoRow, PublicRow,
+    PublicTrace, RunError, Runner, Traces, WitnessTrace,
 };
 pub use field::CircuitField;
 #[cfg(feature = "macros")]

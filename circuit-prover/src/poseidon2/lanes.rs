@@ -18,6 +18,10 @@ pub const POSEIDON2_16_PACKED: NpoKind = NpoKind(3);
 /// `PACK` row too. (Id 5 was a separate unpacking kind, with a table of its own; it is
 /// retired.)
 pub const PACK: NpoKind = NpoKind(4);
+/// The kind id of one Merkle level that can read and provide shared nodes
+/// ([`shared_merkle_step`](super::shared_merkle_step)). (Id 6 is
+/// [`HORNER`](crate::horner::HORNER).)
+pub const MERKLE_SHARED: NpoKind = NpoKind(7);
 
 /// Width of the permutation, in lanes.
 pub const WIDTH: usize = 16;

@@ -49,9 +49,10 @@ mod lanes;
 pub mod merkle_table;
 pub mod pack_table;
 pub mod permutation_table;
+pub mod shared_merkle_table;
 
 pub use lanes::{
-    DIGEST, LANES, MERKLE_STEP, PACK, PACKED_DIGEST, PACKED_WIDTH, POSEIDON2_16,
+    DIGEST, LANES, MERKLE_SHARED, MERKLE_STEP, PACK, PACKED_DIGEST, PACKED_WIDTH, POSEIDON2_16,
     POSEIDON2_16_PACKED, WIDTH, columns,
 };
 
@@ -260,6 +261,75 @@ pub fn merkle_step<F: Field>(
     (call.id, [call.outputs[0], call.outputs[1]])
 }
 
+/// What a [`shared_merkle_step`] does on the node bus (see
+/// [`shared_merkle_table`]): the level and position of its output, whether it reads its
+/// output there (`consume`), and whether it may provide its inputs as that node's children
+/// (`provide`). Each is a base value; `consume` and `provide` are 0 or 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodePorts {
+    /// The output's level on the node bus.
+    pub level: Target,
+    /// The output's position at its level.
+    pub position: Target,
+    /// 1 when the row reads `(level, position, output)` once.
+    pub consume: Target,
+    /// 1 when the row may provide its inputs as `(level + 1, 2·position + side, input)`.
+    pub provide: Target,
+}
+
+impl NodePorts {
+    /// A row that neither reads nor provides a node: an ordinary Merkle level.
+    pub fn none<F: Field>(builder: &mut CircuitBuilder<F>) -> Self {
+        let zero = builder.zero();
+        NodePorts {
+            level: zero,
+            position: zero,
+            consume: zero,
+            provide: zero,
+        }
+    }
+}
+
+/// [`merkle_step`] as a [`MERKLE_SHARED`] row: the same compression, plus what `node` says
+/// on the node bus. Its private data is the sibling (two packed slots), then the two
+/// multiplicities, zero unless `node.provide` is 1 ([`set_shared_private`]).
+pub fn shared_merkle_step<F: Field>(
+    builder: &mut CircuitBuilder<F>,
+    digest: &[Target; PACKED_DIGEST],
+    bit: Target,
+    node: NodePorts,
+) -> (NpoCallId, [Target; PACKED_DIGEST]) {
+    let inputs = [
+        digest[0],
+        digest[1],
+        bit,
+        node.level,
+        node.position,
+        node.consume,
+        node.provide,
+    ];
+    let call = builder.npo(
+        MERKLE_SHARED,
+        &inputs,
+        PACKED_DIGEST,
+        shared_merkle_table::PRIVATE,
+    );
+    (call.id, [call.outputs[0], call.outputs[1]])
+}
+
+/// Gives a [`shared_merkle_step`] call its sibling and how often it provides its left and
+/// right inputs as nodes.
+pub fn set_shared_private<F: CircuitField>(
+    runner: &mut Runner<'_, F>,
+    call: NpoCallId,
+    sibling: &[F::PrimeSubfield; DIGEST],
+    provided: [u64; 2],
+) {
+    let mut data = pack_values::<F>(sibling);
+    data.extend(provided.map(F::from_u64));
+    runner.set_private_data(call, data);
+}
+
 /// Packs base values into slots, four lanes each (the last slot zero-padded).
 pub fn pack_values<F: CircuitField>(lanes: &[F::PrimeSubfield]) -> Vec<F> {
     from_lanes(lanes, LANES)
@@ -320,6 +390,7 @@ pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
         let state: [V; WIDTH] = lanes_array(lanes::<V, Ext<V>>(inputs, LANES)?);
         Ok(from_lanes(&p.permute(state), LANES))
     });
+    let p = perm.clone();
     runner.register_npo(MERKLE_STEP, move |inputs, private| {
         count("inputs", PACKED_DIGEST + 1, inputs.len())?;
         count("private values", PACKED_DIGEST, private.len())?;
@@ -331,6 +402,36 @@ pub fn register_executors<V: FieldFamily>(runner: &mut Runner<'_, Ext<V>>) {
                 bit: bit.to_string(),
             }
             .into());
+        }
+        let state = p.permute(merkle_table::state(&digest, &sibling, bit));
+        Ok(from_lanes(&state[..DIGEST], LANES))
+    });
+    runner.register_npo(MERKLE_SHARED, move |inputs, private| {
+        count("inputs", shared_merkle_table::INPUTS, inputs.len())?;
+        count(
+            "private values",
+            shared_merkle_table::PRIVATE,
+            private.len(),
+        )?;
+        let digest = lanes::<V, Ext<V>>(&inputs[..PACKED_DIGEST], LANES)?;
+        let sibling = lanes::<V, Ext<V>>(&private[..PACKED_DIGEST], LANES)?;
+        let flags = lanes::<V, Ext<V>>(&inputs[PACKED_DIGEST..], 1)?;
+        lanes::<V, Ext<V>>(&private[PACKED_DIGEST..], 1)?;
+        let bit = flags[0];
+        if !bit.is_zero() && !bit.is_one() {
+            return Err(ExecError::DirectionBit {
+                bit: bit.to_string(),
+            }
+            .into());
+        }
+        for (flag, value) in [("consume", flags[3]), ("provide", flags[4])] {
+            if !value.is_zero() && !value.is_one() {
+                return Err(ExecError::NodeFlag {
+                    flag,
+                    value: value.to_string(),
+                }
+                .into());
+            }
         }
         let state = perm.permute(merkle_table::state(&digest, &sibling, bit));
         Ok(from_lanes(&state[..DIGEST], LANES))
@@ -380,6 +481,14 @@ pub enum ExecError {
         /// The bit's value.
         bit: String,
     },
+    /// A shared Merkle step's `consume` or `provide` port that is neither 0 nor 1.
+    #[error("the {flag} flag of a shared Merkle step is {value}, not 0 or 1")]
+    NodeFlag {
+        /// `"consume"` or `"provide"`.
+        flag: &'static str,
+        /// The flag's value.
+        value: String,
+    },
 }
 
 impl From<ExecError> for ExecutorError {
@@ -428,16 +537,21 @@ pub enum Table {
     /// [`SLOTS`](horner::SLOTS) packed-slot input ports, the output port, and
     /// `α²` with the accumulators between the slots (see [`horner`]).
     Horner,
+    /// [`MERKLE_SHARED`]: a [`Table::MerkleStep`] row with four more base input ports
+    /// (level, position, consume, provide) and two private multiplicities, which reads
+    /// and provides shared nodes on the node bus (see [`shared_merkle_table`]).
+    SharedMerkleStep,
 }
 
 impl Table {
     /// Every table of this module.
-    pub const ALL: [Table; 5] = [
+    pub const ALL: [Table; 6] = [
         Table::Permutation,
         Table::PackedPermutation,
         Table::MerkleStep,
         Table::Pack,
         Table::Horner,
+        Table::SharedMerkleStep,
     ];
 
     /// The kind this table proves ([`NpoTable::kind`]).
@@ -448,6 +562,7 @@ impl Table {
             Table::MerkleStep => merkle_table::KIND,
             Table::Pack => pack_table::KIND,
             Table::Horner => horner::HORNER,
+            Table::SharedMerkleStep => shared_merkle_table::KIND,
         }
     }
 
@@ -459,6 +574,7 @@ impl Table {
             Table::MerkleStep => merkle_table::INPUTS,
             Table::Pack => pack_table::INPUTS,
             Table::Horner => horner::INPUTS,
+            Table::SharedMerkleStep => shared_merkle_table::INPUTS,
         }
     }
 
@@ -470,6 +586,7 @@ impl Table {
             Table::MerkleStep => merkle_table::OUTPUTS,
             Table::Pack => pack_table::OUTPUTS,
             Table::Horner => horner::OUTPUTS,
+            Table::SharedMerkleStep => shared_merkle_table::OUTPUTS,
         }
     }
 
@@ -481,6 +598,7 @@ impl Table {
             Table::MerkleStep => merkle_table::port_values(port),
             Table::Pack => pack_table::port_values(port),
             Table::Horner => PortValues::Extension,
+            Table::SharedMerkleStep => shared_merkle_table::port_values(port),
         }
     }
 }
@@ -506,6 +624,7 @@ impl<V: FieldFamily> NpoTable<V> for Table {
             Table::Permutation => Some(permutation_table::port_alias::<V>(false, port)),
             Table::PackedPermutation => Some(permutation_table::port_alias::<V>(true, port)),
             Table::MerkleStep => merkle_table::port_alias::<V>(port),
+            Table::SharedMerkleStep => shared_merkle_table::port_alias::<V>(port),
             Table::Pack | Table::Horner => None,
         }
     }
@@ -515,6 +634,7 @@ impl<V: FieldFamily> NpoTable<V> for Table {
                 permutation_table::extra_columns::<V>()
             }
             Table::MerkleStep => merkle_table::extra_columns::<V>(),
+            Table::SharedMerkleStep => shared_merkle_table::extra_columns::<V>(),
             Table::Pack => 0,
             Table::Horner => horner::EXTRA_COLUMNS,
         }
@@ -524,6 +644,7 @@ impl<V: FieldFamily> NpoTable<V> for Table {
             Table::Permutation => permutation_table::fill(false, inputs, extra),
             Table::PackedPermutation => permutation_table::fill(true, inputs, extra),
             Table::MerkleStep => merkle_table::fill(inputs, private, extra),
+            Table::SharedMerkleStep => shared_merkle_table::fill(inputs, private, extra),
             Table::Pack => {}
             Table::Horner => horner::fill(inputs, extra),
         }
@@ -534,13 +655,14 @@ impl<V: FieldFamily> NpoTable<V> for Table {
         match self {
             Table::Permutation | Table::PackedPermutation => permutation_table::fill_padding(extra),
             Table::MerkleStep => merkle_table::fill_padding(extra),
+            Table::SharedMerkleStep => shared_merkle_table::fill_padding(extra),
             Table::Pack | Table::Horner => {}
         }
     }
     fn eval<AB: InteractionBuilder<F = V>>(
         &self,
         builder: &mut AB,
-        _active: AB::Expr,
+        active: AB::Expr,
         inputs: &[&[AB::Expr]],
         outputs: &[&[AB::Expr]],
         extra: &[AB::Expr],
@@ -550,6 +672,9 @@ impl<V: FieldFamily> NpoTable<V> for Table {
                 permutation_table::eval::<V, AB>(builder)
             }
             Table::MerkleStep => merkle_table::eval::<V, AB>(builder, inputs, extra),
+            Table::SharedMerkleStep => {
+                shared_merkle_table::eval::<V, AB>(builder, active, inputs, outputs, extra)
+            }
             Table::Pack => pack_table::eval(builder, inputs, outputs),
             Table::Horner => horner::eval(builder, inputs, outputs, extra),
         }

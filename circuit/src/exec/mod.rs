@@ -7,5 +7,5 @@ mod traces;
 pub use error::{ExecutorError, HintError, RunError};
 pub use runner::Runner;
 pub use traces::{
-    AluRow, AluTrace, ConstRow, ConstTrace, PublicRow, PublicTrace, Traces, WitnessTrace,
+    AluRow, AluTrace, ConstRow, ConstTrace, NpoRow, PublicRow, PublicTrace, Traces, WitnessTrace,
 };
