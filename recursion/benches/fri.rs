@@ -142,6 +142,7 @@ fn native(shape: &PcsShape, perm: &Counting) -> Native {
     let native_permutations = perm.count();
 
     let witness = fri::query_witness(
+        perm,
         &params,
         &val_mmcs,
         &openings,

@@ -98,7 +98,15 @@ fn the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares<V: FieldFamily>() 
         let native = perm.count();
         let witness = query_witness::<V>(&params, &val_mmcs, &openings, &proof);
         let merkle = fri::MerkleSharing::of(shape, &witness).total();
-        let (circuit, _) = build_full::<V>(shape);
+        let (circuit, paths) = build_full::<V>(shape);
+        // Each shared tree saves `top` steps per query and costs its rows.
+        let queries = shape.fri.num_queries;
+        let saved: usize = paths
+            .trees
+            .iter()
+            .flatten()
+            .map(|t| queries * t.top() - t.rows())
+            .sum();
         let permutations = circuit
             .ops
             .iter()
@@ -106,11 +114,12 @@ fn the_circuit_hashes_what_p3_hashes_plus_the_nodes_p3_shares<V: FieldFamily>() 
                 matches!(op, fixpoint_circuit::Op::Npo { kind, .. }
                     if *kind == fixpoint_circuit_prover::poseidon2::POSEIDON2_16
                         || *kind == fixpoint_circuit_prover::poseidon2::POSEIDON2_16_PACKED
-                        || *kind == fixpoint_circuit_prover::poseidon2::MERKLE_STEP)
+                        || *kind == fixpoint_circuit_prover::poseidon2::MERKLE_STEP
+                        || *kind == fixpoint_circuit_prover::poseidon2::MERKLE_SHARED)
             })
             .count();
         assert_eq!(
-            permutations,
+            permutations + saved,
             native + merkle.per_query - merkle.shared,
             "shape {s}: {shape:?}"
         );
@@ -149,7 +158,7 @@ fn the_whole_verifier_accepts_p3_proofs_and_proves<V: FieldFamily>() {
 }
 
 fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query<V: FieldFamily>() {
-    use fixpoint_circuit_prover::poseidon2::{MERKLE_STEP, PACK};
+    use fixpoint_circuit_prover::poseidon2::{MERKLE_SHARED, MERKLE_STEP, PACK};
     use p3_symmetric::Permutation;
     let shape = &shapes()[0];
     let (circuit, paths) = build_full::<V>(shape);
@@ -160,10 +169,17 @@ fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query<V: FieldFam
     // 1. The first Merkle level of query 0 hashes in the other order: the row
     //    is a valid compression of the swapped pair, its bit flipped.
     let mut traces = honest.clone();
+    // The first ordinary level (a shared tree's rows, first in op order, read or
+    // provide nodes).
     let step = traces
         .npo
         .iter_mut()
-        .find(|r| r.kind == MERKLE_STEP)
+        .find(|r| {
+            r.kind == MERKLE_STEP
+                || (r.kind == MERKLE_SHARED
+                    && r.inputs[5] == Ext::<V>::ZERO
+                    && r.inputs[6] == Ext::<V>::ZERO)
+        })
         .unwrap();
     let lanes = |slots: &[Ext<V>]| -> Vec<V> {
         slots
@@ -171,7 +187,7 @@ fn a_malicious_prover_cannot_flip_a_merkle_direction_or_move_a_query<V: FieldFam
             .flat_map(|s| s.as_basis_coefficients_slice().to_vec())
             .collect()
     };
-    let (digest, sibling) = (lanes(&step.inputs[..2]), lanes(&step.private));
+    let (digest, sibling) = (lanes(&step.inputs[..2]), lanes(&step.private[..2]));
     let flipped = step.inputs[2] == Ext::<V>::ZERO;
     let (left, right) = if flipped {
         (&sibling, &digest)
@@ -307,17 +323,19 @@ fn tampered_proofs_are_rejected_by_the_check_that_failed<V: FieldFamily>() {
             caps + points..caps + points + 1,
             "fri_queries/query0/batch0/merkle",
         ),
+        // The first batch's shared tree (built before the queries) computes the
+        // committed root from the proof's nodes.
         (
             "a commitment",
             public,
             first_cap,
-            "fri_queries/query0/batch0/merkle",
+            "fri_queries/batch0/merkle/shared_tree",
         ),
         (
             "a commit-phase sibling",
             private,
             pcs_private + rows..pcs_private + rows + 1,
-            "fri_queries/query0/fold0",
+            "fri_queries/query0/fold0/merkle",
         ),
         (
             "a final-polynomial coefficient",
@@ -339,9 +357,18 @@ fn tampered_proofs_are_rejected_by_the_check_that_failed<V: FieldFamily>() {
         for position in positions {
             values[position] += Ext::<V>::ONE;
         }
-        match run_full::<V>(&circuit, &paths, &tampered) {
-            Ok(_) => panic!("{what}: accepted"),
-            Err(err) => assert!(violates(&err, scope), "{what}: {err}"),
+        match first_failure::<V>(&circuit, &paths, &tampered) {
+            None => panic!("{what}: accepted"),
+            // A Merkle check of query 0: its path's own (a tree that climbs to its
+            // root), or the node it reads at a shared tree's top (the node bus).
+            Some(err) => match scope.strip_suffix("/merkle") {
+                Some(_) => assert!(
+                    err.starts_with("node bus: ")
+                        || (err.contains("fri_queries/query0/") && err.contains("/merkle`")),
+                    "{what}: {err}"
+                ),
+                None => assert!(err.contains(scope), "{what}: {err}"),
+            },
         }
     }
     // A changed Merkle sibling of an input path.
@@ -349,9 +376,10 @@ fn tampered_proofs_are_rejected_by_the_check_that_failed<V: FieldFamily>() {
         inputs: honest.inputs.clone(),
         witness: honest.witness.clone(),
     };
+    // Its path reads another node at the shared top: only the node bus sees it.
     tampered.witness.input_siblings[0][0][0][0] += V::ONE;
-    let err = run_full::<V>(&circuit, &paths, &tampered).unwrap_err();
-    assert!(violates(&err, "fri_queries/query0/batch0/merkle"), "{err}");
+    let err = first_failure::<V>(&circuit, &paths, &tampered).unwrap();
+    assert!(err.starts_with("node bus: "), "{err}");
 }
 
 fn two_proofs_of_one_shape_give_one_circuit_and_it_proves<V: FieldFamily>() {

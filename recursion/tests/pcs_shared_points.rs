@@ -87,7 +87,9 @@ fn a_claim_at_another_point_is_rejected_by_the_folding<V: FieldFamily>() {
     run_full::<V>(&circuit, &paths, &honest).unwrap();
     // Points are not absorbed by the PCS transcript, so the indices and every Merkle
     // check stay; the claimed values are no longer the matrices' values at the point, so
-    // the reduced openings are wrong and the first fold of query 0 does not match.
+    // the reduced openings are wrong and query 0's folding does not match: the runner
+    // sees it at the first round whose tree climbs to its root (the shared trees' reads
+    // are the node bus's to check).
     for id in [0, 1] {
         let mut moved = FullRun {
             inputs: honest.inputs.clone(),
@@ -98,7 +100,7 @@ fn a_claim_at_another_point_is_rejected_by_the_folding<V: FieldFamily>() {
         }
         let err = run_full::<V>(&circuit, &paths, &moved).unwrap_err();
         assert!(
-            violates(&err, "fri_queries/query0/fold0"),
+            violates(&err, "fri_queries/query0/fold"),
             "point {id}: {err}"
         );
     }

@@ -24,7 +24,7 @@
 //! | `21`, `22` | `provided_left`, `provided_right`: private multiplicities |
 //! | `23 ..` | the permutation; output ports 7 and 8 alias its first 8 output lanes |
 //!
-//! The constraints: the Merkle step's ([`merkle_table`](super::merkle_table)), `consume`
+//! The constraints: the Merkle step's ([`merkle_table`]), `consume`
 //! and `provide` boolean, `provide = 0` on padding rows, and
 //! `provided_left · (1 − provide) = provided_right · (1 − provide) = 0`. The last two are
 //! what keep every row but the ones the circuit marks from providing a node: the ports of

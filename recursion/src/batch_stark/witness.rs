@@ -96,6 +96,7 @@ where
         let claims = commitments_with_opening_points(shape, proof, zeta)?;
         let (params, mmcs) = crate::uni_stark::native_pcs(&shape.fri, perm);
         let query = fri::query_witness(
+            perm,
             &params,
             &mmcs,
             &claims,

@@ -27,7 +27,10 @@
 use std::collections::BTreeMap;
 
 use fixpoint_circuit::{CircuitBuilder, CircuitField, Runner, Target};
-use fixpoint_circuit_prover::merkle::{self, MatrixShape, MerklePath, MerkleShape, PackedRow};
+use fixpoint_circuit_prover::merkle::shared::{self, SharedTree, SubtreeInputs};
+use fixpoint_circuit_prover::merkle::{
+    self, MatrixShape, MerklePath, MerkleShape, PackedRow, Steps,
+};
 use fixpoint_circuit_prover::poseidon2;
 use p3_field::{ExtensionField, PrimeCharacteristicRing, PrimeField64, TwoAdicField};
 
@@ -35,6 +38,7 @@ use crate::pcs::{PcsChallenges, PcsInputs, PcsShape, ProofShapeError, check_len}
 
 mod packing;
 mod sharing;
+mod subtrees;
 mod witness;
 
 pub use sharing::{MerkleSharing, TreeCost};
@@ -48,6 +52,31 @@ pub struct QueryInputs {
     pub rows: Vec<Vec<Vec<PackedRow>>>,
     /// Per round and query: the sibling values of the folded row (`arity − 1` of them).
     pub siblings: Vec<Vec<Vec<Target>>>,
+    /// Per tree (input batches, then commit rounds): the private inputs of its shared top
+    /// ([`merkle::shared`]), or `None` for a tree whose paths climb to the cap.
+    pub subtrees: Vec<Option<SubtreeInputs>>,
+}
+
+/// The shared top of every tree of `shape` (input batches, then commit rounds).
+fn shared_tops(shape: &PcsShape) -> Vec<Option<usize>> {
+    let log_blowup = shape.fri.log_blowup;
+    let batches = shape.commitments.iter().map(|claims| {
+        let heights = claims.iter().map(|m| m.log_height + log_blowup);
+        (
+            heights.clone().max().unwrap_or(0),
+            heights.min().unwrap_or(0),
+        )
+    });
+    let mut log_h = shape.log_max_height();
+    let rounds: Vec<usize> = shape
+        .log_arities()
+        .iter()
+        .map(|&a| {
+            log_h -= a;
+            log_h
+        })
+        .collect();
+    subtrees::shared_tops(shape.fri.num_queries, shape.fri.cap_height, batches, rounds)
 }
 
 impl QueryInputs {
@@ -77,7 +106,19 @@ impl QueryInputs {
                     .collect()
             })
             .collect();
-        QueryInputs { rows, siblings }
+        // `shared_tops` gives a top of at least one level and there is a query, which is
+        // all `SubtreeInputs::private` asks.
+        let subtrees = shared_tops(shape)
+            .into_iter()
+            .map(|top| {
+                top.and_then(|top| SubtreeInputs::private(builder, top, shape.fri.num_queries).ok())
+            })
+            .collect();
+        QueryInputs {
+            rows,
+            siblings,
+            subtrees,
+        }
     }
 }
 
@@ -88,6 +129,8 @@ pub struct QueryPaths {
     pub inputs: Vec<Vec<MerklePath>>,
     /// Per round and query.
     pub rounds: Vec<Vec<MerklePath>>,
+    /// Per tree (input batches, then commit rounds): its shared top, if it has one.
+    pub trees: Vec<Option<SharedTree>>,
 }
 
 impl QueryPaths {
@@ -132,13 +175,36 @@ impl QueryPaths {
         Ok(())
     }
 
-    /// [`QueryPaths::set_siblings`] with every sibling of a native [`QueryWitness`].
+    /// [`QueryPaths::set_siblings`] with every sibling of a native [`QueryWitness`], and
+    /// the private data of every shared tree's rows (their private inputs are among the
+    /// witness's [`privates`](QueryWitness::privates)).
     pub fn set_witness<F: CircuitField>(
         &self,
         runner: &mut Runner<'_, F>,
         witness: &QueryWitness<F::PrimeSubfield, F>,
     ) -> Result<(), ProofShapeError> {
-        self.set_siblings(runner, &witness.input_siblings, &witness.round_siblings)
+        self.set_siblings(runner, &witness.input_siblings, &witness.round_siblings)?;
+        check_len("shared trees", self.trees.len(), witness.subtrees.len())?;
+        for (tree, assignment) in self.trees.iter().zip(&witness.subtrees) {
+            match (tree, assignment) {
+                (Some(tree), Some(assignment)) => tree
+                    .set_private_data(runner, assignment)
+                    .map_err(|_| ProofShapeError::Length {
+                        what: "rows of a shared tree",
+                        expected: tree.rows(),
+                        got: 0,
+                    })?,
+                (None, None) => {}
+                _ => {
+                    return Err(ProofShapeError::Length {
+                        what: "shared trees of the witness",
+                        expected: self.trees.iter().flatten().count(),
+                        got: witness.subtrees.iter().flatten().count(),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -371,6 +437,28 @@ where
         point_groups(b, &openings, &points, &sums_at_z)
     });
     let half = builder.define_const(F::from(V::ONE.halve()));
+    let caps = pcs.commitments.iter().chain(&pcs.commit_phase);
+    let mut trees = Vec::with_capacity(inputs.subtrees.len());
+    for (tag, (subtree, cap)) in inputs.subtrees.iter().zip(caps).enumerate() {
+        trees.push(match (subtree, cap.as_slice()) {
+            (Some(subtree), [root]) => {
+                // Scoped as the tree's paths are, so the breakdown counts it with them.
+                let scope = match tag.checked_sub(shape.commitments.len()) {
+                    None => format!("batch{tag}/merkle"),
+                    Some(round) => format!("fold{round}/merkle"),
+                };
+                let tree = builder.scope(&scope, |b| {
+                    shared::shared_tree_of(b, tag, subtree.clone(), root)
+                });
+                Some(tree.map_err(|_| ProofShapeError::Length {
+                    what: "shared trees (tags below 2^20)",
+                    expected: 1 << 20,
+                    got: tag,
+                })?)
+            }
+            _ => None,
+        });
+    }
     let query = Query {
         shape,
         pcs,
@@ -382,11 +470,13 @@ where
         alpha_powers: &alpha_powers,
         groups: &groups,
         half,
+        trees: &trees,
     };
 
     let mut paths = QueryPaths {
         inputs: Vec::new(),
         rounds: vec![Vec::new(); log_arities.len()],
+        trees: Vec::new(),
     };
     for (q, bits) in challenges.query_indices.iter().enumerate() {
         builder.push_scope(&format!("query{q}"));
@@ -395,6 +485,7 @@ where
         result?;
     }
     builder.pop_scope();
+    paths.trees = trees;
     Ok(paths)
 }
 
@@ -555,12 +646,24 @@ struct Query<'a> {
     groups: &'a [PointGroup],
     /// The constant `1/2`.
     half: Target,
+    /// Per tree (input batches, then commit rounds): its shared top, if it has one.
+    trees: &'a [Option<SharedTree>],
 }
 
 /// The folding state after a round: its coset point `s`, `s⁻¹`, folded height and arity.
 type Round = (Target, Target, usize, usize);
 
 impl Query<'_> {
+    /// How the paths of tree `tree` climb: to its shared top, or (when another tree
+    /// shares) in the shared kind's rows to the cap, so that one table proves every level.
+    fn steps(&self, tree: usize, position: Option<Target>) -> Steps<'_> {
+        match (&self.trees[tree], position) {
+            (Some(tree), Some(position)) => Steps::Read { tree, position },
+            _ if self.trees.iter().any(Option::is_some) => Steps::Shared,
+            _ => Steps::Plain,
+        }
+    }
+
     /// One query `q` with index bits `bits`: p3's `open_inputs`, `fold_query`, then the
     /// final polynomial check.
     fn verify<V, F>(
@@ -574,13 +677,23 @@ impl Query<'_> {
         V: PrimeField64 + TwoAdicField,
         F: CircuitField + ExtensionField<V> + PrimeCharacteristicRing<PrimeSubfield = V>,
     {
+        // The node every shared tree's path reads: the index's top bits (every tree's
+        // shifted index ends in them).
+        let top = self.trees.iter().flatten().map(SharedTree::top).next();
+        let h_max = self.shape.log_max_height();
+        let position = top.map(|top| {
+            builder.scope("index bits/shared position", |b| {
+                shared::top_position(b, &bits[h_max - top..])
+            })
+        });
         paths
             .inputs
-            .push(self.open_input_batches(builder, q, bits)?);
+            .push(self.open_input_batches(builder, q, bits, position)?);
         let reduced = builder.scope("reduced_openings", |b| {
             self.reduced_openings::<V, F>(b, q, bits)
         });
-        let (folded, last) = self.fold_query::<V, F>(builder, q, bits, &reduced, paths)?;
+        let (folded, last) =
+            self.fold_query::<V, F>(builder, q, bits, &reduced, paths, position)?;
         builder.scope("final_poly", |b| self.check_final_poly(b, folded, last));
         Ok(())
     }
@@ -592,6 +705,7 @@ impl Query<'_> {
         builder: &mut CircuitBuilder<F>,
         q: usize,
         bits: &[Target],
+        position: Option<Target>,
     ) -> Result<Vec<MerklePath>, ProofShapeError> {
         let shape = self.shape;
         let h_max = shape.log_max_height();
@@ -618,13 +732,15 @@ impl Query<'_> {
                     .collect(),
                 cap_height: shape.fri.cap_height,
             };
+            let steps = self.steps(batch, position);
             let path = builder.scope(&format!("batch{batch}"), |b| {
-                merkle::verify_batch_packed_bits(
+                merkle::verify_batch_packed_bits_with(
                     b,
                     &merkle_shape,
                     cap,
                     &bits[h_max - tallest..],
                     &self.inputs.rows[q][batch],
+                    steps,
                 )
             })?;
             batch_paths.push(path);
@@ -729,6 +845,7 @@ impl Query<'_> {
         bits: &[Target],
         reduced: &BTreeMap<usize, Target>,
         paths: &mut QueryPaths,
+        node_position: Option<Target>,
     ) -> Result<(Target, Option<Round>), ProofShapeError>
     where
         V: PrimeField64 + TwoAdicField,
@@ -766,12 +883,14 @@ impl Query<'_> {
                 folded = builder.add(folded, injected);
             }
             let leaf = poseidon2::hash_slots_packed(builder, &row);
-            let path = merkle::verify_digest_bits(
+            let steps = self.steps(self.shape.commitments.len() + round, node_position);
+            let path = merkle::verify_digest_bits_with(
                 builder,
                 self.shape.fri.cap_height,
                 cap,
                 index_bits,
                 leaf,
+                steps,
             );
             builder.pop_scope();
             paths.rounds[round].push(path?);

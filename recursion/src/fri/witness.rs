@@ -1,6 +1,9 @@
 //! The query phase's inputs from a native proof: p3's own verifier replayed, and every
 //! pruned multiproof expanded into per-query paths.
 
+use fixpoint_circuit_prover::merkle::shared::{
+    self, SharedWitnessError, SubtreeAssignment, TopOpening,
+};
 use p3_field::{ExtensionField, PrimeField64, TwoAdicField};
 use p3_merkle_tree::MerkleTreeError;
 use thiserror::Error;
@@ -17,6 +20,10 @@ pub struct QueryWitness<V, EF> {
     pub input_siblings: Vec<Vec<Vec<[V; 8]>>>,
     /// Per round and query: the commit-phase path's siblings, bottom first.
     pub round_siblings: Vec<Vec<Vec<[V; 8]>>>,
+    /// Per tree (input batches, then commit rounds): its shared top's rows, for a tree
+    /// whose queries read their nodes there ([`shared`]). Their private inputs
+    /// end [`privates`](Self::privates).
+    pub subtrees: Vec<Option<SubtreeAssignment<V>>>,
 }
 
 /// p3 0.8's FRI types over fixpoint's Merkle tree (`ValMmcs` of the prover's config).
@@ -43,9 +50,11 @@ pub mod native {
 /// Replays the native verifier (p3's own transcript, `open_inputs` and `fold_query`) from
 /// `challenger`, the verifier's challenger when it calls `TwoAdicFriPcs::verify`, and
 /// expands every pruned multiproof into per-query paths
-/// (`MerkleTreeMmcs::restore_and_recompute_paths`). Fails with p3's own error, as the
-/// source of a [`NativeFriError`], where p3 rejects.
+/// (`MerkleTreeMmcs::restore_and_recompute_paths`); `perm` is the trees' permutation, for
+/// the nodes of their shared tops. Fails with p3's own error, as the source of a
+/// [`NativeFriError`], where p3 rejects.
 pub fn query_witness<V, EF, P, C>(
+    perm: &P,
     params: &native::Params<V, EF, P>,
     input_mmcs: &native::ValMmcs<V, P>,
     claims: &native::Claims<V, EF>,
@@ -56,7 +65,8 @@ where
     V: PrimeField64 + TwoAdicField,
     EF: ExtensionField<V>,
     P: p3_symmetric::CryptographicPermutation<[V; 16]>
-        + p3_symmetric::CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>,
+        + p3_symmetric::CryptographicPermutation<[<V as p3_field::Field>::Packing; 16]>
+        + Clone,
     C: p3_challenger::FieldChallenger<V>
         + p3_challenger::GrindingChallenger<Witness = V>
         + p3_challenger::CanObserve<p3_symmetric::MerkleCap<V, [V; 8]>>,
@@ -74,12 +84,24 @@ where
     let input_siblings = folding.input_siblings(input_mmcs, claims, proof, &indices)?;
     let round_siblings =
         folding.round_siblings(input_mmcs, proof, &group_indices, &rows_by_round)?;
-    let privates = query_privates(claims, proof, indices.len())?;
+    let mut privates = query_privates(claims, proof, indices.len())?;
+    let subtrees = folding.subtrees(
+        perm,
+        claims,
+        proof,
+        &indices,
+        &input_siblings,
+        (&group_indices, &rows_by_round, &round_siblings),
+    )?;
+    for assignment in subtrees.iter().flatten() {
+        privates.extend(assignment.privates::<EF>());
+    }
     Ok(QueryWitness {
         indices,
         privates,
         input_siblings,
         round_siblings,
+        subtrees,
     })
 }
 
@@ -232,6 +254,112 @@ where
             .map_err(|source| NativeFriError::FoldQuery { query, source })?;
         }
         Ok((group_indices, rows_by_round))
+    }
+
+    /// Every tree's shared top ([`super::subtrees`]): the queries' nodes at its top depth,
+    /// climbed natively from their opened rows, and the siblings above.
+    #[allow(clippy::type_complexity)]
+    fn subtrees(
+        &self,
+        perm: &P,
+        claims: &native::Claims<V, EF>,
+        proof: &native::Proof<V, EF, P>,
+        indices: &[usize],
+        input_siblings: &[Vec<Vec<[V; 8]>>],
+        (group_indices, rows_by_round, round_siblings): (
+            &GroupIndices,
+            &RowsByRound<EF>,
+            &[Vec<Vec<[V; 8]>>],
+        ),
+    ) -> Result<Vec<Option<SubtreeAssignment<V>>>, NativeFriError>
+    where
+        P: Clone,
+    {
+        let log_blowup = self.params.log_blowup;
+        let batch_heights: Vec<Vec<usize>> = claims
+            .iter()
+            .map(|c| {
+                c.matrices
+                    .iter()
+                    .map(|m| m.domain.log_size() + log_blowup)
+                    .collect()
+            })
+            .collect();
+        let mut log_h = self.h_max;
+        let round_depths: Vec<usize> = self
+            .log_arities
+            .iter()
+            .map(|&a| {
+                log_h -= a;
+                log_h
+            })
+            .collect();
+        let single_roots = claims.iter().all(|c| c.commitment.roots().len() == 1)
+            && proof
+                .commit_phase_commits
+                .iter()
+                .all(|c| c.roots().len() == 1);
+        let tops = super::subtrees::shared_tops(
+            indices.len(),
+            usize::from(!single_roots),
+            batch_heights.iter().map(|h| {
+                let (tallest, shortest) = (h.iter().max(), h.iter().min());
+                (
+                    tallest.copied().unwrap_or(0),
+                    shortest.copied().unwrap_or(0),
+                )
+            }),
+            round_depths.iter().copied(),
+        );
+        let mut subtrees = Vec::with_capacity(tops.len());
+        for (tree, top) in tops.into_iter().enumerate() {
+            let Some(top) = top else {
+                subtrees.push(None);
+                continue;
+            };
+            let mut openings = Vec::with_capacity(indices.len());
+            for (q, &index) in indices.iter().enumerate() {
+                let (depth, index, siblings, node) = if let Some(heights) = batch_heights.get(tree)
+                {
+                    let tallest = heights.iter().copied().max().unwrap_or(0);
+                    let rows = proof.input_openings[tree]
+                        .opened_values
+                        .get(q)
+                        .ok_or(NativeFriError::MissingRows { query: q })?;
+                    let matrices: Vec<(usize, &[V])> = heights
+                        .iter()
+                        .zip(rows)
+                        .map(|(&h, row)| (1 << h, row.as_slice()))
+                        .collect();
+                    let index = index >> (self.h_max - tallest);
+                    let siblings = &input_siblings[q][tree];
+                    let node = shared::native_node(perm, &matrices, index, siblings, top);
+                    (tallest, index, siblings, node)
+                } else {
+                    let round = tree - batch_heights.len();
+                    let row: Vec<V> = rows_by_round[round][q]
+                        .iter()
+                        .flatten()
+                        .flat_map(|e| e.as_basis_coefficients_slice().to_vec())
+                        .collect();
+                    let depth = round_depths[round];
+                    let index = group_indices[round][q];
+                    let siblings = &round_siblings[round][q];
+                    let matrices = [(1 << depth, row.as_slice())];
+                    let node = shared::native_node(perm, &matrices, index, siblings, top);
+                    (depth, index, siblings, node)
+                };
+                openings.push(TopOpening {
+                    position: index >> (depth - top),
+                    node,
+                    siblings: siblings[depth - top..depth].to_vec(),
+                });
+            }
+            let assignment = SubtreeAssignment::new(perm, top, indices.len(), &openings)
+                .map_err(|source| NativeFriError::SharedTop { tree, source })?;
+            subtrees.push(Some(assignment));
+        }
+        Ok(subtrees)
     }
 
     /// Input paths: every batch's multiproof restored at the query indices (shifted for
@@ -397,6 +525,15 @@ pub enum NativeFriError {
         /// p3's error.
         #[source]
         source: MerkleTreeError,
+    },
+    /// A tree's shared top cannot be assigned: the queries' openings disagree.
+    #[error("the shared top of tree {tree} cannot be assigned")]
+    SharedTop {
+        /// The tree (input batches, then commit rounds).
+        tree: usize,
+        /// Why.
+        #[source]
+        source: SharedWitnessError,
     },
     /// A query with no opened rows.
     #[error("query {query} has no opened rows")]

@@ -250,6 +250,16 @@ pub enum RecursionError<F: p3_field::Field> {
         #[source]
         source: fixpoint_circuit::RunError<F>,
     },
+    /// A layer's run reads a shared Merkle node its subtree does not provide (a wrong
+    /// opening caught by a shared tree, which the runner cannot see).
+    #[error("layer {layer}: a shared Merkle node does not match")]
+    NodeBus {
+        /// The layer.
+        layer: usize,
+        /// The first node read but not provided.
+        #[source]
+        source: fixpoint_circuit_prover::merkle::shared::NodeBusError,
+    },
     /// A layer could not be proved.
     #[error("layer {layer}: proving failed")]
     Prove {
@@ -321,6 +331,8 @@ pub fn prove_layer<F: FieldFamily, N>(
     let traces = runner
         .run()
         .map_err(|source| RecursionError::Run { layer, source })?;
+    fixpoint_circuit_prover::merkle::shared::check_node_bus(&traces)
+        .map_err(|source| RecursionError::NodeBus { layer, source })?;
     let run = start.elapsed();
     let start = Instant::now();
     let (proof, report) =

@@ -340,6 +340,7 @@ where
         let claims = native_opening_claims(shape, proof, &preprocessed, zeta)?;
         let (params, mmcs) = native_pcs(&shape.fri, perm);
         let query = fri::query_witness(
+            perm,
             &params,
             &mmcs,
             &claims,

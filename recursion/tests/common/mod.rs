@@ -305,6 +305,7 @@ pub fn query_witness<V: FieldFamily>(
     proof: &Proof<V>,
 ) -> fri::QueryWitness<V, Ext<V>> {
     fri::query_witness(
+        &counting::<V>(),
         params,
         val_mmcs,
         openings,
@@ -341,6 +342,21 @@ pub fn run_full<V: FieldFamily>(
     runner.set_public_inputs(&run.inputs.publics)?;
     runner.set_private_inputs(&run.inputs.privates)?;
     runner.run()
+}
+
+/// Why a run of the full verifier fails before proving: the runner's error (its scope),
+/// or the first shared Merkle node read but not provided (which only the node bus sees).
+pub fn first_failure<V: FieldFamily>(
+    circuit: &Circuit<Ext<V>>,
+    paths: &QueryPaths,
+    run: &FullRun<V>,
+) -> Option<String> {
+    match run_full::<V>(circuit, paths, run) {
+        Err(err) => Some(err.to_string()),
+        Ok(traces) => fixpoint_circuit_prover::merkle::shared::check_node_bus(&traces)
+            .err()
+            .map(|e| format!("node bus: {e}")),
+    }
 }
 
 /// Proves `traces` of the full verifier for `shape` and verifies the proof.

@@ -160,10 +160,12 @@ mod checking_a_result {
     /// have no Unpack table. And again: a Horner row absorbs four slots. And again: on a
     /// virtual bus the empty Witness table is not in the batch, so the key has one table less.
     /// And again: consecutive one-point matrices of one height share one row sum at `x`.
+    /// And again: the queries read the top levels of every tree from a shared subtree, and
+    /// every Merkle level is a `MERKLE_SHARED` row.
     #[test]
     fn the_fixed_point_circuit_and_key_are_pinned() {
-        const CIRCUIT_ID: &str = "2d2a3c1b4c72439eddbfec0f98e29eb822117cb01c029d91529b99a713f58e97";
-        const VK_HASH: &str = "7c2d8fe8daae74fd924ae19e44f2b8f4611822d083b5401e72f881bcba9717c9";
+        const CIRCUIT_ID: &str = "0380b2a7108682e7c64af23f2b82ad669a18aebe247ce35bdea8b87baa191eea";
+        const VK_HASH: &str = "a18150b5afbfe8b635a620d2405637a97a13d4b5797937bd12803e8a62bee436";
         let o = outcome();
         let at = o.fixed_point_at.unwrap();
         let report = &o.reports[at - 1];
