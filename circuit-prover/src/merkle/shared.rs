@@ -53,9 +53,12 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_symmetric::{CryptographicPermutation, PseudoCompressionFunction, TruncatedPermutation};
 use thiserror::Error;
 
-use super::Digest;
 use crate::family::{Ext, FieldFamily};
-use crate::poseidon2::{self, DIGEST, NodePorts};
+use crate::poseidon2::{self, DIGEST, NodePorts, PACKED_DIGEST};
+
+/// A digest: 8 base-field lanes in 2 packed slots (as [`super::Digest`]; this module
+/// does not import its parent, which imports it).
+type Digest = [Target; PACKED_DIGEST];
 
 /// Levels per tree tag on the node bus: a tree's levels are `64·tag + depth`.
 pub const LEVELS_PER_TAG: usize = 64;
@@ -579,12 +582,20 @@ pub struct NodeBusError {
 /// that the proof would fail on, before proving.
 ///
 /// ```
-/// use fixpoint_circuit::Traces;
+/// use fixpoint_circuit::CircuitBuilder;
 /// use fixpoint_circuit_prover::KoalaBearExt as F;
 /// use fixpoint_circuit_prover::merkle::shared::check_node_bus;
+/// use p3_field::PrimeCharacteristicRing;
 ///
-/// let traces = Traces::<F>::default();
+/// let mut b = CircuitBuilder::<F>::new();
+/// let x = b.public_input();
+/// b.expose(x);
+/// let circuit = b.build()?;
+/// let mut runner = circuit.runner();
+/// runner.set_public_inputs(&[F::ONE])?;
+/// let traces = runner.run()?;
 /// assert!(check_node_bus(&traces).is_ok()); // no shared row, nothing to read
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check_node_bus<F: CircuitField>(
     traces: &fixpoint_circuit::Traces<F>,
