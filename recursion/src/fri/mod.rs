@@ -135,7 +135,9 @@ pub struct QueryPaths {
 
 impl QueryPaths {
     /// Gives the runner every sibling: `inputs[q][batch]` and `rounds[r][q]` are the paths
-    /// of p3's `restore_and_recompute_paths`, bottom first.
+    /// of p3's `restore_and_recompute_paths`, bottom first. The rows of the shared trees
+    /// ([`QueryPaths::trees`]) need their private data too: [`set_witness`](Self::set_witness)
+    /// gives both.
     #[allow(clippy::type_complexity)]
     pub fn set_siblings<F: CircuitField>(
         &self,
