@@ -135,9 +135,21 @@ pub(super) fn eval<V: FieldFamily, AB: InteractionBuilder<F = V>>(
     let body = V::poseidon2();
     body.eval(builder, STEP_COLUMNS);
     let permuted = &extra[SIBLING_COLUMNS + body.input_column()..][..WIDTH];
-    let bit = cols.bit.clone();
+    assert_ordered_pair(builder, &cols.bit, &cols.digest, &cols.sibling, permuted);
+}
+
+/// `bit` is boolean and the permutation's input `permuted` is `digest ‖ sibling`, swapped
+/// when `bit = 1` (degree 2): the Merkle step's ordering, shared with
+/// [`shared_merkle_table`](super::shared_merkle_table).
+pub(super) fn assert_ordered_pair<AB: InteractionBuilder>(
+    builder: &mut AB,
+    bit: &AB::Expr,
+    digest: &[AB::Expr; DIGEST],
+    sibling: &[AB::Expr; DIGEST],
+    permuted: &[AB::Expr],
+) {
     builder.assert_bool(bit.clone());
-    for (j, (digest, sibling)) in cols.digest.iter().zip(&cols.sibling).enumerate() {
+    for (j, (digest, sibling)) in digest.iter().zip(sibling).enumerate() {
         let swap = bit.clone() * (sibling.clone() - digest.clone());
         builder.assert_eq(permuted[j].clone(), digest.clone() + swap.clone());
         builder.assert_eq(permuted[DIGEST + j].clone(), sibling.clone() - swap);

@@ -160,13 +160,7 @@ pub(super) fn eval<V: FieldFamily, AB: InteractionBuilder<F = V>>(
     let body = V::poseidon2();
     body.eval(builder, STEP_COLUMNS);
     let permuted = &extra[OWN_COLUMNS + body.input_column()..][..WIDTH];
-    let bit = cols.bit.clone();
-    builder.assert_bool(bit.clone());
-    for (j, (digest, sibling)) in cols.digest.iter().zip(&cols.sibling).enumerate() {
-        let swap = bit.clone() * (sibling.clone() - digest.clone());
-        builder.assert_eq(permuted[j].clone(), digest.clone() + swap.clone());
-        builder.assert_eq(permuted[DIGEST + j].clone(), sibling.clone() - swap);
-    }
+    merkle_table::assert_ordered_pair(builder, &cols.bit, &cols.digest, &cols.sibling, permuted);
 
     let provide = cols.provide.clone();
     builder.assert_bool(cols.consume.clone());
