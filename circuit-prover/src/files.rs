@@ -114,16 +114,20 @@ pub enum FileKind {
     TrustedKeys,
     /// A [`Circuit`](fixpoint_circuit::Circuit) over the field's extension.
     Circuit,
+    /// The trusted allow-list root and node key of a proof tree (written by
+    /// `fixpoint-recursion`).
+    TrustedTree,
 }
 
 impl FileKind {
     /// Every kind, in byte order.
-    pub const ALL: [FileKind; 5] = [
+    pub const ALL: [FileKind; 6] = [
         FileKind::VerifyingKey,
         FileKind::Proof,
         FileKind::PublicInputs,
         FileKind::TrustedKeys,
         FileKind::Circuit,
+        FileKind::TrustedTree,
     ];
 
     /// The kind's byte in a header.
@@ -134,6 +138,7 @@ impl FileKind {
             FileKind::PublicInputs => 3,
             FileKind::TrustedKeys => 4,
             FileKind::Circuit => 5,
+            FileKind::TrustedTree => 6,
         }
     }
 
@@ -150,6 +155,7 @@ impl FileKind {
             FileKind::PublicInputs => "public inputs",
             FileKind::TrustedKeys => "trusted key set",
             FileKind::Circuit => "circuit",
+            FileKind::TrustedTree => "trusted tree",
         }
     }
 }

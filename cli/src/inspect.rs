@@ -8,6 +8,7 @@ use fixpoint_circuit_prover::files::{self, FieldTag, FileKind, Header};
 use fixpoint_circuit_prover::{
     BabyBearStark, CircuitStark, KoalaBearStark, NpoTable, Proof, VerifyingKey, poseidon2,
 };
+use fixpoint_recursion::tree::TrustedTree;
 use fixpoint_recursion::trusted::{TrustedCommitment, TrustedKeys, hex};
 use p3_field::{BasedVectorSpace, PrimeField64};
 use p3_uni_stark::Val;
@@ -77,6 +78,7 @@ where
             ))
         }
         FileKind::TrustedKeys => Ok(trusted(&TrustedKeys::from_file(bytes)?)),
+        FileKind::TrustedTree => Ok(trusted_tree(&TrustedTree::from_file(bytes)?)),
         FileKind::Circuit => {
             let circuit: Circuit<SC::Challenge> =
                 files::decode_file(field, FileKind::Circuit, bytes)?;
@@ -188,4 +190,14 @@ fn trusted(set: &TrustedKeys) -> String {
         hex(&set.fixed_point)
     ));
     out
+}
+
+/// A trusted tree's facts.
+fn trusted_tree(tree: &TrustedTree) -> String {
+    let root: String = tree.allow_root.iter().map(|v| format!("{v:08x}")).collect();
+    format!(
+        "  statement: {} public inputs\n  allow-list root: {root}\n  node key: {}\n",
+        tree.statement_len,
+        hex(&tree.node_key)
+    )
 }

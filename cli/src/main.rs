@@ -4,6 +4,7 @@
 //! ```text
 //! fixpoint verify --vk FILE --proof FILE --publics FILE [--vk-hash HEX] [--min-bits N]
 //! fixpoint verify-recursion --bundle DIR [--trusted-keys FILE] [--statement FILE] [--min-bits N]
+//! fixpoint verify-tree --bundle DIR [--trusted-tree FILE] [--statement FILE] [--min-bits N]
 //! fixpoint inspect FILE [--dot | --dump]
 //! ```
 //!
@@ -68,6 +69,23 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         min_bits: usize,
     },
+    /// Verify a proof tree's root: its key must hash to the trusted node key, and its
+    /// allow-list root must be the trusted root.
+    VerifyTree {
+        /// The bundle directory (node key, root proof, public inputs, trusted tree).
+        #[arg(long)]
+        bundle: PathBuf,
+        /// The verifier's own trusted tree; the bundle's when absent.
+        #[arg(long)]
+        trusted_tree: Option<PathBuf>,
+        /// The statement the verifier expects (public inputs, file or JSON); when absent,
+        /// the root's statement is printed.
+        #[arg(long)]
+        statement: Option<PathBuf>,
+        /// Refuse keys with fewer conjectured bits of security.
+        #[arg(long, default_value_t = 100)]
+        min_bits: usize,
+    },
     /// Print what a fixpoint file is: kind, field, shape, tables, FRI settings, security
     /// and hash; for a circuit, its IR statistics.
     Inspect {
@@ -99,6 +117,17 @@ fn run(command: Command) -> Result<String, Failure> {
         } => verify::recursion(
             &bundle,
             trusted_keys.as_deref(),
+            statement.as_deref(),
+            min_bits,
+        ),
+        Command::VerifyTree {
+            bundle,
+            trusted_tree,
+            statement,
+            min_bits,
+        } => verify::tree(
+            &bundle,
+            trusted_tree.as_deref(),
             statement.as_deref(),
             min_bits,
         ),

@@ -1,4 +1,4 @@
-//! `fixpoint verify` and `fixpoint verify-recursion`.
+//! `fixpoint verify`, `fixpoint verify-recursion` and `fixpoint verify-tree`.
 
 use std::path::Path;
 
@@ -8,6 +8,7 @@ use fixpoint_circuit_prover::{
     Proof, VerifyOptions, VerifyingKey, poseidon2, verify_with_options,
 };
 use fixpoint_recursion::layers::{Bundle, verify_bundle};
+use fixpoint_recursion::tree::{TreeBundle, TrustedTree};
 use fixpoint_recursion::trusted::{TrustedKeys, hex};
 
 use p3_field::{BasedVectorSpace, PrimeField64};
@@ -201,5 +202,90 @@ fn recursion_over<F: FieldFamily>(input: &RecursionInput<'_>) -> Result<String, 
         base,
         trusted.below_fixed_point.len(),
         source,
+    ))
+}
+
+/// `fixpoint verify-tree`.
+pub fn tree(
+    bundle: &Path,
+    trusted_tree: Option<&Path>,
+    statement: Option<&Path>,
+    min_bits: usize,
+) -> Result<String, Failure> {
+    let options = VerifyOptions::default().with_min_conjectured_bits(min_bits);
+    let vk_path = bundle.join(fixpoint_recursion::trusted::BUNDLE_VK);
+    let field = field_of(&vk_path, &read(&vk_path)?)?;
+    let trusted = trusted_tree
+        .map(|path| {
+            TrustedTree::from_file(&read(path)?).map_err(|e| Failure::undecodable(path, &e))
+        })
+        .transpose()?;
+    let input = TreeInput {
+        bundle,
+        trusted: trusted.as_ref(),
+        statement,
+        options: &options,
+    };
+    match field {
+        FieldTag::KoalaBear => tree_over::<KoalaBear>(&input),
+        FieldTag::BabyBear => tree_over::<BabyBear>(&input),
+    }
+}
+
+/// What `fixpoint verify-tree` checks.
+struct TreeInput<'a> {
+    bundle: &'a Path,
+    trusted: Option<&'a TrustedTree>,
+    statement: Option<&'a Path>,
+    options: &'a VerifyOptions,
+}
+
+/// `fixpoint verify-tree` over field family `F`.
+fn tree_over<F: FieldFamily>(input: &TreeInput<'_>) -> Result<String, Failure> {
+    let bundle =
+        TreeBundle::<F>::read(input.bundle).map_err(|e| Failure::undecodable(input.bundle, &e))?;
+    let statement = input
+        .statement
+        .map(|path| publics::<F, Ext<F>>(F::FIELD, path))
+        .transpose()?;
+    let mut notes = String::new();
+    if let Some(trusted) = input.trusted
+        && *trusted != bundle.trusted
+    {
+        notes.push_str(
+            "note: the bundle's own trusted-tree file differs from --trusted-tree; the latter is used\n",
+        );
+    }
+    let trusted = input.trusted.unwrap_or(&bundle.trusted);
+    let own = bundle
+        .publics
+        .len()
+        .saturating_sub(fixpoint_recursion::tree::ROOT_SLOTS);
+    let statement = statement.unwrap_or_else(|| bundle.publics[..own].to_vec());
+    fixpoint_recursion::tree::verify_tree(
+        trusted,
+        &statement,
+        &bundle.vk,
+        &bundle.publics,
+        &bundle.proof,
+        input.options,
+    )
+    .map_err(|e| Failure::rejected(&e))?;
+    let source = if input.trusted.is_some() {
+        "--trusted-tree"
+    } else {
+        "the bundle's own trusted-tree file: it shows the bundle is consistent, not that it is the result you trust; compare the allow-list root and the node key with yours, or pass --trusted-tree"
+    };
+    let root: String = trusted
+        .allow_root
+        .iter()
+        .map(|v| format!("{v:08x}"))
+        .collect();
+    Ok(format!(
+        "{notes}accepted: a proof tree over {}\n  statement: {}\n  node key: {} ({} conjectured bits), the trusted node key\n  allow-list root: {root}\n  trusted tree from {source}\n",
+        F::FIELD,
+        files::public_inputs_to_json::<F, _>(&bundle.publics[..own]),
+        hex(&bundle.vk.hash()),
+        bundle.vk.fri.conjectured_security_bits(),
     ))
 }

@@ -34,6 +34,7 @@ pub mod layers;
 pub mod pcs;
 pub mod seeds;
 pub mod transcript;
+pub mod tree;
 pub mod trusted;
 pub mod uni_stark;
 

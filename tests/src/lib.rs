@@ -9,6 +9,7 @@
 
 pub mod airs;
 pub mod hashed_row;
+pub mod segments;
 
 use fixpoint_circuit::{BuildError, Circuit, CircuitBuilder, Target, circuit};
 use p3_field::Field;

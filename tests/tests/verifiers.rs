@@ -8,6 +8,8 @@ mod batch_stark;
 mod fixpoint_verifier;
 #[path = "verifiers/recursion.rs"]
 mod recursion;
+#[path = "verifiers/tree.rs"]
+mod tree;
 #[path = "verifiers/two_verifiers.rs"]
 mod two_verifiers;
 #[path = "verifiers/uni_stark.rs"]
