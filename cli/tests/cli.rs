@@ -361,3 +361,132 @@ fn help_goes_to_stdout_and_usage_errors_exit_2() {
         "/nonexistent/bundle",
     );
 }
+
+/// A proof tree's bundle: four Fibonacci segments of 8 steps combined two at a time,
+/// written once.
+fn tree_bundle() -> &'static Path {
+    use fixpoint_circuit_prover::KoalaBear;
+    use fixpoint_recursion::tree::{self, Leaf, TreeBundle, TreeOptions};
+    use fixpoint_tests::segments::{SegmentLengths, chain, chained_segments, segment_circuit};
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = scratch("tree-bundle");
+        let circuit = segment_circuit::<E>(8).unwrap();
+        let (pk, vk) = setup(&circuit, &ProverConfig::koala_bear(SMALL)).unwrap();
+        let statements = chained_segments::<E>(4, 8);
+        let proofs: Vec<_> = statements
+            .iter()
+            .map(|publics| {
+                let mut runner = circuit.runner();
+                runner.set_public_inputs(publics).unwrap();
+                prove(&pk, &runner.run().unwrap()).unwrap()
+            })
+            .collect();
+        let options = TreeOptions {
+            arity: 2,
+            allow_depth: 2,
+            settings: SMALL,
+        };
+        let setup = tree::tree_setup(
+            &[&vk],
+            &[vec![0, 0]],
+            &SegmentLengths::default(),
+            &chain::<KoalaBear>(),
+            options,
+            |_| {},
+        )
+        .unwrap();
+        let leaves: Vec<Leaf<'_, KoalaBear>> = proofs
+            .iter()
+            .zip(&statements)
+            .map(|(proof, publics)| Leaf {
+                base: 0,
+                proof,
+                publics,
+            })
+            .collect();
+        let root = tree::prove_tree(&setup, &leaves, |_| {}).unwrap();
+        let trusted = setup.trusted().unwrap();
+        TreeBundle::<KoalaBear> {
+            vk: root.vk.clone(),
+            proof: root.proof,
+            publics: root.publics,
+            trusted,
+        }
+        .write(&dir)
+        .unwrap();
+        dir
+    })
+}
+
+#[test]
+fn verify_tree_accepts_the_root_and_rejects_another_trusted_tree_or_statement() {
+    use fixpoint_recursion::tree::TrustedTree;
+    use fixpoint_recursion::tree::verify::BUNDLE_TRUSTED_TREE;
+    let dir = tree_bundle();
+    let out = expect(
+        &["verify-tree", "--bundle", path(dir), "--min-bits", "0"],
+        0,
+        "accepted: a proof tree over KoalaBear",
+    );
+    // (0, 1) → (21, 34) → … → the state after 32 steps, over 32 steps.
+    assert!(
+        text(&out.stdout).contains("[32,0,0,0]]"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(text(&out.stdout).contains("trusted tree from the bundle's own trusted-tree file"));
+    expect(
+        &["verify-tree", "--bundle", path(dir)],
+        1,
+        "the node key has 2 conjectured bits of security, below the minimum of 100",
+    );
+    // A verifier who trusts another allow-list root.
+    let own = std::fs::read(dir.join(BUNDLE_TRUSTED_TREE)).unwrap();
+    let mut trusted = TrustedTree::from_file(&own).unwrap();
+    trusted.allow_root[3] ^= 1;
+    let other = scratch("other-tree").join("trusted-tree.fxp");
+    std::fs::write(&other, trusted.to_file().unwrap()).unwrap();
+    expect(
+        &[
+            "verify-tree",
+            "--bundle",
+            path(dir),
+            "--trusted-tree",
+            path(&other),
+            "--min-bits",
+            "0",
+        ],
+        1,
+        "the root proof's allow-list root is not the trusted one",
+    );
+    // Another statement: 33 steps.
+    let out = fixpoint(&["verify-tree", "--bundle", path(dir), "--min-bits", "0"]);
+    let shown = text(&out.stdout);
+    let json = shown
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("statement: "))
+        .unwrap()
+        .replace("[32,0,0,0]]", "[33,0,0,0]]");
+    let statement = scratch("tree-statement").join("statement.json");
+    std::fs::write(&statement, json).unwrap();
+    expect(
+        &[
+            "verify-tree",
+            "--bundle",
+            path(dir),
+            "--statement",
+            path(&statement),
+            "--min-bits",
+            "0",
+        ],
+        1,
+        "differs from the expected one at public input 4",
+    );
+    // The trusted tree inspects as what it is.
+    expect(
+        &["inspect", path(&dir.join(BUNDLE_TRUSTED_TREE))],
+        0,
+        "allow-list root:",
+    );
+}

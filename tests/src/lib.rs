@@ -184,6 +184,10 @@ pub mod book {
             include_str!("../../book/src/fri-in-a-circuit.md"),
         ),
         ("recursion.md", include_str!("../../book/src/recursion.md")),
+        (
+            "aggregation.md",
+            include_str!("../../book/src/aggregation.md"),
+        ),
     ];
 
     /// The text block marked `<!-- output: name -->` in the book, if there is one.
@@ -228,6 +232,10 @@ pub mod book_fri_in_a_circuit {}
 /// The book's chapter *Recursion to a fixed point*; its code blocks run as doctests.
 #[doc = include_str!("../../book/src/recursion.md")]
 pub mod book_recursion {}
+
+/// The book's chapter *Aggregation and segments*; its code blocks run as doctests.
+#[doc = include_str!("../../book/src/aggregation.md")]
+pub mod book_aggregation {}
 
 /// The README's ten-line example, compiled and run by `cargo test`.
 #[doc = include_str!("../../README.md")]

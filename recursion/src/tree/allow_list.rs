@@ -37,7 +37,7 @@ pub const MAX_ALLOW_DEPTH: usize = 20;
 pub enum ChildKind {
     /// A base proof: its public inputs are the statement alone.
     Base,
-    /// A node's (or a lift's) proof: its public inputs are the statement, then the
+    /// A node's proof (a base node's too): its public inputs are the statement, then the
     /// allow-list root ([`ROOT_SLOTS`] packed slots), which must be the node's own.
     Node,
 }

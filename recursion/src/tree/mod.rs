@@ -5,8 +5,8 @@
 //!   (its FRI settings and shape, not only its commitment);
 //! - [`node`]: the node circuit, which verifies `k` children, checks their keys against
 //!   the list and computes its statement with a [`Combine`] function;
-//! - [`setup`]: the lifts (a base proof's way into the tree) and the node key at their
-//!   fixed point, and the allow-list that holds them;
+//! - [`setup`]: the base nodes (the first level, over base proofs) and the node key at
+//!   their fixed point, and the allow-list that holds them;
 //! - [`prove`]: a tree, level by level, the nodes of a level in parallel;
 //! - [`verify`]: the root checked with only the trusted allow-list root and node key.
 //!
@@ -22,7 +22,7 @@ pub mod verify;
 pub use allow_list::{AllowList, ChildKey, ChildKind, MAX_ALLOW_DEPTH, ROOT_SLOTS};
 pub use node::{ChildInput, Combine, MAX_ARITY, NodeCircuit, NodeWitness, node_circuit};
 pub use prove::{Leaf, LevelReport, NodeProof, TreeProof, prove_node, prove_tree, tree_depth};
-pub use setup::{Lift, TreeOptions, TreeSetup, tree_setup};
+pub use setup::{BaseNode, TreeOptions, TreeSetup, groups_of, tree_setup};
 pub use verify::{TreeBundle, TreeCheckError, TrustedTree, verify_tree};
 
 use fixpoint_circuit::RunError;
@@ -54,13 +54,12 @@ pub enum TreeError<F: FieldFamily> {
         #[source]
         source: MerkleError,
     },
-    /// A node of this arity cannot be built.
-    #[error("a {} cannot have {arity} children", if *.lift { "lift" } else { "node (2 to 8)" })]
+    /// A node or tree of this arity cannot be built (a node has 1 to 8 children, a tree's
+    /// nodes 2 to 8).
+    #[error("{arity} children per node: a node has 1 to 8, a tree's nodes 2 to 8")]
     Arity {
         /// The arity asked for.
         arity: usize,
-        /// Whether a lift (exactly one child) was asked for.
-        lift: bool,
     },
     /// The allow-list depth is out of range.
     #[error("an allow-list of depth {depth}: the depth is 1 to {MAX_ALLOW_DEPTH}")]
@@ -206,22 +205,34 @@ pub enum TreeError<F: FieldFamily> {
     /// Two node circuits with one circuit got different keys.
     #[error("the node circuit repeated with another key")]
     KeyChanged,
-    /// A lift's key, floored to the node key's shape, has another shape (another table
+    /// A base node's key, floored to the node key's shape, has another shape (another table
     /// set, most likely).
-    #[error("the lift of base key {base} does not have the node key's shape: {difference}")]
-    LiftShape {
-        /// The base key.
-        base: usize,
+    #[error("the base node of group {group} does not have the node key's shape: {difference}")]
+    BaseNodeShape {
+        /// The group.
+        group: usize,
         /// What differs.
         difference: String,
     },
     /// The leaves do not make a full tree.
-    #[error("{leaves} base proofs do not make a tree of arity {arity}: give a power of {arity}")]
+    #[error(
+        "{leaves} base proofs do not make a tree of arity {arity}: give a power of {arity}, at least {arity}"
+    )]
     LeafCount {
         /// The base proofs.
         leaves: usize,
         /// The arity.
         arity: usize,
+    },
+    /// A group of leaves has no base node in the setup.
+    #[error(
+        "leaves {first}.. are under base keys {group:?}, a group the setup has no base node for"
+    )]
+    UnknownGroup {
+        /// The group's first leaf.
+        first: usize,
+        /// Its base key indices.
+        group: Vec<usize>,
     },
     /// A leaf names a base key the setup does not have.
     #[error("leaf {leaf} is under base key {base}, the setup has {bases}")]

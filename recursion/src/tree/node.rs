@@ -106,33 +106,25 @@ pub struct NodeCircuit<F: FieldFamily> {
     pub statement_len: usize,
     /// The allow-list's depth.
     pub allow_depth: usize,
-    /// The combine function as a circuit; `None` for a lift (its statement is its one
-    /// child's).
-    combine: Option<CombineEval<F>>,
+    /// The combine function as a circuit of its own.
+    combine: CombineEval<F>,
 }
 
-/// Builds a node verifying one child per entry of `children`, with statement type `S` of
-/// `lengths`, statement function `combine` (`None`: the one child's statement, a *lift*),
-/// and an allow-list of depth `allow_depth`.
+/// Builds a node verifying one child per entry of `children` (1 to [`MAX_ARITY`]), with
+/// statement type `S` of `lengths`, statement function `combine` and an allow-list of
+/// depth `allow_depth`.
 pub fn node_circuit<F: FieldFamily, S: CircuitIo>(
     children: &[ChildKey<F>],
     lengths: &S::Lengths,
-    combine: Option<&Combine<F, S>>,
+    combine: &Combine<F, S>,
     allow_depth: usize,
 ) -> Result<NodeCircuit<F>, TreeError<F>>
 where
     Ext<F>: fixpoint_circuit::CircuitField<PrimeSubfield = F>,
 {
     let arity = children.len();
-    let arity_ok = match combine {
-        Some(_) => (1..=MAX_ARITY).contains(&arity),
-        None => arity == 1,
-    };
-    if !arity_ok {
-        return Err(TreeError::Arity {
-            arity,
-            lift: combine.is_none(),
-        });
+    if !(1..=MAX_ARITY).contains(&arity) {
+        return Err(TreeError::Arity { arity });
     }
     super::allow_list::check_depth::<F>(allow_depth)?;
     let mut b = CircuitBuilder::<Ext<F>>::new();
@@ -171,17 +163,14 @@ where
             membership,
         });
     }
-    let combined = match combine {
-        Some(f) => b.scope("combine", |b| f.emit(b, &statements)).targets(),
-        None => statements[0].targets(),
-    };
+    let combined = b
+        .scope("combine", |b| combine.emit(b, &statements))
+        .targets();
     connect_outputs(&mut b, &combined, &out_targets)?;
     let circuit = b
         .build()
         .map_err(|e| TreeError::Build(FixpointError::Build(Box::new(e))))?;
-    let combine = combine
-        .map(|f| combine_eval::<F, S>(f, lengths, arity))
-        .transpose()?;
+    let combine = combine_eval::<F, S>(combine, lengths, arity)?;
     Ok(NodeCircuit {
         circuit,
         children: slots,
@@ -344,8 +333,8 @@ where
         })
     }
 
-    /// The node's statement from its children's, by the combine function (a lift's is its
-    /// child's); a statement the function refuses is [`TreeError::Combine`].
+    /// The node's statement from its children's, by the combine function; statements the
+    /// function refuses are [`TreeError::Combine`].
     pub fn statement(&self, children: &[Vec<Ext<F>>]) -> Result<Vec<Ext<F>>, TreeError<F>> {
         if children.len() != self.arity() {
             return Err(TreeError::ChildCount {
@@ -353,10 +342,7 @@ where
                 got: children.len(),
             });
         }
-        match &self.combine {
-            Some(eval) => eval.evaluate(&children.concat()),
-            None => Ok(children[0].clone()),
-        }
+        self.combine.evaluate(&children.concat())
     }
 
     /// The node's inputs for `children`, one per slot, under `list`.

@@ -1,11 +1,11 @@
-//! Proving a tree: each base proof is lifted, then the proofs of a level are combined `k`
-//! at a time until one remains. The nodes of a level are independent and are proved in
-//! parallel (with the prover's `parallel` feature).
+//! Proving a tree: the base proofs are combined `k` at a time by base nodes, then the
+//! proofs of each level `k` at a time by the node, until one remains. The nodes of a level
+//! are independent and are proved in parallel (with the prover's `parallel` feature).
 
 use std::time::{Duration, Instant};
 
 use fixpoint_circuit_prover::{
-    FieldFamily, Proof, ProofReport, Stark, poseidon2, prove_with_report, verify,
+    FieldFamily, Proof, ProofReport, Stark, VerifyingKey, poseidon2, prove_with_report, verify,
 };
 use p3_maybe_rayon::prelude::*;
 
@@ -15,7 +15,7 @@ use super::node::{ChildInput, NodeCircuit};
 use super::setup::{NodeKey, TreeSetup};
 use crate::uni_stark::Ext;
 
-/// A proved node (or lift) over field family `F`.
+/// A proved node over field family `F`.
 pub struct NodeProof<F: FieldFamily> {
     /// The proof.
     pub proof: Proof<Stark<F>>,
@@ -66,7 +66,7 @@ where
 /// A base proof to aggregate: which of the setup's base keys it is under, the proof and
 /// its public inputs (its statement).
 pub struct Leaf<'a, F: FieldFamily> {
-    /// The base key's index in [`TreeSetup::lifts`].
+    /// The base key's index in [`TreeSetup::bases`].
     pub base: usize,
     /// The proof.
     pub proof: &'a Proof<Stark<F>>,
@@ -74,10 +74,10 @@ pub struct Leaf<'a, F: FieldFamily> {
     pub publics: &'a [Ext<F>],
 }
 
-/// One level of a proved tree: level 0 lifts the base proofs.
+/// One level of a proved tree: level 1 combines the base proofs.
 #[derive(Clone, Debug)]
 pub struct LevelReport {
-    /// 0 for the lifts, then 1, 2, … up to the root.
+    /// 1 for the base nodes, then 2, 3, … up to the root.
     pub level: usize,
     /// Proofs made at this level.
     pub nodes: usize,
@@ -93,13 +93,15 @@ pub struct LevelReport {
     pub proof_bytes: usize,
 }
 
-/// A proved tree: the root's proof and public inputs, and a report per level.
+/// A proved tree: the root's key, proof and public inputs, and a report per level.
 pub struct TreeProof<F: FieldFamily> {
+    /// The root's key: the node key, or for a tree of one level its base node's.
+    pub vk: VerifyingKey<Stark<F>, poseidon2::Table>,
     /// The root's proof, under the setup's node key.
     pub proof: Proof<Stark<F>>,
     /// Its public inputs: the tree's statement, then the allow-list root.
     pub publics: Vec<Ext<F>>,
-    /// Per level, lifts first.
+    /// Per level, the base nodes first.
     pub levels: Vec<LevelReport>,
 }
 
@@ -118,9 +120,9 @@ pub fn tree_depth<F: FieldFamily>(leaves: usize, arity: usize) -> Result<usize, 
     Ok(depth)
 }
 
-/// Proves the tree over `leaves` with `setup`: lifts every base proof, then combines the
-/// proofs of each level `setup.arity` at a time, in order; `progress` is called after each
-/// level.
+/// Proves the tree over `leaves` with `setup`: combines the base proofs `setup.arity` at a
+/// time with the base node of their group, then the proofs of each level with the node,
+/// in order; `progress` is called after each level.
 pub fn prove_tree<F: FieldFamily>(
     setup: &TreeSetup<F>,
     leaves: &[Leaf<'_, F>],
@@ -131,37 +133,50 @@ where
 {
     let depth = tree_depth::<F>(leaves.len(), setup.arity)?;
     for (i, leaf) in leaves.iter().enumerate() {
-        if leaf.base >= setup.lifts.len() {
+        if leaf.base >= setup.bases.len() {
             return Err(TreeError::UnknownBase {
                 leaf: i,
                 base: leaf.base,
-                bases: setup.lifts.len(),
+                bases: setup.bases.len(),
             });
         }
     }
     let list = &setup.allow_list;
-    // Level 0: the lifts.
+    // Level 1: the base nodes.
     let start = Instant::now();
-    let lifted: Vec<NodeProof<F>> = leaves
+    let groups = leaves
+        .chunks(setup.arity)
+        .enumerate()
+        .map(|(g, chunk)| {
+            let group: Vec<usize> = chunk.iter().map(|leaf| leaf.base).collect();
+            setup
+                .base_node(&group)
+                .map(|node| (node, chunk))
+                .ok_or(TreeError::UnknownGroup {
+                    first: g * setup.arity,
+                    group,
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut proofs: Vec<NodeProof<F>> = groups
         .par_iter()
-        .map(|leaf| {
-            let lift = &setup.lifts[leaf.base];
-            let child = ChildInput {
-                key: &lift.base,
-                proof: leaf.proof,
-                publics: leaf.publics,
-            };
-            prove_node(&lift.circuit, &lift.pk, list, &[child])
+        .map(|(node, chunk)| {
+            let children: Vec<ChildInput<'_, F>> = chunk
+                .iter()
+                .map(|leaf| ChildInput {
+                    key: &setup.bases[leaf.base],
+                    proof: leaf.proof,
+                    publics: leaf.publics,
+                })
+                .collect();
+            prove_node(&node.circuit, &node.pk, list, &children)
         })
         .collect::<Result<_, _>>()?;
-    let mut levels = vec![level_report(0, &lifted, start.elapsed())];
+    let mut levels = vec![level_report(1, &proofs, start.elapsed())];
     progress(&levels[0]);
-    let mut keys: Vec<&ChildKey<F>> = leaves
-        .iter()
-        .map(|leaf| &setup.lifts[leaf.base].as_child)
-        .collect();
-    let mut proofs = lifted;
-    for level in 1..=depth {
+    let mut keys: Vec<&ChildKey<F>> = groups.iter().map(|(node, _)| &node.as_child).collect();
+    let mut vk = &groups[0].0.pk.vk;
+    for level in 2..=depth {
         let start = Instant::now();
         let next: Vec<NodeProof<F>> = proofs
             .par_chunks(setup.arity)
@@ -184,9 +199,11 @@ where
         levels.push(report);
         keys = vec![&setup.node_child; next.len()];
         proofs = next;
+        vk = &setup.node_pk.vk;
     }
     let root = proofs.pop().expect("a tree has a root");
     Ok(TreeProof {
+        vk: vk.clone(),
         proof: root.proof,
         publics: root.publics,
         levels,

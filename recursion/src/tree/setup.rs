@@ -1,15 +1,17 @@
-//! The tree's keys: a lift per base key and one node key, at their fixed point, and the
-//! allow-list that holds them.
+//! The tree's keys: a first-level node per group of base keys and one node key, at their
+//! fixed point, and the allow-list that holds them.
 //!
-//! Every node of a tree is one circuit, whose `k` slots verify proofs of the node key's
-//! own shape; a base proof enters the tree through a **lift**, an arity-1 node over the
-//! base key whose tables are floored to that same shape. So the root of a tree of any
-//! depth is a proof under the one node key.
+//! A tree's first level combines base proofs: each of its nodes is a **base node**, whose
+//! `k` slots verify base proofs under the keys of its group, with tables floored to the
+//! node key's shape. Every level above is one circuit, the **node**, whose `k` slots verify
+//! proofs of its own shape (base nodes and nodes alike). So the root of a tree of two levels
+//! or more is a proof under the one node key, and a root of one level a proof under a base
+//! node's key.
 //!
 //! The node key is found as the chain layers' is ([`crate::layers`]): the node verifying
 //! children of shape `Sᵢ` is set up with `Sᵢ` as its floor, giving `Sᵢ₊₁ ≥ Sᵢ`; from
 //! the first node circuit equal to its predecessor, the shape and the key repeat. The
-//! search starts from the lifts' free shapes, so every lift fits the final shape.
+//! search starts from the base nodes' free shapes, so every base node fits the final shape.
 
 use std::time::{Duration, Instant};
 
@@ -23,11 +25,12 @@ use serde::Serialize;
 use super::TreeError;
 use super::allow_list::{AllowList, ChildKey, ChildKind};
 use super::node::{Combine, NodeCircuit, node_circuit};
+use super::verify::TrustedTree;
 use crate::fixpoint::FixpointKey;
 use crate::layers::{LAYER_COLUMN_CELLS, LAYER_HEIGHT_CELLS};
 use crate::uni_stark::Ext;
 
-/// A node or lift proving key over field family `F`.
+/// A node's proving key over field family `F`.
 pub type NodeKey<F> = ProvingKey<Stark<F>, poseidon2::Table>;
 
 /// The most node circuits [`tree_setup`] sets up before it gives up on a fixed point.
@@ -38,10 +41,10 @@ pub const MAX_SETUP_ROUNDS: usize = 12;
 pub struct TreeOptions {
     /// Children per node, 2 to [`MAX_ARITY`](super::MAX_ARITY).
     pub arity: usize,
-    /// The allow-list's depth: it holds `2^allow_depth` keys (each base key, its lift and
-    /// the node key).
+    /// The allow-list's depth: it holds `2^allow_depth` keys (each base key, each base
+    /// node and the node key).
     pub allow_depth: usize,
-    /// The FRI settings of every lift and node proof.
+    /// The FRI settings of every node proof.
     pub settings: FriSettings,
 }
 
@@ -56,30 +59,33 @@ pub struct SetupRound {
     pub setup: Duration,
 }
 
-/// A lift: the arity-1 node that brings proofs under one base key into the tree.
-pub struct Lift<F: FieldFamily> {
-    /// The base key's slot.
-    pub base: ChildKey<F>,
-    /// The lift's circuit.
+/// A base node: a first-level node, whose slots verify base proofs under one group of base
+/// keys.
+pub struct BaseNode<F: FieldFamily> {
+    /// The base key of each slot, as indices into the setup's base keys.
+    pub group: Vec<usize>,
+    /// The base node's circuit.
     pub circuit: NodeCircuit<F>,
     /// Its proving key (its verifying key has the node key's shape).
     pub pk: NodeKey<F>,
-    /// The lift key as a node's child.
+    /// The base node's key as a node's child.
     pub as_child: ChildKey<F>,
 }
 
-/// Everything a tree is proved with: the lifts, the node circuit and key at their fixed
-/// point, and the allow-list.
+/// Everything a tree is proved with: the base nodes, the node circuit and key at their
+/// fixed point, and the allow-list.
 pub struct TreeSetup<F: FieldFamily> {
-    /// One lift per base key, in the order given.
-    pub lifts: Vec<Lift<F>>,
+    /// The base keys' slots, in the order given.
+    pub bases: Vec<ChildKey<F>>,
+    /// One base node per group, in the order given.
+    pub base_nodes: Vec<BaseNode<F>>,
     /// The node circuit.
     pub node: NodeCircuit<F>,
     /// The node's proving key: every tree's root is a proof under its verifying key.
     pub node_pk: NodeKey<F>,
     /// The node key as a node's child.
     pub node_child: ChildKey<F>,
-    /// The allow-list: the base keys, the lifts and the node key, in that order.
+    /// The allow-list: the base keys, the base nodes and the node key, in that order.
     pub allow_list: AllowList,
     /// The node circuits the search set up, the last one the fixed point.
     pub rounds: Vec<SetupRound>,
@@ -87,7 +93,47 @@ pub struct TreeSetup<F: FieldFamily> {
     pub arity: usize,
 }
 
-/// The setup options of every lift and node: the base key's bus, the Poseidon2 tables,
+impl<F: FieldFamily> TreeSetup<F> {
+    /// What a verifier of this setup's trees trusts: the allow-list root and the node key.
+    pub fn trusted(&self) -> Result<TrustedTree, TreeError<F>> {
+        Ok(TrustedTree {
+            field: F::FIELD.name().to_owned(),
+            statement_len: self.node.statement_len as u32,
+            allow_root: self
+                .allow_list
+                .root::<F>()?
+                .map(|v| v.as_canonical_u64() as u32),
+            node_key: self.node_pk.vk.hash(),
+            base_node_keys: self.base_nodes.iter().map(|b| b.pk.vk.hash()).collect(),
+        })
+    }
+
+    /// The base node of `group` (base key indices, one per slot).
+    pub fn base_node(&self, group: &[usize]) -> Option<&BaseNode<F>> {
+        self.base_nodes.iter().find(|b| b.group == group)
+    }
+}
+
+/// The distinct groups of `arity` consecutive base key indices in `leaves`, in order of
+/// first appearance: the base nodes a tree over leaves under those keys needs.
+///
+/// ```
+/// use fixpoint_recursion::tree::setup::groups_of;
+///
+/// // Eight segments, the last under a key of its own: two base nodes at arity 2.
+/// assert_eq!(groups_of(&[0, 0, 0, 0, 0, 0, 0, 1], 2), vec![vec![0, 0], vec![0, 1]]);
+/// ```
+pub fn groups_of(leaves: &[usize], arity: usize) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for chunk in leaves.chunks(arity.max(1)) {
+        if !groups.iter().any(|g| g == chunk) {
+            groups.push(chunk.to_vec());
+        }
+    }
+    groups
+}
+
+/// The setup options of every node: the base key's bus, the Poseidon2 tables,
 /// the layers' cost model and `floor`.
 fn options(bus: BusLayout, floor: ShapeFloor) -> SetupOptions<'static, poseidon2::Table> {
     SetupOptions::new()
@@ -117,10 +163,13 @@ fn max_floor(a: &ShapeFloor, b: &ShapeFloor) -> ShapeFloor {
     }
 }
 
-/// Sets up a tree over proofs under `bases`, with statement type `S` of `lengths` and the
-/// node function `combine`; calls `progress` after each node circuit of the search.
+/// Sets up a tree over proofs under `bases`, whose first level combines the `groups` of
+/// base keys (indices into `bases`, [`groups_of`] the leaves), with statement type `S` of
+/// `lengths` and the node function `combine`; calls `progress` after each node circuit of
+/// the search.
 pub fn tree_setup<F, S, N>(
     bases: &[&VerifyingKey<Stark<F>, N>],
+    groups: &[Vec<usize>],
     lengths: &S::Lengths,
     combine: &Combine<F, S>,
     options_: TreeOptions,
@@ -139,7 +188,7 @@ where
         settings,
     } = options_;
     if !(2..=super::MAX_ARITY).contains(&arity) {
-        return Err(TreeError::Arity { arity, lift: false });
+        return Err(TreeError::Arity { arity });
     }
     let first = bases.first().ok_or(TreeError::NoBaseKey)?;
     let bus = first.layout.bus();
@@ -149,17 +198,39 @@ where
             .map(|(pk, _)| pk)
             .map_err(|source| TreeError::Setup { source })
     };
-    // The lifts, with free shapes: where the search starts.
-    let mut lift_circuits = Vec::with_capacity(bases.len());
+    let base_keys = bases
+        .iter()
+        .map(|vk| ChildKey::new(*vk, ChildKind::Base))
+        .collect::<Result<Vec<_>, _>>()?;
+    if groups.is_empty() {
+        return Err(TreeError::NoBaseKey);
+    }
+    // The base nodes, with free shapes: where the search starts.
+    let mut base_circuits = Vec::with_capacity(groups.len());
     let mut floor = ShapeFloor::default();
-    for base in bases {
-        let key = ChildKey::new(*base, ChildKind::Base)?;
-        let circuit = node_circuit::<F, S>(std::slice::from_ref(&key), lengths, None, allow_depth)?;
+    for group in groups {
+        if group.len() != arity {
+            return Err(TreeError::ChildCount {
+                expected: arity,
+                got: group.len(),
+            });
+        }
+        let keys = group
+            .iter()
+            .map(|&b| {
+                base_keys.get(b).cloned().ok_or(TreeError::UnknownBase {
+                    leaf: 0,
+                    base: b,
+                    bases: base_keys.len(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let circuit = node_circuit::<F, S>(&keys, lengths, combine, allow_depth)?;
         let pk = setup(&circuit, ShapeFloor::default())?;
         floor = max_floor(&floor, &pk.vk.shape_floor());
-        lift_circuits.push((key, circuit));
+        base_circuits.push((group.clone(), circuit));
     }
-    let mut child_vk = setup(&lift_circuits[0].1, floor.clone())?.vk;
+    let mut child_vk = setup(&base_circuits[0].1, floor.clone())?.vk;
     let mut rounds = Vec::new();
     let mut previous: Option<(CircuitId, NodeKey<F>)> = None;
     let (node, node_pk) = loop {
@@ -169,7 +240,7 @@ where
             });
         }
         let child = ChildKey::new::<poseidon2::Table>(&child_vk, ChildKind::Node)?;
-        let node = node_circuit(&vec![child; arity], lengths, Some(combine), allow_depth)?;
+        let node = node_circuit(&vec![child; arity], lengths, combine, allow_depth)?;
         let id = node.circuit.id();
         let start = Instant::now();
         let pk = setup(&node, floor.clone())?;
@@ -193,34 +264,35 @@ where
         previous = Some((id, pk));
     };
     let node_child = ChildKey::new::<poseidon2::Table>(&node_pk.vk, ChildKind::Node)?;
-    // The lifts again, floored to the node key's shape, which they must then have.
+    // The base nodes again, floored to the node key's shape, which they must then have.
     let final_floor = node_pk.vk.shape_floor();
-    let mut lifts = Vec::with_capacity(bases.len());
-    for (i, (base, circuit)) in lift_circuits.into_iter().enumerate() {
+    let mut base_nodes = Vec::with_capacity(base_circuits.len());
+    for (i, (group, circuit)) in base_circuits.into_iter().enumerate() {
         let pk = setup(&circuit, final_floor.clone())?;
         let as_child = ChildKey::new::<poseidon2::Table>(&pk.vk, ChildKind::Node)?;
         if as_child.shape_digest != node_child.shape_digest {
-            return Err(TreeError::LiftShape {
-                base: i,
+            return Err(TreeError::BaseNodeShape {
+                group: i,
                 difference: shape_difference(&pk.vk, &node_pk.vk),
             });
         }
-        lifts.push(Lift {
-            base,
+        base_nodes.push(BaseNode {
+            group,
             circuit,
             pk,
             as_child,
         });
     }
-    let leaves: Vec<[F; 8]> = lifts
+    let leaves: Vec<[F; 8]> = base_keys
         .iter()
-        .map(|l| l.base.leaf())
-        .chain(lifts.iter().map(|l| l.as_child.leaf()))
+        .map(ChildKey::leaf)
+        .chain(base_nodes.iter().map(|b| b.as_child.leaf()))
         .chain(std::iter::once(node_child.leaf()))
         .collect();
     let allow_list = AllowList::new(allow_depth, &leaves)?;
     Ok(TreeSetup {
-        lifts,
+        bases: base_keys,
+        base_nodes,
         node,
         node_pk,
         node_child,
@@ -232,11 +304,11 @@ where
 
 /// What differs between two keys' shapes, in words.
 fn shape_difference<F: FieldFamily>(
-    lift: &VerifyingKey<Stark<F>, poseidon2::Table>,
+    base_node: &VerifyingKey<Stark<F>, poseidon2::Table>,
     node: &VerifyingKey<Stark<F>, poseidon2::Table>,
 ) -> String {
     let mut out = Vec::new();
-    for (l, n) in lift.layout.tables.iter().zip(&node.layout.tables) {
+    for (l, n) in base_node.layout.tables.iter().zip(&node.layout.tables) {
         if (l.lanes, l.log_height) != (n.lanes, n.log_height) {
             out.push(format!(
                 "{}: {} lanes of 2^{} rows, the node key's {} of 2^{}",
@@ -255,14 +327,14 @@ fn shape_difference<F: FieldFamily>(
             .map(|(t, h)| format!("{t:?} 2^{h}"))
             .collect()
     };
-    if npo(lift) != npo(node) {
+    if npo(base_node) != npo(node) {
         out.push(format!(
             "NPO tables {:?}, the node key's {:?}",
-            npo(lift),
+            npo(base_node),
             npo(node)
         ));
     }
-    if lift.public_positions != node.public_positions {
+    if base_node.public_positions != node.public_positions {
         out.push("the public positions".into());
     }
     if out.is_empty() {

@@ -1,7 +1,8 @@
 //! Checking a tree's root proof with only published bytes: the [`TrustedTree`] (the
 //! allow-list root and the node key's hash) and the root's key, proof and public inputs.
 //!
-//! **What is checked** (cheapest first): the key hashes to the trusted node key; it is at
+//! **What is checked** (cheapest first): the key hashes to the trusted node key (or, for a
+//! tree of one level, to a trusted base node's key); it is at
 //! least as secure as demanded; the public inputs are the expected statement, then the
 //! trusted allow-list root; the proof verifies under the key.
 //!
@@ -9,10 +10,10 @@
 //! children with the node key's own shape and FRI settings, under a key whose leaf
 //! (shape digest and commitment, [`super::allow_list`]) is in the list of the root it
 //! outputs, and with that root as the child's last public inputs; and its statement is
-//! the combine function of its children's. By induction down to the lifts, each of which
-//! verified a base proof under a listed base key and forwarded its statement, the root's
-//! statement is the combine function folded over base statements, each proved under a
-//! key of the trusted list, whatever the tree's depth.
+//! the combine function of its children's. By induction down to the base nodes, each of
+//! which verified base proofs under listed base keys with the shapes it pins and combined
+//! their statements, the root's statement is the combine function folded over base
+//! statements, each proved under a key of the trusted list, whatever the tree's depth.
 
 use fixpoint_circuit_prover::files::{self, FieldTag, FileError, FileKind};
 use fixpoint_circuit_prover::{
@@ -34,8 +35,12 @@ pub struct TrustedTree {
     pub statement_len: u32,
     /// The allow-list root, as canonical integers.
     pub allow_root: [u32; 8],
-    /// The node key's full hash ([`VerifyingKey::hash`]).
+    /// The node key's full hash ([`VerifyingKey::hash`]): the root of a tree of two
+    /// levels or more is a proof under it.
     pub node_key: [u8; 32],
+    /// The base nodes' key hashes: the root of a tree of one level is a proof under one of
+    /// them.
+    pub base_node_keys: Vec<[u8; 32]>,
 }
 
 /// Why a tree's root proof was rejected; each variant names the check that failed.
@@ -49,9 +54,9 @@ pub enum TreeCheckError {
         /// The verifier's field.
         verifier: &'static str,
     },
-    /// The root's key is not the trusted node key.
+    /// The root's key is neither the trusted node key nor a trusted base node's key.
     #[error(
-        "the root's key is not the trusted node key: it hashes to {}, the trusted key to {}",
+        "the root's key is not the trusted node key: it hashes to {}, the trusted node key to {}",
         hex(found),
         hex(trusted)
     )]
@@ -163,7 +168,7 @@ where
         });
     }
     let hash = vk.hash();
-    if hash != trusted.node_key {
+    if hash != trusted.node_key && !trusted.base_node_keys.contains(&hash) {
         return Err(TreeCheckError::KeyNotTrusted {
             found: hash,
             trusted: trusted.node_key,

@@ -1,4 +1,4 @@
-//! Proof trees: Fibonacci segments lifted and combined two at a time, the node key at its
+//! Proof trees: Fibonacci segments combined two at a time, the node key at its
 //! fixed point, the root checked with only the trusted allow-list root and node key; and
 //! the forgeries a tree must refuse, each for its reason.
 
@@ -60,6 +60,7 @@ fn tree_setup() -> &'static TreeSetup<KoalaBear> {
         };
         tree::tree_setup(
             &[&bases().vk],
+            &[vec![0, 0]],
             &SegmentLengths::default(),
             &chain::<KoalaBear>(),
             options,
@@ -86,17 +87,7 @@ fn proved_tree() -> &'static TreeProof<KoalaBear> {
 }
 
 fn trusted() -> TrustedTree {
-    let setup = tree_setup();
-    TrustedTree {
-        field: "KoalaBear".into(),
-        statement_len: 5,
-        allow_root: setup
-            .allow_list
-            .root::<KoalaBear>()
-            .unwrap()
-            .map(|v| v.as_canonical_u64() as u32),
-        node_key: setup.node_pk.vk.hash(),
-    }
+    tree_setup().trusted().unwrap()
 }
 
 /// The statement of the whole run: `(0, 1)` to the state after all the steps.
@@ -112,12 +103,18 @@ fn whole_run() -> Vec<E> {
 fn a_tree_of_segments_proves_the_whole_run_under_the_node_key() {
     let setup = tree_setup();
     let tree = proved_tree();
-    // Two levels of 2-to-1 nodes over four lifts.
-    assert_eq!(tree.levels.len(), 3);
+    // Two base nodes over the four segments, then the node.
     assert_eq!(
         tree.levels.iter().map(|l| l.nodes).collect::<Vec<_>>(),
-        [4, 2, 1]
+        [2, 1]
     );
+    // Both levels have the node key's shape: the same cells.
+    assert_eq!(tree.levels[0].cells, tree.levels[1].cells);
+    // The trusted tree names the node key and the base node's key.
+    let set = trusted();
+    assert_eq!(set.node_key, setup.node_pk.vk.hash());
+    assert_eq!(set.base_node_keys, [setup.base_nodes[0].pk.vk.hash()]);
+    assert_eq!(tree.vk.hash(), set.node_key);
     // The search ended on a circuit equal to its predecessor.
     let rounds = &setup.rounds;
     assert!(rounds.len() >= 2);
@@ -138,53 +135,36 @@ fn a_tree_of_segments_proves_the_whole_run_under_the_node_key() {
     .unwrap();
 }
 
-/// The four segment proofs, lifted.
-fn lifted() -> &'static Vec<tree::NodeProof<KoalaBear>> {
-    static LIFTED: OnceLock<Vec<tree::NodeProof<KoalaBear>>> = OnceLock::new();
-    LIFTED.get_or_init(|| {
-        let setup = tree_setup();
-        let lift = &setup.lifts[0];
-        bases()
-            .proofs
-            .iter()
-            .map(|(proof, publics)| {
-                let child = ChildInput {
-                    key: &lift.base,
-                    proof,
-                    publics,
-                };
-                tree::prove_node(&lift.circuit, &lift.pk, &setup.allow_list, &[child]).unwrap()
-            })
-            .collect()
-    })
-}
-
-/// Lifted segments `which` as a level-1 node's children.
+/// Segments `which` as a base node's children.
 fn children(which: &[usize]) -> Vec<ChildInput<'static, KoalaBear>> {
     let setup = tree_setup();
     which
         .iter()
         .map(|&i| ChildInput {
-            key: &setup.lifts[0].as_child,
-            proof: &lifted()[i].proof,
-            publics: &lifted()[i].publics,
+            key: &setup.bases[0],
+            proof: &bases().proofs[i].0,
+            publics: &bases().proofs[i].1,
         })
         .collect()
+}
+
+/// The base node of two segments under the base key.
+fn base_node() -> &'static tree::NodeCircuit<KoalaBear> {
+    &tree_setup().base_nodes[0].circuit
 }
 
 /// Runs the node over `witness`; the run's error.
 fn run_node(witness: &tree::NodeWitness<KoalaBear>) -> fixpoint_circuit::RunError<E> {
     let setup = tree_setup();
-    let mut runner = setup.node.circuit.runner();
+    let mut runner = base_node().circuit.runner();
     fixpoint_circuit_prover::poseidon2::register_executors(&mut runner);
-    setup
-        .node
+    base_node()
         .fill(witness, &setup.allow_list, &mut runner)
         .unwrap();
     runner.run().expect_err("the node must refuse this witness")
 }
 
-/// The node's inputs for lifted segments `which` with the statement `publics`, which the
+/// The base node's inputs for segments `which` with the statement `publics`, which the
 /// combine function is not asked for: what a malicious prover hands the runner.
 fn forged_witness(which: &[usize], publics: Vec<E>) -> tree::NodeWitness<KoalaBear> {
     let setup = tree_setup();
@@ -192,8 +172,7 @@ fn forged_witness(which: &[usize], publics: Vec<E>) -> tree::NodeWitness<KoalaBe
         .iter()
         .enumerate()
         .map(|(i, child)| {
-            setup
-                .node
+            base_node()
                 .child_witness(i, &setup.allow_list, child)
                 .unwrap()
         })
@@ -227,7 +206,7 @@ fn breaks_chain(err: &fixpoint_circuit::RunError<E>, left: usize, right: usize) 
 
 fn expect_combine_refusal(which: [usize; 2]) {
     let setup = tree_setup();
-    match setup.node.witness(&setup.allow_list, &children(&which)) {
+    match base_node().witness(&setup.allow_list, &children(&which)) {
         Err(TreeError::Combine { source }) => {
             assert!(
                 breaks_chain(&source, which[0], which[1]),
@@ -277,8 +256,7 @@ fn a_node_statement_that_is_not_the_function_of_its_children_is_refused() {
     assert!(fixpoint_tests::violates(&err, "combine"), "{err}");
     // And the honest claim runs.
     let setup = tree_setup();
-    let honest = setup
-        .node
+    let honest = base_node()
         .witness(&setup.allow_list, &children(&[0, 1]))
         .unwrap();
     assert_eq!(honest.publics, claimed(0, 1, 2 * STEPS));
@@ -287,34 +265,28 @@ fn a_node_statement_that_is_not_the_function_of_its_children_is_refused() {
 #[test]
 fn a_child_under_a_key_outside_the_allow_list_is_refused() {
     let setup = tree_setup();
-    let lift = &setup.lifts[0];
-    // A list without the base key (the lift and node keys only).
-    let list = tree::AllowList::new(2, &[lift.as_child.leaf(), setup.node_child.leaf()]).unwrap();
-    let (proof, publics) = &bases().proofs[0];
-    let child = ChildInput {
-        key: &lift.base,
-        proof,
-        publics,
-    };
+    // A list without the base key (the base node's and the node's keys only).
+    let list = tree::AllowList::new(
+        2,
+        &[setup.base_nodes[0].as_child.leaf(), setup.node_child.leaf()],
+    )
+    .unwrap();
     assert!(matches!(
-        lift.circuit.child_witness(0, &list, &child),
+        base_node().witness(&list, &children(&[0, 1])),
         Err(TreeError::NotAllowed { child: 0 })
     ));
-    // A prover who claims the leaf at position 0 anyway: the membership path refuses it.
-    let mut child_witness = lift
-        .circuit
-        .child_witness(0, &setup.allow_list, &child)
-        .unwrap();
-    child_witness.leaf_index = 0;
-    let mut statement = publics.clone();
-    statement.extend(tree::node::root_slots::<KoalaBear>(&list).unwrap());
-    let witness = tree::NodeWitness {
-        publics: statement,
-        children: vec![child_witness],
-    };
-    let mut runner = lift.circuit.circuit.runner();
+    // A prover who claims the leaf at position 0 of that list anyway: the membership path
+    // refuses it.
+    let mut witness = forged_witness(&[0, 1], claimed(0, 1, 2 * STEPS));
+    for child in &mut witness.children {
+        child.leaf_index = 0;
+    }
+    let root = tree::node::root_slots::<KoalaBear>(&list).unwrap();
+    witness.publics.truncate(5);
+    witness.publics.extend(root);
+    let mut runner = base_node().circuit.runner();
     fixpoint_circuit_prover::poseidon2::register_executors(&mut runner);
-    lift.circuit.fill(&witness, &list, &mut runner).unwrap();
+    base_node().fill(&witness, &list, &mut runner).unwrap();
     let err = runner.run().unwrap_err();
     assert!(fixpoint_tests::violates(&err, "child0/allow-list"), "{err}");
 }
@@ -328,72 +300,70 @@ fn a_child_under_an_allow_listed_commitment_with_weaker_fri_settings_is_refused(
         num_queries: 1,
         ..SMALL
     };
-    let weak = segment_proofs(STEPS, weak_settings, &chained_segments::<E>(1, STEPS));
+    let statements = chained_segments::<E>(2, STEPS);
+    let weak = segment_proofs(STEPS, weak_settings, &statements);
     assert_eq!(
         weak.vk.preprocessed_commitment,
         bases().vk.preprocessed_commitment
     );
     let weak_key = ChildKey::new(&weak.vk, ChildKind::Base).unwrap();
-    assert_ne!(weak_key.leaf(), setup.lifts[0].base.leaf());
-    let (proof, publics) = &weak.proofs[0];
-    let child = ChildInput {
-        key: &weak_key,
-        proof,
-        publics,
-    };
-    // The tree's lift verifies its slot with the strong settings: the weak key is not its
-    // shape.
+    assert_ne!(weak_key.leaf(), setup.bases[0].leaf());
+    let weak_children: Vec<ChildInput<'_, KoalaBear>> = weak
+        .proofs
+        .iter()
+        .map(|(proof, publics)| ChildInput {
+            key: &weak_key,
+            proof,
+            publics,
+        })
+        .collect();
+    // The tree's base node verifies its slots with the strong settings: the weak key is not
+    // their shape.
     assert!(matches!(
-        setup.lifts[0]
-            .circuit
-            .child_witness(0, &setup.allow_list, &child),
+        base_node().witness(&setup.allow_list, &weak_children),
         Err(TreeError::ChildShape { child: 0 })
     ));
-    // A lift built for the weak settings computes a leaf the list does not hold...
-    let weak_lift = tree::node_circuit::<KoalaBear, Segment>(
-        std::slice::from_ref(&weak_key),
+    // A base node built for the weak settings computes leaves the list does not hold...
+    let weak_node = tree::node_circuit::<KoalaBear, Segment>(
+        &[weak_key.clone(), weak_key.clone()],
         &SegmentLengths::default(),
-        None,
+        &chain::<KoalaBear>(),
         2,
     )
     .unwrap();
     assert!(matches!(
-        weak_lift.child_witness(0, &setup.allow_list, &child),
+        weak_node.witness(&setup.allow_list, &weak_children),
         Err(TreeError::NotAllowed { child: 0 })
     ));
     // ...and a prover who claims the strong key's leaf is refused by the membership path.
-    let mut child_witness = setup.lifts[0]
-        .circuit
-        .child_witness(
-            0,
-            &setup.allow_list,
-            &ChildInput {
-                key: &setup.lifts[0].base,
-                proof: &bases().proofs[0].0,
-                publics: &bases().proofs[0].1,
-            },
-        )
-        .unwrap();
-    let mut shape = weak_key.shape.clone();
-    if let Some(p) = shape.batch.preprocessed.as_mut() {
-        p.commitment = weak_key.commitment.clone();
-    }
-    child_witness.fixpoint = fixpoint_recursion::fixpoint::FixpointWitness::from_proof(
-        &shape,
-        &<KoalaBear as fixpoint_circuit_prover::FieldFamily>::permutation(),
-        proof,
-        publics,
-    )
-    .unwrap();
-    let mut statement = publics.clone();
-    statement.extend(tree::node::root_slots::<KoalaBear>(&setup.allow_list).unwrap());
+    let strong_index = setup.allow_list.position(&setup.bases[0].leaf()).unwrap();
+    let children = weak_children
+        .iter()
+        .map(|child| {
+            let mut shape = weak_key.shape.clone();
+            if let Some(p) = shape.batch.preprocessed.as_mut() {
+                p.commitment = weak_key.commitment.clone();
+            }
+            tree::node::ChildWitness {
+                fixpoint: fixpoint_recursion::fixpoint::FixpointWitness::from_proof(
+                    &shape,
+                    &<KoalaBear as fixpoint_circuit_prover::FieldFamily>::permutation(),
+                    child.proof,
+                    child.publics,
+                )
+                .unwrap(),
+                statement: child.publics.to_vec(),
+                leaf_index: strong_index,
+            }
+        })
+        .collect();
     let witness = tree::NodeWitness {
-        publics: statement,
-        children: vec![child_witness],
+        publics: claimed(0, 1, 2 * STEPS),
+        children,
     };
-    let mut runner = weak_lift.circuit.runner();
+    let mut runner = weak_node.circuit.runner();
     fixpoint_circuit_prover::poseidon2::register_executors(&mut runner);
-    weak_lift
+    weak_node
         .fill(&witness, &setup.allow_list, &mut runner)
         .unwrap();
     let err = runner.run().unwrap_err();
@@ -421,7 +391,8 @@ fn the_root_is_rejected_against_another_allow_list_root_or_node_key() {
         Err(TreeCheckError::AllowRootMismatch)
     );
     let mut other_key = trusted();
-    other_key.node_key = setup.lifts[0].pk.vk.hash();
+    other_key.node_key = setup.base_nodes[0].pk.vk.hash();
+    other_key.base_node_keys.clear();
     assert!(matches!(
         check(&other_key, &whole_run(), &tree.publics),
         Err(TreeCheckError::KeyNotTrusted { .. })
@@ -502,6 +473,7 @@ fn setup_and_tree_shape_errors_are_typed() {
     assert!(matches!(
         tree::tree_setup(
             &[&bases().vk],
+            &[vec![0, 0]],
             &SegmentLengths::default(),
             &chain::<KoalaBear>(),
             options,
@@ -516,5 +488,43 @@ fn setup_and_tree_shape_errors_are_typed() {
     assert!(matches!(
         tree::AllowList::new::<KoalaBear>(0, &[]),
         Err(TreeError::AllowDepth { depth: 0 })
+    ));
+}
+
+#[test]
+fn a_tree_of_one_level_is_a_proof_under_a_trusted_base_node_key() {
+    let setup = tree_setup();
+    let leaves: Vec<Leaf<'_, KoalaBear>> = bases().proofs[..2]
+        .iter()
+        .map(|(proof, publics)| Leaf {
+            base: 0,
+            proof,
+            publics,
+        })
+        .collect();
+    let root = tree::prove_tree(setup, &leaves, |_| {}).unwrap();
+    assert_eq!(root.levels.len(), 1);
+    tree::verify_tree(
+        &trusted(),
+        &root.publics[..5],
+        &setup.base_nodes[0].pk.vk,
+        &root.publics,
+        &root.proof,
+        &VerifyOptions::ANY_SECURITY,
+    )
+    .unwrap();
+    // A verifier who trusts the node key alone refuses it.
+    let mut node_only = trusted();
+    node_only.base_node_keys.clear();
+    assert!(matches!(
+        tree::verify_tree(
+            &node_only,
+            &root.publics[..5],
+            &setup.base_nodes[0].pk.vk,
+            &root.publics,
+            &root.proof,
+            &VerifyOptions::ANY_SECURITY,
+        ),
+        Err(TreeCheckError::KeyNotTrusted { .. })
     ));
 }
