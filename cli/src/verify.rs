@@ -281,11 +281,17 @@ fn tree_over<F: FieldFamily>(input: &TreeInput<'_>) -> Result<String, Failure> {
         .iter()
         .map(|v| format!("{v:08x}"))
         .collect();
+    let hash = bundle.vk.hash();
+    let which = if hash == trusted.node_key {
+        "the trusted node key"
+    } else {
+        "a trusted base node's key: a tree of one level"
+    };
     Ok(format!(
-        "{notes}accepted: a proof tree over {}\n  statement: {}\n  node key: {} ({} conjectured bits), the trusted node key\n  allow-list root: {root}\n  trusted tree from {source}\n",
+        "{notes}accepted: a proof tree over {}\n  statement: {}\n  root key: {} ({} conjectured bits), {which}\n  allow-list root: {root}\n  trusted tree from {source}\n",
         F::FIELD,
         files::public_inputs_to_json::<F, _>(&bundle.publics[..own]),
-        hex(&bundle.vk.hash()),
+        hex(&hash),
         bundle.vk.fri.conjectured_security_bits(),
     ))
 }

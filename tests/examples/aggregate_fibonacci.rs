@@ -32,7 +32,7 @@ use p3_maybe_rayon::prelude::*;
 
 const USAGE: &str = "usage: aggregate_fibonacci [--field koala-bear|baby-bear] [--n STEPS] \
 [--segments S] [--arity K] [--allow-depth D] [--log-blowup B] [--num-queries Q] [--max-log-arity A] \
-[--log-final-poly-len F] [--query-pow-bits P] [--whole | --no-whole] [--out DIR]";
+[--log-final-poly-len F] [--query-pow-bits P] [--whole | --no-whole] [--out DIR] [--shrink] [--shrink-log-blowup B] [--shrink-queries Q] [--shrink-pow P] [--shrink-arity A] [--shrink-final-poly F]";
 
 /// The command line.
 struct Args {
@@ -45,6 +45,8 @@ struct Args {
     /// Whether to prove the whole run as one circuit too, for comparison.
     whole: Option<bool>,
     out: Option<std::path::PathBuf>,
+    /// The shrink layer's settings, when one is asked for.
+    shrink: Option<FriSettings>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -57,6 +59,7 @@ fn parse() -> Result<Args, String> {
         fri: FriSettings::RECURSION,
         whole: None,
         out: None,
+        shrink: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -68,6 +71,10 @@ fn parse() -> Result<Args, String> {
             }
             "--no-whole" => {
                 args.whole = Some(false);
+                continue;
+            }
+            "--shrink" => {
+                args.shrink.get_or_insert(tree::SHRINK_124);
                 continue;
             }
             _ => {}
@@ -95,10 +102,32 @@ fn parse() -> Result<Args, String> {
             "--log-final-poly-len" => args.fri.log_final_poly_len = number()?,
             "--query-pow-bits" => args.fri.query_pow_bits = number()?,
             "--out" => args.out = Some(value.into()),
+            "--shrink-log-blowup" => {
+                args.shrink.get_or_insert(tree::SHRINK_124).log_blowup = number()?
+            }
+            "--shrink-queries" => {
+                args.shrink.get_or_insert(tree::SHRINK_124).num_queries = number()?
+            }
+            "--shrink-pow" => {
+                args.shrink.get_or_insert(tree::SHRINK_124).query_pow_bits = number()?
+            }
+            "--shrink-arity" => {
+                args.shrink.get_or_insert(tree::SHRINK_124).max_log_arity = number()?
+            }
+            "--shrink-final-poly" => {
+                args.shrink
+                    .get_or_insert(tree::SHRINK_124)
+                    .log_final_poly_len = number()?
+            }
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
         }
     }
     args.fri.validate().map_err(|e| format!("{e}\n{USAGE}"))?;
+    if let Some(shrink) = &args.shrink {
+        shrink
+            .validate()
+            .map_err(|e| format!("the shrink settings: {e}\n{USAGE}"))?;
+    }
     if args.segments == 0 || args.n < args.segments {
         return Err(format!(
             "--segments must be at least 1 and at most --n\n{USAGE}"
@@ -346,6 +375,41 @@ where
         "verified with the trusted allow-list root and the key {}…",
         hex(&root_vk.hash())
     );
+
+    if let Some(settings) = args.shrink {
+        let start = Instant::now();
+        let shrink = tree::shrink_setup(&setup, settings)
+            .map_err(|e| fixpoint_circuit_prover::error::ErrorChain(&e).to_string())?;
+        let setup_time = start.elapsed();
+        let start = Instant::now();
+        let shrunk = tree::prove_shrink(&shrink, &proved)
+            .map_err(|e| fixpoint_circuit_prover::error::ErrorChain(&e).to_string())?;
+        let prove_time = start.elapsed();
+        let trusted = shrink.trusted(&setup).map_err(|e| e.to_string())?;
+        tree::verify_shrunk(
+            &trusted,
+            &proved.publics[..5],
+            &shrink.pk.vk,
+            &shrunk.publics,
+            &shrunk.proof,
+            &VerifyOptions::ANY_SECURITY,
+        )
+        .map_err(|e| e.to_string())?;
+        println!(
+            "shrink layer: {} conjectured bits (log_blowup {}, {} queries, query PoW {}, max_log_arity {}, final poly {}): {} bytes, {} cells, set up in {:.2?}, proved in {:.2?} (peak {:.0} MB); verified",
+            settings.conjectured_security_bits(),
+            settings.log_blowup,
+            settings.num_queries,
+            settings.query_pow_bits,
+            settings.max_log_arity,
+            1 << settings.log_final_poly_len,
+            shrunk.proof.to_bytes().len(),
+            shrunk.report.trace_area(),
+            setup_time,
+            prove_time,
+            peak_mb()
+        );
+    }
 
     if args.whole.unwrap_or(args.n <= 1 << 21) {
         let start = Instant::now();

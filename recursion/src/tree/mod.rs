@@ -8,7 +8,8 @@
 //! - [`setup`]: the base nodes (the first level, over base proofs) and the node key at
 //!   their fixed point, and the allow-list that holds them;
 //! - [`prove`]: a tree, level by level, the nodes of a level in parallel;
-//! - [`verify`]: the root checked with only the trusted allow-list root and node key.
+//! - [`verify`]: the root checked with only the trusted allow-list root and node key;
+//! - [`shrink`]: an optional last layer with FRI settings of its own, for a small proof.
 //!
 //! The statement is typed: a `#[derive(CircuitIo)]` struct that base circuits allocate as
 //! their public inputs and that every node reads its children's statements as.
@@ -17,12 +18,17 @@ pub mod allow_list;
 pub mod node;
 pub mod prove;
 pub mod setup;
+pub mod shrink;
 pub mod verify;
 
 pub use allow_list::{AllowList, ChildKey, ChildKind, MAX_ALLOW_DEPTH, ROOT_SLOTS};
 pub use node::{ChildInput, Combine, MAX_ARITY, NodeCircuit, NodeWitness, node_circuit};
 pub use prove::{Leaf, LevelReport, NodeProof, TreeProof, prove_node, prove_tree, tree_depth};
 pub use setup::{BaseNode, TreeOptions, TreeSetup, groups_of, tree_setup};
+pub use shrink::{
+    SHRINK_124, Shrink, ShrinkCheckError, ShrunkProof, TrustedShrink, prove_shrink, shrink_setup,
+    verify_shrunk,
+};
 pub use verify::{TreeBundle, TreeCheckError, TrustedTree, verify_tree};
 
 use fixpoint_circuit::RunError;
@@ -32,6 +38,7 @@ use fixpoint_circuit_prover::merkle::shared::NodeBusError;
 
 use crate::fill::FillError;
 use crate::fixpoint::FixpointError;
+use crate::layers::RecursionError;
 use crate::uni_stark::Ext;
 
 /// Why a tree could not be set up or proved; `F` is the base field.
@@ -189,6 +196,9 @@ pub enum TreeError<F: FieldFamily> {
         #[source]
         source: fixpoint_circuit_prover::ProveError,
     },
+    /// The shrink layer could not be proved.
+    #[error("the shrink layer failed")]
+    Shrink(#[source] Box<RecursionError<Ext<F>>>),
     /// A node's proof does not verify under its own key.
     #[error("a node's proof does not verify")]
     Verify {

@@ -174,6 +174,16 @@ where
             trusted: trusted.node_key,
         });
     }
+    check_security(vk, options)?;
+    check_root_publics::<F>(trusted, statement, publics)?;
+    verify(vk, publics, proof).map_err(TreeCheckError::Proof)
+}
+
+/// The key's FRI settings are valid and at least as secure as `options` demands.
+pub(crate) fn check_security<F: FieldFamily>(
+    vk: &VerifyingKey<Stark<F>, poseidon2::Table>,
+    options: &VerifyOptions,
+) -> Result<(), TreeCheckError> {
     vk.fri.validate().map_err(|e| {
         TreeCheckError::Proof(VerifyError::InvalidKey(
             fixpoint_circuit_prover::KeyError::FriSettings(e),
@@ -186,6 +196,18 @@ where
     if bits < min {
         return Err(TreeCheckError::Insecure { bits, min });
     }
+    Ok(())
+}
+
+/// A root's public inputs are `statement`, then `trusted`'s allow-list root.
+pub(crate) fn check_root_publics<F: FieldFamily>(
+    trusted: &TrustedTree,
+    statement: &[Ext<F>],
+    publics: &[Ext<F>],
+) -> Result<(), TreeCheckError>
+where
+    Ext<F>: fixpoint_circuit::CircuitField<PrimeSubfield = F>,
+{
     let expected = trusted.statement_len as usize + ROOT_SLOTS;
     if publics.len() != expected || statement.len() != trusted.statement_len as usize {
         return Err(TreeCheckError::PublicCount {
@@ -199,7 +221,7 @@ where
     if publics[statement.len()..] != trusted.root_slots::<F>()?[..] {
         return Err(TreeCheckError::AllowRootMismatch);
     }
-    verify(vk, publics, proof).map_err(TreeCheckError::Proof)
+    Ok(())
 }
 
 /// The trusted tree's file in a tree bundle directory (beside the root's

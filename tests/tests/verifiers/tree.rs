@@ -528,3 +528,61 @@ fn a_tree_of_one_level_is_a_proof_under_a_trusted_base_node_key() {
         Err(TreeCheckError::KeyNotTrusted { .. })
     ));
 }
+
+#[test]
+fn the_shrunk_root_verifies_and_names_the_root_key() {
+    let setup = tree_setup();
+    let root = proved_tree();
+    // A larger blowup and one query: the shrunk proof is checked natively, so its settings
+    // need not be the tree's.
+    let settings = FriSettings {
+        log_blowup: 2,
+        num_queries: 1,
+        ..SMALL
+    };
+    let shrink = tree::shrink_setup(setup, settings).unwrap();
+    let shrunk = tree::prove_shrink(&shrink, root).unwrap();
+    let trusted = shrink.trusted(setup).unwrap();
+    let check = |trusted: &tree::TrustedShrink, publics: &[E]| {
+        tree::verify_shrunk(
+            trusted,
+            &whole_run(),
+            &shrink.pk.vk,
+            publics,
+            &shrunk.proof,
+            &VerifyOptions::ANY_SECURITY,
+        )
+    };
+    check(&trusted, &shrunk.publics).unwrap();
+    // The root's publics are forwarded, then the chain of the node key and the depth 1.
+    assert_eq!(&shrunk.publics[..7], &root.publics[..]);
+    // A verifier who trusts another shrink key, or no key the chain names.
+    let mut other = trusted.clone();
+    other.shrink_key[0] ^= 1;
+    assert_eq!(
+        check(&other, &shrunk.publics),
+        Err(tree::ShrinkCheckError::KeyNotTrusted)
+    );
+    let mut other = trusted.clone();
+    other.root_keys.truncate(0);
+    assert_eq!(
+        check(&other, &shrunk.publics),
+        Err(tree::ShrinkCheckError::ChainMismatch)
+    );
+    // Another allow-list root.
+    let mut other = trusted.clone();
+    other.tree.allow_root[0] ^= 1;
+    assert_eq!(
+        check(&other, &shrunk.publics),
+        Err(tree::ShrinkCheckError::Tree(
+            TreeCheckError::AllowRootMismatch
+        ))
+    );
+    // Edited publics (the depth): the proof refuses them.
+    let mut publics = shrunk.publics.clone();
+    publics[7] += E::ONE;
+    assert_eq!(
+        check(&trusted, &publics),
+        Err(tree::ShrinkCheckError::ChainMismatch)
+    );
+}
