@@ -586,3 +586,37 @@ fn the_shrunk_root_verifies_and_names_the_root_key() {
         Err(tree::ShrinkCheckError::ChainMismatch)
     );
 }
+
+#[test]
+fn a_node_child_carrying_another_allow_list_root_is_refused() {
+    let setup = tree_setup();
+    // A base node's proof of segments 0 and 1, as the node's child, with its root slots
+    // edited: the node verifies every child with its own root.
+    let proved = tree::prove_node(
+        base_node(),
+        &setup.base_nodes[0].pk,
+        &setup.allow_list,
+        &children(&[0, 1]),
+    )
+    .unwrap();
+    let mut publics = proved.publics.clone();
+    publics[5] += E::ONE;
+    let child = ChildInput {
+        key: &setup.base_nodes[0].as_child,
+        proof: &proved.proof,
+        publics: &publics,
+    };
+    assert!(matches!(
+        setup.node.child_witness(0, &setup.allow_list, &child),
+        Err(TreeError::RootMismatch { child: 0 })
+    ));
+    // With its own root it is accepted.
+    let child = ChildInput {
+        publics: &proved.publics,
+        ..child
+    };
+    setup
+        .node
+        .child_witness(0, &setup.allow_list, &child)
+        .unwrap();
+}
