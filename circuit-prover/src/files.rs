@@ -117,17 +117,23 @@ pub enum FileKind {
     /// The trusted allow-list root and node key of a proof tree (written by
     /// `fixpoint-recursion`).
     TrustedTree,
+    /// One node of a proof tree to prove (written by `fixpoint-recursion`).
+    TreeJob,
+    /// A proof-tree node's proof and public inputs (written by `fixpoint prove-node`).
+    NodeProof,
 }
 
 impl FileKind {
     /// Every kind, in byte order.
-    pub const ALL: [FileKind; 6] = [
+    pub const ALL: [FileKind; 8] = [
         FileKind::VerifyingKey,
         FileKind::Proof,
         FileKind::PublicInputs,
         FileKind::TrustedKeys,
         FileKind::Circuit,
         FileKind::TrustedTree,
+        FileKind::TreeJob,
+        FileKind::NodeProof,
     ];
 
     /// The kind's byte in a header.
@@ -139,6 +145,8 @@ impl FileKind {
             FileKind::TrustedKeys => 4,
             FileKind::Circuit => 5,
             FileKind::TrustedTree => 6,
+            FileKind::TreeJob => 7,
+            FileKind::NodeProof => 8,
         }
     }
 
@@ -156,6 +164,8 @@ impl FileKind {
             FileKind::TrustedKeys => "trusted key set",
             FileKind::Circuit => "circuit",
             FileKind::TrustedTree => "trusted tree",
+            FileKind::TreeJob => "proof-tree job",
+            FileKind::NodeProof => "proof-tree node proof",
         }
     }
 }

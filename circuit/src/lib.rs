@@ -42,7 +42,7 @@ pub mod io;
 pub mod ir;
 pub mod lower;
 
-pub use builder::{CircuitBuilder, HintCheck, NpoCall, Target, max_range_bits};
+pub use builder::{CircuitBuilder, HintCheck, InlineError, NpoCall, Target, max_range_bits};
 pub use exec::{
     AluRow, AluTrace, ConstRow, ConstTrace, ExecutorError, HintError, NpoRow, PublicRow,
     PublicTrace, RunError, Runner, Traces, WitnessTrace,

@@ -35,6 +35,18 @@ pub fn file(path: &Path, dot: bool, dump: bool) -> Result<String, Failure> {
         header.field,
         header.version
     );
+    if matches!(header.kind, FileKind::TreeJob | FileKind::NodeProof) {
+        let body = match header.field {
+            FieldTag::KoalaBear => {
+                tree_file::<fixpoint_circuit_prover::KoalaBear>(header.kind, &bytes)
+            }
+            FieldTag::BabyBear => {
+                tree_file::<fixpoint_circuit_prover::BabyBear>(header.kind, &bytes)
+            }
+        };
+        out.push_str(&body.map_err(|e| Failure::undecodable(path, &e))?);
+        return Ok(out);
+    }
     let body = match header.field {
         FieldTag::KoalaBear => over::<KoalaBearStark, poseidon2::Table>(header, &bytes, dot, dump),
         FieldTag::BabyBear => over::<BabyBearStark, poseidon2::Table>(header, &bytes, dot, dump),
@@ -79,6 +91,11 @@ where
         }
         FileKind::TrustedKeys => Ok(trusted(&TrustedKeys::from_file(bytes)?)),
         FileKind::TrustedTree => Ok(trusted_tree(&TrustedTree::from_file(bytes)?)),
+        // Read by `tree_file`, over a field family.
+        FileKind::TreeJob | FileKind::NodeProof => Err(files::FileError::Malformed {
+            kind: header.kind,
+            reason: "a proof-tree file is read over its field family".into(),
+        }),
         FileKind::Circuit => {
             let circuit: Circuit<SC::Challenge> =
                 files::decode_file(field, FileKind::Circuit, bytes)?;
@@ -200,4 +217,35 @@ fn trusted_tree(tree: &TrustedTree) -> String {
         tree.statement_len,
         hex(&tree.node_key)
     )
+}
+
+/// A proof-tree job's or node proof's facts.
+fn tree_file<F: fixpoint_circuit_prover::FieldFamily>(
+    kind: FileKind,
+    bytes: &[u8],
+) -> Result<String, files::FileError> {
+    use fixpoint_recursion::tree::{NodeJob, NodeOutput};
+    match kind {
+        FileKind::TreeJob => {
+            let job = NodeJob::<F>::from_file(bytes)?;
+            Ok(format!(
+                "  level {} node {}: {} children, statement of {} public inputs, allow-list of depth {}\n  node key: {}\n  size: {} bytes\n",
+                job.level,
+                job.index,
+                job.children.len(),
+                job.statement_len,
+                job.allow_list.depth,
+                hex(&job.key.hash()),
+                bytes.len()
+            ))
+        }
+        _ => {
+            let output = NodeOutput::<F>::from_file(bytes)?;
+            Ok(format!(
+                "  {} public inputs, a proof of {} bytes\n",
+                output.publics.len(),
+                output.proof.to_bytes().len()
+            ))
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! fixpoint verify --vk FILE --proof FILE --publics FILE [--vk-hash HEX] [--min-bits N]
 //! fixpoint verify-recursion --bundle DIR [--trusted-keys FILE] [--statement FILE] [--min-bits N]
 //! fixpoint verify-tree --bundle DIR [--trusted-tree FILE] [--statement FILE] [--min-bits N]
+//! fixpoint prove-node --job FILE --out FILE
 //! fixpoint inspect FILE [--dot | --dump]
 //! ```
 //!
@@ -13,6 +14,7 @@
 
 mod failure;
 mod inspect;
+mod prove;
 mod verify;
 
 use std::path::PathBuf;
@@ -86,6 +88,18 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         min_bits: usize,
     },
+    /// Prove one node of a proof tree from its job file (written by
+    /// `fixpoint_recursion::tree`): the node circuit is rebuilt from the job's data, set up,
+    /// checked against the job's key and proved; the proof and public inputs are written to
+    /// `--out`. A job whose children the node refuses is rejected (exit 1).
+    ProveNode {
+        /// The job file.
+        #[arg(long)]
+        job: PathBuf,
+        /// Where to write the node's proof and public inputs.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print what a fixpoint file is: kind, field, shape, tables, FRI settings, security
     /// and hash; for a circuit, its IR statistics.
     Inspect {
@@ -131,6 +145,7 @@ fn run(command: Command) -> Result<String, Failure> {
             statement.as_deref(),
             min_bits,
         ),
+        Command::ProveNode { job, out } => prove::node(&job, &out),
         Command::Inspect { file, dot, dump } => inspect::file(&file, dot, dump),
     }
 }

@@ -362,56 +362,19 @@ fn help_goes_to_stdout_and_usage_errors_exit_2() {
     );
 }
 
-/// A proof tree's bundle: four Fibonacci segments of 8 steps combined two at a time,
-/// written once.
+/// A proof tree's bundle: the root of [`tree_run`], written once.
 fn tree_bundle() -> &'static Path {
-    use fixpoint_circuit_prover::KoalaBear;
-    use fixpoint_recursion::tree::{self, Leaf, TreeBundle, TreeOptions};
-    use fixpoint_tests::segments::{SegmentLengths, chain, chained_segments, segment_circuit};
+    use fixpoint_circuit_prover::{KoalaBear, Proof};
+    use fixpoint_recursion::tree::TreeBundle;
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = scratch("tree-bundle");
-        let circuit = segment_circuit::<E>(8).unwrap();
-        let (pk, vk) = setup(&circuit, &ProverConfig::koala_bear(SMALL)).unwrap();
-        let statements = chained_segments::<E>(4, 8);
-        let proofs: Vec<_> = statements
-            .iter()
-            .map(|publics| {
-                let mut runner = circuit.runner();
-                runner.set_public_inputs(publics).unwrap();
-                prove(&pk, &runner.run().unwrap()).unwrap()
-            })
-            .collect();
-        let options = TreeOptions {
-            arity: 2,
-            allow_depth: 2,
-            settings: SMALL,
-        };
-        let setup = tree::tree_setup(
-            &[&vk],
-            &[vec![0, 0]],
-            &SegmentLengths::default(),
-            &chain::<KoalaBear>(),
-            options,
-            |_| {},
-        )
-        .unwrap();
-        let leaves: Vec<Leaf<'_, KoalaBear>> = proofs
-            .iter()
-            .zip(&statements)
-            .map(|(proof, publics)| Leaf {
-                base: 0,
-                proof,
-                publics,
-            })
-            .collect();
-        let root = tree::prove_tree(&setup, &leaves, |_| {}).unwrap();
-        let trusted = setup.trusted().unwrap();
+        let run = tree_run();
         TreeBundle::<KoalaBear> {
-            vk: root.vk.clone(),
-            proof: root.proof,
-            publics: root.publics,
-            trusted,
+            vk: run.root.vk.clone(),
+            proof: Proof::from_bytes(&run.root.proof.to_bytes()).unwrap(),
+            publics: run.root.publics.clone(),
+            trusted: run.setup.trusted().unwrap(),
         }
         .write(&dir)
         .unwrap();
@@ -488,5 +451,168 @@ fn verify_tree_accepts_the_root_and_rejects_another_trusted_tree_or_statement() 
         &["inspect", path(&dir.join(BUNDLE_TRUSTED_TREE))],
         0,
         "allow-list root:",
+    );
+}
+
+/// Four segments of 8 steps, the tree's setup and its root, proved by the local scheduler
+/// (`prove_tree`), once.
+struct TreeRun {
+    setup: fixpoint_recursion::tree::TreeSetup<fixpoint_circuit_prover::KoalaBear>,
+    proofs: Vec<fixpoint_circuit_prover::Proof<fixpoint_circuit_prover::KoalaBearStark>>,
+    statements: Vec<Vec<E>>,
+    root: fixpoint_recursion::tree::TreeProof<fixpoint_circuit_prover::KoalaBear>,
+}
+
+fn tree_run() -> &'static TreeRun {
+    use fixpoint_circuit_prover::KoalaBear;
+    use fixpoint_recursion::tree::{self, Leaf, TreeOptions};
+    use fixpoint_tests::segments::{SegmentLengths, chain, chained_segments, segment_circuit};
+    static RUN: OnceLock<TreeRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let circuit = segment_circuit::<E>(8).unwrap();
+        let (pk, vk) = setup(&circuit, &ProverConfig::koala_bear(SMALL)).unwrap();
+        let statements = chained_segments::<E>(4, 8);
+        let proofs: Vec<_> = statements
+            .iter()
+            .map(|publics| {
+                let mut runner = circuit.runner();
+                runner.set_public_inputs(publics).unwrap();
+                prove(&pk, &runner.run().unwrap()).unwrap()
+            })
+            .collect();
+        let options = TreeOptions {
+            arity: 2,
+            allow_depth: 2,
+            settings: SMALL,
+        };
+        let setup = tree::tree_setup(
+            &[&vk],
+            &[vec![0, 0]],
+            &SegmentLengths::default(),
+            &chain::<KoalaBear>(),
+            options,
+            |_| {},
+        )
+        .unwrap();
+        let leaves: Vec<Leaf<'_, KoalaBear>> = proofs
+            .iter()
+            .zip(&statements)
+            .map(|(proof, publics)| Leaf {
+                base: 0,
+                proof,
+                publics,
+            })
+            .collect();
+        let root = tree::prove_tree(&setup, &leaves, |_| {}).unwrap();
+        TreeRun {
+            setup,
+            proofs,
+            statements,
+            root,
+        }
+    })
+}
+
+#[test]
+fn prove_node_jobs_in_separate_processes_give_the_local_schedulers_root() {
+    use fixpoint_circuit_prover::KoalaBear;
+    use fixpoint_recursion::tree::{self, ChildInput, NodeJob, NodeOutput};
+    let run = tree_run();
+    let setup = &run.setup;
+    let dir = scratch("jobs");
+    // Level 1: each base node a job, proved by a `fixpoint prove-node` process of its own.
+    let mut outputs = Vec::new();
+    for g in 0..2 {
+        let children: Vec<ChildInput<'_, KoalaBear>> = (2 * g..2 * g + 2)
+            .map(|i| ChildInput {
+                key: &setup.bases[0],
+                proof: &run.proofs[i],
+                publics: &run.statements[i],
+            })
+            .collect();
+        let job = setup.base_job(0, g as u32, &children).unwrap();
+        let (job_path, out_path) = (
+            dir.join(format!("job{g}.fxp")),
+            dir.join(format!("out{g}.fxp")),
+        );
+        std::fs::write(&job_path, job.to_file()).unwrap();
+        expect(
+            &[
+                "prove-node",
+                "--job",
+                path(&job_path),
+                "--out",
+                path(&out_path),
+            ],
+            0,
+            &format!("proved the level 1 node {g} over 2 children"),
+        );
+        expect(
+            &["inspect", path(&job_path)],
+            0,
+            "a proof-tree job over KoalaBear",
+        );
+        outputs
+            .push(NodeOutput::<KoalaBear>::from_file(&std::fs::read(&out_path).unwrap()).unwrap());
+    }
+    // Level 2, finished with the library from the processes' outputs.
+    let children: Vec<ChildInput<'_, KoalaBear>> = outputs
+        .iter()
+        .map(|o| ChildInput {
+            key: &setup.base_nodes[0].as_child,
+            proof: &o.proof,
+            publics: &o.publics,
+        })
+        .collect();
+    let job = setup.node_job(2, 0, &children).unwrap();
+    let job = NodeJob::<KoalaBear>::from_file(&job.to_file()).unwrap();
+    let root = tree::prove_job(&job).unwrap();
+    // The same root as the local scheduler's: the same statement, the same proof bytes.
+    assert_eq!(root.publics, run.root.publics);
+    assert_eq!(root.proof.to_bytes(), run.root.proof.to_bytes());
+    tree::verify_tree(
+        &setup.trusted().unwrap(),
+        &root.publics[..5],
+        &setup.node_pk.vk,
+        &root.publics,
+        &root.proof,
+        &fixpoint_circuit_prover::VerifyOptions::ANY_SECURITY,
+    )
+    .unwrap();
+    // A job whose children do not chain (segments 0 and 2) is rejected, with the reason.
+    let children: Vec<ChildInput<'_, KoalaBear>> = [0, 2]
+        .iter()
+        .map(|&i| ChildInput {
+            key: &setup.bases[0],
+            proof: &run.proofs[i],
+            publics: &run.statements[i],
+        })
+        .collect();
+    let bad = dir.join("bad.fxp");
+    std::fs::write(&bad, setup.base_job(0, 0, &children).unwrap().to_file()).unwrap();
+    expect(
+        &[
+            "prove-node",
+            "--job",
+            path(&bad),
+            "--out",
+            path(&dir.join("bad-out.fxp")),
+        ],
+        1,
+        "rejected: the combine function refuses the children's statements",
+    );
+    // A truncated job is unreadable: exit 2.
+    let bytes = std::fs::read(dir.join("job0.fxp")).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    expect(
+        &[
+            "prove-node",
+            "--job",
+            path(&bad),
+            "--out",
+            path(&dir.join("bad-out.fxp")),
+        ],
+        2,
+        "malformed proof-tree job",
     );
 }

@@ -6,8 +6,10 @@
 
 mod bits;
 mod gadgets;
+mod inline;
 
 pub use bits::max_range_bits;
+pub use inline::InlineError;
 
 pub use crate::arena::{HintCheck, Target};
 

@@ -65,7 +65,7 @@ pub const ROOT_SLOTS: usize = 2;
 
 /// A key a node slot verifies under: the verifier's shape (with the commitment a private
 /// input) and the shape digest its leaf starts from.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ChildKey<F: FieldFamily> {
     /// What the slot verifies.
     pub kind: ChildKind,
@@ -76,6 +76,20 @@ pub struct ChildKey<F: FieldFamily> {
     /// The key's preprocessed commitment (the witness's; the circuit takes it as an
     /// input).
     pub commitment: MerkleCap<F, [F; 8]>,
+    /// The whole key, as the Poseidon2-table key a [`job`](super::job) carries (a key
+    /// without NPO tables decodes as one).
+    pub vk: std::sync::Arc<VerifyingKey<Stark<F>, poseidon2::Table>>,
+}
+
+impl<F: FieldFamily> std::fmt::Debug for ChildKey<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChildKey")
+            .field("kind", &self.kind)
+            .field("shape_digest", &self.shape_digest)
+            .field("commitment", &self.commitment)
+            .field("vk_hash", &crate::trusted::hex(&self.vk.hash()))
+            .finish_non_exhaustive()
+    }
 }
 
 impl<F: FieldFamily> ChildKey<F> {
@@ -87,11 +101,14 @@ impl<F: FieldFamily> ChildKey<F> {
     {
         let shape = FixpointShape::new(vk, KeyBinding::PrivateInput)
             .map_err(|source| TreeError::Key { source })?;
+        let table_key =
+            VerifyingKey::from_bytes(&vk.to_bytes()).map_err(|_| TreeError::KeyTables)?;
         Ok(ChildKey {
             kind,
             shape,
             shape_digest: shape_digest(vk, kind),
             commitment: vk.preprocessed_commitment.clone(),
+            vk: std::sync::Arc::new(table_key),
         })
     }
 

@@ -8,6 +8,7 @@
 //! - [`setup`]: the base nodes (the first level, over base proofs) and the node key at
 //!   their fixed point, and the allow-list that holds them;
 //! - [`prove`]: a tree, level by level, the nodes of a level in parallel;
+//! - [`job`]: one node as a self-describing file, proved by `fixpoint prove-node`;
 //! - [`verify`]: the root checked with only the trusted allow-list root and node key;
 //! - [`shrink`]: an optional last layer with FRI settings of its own, for a small proof.
 //!
@@ -15,6 +16,7 @@
 //! their public inputs and that every node reads its children's statements as.
 
 pub mod allow_list;
+pub mod job;
 pub mod node;
 pub mod prove;
 pub mod setup;
@@ -22,7 +24,11 @@ pub mod shrink;
 pub mod verify;
 
 pub use allow_list::{AllowList, ChildKey, ChildKind, MAX_ALLOW_DEPTH, ROOT_SLOTS};
-pub use node::{ChildInput, Combine, MAX_ARITY, NodeCircuit, NodeWitness, node_circuit};
+pub use job::{JobChild, NodeJob, NodeOutput, prove_job};
+pub use node::{
+    ChildInput, Combine, CombineCircuit, MAX_ARITY, NodeCircuit, NodeWitness, node_circuit,
+    node_circuit_flat,
+};
 pub use prove::{Leaf, LevelReport, NodeProof, TreeProof, prove_node, prove_tree, tree_depth};
 pub use setup::{BaseNode, TreeOptions, TreeSetup, groups_of, tree_setup};
 pub use shrink::{
@@ -165,6 +171,22 @@ pub enum TreeError<F: FieldFamily> {
         /// The function's.
         got: usize,
     },
+    /// The combine circuit could not be inlined into the node.
+    #[error("the combine circuit cannot be inlined")]
+    Inline {
+        /// Why.
+        #[source]
+        source: fixpoint_circuit::InlineError,
+    },
+    /// A key has NPO tables other than the Poseidon2 ones, so a job cannot carry it.
+    #[error("a child key has NPO tables other than the Poseidon2 ones")]
+    KeyTables,
+    /// A child proof does not decode from its own bytes (a fixpoint bug).
+    #[error("a child proof does not round-trip through its bytes")]
+    ProofBytes,
+    /// A job's node circuit set up to another key than the job's.
+    #[error("the job's node circuit sets up to another key than the job names")]
+    JobKey,
     /// The combine function's output was removed by lowering (a fixpoint bug).
     #[error("the combine function's output has no slot")]
     CombineOutputRemoved,

@@ -14,9 +14,12 @@
 
 use std::sync::Arc;
 
-use fixpoint_circuit::{Circuit, CircuitBuilder, CircuitIo, PrivateGroup, Runner, Target};
+use fixpoint_circuit::{
+    Circuit, CircuitBuilder, CircuitIo, PrivateGroup, Runner, Target, WitnessId,
+};
 use fixpoint_circuit_prover::merkle::Digest;
 use fixpoint_circuit_prover::{FieldFamily, Proof, Stark, poseidon2};
+use serde::{Deserialize, Serialize};
 
 use super::TreeError;
 use super::allow_list::{AllowList, ChildKey, ChildKind, Membership, membership};
@@ -72,13 +75,45 @@ impl<F: FieldFamily, S> Combine<F, S> {
     }
 }
 
-/// The combine function as a small circuit of its own: the children's statements as public
-/// inputs, the node's statement exposed. The native side runs it to compute a node's
-/// statement with the very code the node constrains it with.
-#[derive(Clone, Debug)]
-struct CombineEval<F: FieldFamily> {
-    circuit: Circuit<Ext<F>>,
-    outputs: Vec<Target>,
+/// A combine function as data: a circuit whose public inputs are `arity` children's
+/// statements, one after the other, and whose `outputs` slots hold the node's statement.
+/// The node circuit inlines it ([`CircuitBuilder::inline`]); the prover runs it to compute
+/// the node's statement; a [`job`](super::job) carries it, so that a node is rebuilt from
+/// data alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "E: p3_field::Field")]
+pub struct CombineCircuit<E> {
+    /// The function's circuit.
+    pub circuit: Circuit<E>,
+    /// The slots of the node's statement, in statement order.
+    pub outputs: Vec<WitnessId>,
+}
+
+impl<F: FieldFamily, S: CircuitIo> Combine<F, S> {
+    /// The function over `arity` statements of `lengths`, as a circuit of its own.
+    pub fn compile(
+        &self,
+        lengths: &S::Lengths,
+        arity: usize,
+    ) -> Result<CombineCircuit<Ext<F>>, TreeError<F>>
+    where
+        Ext<F>: fixpoint_circuit::CircuitField<PrimeSubfield = F>,
+    {
+        let mut b = CircuitBuilder::<Ext<F>>::new();
+        let children: Vec<S> = (0..arity).map(|_| S::allocate(&mut b, lengths)).collect();
+        let outputs = b.scope("combine", |b| self.emit(b, &children)).targets();
+        for &t in &outputs {
+            b.expose(t);
+        }
+        let circuit = b
+            .build()
+            .map_err(|e| TreeError::Build(FixpointError::Build(Box::new(e))))?;
+        let outputs = outputs
+            .iter()
+            .map(|&t| circuit.witness_of(t).ok_or(TreeError::CombineOutputRemoved))
+            .collect::<Result<_, _>>()?;
+        Ok(CombineCircuit { circuit, outputs })
+    }
 }
 
 /// One child slot of a node.
@@ -107,12 +142,13 @@ pub struct NodeCircuit<F: FieldFamily> {
     /// The allow-list's depth.
     pub allow_depth: usize,
     /// The combine function as a circuit of its own.
-    combine: CombineEval<F>,
+    combine: CombineCircuit<Ext<F>>,
 }
 
 /// Builds a node verifying one child per entry of `children` (1 to [`MAX_ARITY`]), with
 /// statement type `S` of `lengths`, statement function `combine` and an allow-list of
-/// depth `allow_depth`.
+/// depth `allow_depth`: [`node_circuit_flat`] over the function compiled to a circuit, so
+/// the node is the one a [`job`](super::job) rebuilds from data.
 pub fn node_circuit<F: FieldFamily, S: CircuitIo>(
     children: &[ChildKey<F>],
     lengths: &S::Lengths,
@@ -122,21 +158,46 @@ pub fn node_circuit<F: FieldFamily, S: CircuitIo>(
 where
     Ext<F>: fixpoint_circuit::CircuitField<PrimeSubfield = F>,
 {
+    let compiled = combine.compile(lengths, children.len())?;
+    node_circuit_flat(children, compiled.outputs.len(), &compiled, allow_depth)
+}
+
+/// Builds a node verifying one child per entry of `children` (1 to [`MAX_ARITY`]), whose
+/// statement is `statement_len` public inputs, computed by `combine` from the children's,
+/// with an allow-list of depth `allow_depth`. A typed statement allocates its fields in
+/// order, so this is the circuit [`node_circuit`] builds for a `CircuitIo` statement of
+/// that length.
+pub fn node_circuit_flat<F: FieldFamily>(
+    children: &[ChildKey<F>],
+    statement_len: usize,
+    combine: &CombineCircuit<Ext<F>>,
+    allow_depth: usize,
+) -> Result<NodeCircuit<F>, TreeError<F>>
+where
+    Ext<F>: fixpoint_circuit::CircuitField<PrimeSubfield = F>,
+{
     let arity = children.len();
     if !(1..=MAX_ARITY).contains(&arity) {
         return Err(TreeError::Arity { arity });
     }
+    if combine.outputs.len() != statement_len
+        || combine.circuit.public_count as usize != arity * statement_len
+    {
+        return Err(TreeError::CombineOutput {
+            expected: statement_len,
+            got: combine.outputs.len(),
+        });
+    }
     super::allow_list::check_depth::<F>(allow_depth)?;
     let mut b = CircuitBuilder::<Ext<F>>::new();
-    let out = S::allocate(&mut b, lengths);
-    let out_targets = out.targets();
+    let out_targets = b.public_inputs(statement_len);
     let root: Digest = [b.public_input(), b.public_input()];
-    let mut statements = Vec::with_capacity(arity);
+    let mut statements: Vec<Target> = Vec::with_capacity(arity * statement_len);
     let mut slots = Vec::with_capacity(arity);
     for (i, key) in children.iter().enumerate() {
         b.push_scope(&format!("child{i}"));
-        let (statement_group, statement) = b.private_group(|b| S::allocate_private(b, lengths));
-        let mut publics = statement.targets();
+        let (statement_group, statement) = b.private_group(|b| b.private_inputs(statement_len));
+        let mut publics = statement.clone();
         publics.extend(&root[..key.kind.extra_publics()]);
         if publics.len() != key.shape.public_count {
             return Err(TreeError::StatementLength {
@@ -155,7 +216,7 @@ where
         let membership = membership(&mut b, key.shape_digest, &commitment, root, allow_depth)
             .map_err(|source| TreeError::Merkle { source })?;
         b.pop_scope();
-        statements.push(statement);
+        statements.extend(statement);
         slots.push(ChildSlot {
             key: key.clone(),
             verifier,
@@ -163,20 +224,30 @@ where
             membership,
         });
     }
-    let combined = b
-        .scope("combine", |b| combine.emit(b, &statements))
-        .targets();
+    let inlined = b
+        .scope("combine", |b| b.inline(&combine.circuit, &statements))
+        .map_err(|source| TreeError::Inline { source })?;
+    let combined = combine
+        .outputs
+        .iter()
+        .map(|w| {
+            inlined
+                .get(w.index())
+                .copied()
+                .flatten()
+                .ok_or(TreeError::CombineOutputRemoved)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     connect_outputs(&mut b, &combined, &out_targets)?;
     let circuit = b
         .build()
         .map_err(|e| TreeError::Build(FixpointError::Build(Box::new(e))))?;
-    let combine = combine_eval::<F, S>(combine, lengths, arity)?;
     Ok(NodeCircuit {
         circuit,
         children: slots,
-        statement_len: out_targets.len(),
+        statement_len,
         allow_depth,
-        combine,
+        combine: combine.clone(),
     })
 }
 
@@ -198,33 +269,12 @@ fn connect_outputs<F: FieldFamily>(
     Ok(())
 }
 
-/// The combine function over `arity` statements of `lengths`, as a circuit of its own.
-fn combine_eval<F: FieldFamily, S: CircuitIo>(
-    f: &Combine<F, S>,
-    lengths: &S::Lengths,
-    arity: usize,
-) -> Result<CombineEval<F>, TreeError<F>>
-where
-    Ext<F>: fixpoint_circuit::CircuitField<PrimeSubfield = F>,
-{
-    let mut b = CircuitBuilder::<Ext<F>>::new();
-    let children: Vec<S> = (0..arity).map(|_| S::allocate(&mut b, lengths)).collect();
-    let outputs = b.scope("combine", |b| f.emit(b, &children)).targets();
-    for &t in &outputs {
-        b.expose(t);
-    }
-    let circuit = b
-        .build()
-        .map_err(|e| TreeError::Build(FixpointError::Build(Box::new(e))))?;
-    Ok(CombineEval { circuit, outputs })
-}
-
-impl<F: FieldFamily> CombineEval<F>
+impl<F: FieldFamily> CombineCircuit<Ext<F>>
 where
     Ext<F>: fixpoint_circuit::CircuitField<PrimeSubfield = F>,
 {
     /// The node's statement from its children's (concatenated).
-    fn evaluate(&self, statements: &[Ext<F>]) -> Result<Vec<Ext<F>>, TreeError<F>> {
+    pub fn evaluate(&self, statements: &[Ext<F>]) -> Result<Vec<Ext<F>>, TreeError<F>> {
         let mut runner = self.circuit.runner();
         poseidon2::register_executors(&mut runner);
         runner
@@ -235,11 +285,7 @@ where
             .map_err(|source| TreeError::Combine { source })?;
         self.outputs
             .iter()
-            .map(|&t| {
-                let slot = self
-                    .circuit
-                    .witness_of(t)
-                    .ok_or(TreeError::CombineOutputRemoved)?;
+            .map(|&slot| {
                 traces
                     .witness
                     .get(slot)
@@ -288,6 +334,11 @@ where
     /// How many children the node verifies.
     pub fn arity(&self) -> usize {
         self.children.len()
+    }
+
+    /// The node's combine function as a circuit.
+    pub fn combine_circuit(&self) -> &CombineCircuit<Ext<F>> {
+        &self.combine
     }
 
     /// Child `i`'s inputs from its proof. Refuses, before any circuit runs, a child whose

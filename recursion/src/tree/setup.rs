@@ -135,7 +135,10 @@ pub fn groups_of(leaves: &[usize], arity: usize) -> Vec<Vec<usize>> {
 
 /// The setup options of every node: the base key's bus, the Poseidon2 tables,
 /// the layers' cost model and `floor`.
-fn options(bus: BusLayout, floor: ShapeFloor) -> SetupOptions<'static, poseidon2::Table> {
+pub(crate) fn options(
+    bus: BusLayout,
+    floor: ShapeFloor,
+) -> SetupOptions<'static, poseidon2::Table> {
     SetupOptions::new()
         .with_bus(bus)
         .with_npos(&poseidon2::Table::ALL)
