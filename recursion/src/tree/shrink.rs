@@ -32,8 +32,9 @@ use crate::uni_stark::Ext;
 /// FRI settings for a small final proof at 124 conjectured bits: a blowup of 64, 17
 /// queries, 22 bits of query grinding and folding by 8 (fixpoint's prover commits to one
 /// root: no cap). Measured on `aggregate_fibonacci --n 1048576 --segments 16 --shrink`:
-/// the shrunk root is 184,585 bytes (the tree's root about 330 KB), for about 4–5 s of
-/// proving; folding by 16 made it larger (193,641 bytes: 15 siblings per query and round).
+/// the shrunk root is 184–193 KB (the tree's root about 330 KB), for 4–8 s of proving (the
+/// grinding varies); folding by 16 made it larger (193,641 bytes against 184,585 in one
+/// pair of runs: 15 siblings per query and round).
 pub const SHRINK_124: FriSettings = FriSettings {
     log_blowup: 6,
     num_queries: 17,
