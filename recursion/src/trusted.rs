@@ -300,6 +300,34 @@ pub enum BundleError {
     Check(#[from] RecursionCheckError),
 }
 
+/// Writes `files` (name and bytes) into `dir`, created if missing: a bundle's files.
+pub(crate) fn write_bundle_files(
+    dir: &std::path::Path,
+    files: &[(&str, Vec<u8>)],
+) -> Result<(), BundleError> {
+    let io = |path: std::path::PathBuf| {
+        move |source| BundleError::Io {
+            path,
+            source: std::sync::Arc::new(source),
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(io(path.clone()))?;
+    }
+    Ok(())
+}
+
+/// The bytes of bundle file `name` in `dir`.
+pub(crate) fn read_bundle_file(dir: &std::path::Path, name: &str) -> Result<Vec<u8>, BundleError> {
+    let path = dir.join(name);
+    std::fs::read(&path).map_err(|source| BundleError::Io {
+        path,
+        source: std::sync::Arc::new(source),
+    })
+}
+
 /// The depth a result's last public input claims: a base-field integer (its other
 /// coordinates zero) from the trusted set's first fixed-point depth to [`MAX_DEPTH`].
 pub(crate) fn depth_of<V>(

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::report::LayerReport;
 use crate::trusted::{
     BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_TRUSTED_KEYS, BUNDLE_VK, BundleError, CHAIN_SLOTS,
-    LAYER_SLOTS, RecursionCheckError, TrustedCommitment, TrustedKeys, unpack_chain,
+    LAYER_SLOTS, RecursionCheckError, TrustedCommitment, TrustedKeys, read_bundle_file,
+    unpack_chain, write_bundle_files,
 };
 use crate::uni_stark::Ext;
 
@@ -87,43 +88,25 @@ impl<F: FieldFamily> Bundle<F> {
     /// [`BUNDLE_VK`], [`BUNDLE_PROOF`], [`BUNDLE_PUBLICS`] and
     /// [`BUNDLE_TRUSTED_KEYS`].
     pub fn write(&self, dir: &std::path::Path) -> Result<(), BundleError> {
-        let io = |path: std::path::PathBuf| {
-            move |source| BundleError::Io {
-                path,
-                source: std::sync::Arc::new(source),
-            }
-        };
-        std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
         let field = self.trusted.field_tag()?;
-        let files = [
-            (BUNDLE_VK, self.vk.to_file()),
-            (BUNDLE_PROOF, self.proof.to_file()),
-            (
-                BUNDLE_PUBLICS,
-                files::public_inputs_to_file(field, &self.publics),
-            ),
-            (
-                BUNDLE_TRUSTED_KEYS,
-                self.trusted.to_file().map_err(BundleError::Check)?,
-            ),
-        ];
-        for (name, bytes) in files {
-            let path = dir.join(name);
-            std::fs::write(&path, bytes).map_err(io(path.clone()))?;
-        }
-        Ok(())
+        write_bundle_files(
+            dir,
+            &[
+                (BUNDLE_VK, self.vk.to_file()),
+                (BUNDLE_PROOF, self.proof.to_file()),
+                (
+                    BUNDLE_PUBLICS,
+                    files::public_inputs_to_file(field, &self.publics),
+                ),
+                (BUNDLE_TRUSTED_KEYS, self.trusted.to_file()?),
+            ],
+        )
     }
 
     /// Reads a bundle written by [`Bundle::write`]. Every file is decoded
     /// canonically; nothing is verified yet ([`verify_bundle`]).
     pub fn read(dir: &std::path::Path) -> Result<Self, BundleError> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read(&path).map_err(|source| BundleError::Io {
-                path,
-                source: std::sync::Arc::new(source),
-            })
-        };
+        let read = |name: &str| read_bundle_file(dir, name);
         let file = |name: &'static str| move |source| BundleError::File { file: name, source };
         let field = F::FIELD;
         Ok(Bundle {

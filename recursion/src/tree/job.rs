@@ -150,9 +150,9 @@ impl<F: FieldFamily> TreeSetup<F> {
         index: u32,
         children: &[ChildInput<'_, F>],
     ) -> Result<NodeJob<F>, TreeError<F>> {
-        let base = self.base_nodes.get(group).ok_or(TreeError::UnknownGroup {
-            first: 0,
-            group: vec![group],
+        let base = self.base_nodes.get(group).ok_or(TreeError::NoBaseNode {
+            group,
+            groups: self.base_nodes.len(),
         })?;
         self.job(1, index, &base.pk.vk, children)
     }

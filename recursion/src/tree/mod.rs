@@ -266,6 +266,24 @@ pub enum TreeError<F: FieldFamily> {
         /// Its base key indices.
         group: Vec<usize>,
     },
+    /// A group names a base key that was not given.
+    #[error("group {group} names base key {base}, {bases} were given")]
+    GroupBase {
+        /// The group.
+        group: usize,
+        /// The base key index it names.
+        base: usize,
+        /// The base keys given.
+        bases: usize,
+    },
+    /// A job asks for a base node the setup does not have.
+    #[error("base node {group} asked for, the setup has {groups}")]
+    NoBaseNode {
+        /// The base node asked for.
+        group: usize,
+        /// The setup's base nodes.
+        groups: usize,
+    },
     /// A leaf names a base key the setup does not have.
     #[error("leaf {leaf} is under base key {base}, the setup has {bases}")]
     UnknownBase {

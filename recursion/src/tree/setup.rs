@@ -211,7 +211,7 @@ where
     // The base nodes, with free shapes: where the search starts.
     let mut base_circuits = Vec::with_capacity(groups.len());
     let mut floor = ShapeFloor::default();
-    for group in groups {
+    for (g, group) in groups.iter().enumerate() {
         if group.len() != arity {
             return Err(TreeError::ChildCount {
                 expected: arity,
@@ -221,8 +221,8 @@ where
         let keys = group
             .iter()
             .map(|&b| {
-                base_keys.get(b).cloned().ok_or(TreeError::UnknownBase {
-                    leaf: 0,
+                base_keys.get(b).cloned().ok_or(TreeError::GroupBase {
+                    group: g,
                     base: b,
                     bases: base_keys.len(),
                 })

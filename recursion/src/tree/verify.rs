@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::allow_list::ROOT_SLOTS;
-use crate::trusted::{BundleError, hex};
+use crate::trusted::{
+    BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_VK, BundleError, hex, read_bundle_file, write_bundle_files,
+};
 use crate::uni_stark::Ext;
 
 /// What a verifier of tree roots trusts: the allow-list root and the node key.
@@ -245,13 +247,6 @@ pub struct TreeBundle<F: FieldFamily> {
 impl<F: FieldFamily> TreeBundle<F> {
     /// Writes the four files into `dir`, created if missing.
     pub fn write(&self, dir: &std::path::Path) -> Result<(), BundleError> {
-        let io = |path: std::path::PathBuf| {
-            move |source| BundleError::Io {
-                path,
-                source: std::sync::Arc::new(source),
-            }
-        };
-        std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
         if self.trusted.field != F::FIELD.name() {
             return Err(BundleError::Check(
                 crate::trusted::RecursionCheckError::WrongField {
@@ -260,35 +255,28 @@ impl<F: FieldFamily> TreeBundle<F> {
                 },
             ));
         }
-        let trusted = files::encode_file(F::FIELD, FileKind::TrustedTree, &self.trusted);
-        let files = [
-            (crate::trusted::BUNDLE_VK, self.vk.to_file()),
-            (crate::trusted::BUNDLE_PROOF, self.proof.to_file()),
-            (
-                crate::trusted::BUNDLE_PUBLICS,
-                files::public_inputs_to_file(F::FIELD, &self.publics),
-            ),
-            (BUNDLE_TRUSTED_TREE, trusted),
-        ];
-        for (name, bytes) in files {
-            let path = dir.join(name);
-            std::fs::write(&path, bytes).map_err(io(path.clone()))?;
-        }
-        Ok(())
+        write_bundle_files(
+            dir,
+            &[
+                (BUNDLE_VK, self.vk.to_file()),
+                (BUNDLE_PROOF, self.proof.to_file()),
+                (
+                    BUNDLE_PUBLICS,
+                    files::public_inputs_to_file(F::FIELD, &self.publics),
+                ),
+                (
+                    BUNDLE_TRUSTED_TREE,
+                    files::encode_file(F::FIELD, FileKind::TrustedTree, &self.trusted),
+                ),
+            ],
+        )
     }
 
     /// Reads a bundle written by [`TreeBundle::write`]; every file is decoded canonically
     /// and nothing is verified yet ([`verify_tree`]).
     pub fn read(dir: &std::path::Path) -> Result<Self, BundleError> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read(&path).map_err(|source| BundleError::Io {
-                path,
-                source: std::sync::Arc::new(source),
-            })
-        };
+        let read = |name: &str| read_bundle_file(dir, name);
         let file = |name: &'static str| move |source| BundleError::File { file: name, source };
-        use crate::trusted::{BUNDLE_PROOF, BUNDLE_PUBLICS, BUNDLE_VK};
         Ok(TreeBundle {
             vk: VerifyingKey::from_file(&read(BUNDLE_VK)?).map_err(file(BUNDLE_VK))?,
             proof: Proof::from_file(&read(BUNDLE_PROOF)?).map_err(file(BUNDLE_PROOF))?,

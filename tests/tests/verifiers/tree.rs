@@ -481,6 +481,33 @@ fn setup_and_tree_shape_errors_are_typed() {
         ),
         Err(TreeError::Arity { arity: 9, .. })
     ));
+    // A group naming a base key that was not given.
+    let options = TreeOptions {
+        arity: 2,
+        ..options
+    };
+    assert!(matches!(
+        tree::tree_setup(
+            &[&bases().vk],
+            &[vec![0, 1]],
+            &SegmentLengths::default(),
+            &chain::<KoalaBear>(),
+            options,
+            |_| {}
+        ),
+        Err(TreeError::GroupBase {
+            group: 0,
+            base: 1,
+            bases: 1
+        })
+    ));
+    assert!(matches!(
+        tree_setup().base_job(1, 0, &[]),
+        Err(TreeError::NoBaseNode {
+            group: 1,
+            groups: 1
+        })
+    ));
     assert!(matches!(
         tree::AllowList::new::<KoalaBear>(1, &[[KoalaBear::ZERO; 8]; 3]),
         Err(TreeError::AllowListFull { keys: 3, depth: 1 })
