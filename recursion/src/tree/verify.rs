@@ -227,8 +227,7 @@ where
 }
 
 /// The trusted tree's file in a tree bundle directory (beside the root's
-/// [`BUNDLE_VK`](crate::trusted::BUNDLE_VK), [`BUNDLE_PROOF`](crate::trusted::BUNDLE_PROOF)
-/// and [`BUNDLE_PUBLICS`](crate::trusted::BUNDLE_PUBLICS)).
+/// [`BUNDLE_VK`], [`BUNDLE_PROOF`] and [`BUNDLE_PUBLICS`]).
 pub const BUNDLE_TRUSTED_TREE: &str = "trusted-tree.fxp";
 
 /// A tree's result as published: the root's key, proof and public inputs, and the trusted
